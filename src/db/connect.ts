@@ -1,0 +1,33 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+// bigint (int8) and numeric come back as strings by default; ids stay strings on purpose (no 2^53 loss).
+export function createDb(connectionString: string, max = 10): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString, max, application_name: 'ordersync' });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** pg-boss does not retry its own start-up, and a database may still be booting: wait for it, bounded. */
+export async function waitForDatabase(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 200;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return;
+    } catch (err) {
+      if (Date.now() + delay > deadline) {
+        throw new Error(`database not reachable within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 3_000);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}

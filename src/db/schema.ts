@@ -1,0 +1,141 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Glossary (used across the code base):
+ * - store order: an order as the storefront (Shopify) has it, identified by (store_id, store_order_id).
+ * - safeId: OrderMesh's idempotency key for an order, derived deterministically from the store order,
+ *   so resubmitting can never create a second OrderMesh order.
+ * - ledger: these tables; the single source of what was pulled, mapped, submitted and written back.
+ * - watermark: per store and stream, the store `updatedAt` up to which every order is in the ledger.
+ * - hold window: how long a new store order waits before submission (edits and cancellations settle).
+ * - package: an OrderMesh shipment package with carrier tracking; written back to the store once.
+ * - write-back: creating the store fulfilment (with tracking) for a package.
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<unknown, string, string>;
+
+export const ORDER_STATES = [
+  'pending',
+  'mapped',
+  'submitting',
+  'submitted',
+  'in_production',
+  'fulfilled',
+  'failed_mapping',
+  'rejected',
+  'failed',
+  'cancelled',
+  'on_hold',
+  'skipped',
+  'needs_attention',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+export interface StoresTable {
+  id: string;
+  platform: string;
+  shop_domain: string;
+  merchant_id: string;
+  mapping_module: string;
+  enabled: boolean;
+  credentials_ref: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface SyncCursorsTable {
+  store_id: string;
+  stream: string;
+  watermark: Timestamp | null;
+  overlap_seconds: ColumnType<number, number | undefined, number>;
+  bulk_operation_id: string | null;
+  state: ColumnType<unknown, string | undefined, string>;
+  last_success_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface OrdersTable {
+  id: Generated<string>;
+  store_id: string;
+  store_order_id: string;
+  store_order_name: string | null;
+  safe_id: string;
+  state: ColumnType<OrderState, OrderState | undefined, OrderState>;
+  store_updated_at: Timestamp | null;
+  store_payload: Json | null;
+  payload_hash: string | null;
+  mapped_payload: Json | null;
+  ordermesh_order_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  hold_until: Timestamp | null;
+  next_attempt_at: Timestamp | null;
+  state_changed_at: DefaultedTimestamp;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface ShipmentsTable {
+  id: string;
+  order_id: string;
+  status: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface PackagesTable {
+  id: string;
+  shipment_id: string;
+  order_id: string;
+  carrier: string | null;
+  carrier_method: string | null;
+  tracking_number: string | null;
+  tracking_url: string | null;
+  items: Json;
+  shipped_at: Timestamp | null;
+  store_fulfillment_id: string | null;
+  written_tracking_number: string | null;
+  written_back_at: Timestamp | null;
+  write_back_error_code: string | null;
+  write_back_error_message: string | null;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  at: DefaultedTimestamp;
+  store_id: string | null;
+  order_id: string | null;
+  kind: string;
+  from_state: string | null;
+  to_state: string | null;
+  reason_code: string | null;
+  message: string | null;
+  actor: string;
+  data: Json | null;
+}
+
+export interface WebhookReceiptsTable {
+  source: string;
+  delivery_id: string;
+  topic: string;
+  received_at: DefaultedTimestamp;
+}
+
+export interface Database {
+  stores: StoresTable;
+  sync_cursors: SyncCursorsTable;
+  orders: OrdersTable;
+  shipments: ShipmentsTable;
+  packages: PackagesTable;
+  events: EventsTable;
+  webhook_receipts: WebhookReceiptsTable;
+}
+
+export type OrderRow = Selectable<OrdersTable>;
+export type NewOrder = Insertable<OrdersTable>;
+export type OrderUpdate = Updateable<OrdersTable>;

@@ -1,0 +1,75 @@
+import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+const REDACTED = '[REDACTED]';
+
+/** Keys whose values are secret wherever they appear (any depth, any case). */
+const SECRET_KEY = /(secret|token|passw(or)?d|authori[sz]ation|api[-_]?key|cookie|credential|hmac|signature)/i;
+
+/**
+ * Secret values read from the environment at start-up. Key-based redaction cannot see a token pasted
+ * into an error message or a URL, so every known secret value is also masked inside any string.
+ * The set is process-wide on purpose: a secret read anywhere must be masked everywhere.
+ */
+const secretValues = new Set<string>();
+
+export function registerSecretValue(value: string): void {
+  // Very short values would mask ordinary words; real credentials are longer than this.
+  if (value.length >= 6) secretValues.add(value);
+}
+
+function scrubString(s: string): string {
+  let out = s;
+  for (const v of secretValues) if (out.includes(v)) out = out.split(v).join(REDACTED);
+  // A bearer token in a header dump or message, whether or not we know its value.
+  return out.replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
+}
+
+function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return scrubString(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : scrub(v, depth + 1, seen);
+  }
+  return out;
+}
+
+export function redact<T>(value: T): T {
+  return scrub(value, 0, new WeakSet()) as T;
+}
+
+export interface LogOptions {
+  level?: LoggerOptions['level'];
+  /** Defaults to JSON on stdout, pretty-printed when stdout is a TTY. */
+  destination?: DestinationStream;
+  pretty?: boolean;
+  /** One-shot commands print their results on stdout, so their logs go to stderr. */
+  stderr?: boolean;
+}
+
+export function createLogger(opts: LogOptions = {}): Logger {
+  const stream = opts.stderr ? process.stderr : process.stdout;
+  const pretty = opts.pretty ?? (!opts.destination && stream.isTTY === true);
+  const options: LoggerOptions = {
+    level: opts.level ?? 'info',
+    base: { service: 'ordersync' },
+    serializers: {
+      err: (err: unknown) => redact(pino.stdSerializers.err(err as Error)),
+    },
+    formatters: { log: (obj) => redact(obj) },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubString(a) : a)) as Parameters<typeof method>);
+      },
+    },
+  };
+  if (opts.destination) return pino(options, opts.destination);
+  const fd = opts.stderr ? 2 : 1;
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, destination: fd } } });
+  return pino(options, pino.destination({ fd, sync: opts.stderr === true }));
+}

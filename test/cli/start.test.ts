@@ -1,0 +1,106 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { exited, runCli, spawnCli, waitForHttp } from '../helpers/cli.ts';
+import { freePort } from '../helpers/ports.ts';
+
+function writeConfig(dir: string, pgPort: number, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, 'ordersync.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'sim-client', clientSecret: { env: 'T_OM_SECRET', default: 'sim-secret' } },
+      stores: [
+        {
+          id: 'boot-shop',
+          shopDomain: 'boot-shop.myshopify.com',
+          auth: { type: 'accessToken', accessToken: { env: 'T_SHOP_TOKEN', default: 'shpat_boot_token' } },
+          merchantId: 'm-boot',
+        },
+      ],
+      database: { embedded: { dataDir: path.join(dir, 'pg'), port: pgPort } },
+      jobs: { shutdownTimeoutSeconds: 5 },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+async function bootAndStop(config: string) {
+  const port = await freePort();
+  const child = spawnCli(['start', '--config', config], { PORT: String(port) });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    const ready = await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', jobs: 'ok' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('ordersync_orders');
+    expect(metrics).toContain('ordersync_jobs_total');
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- service output ---\n${output}`);
+  }
+  child.kill('SIGTERM');
+  const code = await exited(child);
+  return { code, output };
+}
+
+describe('ordersync start on the embedded database', () => {
+  it('boots, answers health and readiness, stops cleanly on SIGTERM, and reuses its data on the next start', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-start-'));
+    chmodSync(dir, 0o755);
+    const config = writeConfig(dir, await freePort());
+
+    const first = await bootAndStop(config);
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toContain('migrations applied');
+    expect(first.output).toContain('"msg":"stopped"');
+
+    const second = await bootAndStop(config);
+    expect(second.code, second.output).toBe(0);
+    expect(second.output).not.toContain('initialising embedded PostgreSQL');
+    expect(second.output).not.toContain('migrations applied');
+
+    // The ledger survived both runs: status reads the store the first start recorded.
+    const status = await runCli(['status', '--json', '--config', config]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).stores).toEqual([{ store: 'boot-shop', enabled: true, total: 0, states: {} }]);
+  }, 240_000);
+});
+
+describe('ordersync with a bad config', () => {
+  it('exits 2 and names the offending key', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-badcfg-'));
+    const config = writeConfig(dir, 1, { server: { port: 'eighty' } });
+    const res = await runCli(['start', '--config', config]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('server.port');
+  });
+
+  it('exits 2 when a named secret is missing from the environment', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-nosecret-'));
+    const file = path.join(dir, 'c.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'x', clientSecret: { env: 'SURELY_UNSET_OM_SECRET' } } }),
+    );
+    const res = await runCli(['start', '--config', file]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('ordermesh.clientSecret: environment variable SURELY_UNSET_OM_SECRET is not set');
+  });
+
+  it('exits 2 on an unknown command and 0 on --help and --version', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('start');
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

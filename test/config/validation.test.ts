@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, resolveSecrets } from '../../src/config/load.ts';
+
+const minimal = () => ({
+  ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'c', clientSecret: { env: 'OM_SECRET' } },
+  stores: [
+    {
+      id: 'shop-a',
+      shopDomain: 'shop-a.myshopify.com',
+      auth: { type: 'accessToken', accessToken: { env: 'SHOP_A_TOKEN' } },
+      merchantId: 'm-1',
+    },
+  ],
+});
+
+function keyOfError(raw: unknown): string {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).key;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config validation', () => {
+  it('fills defaults for a minimal config', () => {
+    const cfg = parseConfig(minimal());
+    expect(cfg.server.port).toBe(8080);
+    expect(cfg.stores[0]!.apiVersion).toBe('2026-01');
+    expect(cfg.stores[0]!.holdMinutes).toBe(10);
+    expect(cfg.stores[0]!.mapping.module).toBe('shopify-default');
+  });
+
+  it('names a missing required key', () => {
+    const raw = minimal() as any;
+    delete raw.ordermesh.baseUrl;
+    expect(keyOfError(raw)).toBe('ordermesh.baseUrl');
+  });
+
+  it('names a bad value inside a store', () => {
+    const raw = minimal() as any;
+    raw.stores[0].shopDomain = 'not a domain';
+    expect(keyOfError(raw)).toBe('stores[0].shopDomain');
+  });
+
+  it('names an unknown (misspelt) key', () => {
+    const raw = minimal() as any;
+    raw.stores[0].holdMinuts = 5;
+    expect(keyOfError(raw)).toBe('stores[0].holdMinuts');
+  });
+
+  it('rejects duplicate store ids', () => {
+    const raw = minimal() as any;
+    raw.stores.push({ ...raw.stores[0] });
+    expect(keyOfError(raw)).toBe('stores[1].id');
+  });
+
+  it('fails on an unset secret variable, naming the key and the variable', () => {
+    const cfg = parseConfig(minimal());
+    expect(() => resolveSecrets(cfg, { OM_SECRET: 'om-secret-value' })).toThrowError(
+      /stores\[0\]\.auth\.accessToken: environment variable SHOP_A_TOKEN is not set/,
+    );
+    const secrets = resolveSecrets(cfg, { OM_SECRET: 'om-secret-value', SHOP_A_TOKEN: 'shpat_abcdef' });
+    expect(secrets.stores.get('shop-a')!.shopifyToken).toBe('shpat_abcdef');
+  });
+
+  it('reports unparsable YAML as a config error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'ordermesh: [unclosed');
+    expect(() => loadConfig(file)).toThrowError(ConfigError);
+  });
+
+  it.each(['config/sim.yaml', 'config/example.yaml'])('the shipped %s is valid', (file) => {
+    const cfg = loadConfig(file);
+    expect(cfg.stores.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, resolveSecrets } from '../../src/config/load.ts';
+import { createLogger } from '../../src/log.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  return { log: createLogger({ level: 'trace', destination }), text: () => lines.join('') };
+}
+
+describe('log redaction', () => {
+  it('never writes a secret read from the environment, wherever it appears', () => {
+    const token = 'shpat_9f8e7d6c5b4a39281706';
+    const cfg = parseConfig({
+      ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'c', clientSecret: { env: 'OM' } },
+      stores: [{ id: 's', shopDomain: 's.myshopify.com', auth: { type: 'accessToken', accessToken: { env: 'TOK' } }, merchantId: 'm' }],
+    });
+    resolveSecrets(cfg, { OM: 'om-client-secret-123456', TOK: token });
+    const { log, text } = capture();
+
+    log.info({ shop: 's' }, `calling shop with ${token}`);
+    log.warn({ url: `https://s.myshopify.com/admin?access=${token}` }, 'request');
+    log.error({ err: new Error(`401 for token ${token}`) }, 'failed');
+    log.info({ nested: { deeper: [{ note: `x ${token} y` }] } }, 'nested');
+    log.info({ payload: 'om-client-secret-123456' }, 'secret value under an innocent key');
+
+    const out = text();
+    expect(out).not.toContain(token);
+    expect(out).not.toContain('om-client-secret-123456');
+    expect(out).toContain('[REDACTED]');
+    expect(out).toContain('calling shop with');
+  });
+
+  it('masks values under secret-like keys and Authorization headers', () => {
+    const { log, text } = capture();
+    log.info(
+      {
+        headers: { Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig', 'X-Shopify-Access-Token': 'unknown-token-value' },
+        config: { clientSecret: 'cs-value-1', password: 'pw-value-1', apiKey: 'ak-value-1', accessToken: 'at-value-1' },
+        order: { id: 'gid://shopify/Order/1', email: 'a@b.c' },
+      },
+      'outgoing',
+    );
+    const out = text();
+    for (const v of ['eyJhbGciOiJSUzI1NiJ9', 'unknown-token-value', 'cs-value-1', 'pw-value-1', 'ak-value-1', 'at-value-1']) {
+      expect(out).not.toContain(v);
+    }
+    expect(out).toContain('gid://shopify/Order/1');
+  });
+
+  it('masks a bearer token inside a free-text message', () => {
+    const { log, text } = capture();
+    log.info('sent Authorization: Bearer abcdefghijklmnop.qrstuv');
+    expect(text()).not.toContain('abcdefghijklmnop');
+  });
+});
