@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { runStart } from './start.ts';
 import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
+import { simCommand } from './sim.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -53,6 +54,8 @@ export function buildProgram(): Command {
     .option('--store <id>', 'only this store')
     .option('--json', 'machine-readable output')
     .action(async (o: { store?: string; json?: boolean }, cmd: Command) => runStatus(contextFrom(cmd), o));
+
+  program.addCommand(simCommand());
 
   return program;
 }

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config, type SecretRef } from './schema.ts';
 import { registerSecretValue } from '../log.ts';
+import { formatPath } from '../util/zod-path.ts';
 
 /** Start-up refuses to run; `key` is the dotted path of the offending setting. The CLI exits 2. */
 export class ConfigError extends Error {
@@ -22,20 +23,16 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
   return path.resolve(flag ?? env.ORDERSYNC_CONFIG ?? DEFAULT_CONFIG_PATH);
 }
 
-function keyOf(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
-}
-
 function firstIssue(error: z.ZodError): ConfigError {
   const issue = error.issues[0]!;
   // An unknown key is named by the key itself, not by its parent object.
   if (issue.code === 'unrecognized_keys') {
-    const parent = keyOf(issue.path);
+    const parent = formatPath(issue.path);
     const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
     return new ConfigError(keys[0]!, `unknown key${keys.length > 1 ? `s (also: ${keys.slice(1).join(', ')})` : ''}`);
   }
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : '';
-  return new ConfigError(keyOf(issue.path), issue.message + more);
+  return new ConfigError(formatPath(issue.path), issue.message + more);
 }
 
 export function parseConfig(raw: unknown): Config {

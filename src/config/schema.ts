@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPERATION_IDS, type OperationId } from '../connectors/ordermesh/contract.ts';
 
 /**
  * A secret is never written in the config file: the file names the environment variable that holds it.
@@ -58,6 +59,8 @@ export const configSchema = z
       clientId: z.string().min(1),
       clientSecret: secretRef,
       timeoutMs: z.number().int().positive().default(30_000),
+      /** Per-operation path overrides, for where the real API differs from an assumed path in the contract. */
+      paths: z.partialRecord(z.enum(OPERATION_IDS as [OperationId, ...OperationId[]]), z.string().regex(/^\//, 'must start with /')).default({}),
       /** Authenticates OrderMesh webhooks sent to POST /webhooks/ordermesh. */
       webhookSecret: secretRef.optional(),
     }),

@@ -1,0 +1,47 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger } from '../log.ts';
+import { startOrderMeshSim, SIM_DEFAULTS } from '../sim/ordermesh/server.ts';
+
+function number(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
+/** Resolves on SIGINT/SIGTERM, after `close`. */
+function untilSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => close().then(resolve, reject);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export function simCommand(): Command {
+  const sim = new Command('sim').description('run a simulator (a real HTTP server on 127.0.0.1) for development, tests and demos');
+
+  sim
+    .command('ordermesh')
+    .description('the OrderMesh simulator: the contract in src/connectors/ordermesh/contract.ts, stateful, with fault injection under /_sim')
+    .option('--port <n>', 'port', number, SIM_DEFAULTS.port)
+    .option('--token-ttl <seconds>', 'lifetime of issued tokens', number, 86_400)
+    .option('--rate-limit <perSecond>', 'answer 429 above this many authenticated requests per second (0: off)', number, 0)
+    .option('--webhook-url <url>', 'POST OrderMesh webhooks here')
+    .option('--webhook-secret <secret>', 'HMAC key for webhook signatures', SIM_DEFAULTS.webhookSecret)
+    .option('--seed <n>', 'seed for fault injection', number)
+    .action(async (o: { port: number; tokenTtl: number; rateLimit: number; webhookUrl?: string; webhookSecret: string; seed?: number }) => {
+      const log = createLogger({ stderr: true });
+      const server = await startOrderMeshSim({
+        port: o.port,
+        tokenTtlSeconds: o.tokenTtl,
+        rateLimitPerSecond: o.rateLimit,
+        webhookSecret: o.webhookSecret,
+        ...(o.webhookUrl ? { webhookUrl: o.webhookUrl } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      });
+      log.info({ url: server.url, clientId: SIM_DEFAULTS.clientId }, 'OrderMesh simulator listening');
+      await untilSignal(() => server.close());
+    });
+
+  return sim;
+}

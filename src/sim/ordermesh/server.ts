@@ -1,0 +1,341 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  WEBHOOK_SIGNATURE_HEADER,
+  cancelOrderModel,
+  createOrderModel,
+  customerCareHoldModel,
+  fieldErrors,
+  operations,
+  type BulkResponseItem,
+  type OperationId,
+  type WebhookPayload,
+} from '../../connectors/ordermesh/contract.ts';
+import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
+import { WebhookSender } from '../webhook-sender.ts';
+import { OrderMeshState, SimRefusal } from './state.ts';
+
+export interface OrderMeshSimOptions {
+  port?: number;
+  host?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Lifetime of issued tokens; OrderMesh's is 24 h. Short values let tests see expiry. */
+  tokenTtlSeconds?: number;
+  /** Requests per second over all authenticated routes before 429 (0: unlimited). */
+  rateLimitPerSecond?: number;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** Seeds fault injection, so a chaos run repeats. */
+  seed?: number;
+}
+
+export const SIM_DEFAULTS = {
+  port: 4010,
+  clientId: 'sim-client',
+  clientSecret: 'sim-secret',
+  username: 'sim-user',
+  password: 'sim-password',
+  webhookSecret: 'sim-ordermesh-webhook-secret',
+} as const;
+
+type Handler = (req: FastifyRequest) => { status: number; body: unknown };
+
+const settingsBody = z.strictObject({
+  tokenTtlSeconds: z.number().positive().optional(),
+  rateLimitPerSecond: z.number().nonnegative().optional(),
+  webhookUrl: z.url().nullable().optional(),
+});
+const shipBody = z.strictObject({
+  items: z.array(z.strictObject({ orderItemId: z.string(), quantity: z.number().int().positive() })).optional(),
+  packages: z.number().int().positive().optional(),
+  carrier: z.string().optional(),
+});
+
+/** Parses a body against a contract schema; a mismatch is OrderMesh's 400 with per-field messages. */
+function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new SimRefusal(400, 'validation failed', fieldErrors(r.error));
+  return r.data;
+}
+
+function refusalBody(err: SimRefusal): { message: string; errors?: Record<string, string[]> } {
+  return { message: err.message, ...(err.errors ? { errors: err.errors } : {}) };
+}
+
+export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
+  const settings = {
+    tokenTtlSeconds: opts.tokenTtlSeconds ?? 86_400,
+    rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
+    webhookUrl: opts.webhookUrl,
+  };
+  const clientId = opts.clientId ?? SIM_DEFAULTS.clientId;
+  const clientSecret = opts.clientSecret ?? SIM_DEFAULTS.clientSecret;
+  const webhookSecret = opts.webhookSecret ?? SIM_DEFAULTS.webhookSecret;
+  const faults = new FaultInjector(opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
+  const webhooks = new WebhookSender();
+  const emit = (payload: WebhookPayload) => {
+    if (settings.webhookUrl) webhooks.send({ url: settings.webhookUrl, body: payload, secret: webhookSecret, signatureHeader: WEBHOOK_SIGNATURE_HEADER });
+  };
+  const state = new OrderMeshState(emit);
+  const tokens = new Map<string, number>(); // token → expiry (ms)
+  const refreshTokens = new Set<string>();
+  const requests: Partial<Record<OperationId, number>> = {};
+  const requestTimes: Partial<Record<OperationId, number[]>> = {};
+  let tokenRequests = 0;
+  let rateLimited = 0;
+  let unauthorized = 0;
+  let bucket = { tokens: settings.rateLimitPerSecond, at: Date.now() };
+
+  const issue = (withRefresh: boolean) => {
+    const accessToken = `omsim_${randomBytes(18).toString('hex')}`;
+    tokens.set(accessToken, Date.now() + settings.tokenTtlSeconds * 1000);
+    const base = { accessToken, tokenType: 'Bearer', expiresIn: settings.tokenTtlSeconds };
+    if (!withRefresh) return base;
+    const refreshToken = `omsim_r_${randomBytes(18).toString('hex')}`;
+    refreshTokens.add(refreshToken);
+    return { ...base, scope: 'email profile', refreshToken };
+  };
+
+  const handlers: Record<OperationId, Handler> = {
+    clientToken: (req) => {
+      tokenRequests++;
+      const body = validate(operations.clientToken.request, req.body);
+      if (body.clientId !== clientId || body.clientSecret !== clientSecret) throw new SimRefusal(401, 'invalid client credentials');
+      return { status: 200, body: issue(false) };
+    },
+    login: (req) => {
+      const body = validate(operations.login.request, req.body);
+      if (body.username !== SIM_DEFAULTS.username || body.password !== SIM_DEFAULTS.password) throw new SimRefusal(401, 'invalid username or password');
+      return { status: 200, body: issue(true) };
+    },
+    refresh: (req) => {
+      const body = validate(operations.refresh.request, req.body);
+      if (!refreshTokens.delete(body.refreshToken)) throw new SimRefusal(401, 'invalid refresh token');
+      return { status: 200, body: issue(true) };
+    },
+    createOrder: (req) => {
+      state.countCreateRequest((req.body as { safeId?: unknown } | undefined)?.safeId);
+      const order = state.create(validate(createOrderModel, req.body));
+      return { status: 201, body: { orderId: order.id } };
+    },
+    createOrdersBulk: (req) => {
+      const { items } = validate(operations.createOrdersBulk.request, req.body);
+      const results: BulkResponseItem[] = items.map((raw, index) => {
+        state.countCreateRequest((raw as { safeId?: unknown } | null)?.safeId);
+        const safeId = typeof (raw as { safeId?: unknown })?.safeId === 'string' ? (raw as { safeId: string }).safeId : null;
+        try {
+          const order = state.create(validate(createOrderModel, raw));
+          return { index, safeId, status: 201, orderId: order.id };
+        } catch (err) {
+          if (!(err instanceof SimRefusal)) throw err;
+          return { index, safeId, status: err.status, ...refusalBody(err) };
+        }
+      });
+      return { status: 200, body: { items: results } };
+    },
+    listOrders: (req) => {
+      const q = req.query as { page?: string; pageSize?: string };
+      const page = Math.max(1, Number(q.page ?? 1) || 1);
+      const pageSize = Math.min(200, Math.max(1, Number(q.pageSize ?? 50) || 50));
+      const all = [...state.orders.values()];
+      const items = all.slice((page - 1) * pageSize, page * pageSize).map((o) => state.view(o));
+      return { status: 200, body: { items, page, pageSize, total: all.length } };
+    },
+    getOrder: (req) => ({ status: 200, body: state.view(state.get(param(req, 'orderId'))) }),
+    getOrderBySafeId: (req) => ({ status: 200, body: state.view(state.getBySafeId(param(req, 'safeId'))) }),
+    updateOrder: (req) => ({
+      status: 200,
+      body: state.view(state.update(param(req, 'orderId'), validate(operations.updateOrder.request, req.body))),
+    }),
+    cancelOrder: (req) => {
+      const o = state.cancel(param(req, 'orderId'), validate(cancelOrderModel, req.body ?? {}));
+      return { status: 200, body: { orderId: o.id, status: o.status } };
+    },
+    customerCareHold: (req) => {
+      validate(customerCareHoldModel, req.body ?? {});
+      const o = state.hold(param(req, 'orderId'));
+      return { status: 200, body: { orderId: o.id, status: o.status } };
+    },
+    getShipmentsForOrder: (req) => {
+      const o = state.get(param(req, 'orderId'));
+      return { status: 200, body: { items: o.shipmentIds.map((id) => state.shipments.get(id)!) } };
+    },
+    getShipment: (req) => {
+      const s = state.shipments.get(param(req, 'shipmentId'));
+      if (!s) throw new SimRefusal(404, 'shipment not found');
+      return { status: 200, body: s };
+    },
+  };
+
+  const app = Fastify({ logger: false });
+
+  const authorise = (req: FastifyRequest) => {
+    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    const expiry = m ? tokens.get(m[1]!) : undefined;
+    if (expiry === undefined || Date.now() >= expiry) {
+      unauthorized++;
+      throw new SimRefusal(401, expiry === undefined ? 'missing or unknown bearer token' : 'token expired');
+    }
+  };
+
+  /** A token bucket: `rateLimitPerSecond` per second, bursts up to one second's worth. */
+  const takeRateToken = (): number | undefined => {
+    const rate = settings.rateLimitPerSecond;
+    if (rate <= 0) return undefined;
+    const now = Date.now();
+    bucket = { tokens: Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate), at: now };
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return undefined;
+    }
+    rateLimited++;
+    return (1 - bucket.tokens) / rate;
+  };
+
+  for (const [id, spec] of Object.entries(operations) as Array<[OperationId, (typeof operations)[OperationId]]>) {
+    app.route({
+      method: spec.method,
+      url: spec.path.replace(/\{(\w+)\}/g, ':$1'),
+      handler: async (req, reply) => {
+        requests[id] = (requests[id] ?? 0) + 1;
+        (requestTimes[id] ??= []).push(Date.now());
+        const fault = faults.decide(id);
+        if (fault.latencyMs) await sleep(fault.latencyMs);
+        if (fault.kind === 'status429') return sendError(reply, 429, 'rate limit exceeded (injected)', String(fault.retryAfterSeconds));
+        if (fault.kind === 'status500') return sendError(reply, 500, 'internal error (injected)');
+        if (fault.kind === 'status503') return sendError(reply, 503, 'service unavailable (injected)');
+        if (fault.kind === 'timeout') await sleep(fault.timeoutMs);
+        try {
+          if (spec.auth) {
+            authorise(req);
+            const wait = takeRateToken();
+            if (wait !== undefined) return sendError(reply, 429, 'rate limit exceeded', wait.toFixed(3));
+          }
+          const result = handlers[id](req);
+          if (fault.kind === 'lostResponse') {
+            // Applied above; now the client never hears of it.
+            reply.hijack();
+            req.raw.socket.destroy();
+            return;
+          }
+          return reply.code(result.status).send(result.body);
+        } catch (err) {
+          if (err instanceof SimRefusal) return reply.code(err.status).send(refusalBody(err));
+          throw err;
+        }
+      },
+    });
+  }
+
+  // ---- control endpoints (not part of OrderMesh)
+  app.get('/_sim/state', async () => ({
+    counts: {
+      orders: state.orders.size,
+      byStatus: countBy([...state.orders.values()], (o) => o.status),
+      shipments: state.shipments.size,
+      tokenRequests,
+      rateLimited,
+      unauthorized,
+      requests,
+      faultsInjected: faults.injected,
+      webhooks: { delivered: webhooks.delivered, failed: webhooks.failed },
+    },
+    orders: [...state.orders.values()].map((o) => ({
+      orderId: o.id,
+      safeId: o.safeId,
+      externalId: o.externalId,
+      merchantId: o.merchantId,
+      status: o.status,
+      createRequests: state.createRequests.get(o.safeId) ?? 0,
+      items: state.view(o).items,
+      shippingAddress: o.model.shippingAddress,
+      shipments: o.shipmentIds.map((id) => state.shipments.get(id)),
+    })),
+    createRequestsBySafeId: Object.fromEntries(state.createRequests),
+  }));
+  app.get('/_sim/requests', async () => requestTimes);
+  app.post('/_sim/faults', async (req, reply) => {
+    const r = faultsBody.safeParse(req.body);
+    if (!r.success) return reply.code(400).send({ message: 'invalid faults', errors: fieldErrors(r.error) });
+    faults.set(r.data);
+    return { ok: true };
+  });
+  app.delete('/_sim/faults', async () => {
+    faults.clear();
+    return { ok: true };
+  });
+  app.post('/_sim/settings', async (req, reply) => {
+    const r = settingsBody.safeParse(req.body);
+    if (!r.success) return reply.code(400).send({ message: 'invalid settings', errors: fieldErrors(r.error) });
+    if (r.data.tokenTtlSeconds !== undefined) settings.tokenTtlSeconds = r.data.tokenTtlSeconds;
+    if (r.data.rateLimitPerSecond !== undefined) {
+      settings.rateLimitPerSecond = r.data.rateLimitPerSecond;
+      bucket = { tokens: settings.rateLimitPerSecond, at: Date.now() };
+    }
+    if (r.data.webhookUrl !== undefined) settings.webhookUrl = r.data.webhookUrl ?? undefined;
+    return settings;
+  });
+  app.post('/_sim/tokens/revoke', async () => {
+    const n = tokens.size;
+    tokens.clear();
+    return { revoked: n };
+  });
+  app.post('/_sim/orders/:orderId/ship', async (req, reply) => {
+    const body = shipBody.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: 'invalid ship request', errors: fieldErrors(body.error) });
+    try {
+      return state.ship((req.params as { orderId: string }).orderId, body.data);
+    } catch (err) {
+      if (err instanceof SimRefusal) return reply.code(err.status).send(refusalBody(err));
+      throw err;
+    }
+  });
+  app.post('/_sim/advance', async () => ({ moved: state.advance() }));
+  app.post('/_sim/webhooks/drain', async () => {
+    await webhooks.drain();
+    return { delivered: webhooks.delivered, failed: webhooks.failed };
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `no route ${req.method} ${req.url}` }));
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    reply.code(status).send({ message: err.message });
+  });
+
+  await app.listen({ port: opts.port ?? SIM_DEFAULTS.port, host: opts.host ?? '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? SIM_DEFAULTS.port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    state,
+    faults,
+    webhooks,
+    settings,
+    async close() {
+      await webhooks.drain();
+      await app.close();
+    },
+  };
+}
+
+export type OrderMeshSim = Awaited<ReturnType<typeof startOrderMeshSim>>;
+
+function param(req: FastifyRequest, name: string): string {
+  return (req.params as Record<string, string>)[name]!;
+}
+
+function sendError(reply: FastifyReply, status: number, message: string, retryAfter?: string) {
+  if (retryAfter) reply.header('retry-after', retryAfter);
+  return reply.code(status).send({ message });
+}
+
+function countBy<T>(xs: T[], key: (x: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[key(x)] = (out[key(x)] ?? 0) + 1;
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

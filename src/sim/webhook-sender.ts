@@ -1,0 +1,49 @@
+import { createHmac } from 'node:crypto';
+
+export interface WebhookDelivery {
+  url: string;
+  body: unknown;
+  secret: string;
+  signatureHeader: string;
+  headers?: Record<string, string>;
+}
+
+export function hmacBase64(secret: string, raw: string): string {
+  return createHmac('sha256', secret).update(raw, 'utf8').digest('base64');
+}
+
+/**
+ * POSTs a signed webhook, retrying a few times like real platforms do. Deliveries run in the background
+ * and are counted, so a test can wait until every webhook has been delivered.
+ */
+export class WebhookSender {
+  delivered = 0;
+  failed = 0;
+  #pending = new Set<Promise<void>>();
+
+  send(d: WebhookDelivery): void {
+    const raw = JSON.stringify(d.body);
+    const headers = { 'content-type': 'application/json', [d.signatureHeader]: hmacBase64(d.secret, raw), ...d.headers };
+    const p = (async () => {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          const res = await fetch(d.url, { method: 'POST', headers, body: raw, signal: AbortSignal.timeout(10_000) });
+          if (res.ok) {
+            this.delivered++;
+            return;
+          }
+        } catch {
+          // receiver down: retry below
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+      this.failed++;
+    })();
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+  }
+
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+}

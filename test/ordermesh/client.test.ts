@@ -1,0 +1,162 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { OrderMeshValidationError } from '../../src/connectors/ordermesh/errors.ts';
+import { clientFor, ordermeshSim, setFaults, simState, validOrder } from '../helpers/ordermesh.ts';
+
+const sim = await ordermeshSim();
+const ordersWithSafeId = async (safeId: string) => (await simState(sim)).orders.filter((o: any) => o.safeId === safeId);
+
+beforeEach(async () => {
+  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+  await fetch(`${sim.url}/_sim/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tokenTtlSeconds: 86_400, rateLimitPerSecond: 0 }) });
+});
+
+describe('OrderMesh client: auth', () => {
+  it('shares one token across 50 concurrent calls (a single token request)', async () => {
+    const client = clientFor(sim);
+    const before = (await simState(sim)).counts.tokenRequests;
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => client.getOrderBySafeId(`none-${i}`)));
+    expect(results.every((r) => r.status === 'fulfilled' && r.value === null)).toBe(true);
+    expect((await simState(sim)).counts.tokenRequests - before).toBe(1);
+  });
+
+  it('renews the token before it expires, without a 401', async () => {
+    await fetch(`${sim.url}/_sim/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tokenTtlSeconds: 1 }) });
+    const client = clientFor(sim);
+    const before = (await simState(sim)).counts;
+    await client.getOrderBySafeId('x');
+    await new Promise((r) => setTimeout(r, 1_100));
+    await client.getOrderBySafeId('x');
+    const after = (await simState(sim)).counts;
+    expect(after.tokenRequests - before.tokenRequests).toBe(2);
+    expect(after.unauthorized - before.unauthorized).toBe(0);
+  });
+
+  it('renews the token once and replays the call on a 401', async () => {
+    const client = clientFor(sim);
+    await client.getOrderBySafeId('x');
+    await fetch(`${sim.url}/_sim/tokens/revoke`, { method: 'POST' });
+    const before = (await simState(sim)).counts;
+    const created = await client.createOrder(validOrder());
+    expect(created.outcome).toBe('created');
+    const after = (await simState(sim)).counts;
+    expect(after.unauthorized - before.unauthorized).toBe(1);
+    expect(after.tokenRequests - before.tokenRequests).toBe(1);
+  });
+
+  it('fails with UNAUTHORIZED, not a retry loop, on wrong credentials', async () => {
+    const client = clientFor(sim, { clientSecret: 'wrong-secret-value' });
+    await expect(client.getOrder('x')).rejects.toMatchObject({ code: 'UNAUTHORIZED', retryable: false });
+  });
+});
+
+describe('OrderMesh client: retries', () => {
+  it('waits at least Retry-After (decimal seconds) after a 429', async () => {
+    await setFaults(sim, { getOrderBySafeId: { status429: 1, retryAfterSeconds: 1.2, count: 1 } });
+    const client = clientFor(sim);
+    await client.getOrderBySafeId('warm-up-token'); // absorbs the single 429
+    const times: number[] = ((await (await fetch(`${sim.url}/_sim/requests`)).json()) as any).getOrderBySafeId;
+    const [first, second] = times.slice(-2) as [number, number];
+    expect(second - first).toBeGreaterThanOrEqual(1_200);
+  });
+
+  it('retries 503 and 500 answers with backoff until one succeeds', async () => {
+    await setFaults(sim, { getOrderBySafeId: { status503: 0.5, status500: 0.5, count: 3 } });
+    const client = clientFor(sim);
+    const before = (await simState(sim)).counts.requests.getOrderBySafeId ?? 0;
+    expect(await client.getOrderBySafeId('nothing-here')).toBeNull();
+    expect((await simState(sim)).counts.requests.getOrderBySafeId - before).toBe(4);
+  });
+
+  it('gives up after maxAttempts with a retryable error', async () => {
+    await setFaults(sim, { getOrder: { status503: 1 } });
+    const client = clientFor(sim, { retry: { maxAttempts: 3, baseDelayMs: 5 } });
+    await expect(client.getOrder('x')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true, status: 503 });
+  });
+});
+
+describe('OrderMesh client: exactly one order per safeId', () => {
+  it('resolves a lost response (applied, then the connection dropped) to the existing order', async () => {
+    await setFaults(sim, { createOrder: { lostResponse: 1, count: 1 } });
+    const order = validOrder();
+    const result = await clientFor(sim).createOrder(order);
+    expect(result).toMatchObject({ outcome: 'existing', safeId: order.safeId });
+    const held = await ordersWithSafeId(order.safeId);
+    expect(held).toHaveLength(1);
+    expect(held[0].orderId).toBe(result.outcome === 'existing' && result.orderId);
+    expect(held[0].createRequests).toBe(2);
+  });
+
+  it('resolves a 409 on a repeated create to the existing order', async () => {
+    const client = clientFor(sim);
+    const order = validOrder();
+    const first = await client.createOrder(order);
+    const second = await client.createOrder(order);
+    expect(first.outcome).toBe('created');
+    expect(second.outcome).toBe('existing');
+    expect(second.outcome === 'existing' && first.outcome === 'created' && second.orderId === first.orderId).toBe(true);
+    expect(await ordersWithSafeId(order.safeId)).toHaveLength(1);
+  });
+
+  it('after a timeout whose request is applied late, still holds one order', async () => {
+    await setFaults(sim, { createOrder: { timeout: 1, timeoutMs: 800, count: 1 } });
+    const order = validOrder();
+    const result = await clientFor(sim, { timeoutMs: 300 }).createOrder(order);
+    expect(['created', 'existing']).toContain(result.outcome);
+    await new Promise((r) => setTimeout(r, 900)); // the held request is processed now
+    const held = await ordersWithSafeId(order.safeId);
+    expect(held).toHaveLength(1);
+    expect(result.outcome !== 'rejected' && result.outcome !== 'transient' && result.orderId).toBe(held[0].orderId);
+  });
+
+  it('reports a duplicate externalId under another safeId as rejected', async () => {
+    const client = clientFor(sim);
+    const a = validOrder();
+    await client.createOrder(a);
+    const b = validOrder({ externalId: a.externalId });
+    const result = await client.createOrder(b);
+    expect(result).toMatchObject({ outcome: 'rejected' });
+    expect(result.outcome === 'rejected' && result.error.code).toBe('CONFLICT');
+  });
+});
+
+describe('OrderMesh client: bulk create', () => {
+  it('returns one result per order: the valid ones created, the invalid one rejected with its field errors', async () => {
+    const orders = [validOrder(), validOrder(), validOrder({ currencyCode: 'XYZ' }), validOrder()];
+    const results = await clientFor(sim).createOrders(orders);
+    expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'rejected', 'created']);
+    const rejected = results[2]!;
+    expect(rejected.outcome === 'rejected' && rejected.error).toBeInstanceOf(OrderMeshValidationError);
+    expect(rejected.outcome === 'rejected' && (rejected.error as OrderMeshValidationError).fieldErrors).toHaveProperty('currencyCode');
+    expect(results.map((r) => r.safeId)).toEqual(orders.map((o) => o.safeId));
+  });
+
+  it('after a lost bulk response, resolves every order to the one that exists', async () => {
+    await setFaults(sim, { createOrdersBulk: { lostResponse: 1, count: 1 } });
+    const orders = [validOrder(), validOrder(), validOrder()];
+    const results = await clientFor(sim).createOrders(orders);
+    expect(results.map((r) => r.outcome)).toEqual(['existing', 'existing', 'existing']);
+    for (const o of orders) expect(await ordersWithSafeId(o.safeId)).toHaveLength(1);
+  });
+
+  it('marks orders transient when OrderMesh stays down and none of them exists', async () => {
+    await setFaults(sim, { createOrdersBulk: { status503: 1 } });
+    const results = await clientFor(sim, { retry: { maxAttempts: 2, baseDelayMs: 5 } }).createOrders([validOrder(), validOrder()]);
+    expect(results.map((r) => r.outcome)).toEqual(['transient', 'transient']);
+  });
+});
+
+describe('OrderMesh client: validation errors', () => {
+  it('surfaces OrderMesh field messages on a rejected order', async () => {
+    const bad = validOrder({
+      shippingAddress: { lastName: 'X', line1: '1 St', city: 'Y', countryCode: 'ZZ' },
+      items: [{ sku: 'ok-sku', quantity: -2 }],
+    });
+    const result = await clientFor(sim).createOrder(bad);
+    expect(result.outcome).toBe('rejected');
+    if (result.outcome !== 'rejected') throw new Error(result.outcome);
+    const err = result.error as OrderMeshValidationError;
+    expect(err.fieldErrors['shippingAddress.countryCode']).toEqual(['unknown country code']);
+    expect(err.fieldErrors['items[0].quantity']).toEqual(['must be at least 1']);
+    expect(err.message).toContain('items[0].quantity: must be at least 1');
+  });
+});
