@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.ts';
 import { startOrderMeshSim, SIM_DEFAULTS } from '../sim/ordermesh/server.ts';
+import { SHOPIFY_SIM_DEFAULTS, startShopifySim } from '../sim/shopify/server.ts';
 
 function number(value: string): number {
   const n = Number(value);
@@ -40,6 +41,36 @@ export function simCommand(): Command {
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
       });
       log.info({ url: server.url, clientId: SIM_DEFAULTS.clientId }, 'OrderMesh simulator listening');
+      await untilSignal(() => server.close());
+    });
+
+  sim
+    .command('shopify')
+    .description('the Shopify simulator: Admin GraphQL over the real 2026-01 schema, cost throttle, bulk operations, webhooks; control under /_sim')
+    .option('--port <n>', 'port', number, SHOPIFY_SIM_DEFAULTS.port)
+    .option('--orders <count>', 'seed this many orders at start', number, 0)
+    .option('--seed <n>', 'seed for generated orders and fault injection', number, 1)
+    .option('--bucket <points>', 'throttle bucket size (maximumAvailable)', number, 2000)
+    .option('--restore-rate <pointsPerSecond>', 'throttle restore rate', number, 100)
+    .option('--webhook-url <url>', 'POST orders/* webhooks here')
+    .action(async (o: { port: number; orders: number; seed: number; bucket: number; restoreRate: number; webhookUrl?: string }) => {
+      const log = createLogger({ stderr: true });
+      const server = await startShopifySim({
+        port: o.port,
+        maximumAvailable: o.bucket,
+        restoreRate: o.restoreRate,
+        seed: o.seed,
+        ...(o.webhookUrl ? { webhookUrl: o.webhookUrl } : {}),
+      });
+      if (o.orders > 0) {
+        await fetch(`${server.url}/_sim/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ count: o.orders, seed: o.seed, spreadSeconds: 3600 }),
+        });
+      }
+      const { domain, accessToken } = SHOPIFY_SIM_DEFAULTS.shop;
+      log.info({ url: server.url, shop: domain, accessToken, orders: o.orders }, 'Shopify simulator listening');
       await untilSignal(() => server.close());
     });
 

@@ -1,15 +1,12 @@
-import { createHmac } from 'node:crypto';
+import { hmacBase64 } from '../util/hmac.ts';
 
 export interface WebhookDelivery {
   url: string;
+  /** A value to send as JSON, or the exact JSON text (for bodies JSON.stringify cannot write, like integers above 2^53). */
   body: unknown;
   secret: string;
   signatureHeader: string;
   headers?: Record<string, string>;
-}
-
-export function hmacBase64(secret: string, raw: string): string {
-  return createHmac('sha256', secret).update(raw, 'utf8').digest('base64');
 }
 
 /**
@@ -22,7 +19,7 @@ export class WebhookSender {
   #pending = new Set<Promise<void>>();
 
   send(d: WebhookDelivery): void {
-    const raw = JSON.stringify(d.body);
+    const raw = typeof d.body === 'string' ? d.body : JSON.stringify(d.body);
     const headers = { 'content-type': 'application/json', [d.signatureHeader]: hmacBase64(d.secret, raw), ...d.headers };
     const p = (async () => {
       for (let attempt = 1; attempt <= 3; attempt++) {

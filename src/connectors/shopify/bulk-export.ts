@@ -1,0 +1,82 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ShopifyClient } from './client.ts';
+import { bulkOrdersQuery } from './documents.ts';
+import { ShopifyApiError } from './errors.ts';
+import type { ShopifyLineItem, ShopifyOrder, ShopifyShippingLine } from './types.ts';
+
+export interface BulkOperation {
+  id: string;
+  status: 'CREATED' | 'RUNNING' | 'COMPLETED' | 'CANCELING' | 'CANCELED' | 'FAILED' | 'EXPIRED';
+  errorCode: string | null;
+  objectCount: string;
+  rootObjectCount: string;
+  url: string | null;
+  partialDataUrl: string | null;
+}
+
+/** Starts a bulk export of orders updated in [since, until); returns the operation id to keep in the ledger. */
+export async function startBulkExport(client: ShopifyClient, since: Date, until: Date): Promise<string> {
+  const res = await client.request<{
+    bulkOperationRunQuery: { bulkOperation: { id: string } | null; userErrors: Array<{ message: string; code: string | null }> };
+  }>('bulk-orders-run', { query: bulkOrdersQuery(since, until) });
+  const { bulkOperation, userErrors } = res.bulkOperationRunQuery;
+  if (!bulkOperation) {
+    throw new ShopifyApiError('BULK_FAILED', `bulk operation refused: ${userErrors.map((e) => `${e.code ?? ''} ${e.message}`.trim()).join('; ')}`);
+  }
+  return bulkOperation.id;
+}
+
+export async function bulkOperationStatus(client: ShopifyClient, id: string): Promise<BulkOperation | null> {
+  return (await client.request<{ bulkOperation: BulkOperation | null }>('bulk-operation', { id })).bulkOperation;
+}
+
+/** Polls until the operation ends; resumable, since the id is all it needs. */
+export async function waitForBulkOperation(client: ShopifyClient, id: string, pollMs = 2_000): Promise<BulkOperation> {
+  for (;;) {
+    const op = await bulkOperationStatus(client, id);
+    if (!op) throw new ShopifyApiError('BULK_FAILED', `bulk operation ${id} not found`);
+    if (op.status === 'COMPLETED') return op;
+    if (op.status !== 'CREATED' && op.status !== 'RUNNING') {
+      throw new ShopifyApiError('BULK_FAILED', `bulk operation ${id} ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** One assembled order, or the id of one whose children came after it was emitted (re-read it). */
+export type BulkItem = { order: ShopifyOrder } | { refetch: string };
+
+/**
+ * Streams the JSONL result line by line, rebuilding orders from their child lines (`__parentId`).
+ * Memory holds one order at a time: an order is emitted when the next top-level line starts. Children
+ * normally follow their parent; one that arrives later (Shopify does not promise grouping without
+ * `groupObjects`) turns into a `refetch` of its order instead of keeping every order in memory.
+ */
+export async function* streamBulkOrders(url: string): AsyncGenerator<BulkItem> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new ShopifyApiError('BULK_FAILED', `bulk result download failed: HTTP ${res.status}`);
+  const lines = createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
+  let current: ShopifyOrder | undefined;
+  let lastRefetch: string | undefined;
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const obj = JSON.parse(line) as Record<string, unknown> & { id?: string; __parentId?: string };
+    const parent = obj.__parentId;
+    if (!parent) {
+      if (current) yield { order: current };
+      current = { ...(obj as unknown as ShopifyOrder), lineItems: [], shippingLines: [] };
+      continue;
+    }
+    if (current && parent === current.id) {
+      const { __parentId: _p, ...child } = obj;
+      if (typeof child.id === 'string' && child.id.includes('/LineItem/')) current.lineItems.push(child as unknown as ShopifyLineItem);
+      else current.shippingLines.push(child as unknown as ShopifyShippingLine);
+    } else if (parent !== lastRefetch) {
+      // Repeats are harmless (a re-read is idempotent); remembering every emitted id would not be flat.
+      lastRefetch = parent;
+      yield { refetch: parent };
+    }
+  }
+  if (current) yield { order: current };
+}

@@ -1,0 +1,193 @@
+import '@shopify/shopify-api/adapters/node';
+import {
+  GraphqlQueryError,
+  HttpRequestError,
+  HttpResponseError,
+  HttpRetriableError,
+  HttpThrottlingError,
+  LogSeverity,
+  shopifyApi,
+  type Session,
+  type Shopify,
+} from '@shopify/shopify-api';
+import { setAbstractFetchFunc } from '@shopify/shopify-api/runtime';
+import type { Logger } from '../../log.ts';
+import { registerSecretValue } from '../../log.ts';
+import { documents, type DocumentName } from './documents.ts';
+import { ShopifyApiError } from './errors.ts';
+import { CostBucket, type QueryCost } from './throttle.ts';
+
+export type ShopifyAuth =
+  | { type: 'accessToken'; accessToken: string }
+  | { type: 'clientCredentials'; clientId: string; clientSecret: string };
+
+export interface ShopifyConnection {
+  shopDomain: string;
+  apiVersion: string;
+  /** Sends this shop's calls to another origin (the simulator) instead of https://{shopDomain}. */
+  apiOrigin?: string | undefined;
+  auth: ShopifyAuth;
+}
+
+export interface ShopifyClientOptions {
+  log?: Logger;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  /** Called once per HTTP exchange (metrics). */
+  onCall?: (status: number | 'error') => void;
+}
+
+/**
+ * @shopify/shopify-api always calls https://{shop}/…, and its shop validation refuses other hosts. The
+ * library lets us swap its fetch; ours sends shops with a configured origin there instead (the
+ * simulator), and bounds every call with a timeout. See notes/shopify-facts.md (d).
+ */
+const origins = new Map<string, string>();
+let requestTimeoutMs = 30_000;
+setAbstractFetchFunc(async (input, init) => {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const origin = origins.get(url.host);
+  const target = origin ? new URL(url.pathname + url.search, origin) : url;
+  return fetch(target, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Requested cost assumed for a document we have not sent yet; refined from every response. */
+const FIRST_GUESS_COST = 50;
+
+export class ShopifyClient {
+  readonly conn: ShopifyConnection;
+  readonly bucket = new CostBucket();
+  readonly #api: Shopify;
+  readonly #opts: ShopifyClientOptions;
+  readonly #lastCost = new Map<DocumentName, number>();
+  #session: Promise<Session> | undefined;
+  /** THROTTLED answers seen; steady-state pulls should see none. */
+  throttledCount = 0;
+
+  constructor(conn: ShopifyConnection, opts: ShopifyClientOptions = {}) {
+    this.conn = conn;
+    this.#opts = opts;
+    if (opts.timeoutMs) requestTimeoutMs = opts.timeoutMs;
+    if (conn.apiOrigin) origins.set(conn.shopDomain, conn.apiOrigin);
+    const secret = conn.auth.type === 'clientCredentials' ? conn.auth.clientSecret : conn.auth.accessToken;
+    registerSecretValue(secret);
+    this.#api = shopifyApi({
+      apiKey: conn.auth.type === 'clientCredentials' ? conn.auth.clientId : 'ordersync',
+      apiSecretKey: secret,
+      apiVersion: conn.apiVersion as never,
+      isCustomStoreApp: conn.auth.type === 'accessToken',
+      ...(conn.auth.type === 'accessToken' ? { adminApiAccessToken: conn.auth.accessToken } : {}),
+      isEmbeddedApp: false,
+      hostName: 'localhost',
+      logger: { level: LogSeverity.Error, log: async (_s, msg) => opts.log?.debug({ shop: conn.shopDomain }, msg) },
+    });
+  }
+
+  /** Custom apps use their fixed token; Dev Dashboard apps get one by client credentials, renewed before it expires. */
+  async #currentSession(): Promise<Session> {
+    if (this.conn.auth.type === 'accessToken') return this.#api.session.customAppSession(this.conn.shopDomain);
+    const pending = this.#session;
+    if (pending) {
+      const s = await pending.catch(() => undefined);
+      if (s && (!s.expires || s.expires.getTime() - Date.now() > 5 * 60_000)) return s;
+      if (this.#session !== pending) return this.#currentSession();
+    }
+    this.#session = this.#api.auth.clientCredentials({ shop: this.conn.shopDomain }).then(({ session }) => {
+      if (session.accessToken) registerSecretValue(session.accessToken);
+      return session;
+    });
+    this.#session.catch(() => (this.#session = undefined));
+    return this.#session;
+  }
+
+  /**
+   * Runs one of our documents. Waits first until the store's bucket holds what the query will reserve;
+   * on THROTTLED waits exactly until it does; on 429 honours Retry-After; retries 5xx and network
+   * failures with backoff.
+   */
+  async request<T>(doc: DocumentName, variables: Record<string, unknown> = {}): Promise<T> {
+    const maxAttempts = this.#opts.maxAttempts ?? 6;
+    let renewedAuth = false;
+    for (let attempt = 1; ; attempt++) {
+      const expected = this.#lastCost.get(doc) ?? FIRST_GUESS_COST;
+      const wait = this.bucket.waitMs(expected);
+      if (wait > 0) await sleep(wait);
+      this.bucket.reserve(expected);
+      const session = await this.#currentSession().catch((err) => {
+        throw new ShopifyApiError('UNAUTHORIZED', `could not get an access token for ${this.conn.shopDomain}: ${(err as Error).message}`, { cause: err });
+      });
+      const client = new this.#api.clients.Graphql({ session });
+      try {
+        const res = await client.request(documents[doc], { variables, retries: 0 });
+        this.#opts.onCall?.(200);
+        this.#noteCost(doc, res.extensions?.cost as QueryCost | undefined);
+        return res.data as T;
+      } catch (err) {
+        const next = this.#classify(doc, err, attempt);
+        if (next.kind === 'renew-auth' && !renewedAuth) {
+          renewedAuth = true;
+          this.#session = undefined;
+          attempt--;
+          continue;
+        }
+        if (next.kind !== 'retry' || attempt >= maxAttempts) throw next.error;
+        this.#opts.log?.debug({ shop: this.conn.shopDomain, doc, attempt, waitMs: next.waitMs, code: next.error.code }, 'Shopify call retried');
+        await sleep(next.waitMs);
+      }
+    }
+  }
+
+  #noteCost(doc: DocumentName, cost: QueryCost | undefined): void {
+    if (!cost?.throttleStatus) return;
+    this.bucket.update(cost.throttleStatus);
+    this.#lastCost.set(doc, cost.requestedQueryCost);
+  }
+
+  #classify(
+    doc: DocumentName,
+    err: unknown,
+    attempt: number,
+  ): { kind: 'retry'; waitMs: number; error: ShopifyApiError } | { kind: 'fail' | 'renew-auth'; error: ShopifyApiError } {
+    const backoff = Math.round(Math.random() * Math.min(30_000, 500 * 2 ** (attempt - 1)));
+    if (err instanceof GraphqlQueryError) {
+      this.#opts.onCall?.(200);
+      const body = err.body as { errors?: { graphQLErrors?: Array<{ message: string; extensions?: { code?: string } }> }; extensions?: { cost?: QueryCost } } | undefined;
+      const cost = body?.extensions?.cost;
+      this.#noteCost(doc, cost);
+      const gqlErrors = body?.errors?.graphQLErrors ?? [];
+      if (gqlErrors.some((e) => e.extensions?.code === 'THROTTLED')) {
+        this.throttledCount++;
+        // A THROTTLED answer comes as HTTP 200: wait until the bucket holds the requested cost.
+        const waitMs = cost ? this.bucket.waitMs(cost.requestedQueryCost) : backoff;
+        return { kind: 'retry', waitMs: Math.max(waitMs, 50), error: new ShopifyApiError('THROTTLED', 'throttled') };
+      }
+      return { kind: 'fail', error: new ShopifyApiError('GRAPHQL_ERROR', gqlErrors.map((e) => e.message).join('; ') || err.message, { cause: err }) };
+    }
+    if (err instanceof HttpThrottlingError) {
+      this.#opts.onCall?.(429);
+      const ra = err.response.retryAfter;
+      return { kind: 'retry', waitMs: ra !== undefined ? Math.ceil(ra * 1000) : backoff, error: new ShopifyApiError('RATE_LIMITED', 'HTTP 429', { status: 429 }) };
+    }
+    if (err instanceof HttpRetriableError) {
+      this.#opts.onCall?.(err.response.code);
+      return { kind: 'retry', waitMs: backoff, error: new ShopifyApiError('SERVER_ERROR', `HTTP ${err.response.code}`, { status: err.response.code, cause: err }) };
+    }
+    if (err instanceof HttpResponseError) {
+      this.#opts.onCall?.(err.response.code);
+      const code = err.response.code;
+      if (code === 401 || code === 403) {
+        const error = new ShopifyApiError('UNAUTHORIZED', `HTTP ${code} from ${this.conn.shopDomain}: check the store's credentials and scopes`, { status: code });
+        return { kind: this.conn.auth.type === 'clientCredentials' ? 'renew-auth' : 'fail', error };
+      }
+      if (code === 404) return { kind: 'fail', error: new ShopifyApiError('NOT_FOUND', `HTTP 404 from ${this.conn.shopDomain}`, { status: 404 }) };
+      return { kind: 'fail', error: new ShopifyApiError('GRAPHQL_ERROR', `HTTP ${code}`, { status: code, cause: err }) };
+    }
+    if (err instanceof HttpRequestError) {
+      this.#opts.onCall?.('error');
+      return { kind: 'retry', waitMs: backoff, error: new ShopifyApiError('NETWORK', err.message, { cause: err }) };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,449 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import Fastify, { type FastifyReply } from 'fastify';
+import { GraphQLError, execute, getOperationAST, parse, validate, type DocumentNode, type FragmentDefinitionNode, Kind } from 'graphql';
+import { z } from 'zod';
+import { adminSchema } from '../../connectors/shopify/schema.ts';
+import { connectionNodes, type ShopifyOrder } from '../../connectors/shopify/types.ts';
+import { fieldErrors } from '../../connectors/ordermesh/contract.ts';
+import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
+import { WebhookSender } from '../webhook-sender.ts';
+import { operationCost } from './cost.ts';
+import { connection, fieldResolver, fulfillmentView, orderFilter, orderView, unsupportedRootFields } from './graphql.ts';
+import { seededOrder } from './seed.ts';
+import { ShopState, randomToken, shopifyTime, type ShopWebhookTopic, type SimOrder } from './shop.ts';
+
+export interface SimShop {
+  domain: string;
+  accessToken: string;
+  clientId: string;
+  /** The app secret: client-credentials secret and webhook HMAC key. */
+  appSecret: string;
+}
+
+export interface ShopifySimOptions {
+  port?: number;
+  host?: string;
+  shops?: SimShop[];
+  maximumAvailable?: number;
+  restoreRate?: number;
+  /** How long a bulk operation stays RUNNING before it completes. */
+  bulkDelayMs?: number;
+  /** Lifetime of client-credentials tokens. */
+  tokenTtlSeconds?: number;
+  webhookUrl?: string;
+  seed?: number;
+}
+
+export const SHOPIFY_SIM_DEFAULTS = {
+  port: 4020,
+  shop: { domain: 'sim-shop.myshopify.com', accessToken: 'shpat_sim_token', clientId: 'sim-shopify-client', appSecret: 'sim-shopify-app-secret' },
+  apiVersions: ['2026-01', '2025-10'],
+} as const;
+
+interface BulkOp {
+  id: string;
+  shop: string;
+  status: 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+  query: string;
+  lines: string[];
+  rootObjectCount: number;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+const seedBody = z.strictObject({
+  shop: z.string().optional(),
+  count: z.number().int().positive().max(200_000).optional(),
+  seed: z.number().int().optional(),
+  /** Spread createdAt/updatedAt over this many seconds before now (default: all now). */
+  spreadSeconds: z.number().int().nonnegative().optional(),
+  /** Explicit orders in the Admin GraphQL Order shape (connections as nodes or edges). */
+  orders: z.array(z.record(z.string(), z.unknown())).optional(),
+  notify: z.boolean().default(false),
+});
+const updateBody = z.strictObject({
+  shippingAddress: z.record(z.string(), z.string().nullable()).optional(),
+  note: z.string().nullable().optional(),
+  tags: z.array(z.string()).optional(),
+});
+const throttleBody = z.strictObject({ maximumAvailable: z.number().positive().optional(), restoreRate: z.number().positive().optional() });
+
+export async function startShopifySim(opts: ShopifySimOptions = {}) {
+  const schema = adminSchema();
+  const throttle = { maximumAvailable: opts.maximumAvailable ?? 2000, restoreRate: opts.restoreRate ?? 100 };
+  const settings = { webhookUrl: opts.webhookUrl, bulkDelayMs: opts.bulkDelayMs ?? 100, tokenTtlSeconds: opts.tokenTtlSeconds ?? 86_399 };
+  const faults = new FaultInjector(opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
+  const webhooks = new WebhookSender();
+  const shopsConfig = opts.shops ?? [SHOPIFY_SIM_DEFAULTS.shop];
+  const shops = new Map<string, { cfg: SimShop; state: ShopState; bucket: { available: number; at: number }; stats: Record<string, number> }>();
+  const tokens = new Map<string, { shop: string; expiresAt: number }>();
+  const bulkOps = new Map<string, BulkOp>();
+  let origin = '';
+  let orderSeq = 0;
+  let unauthorized = 0;
+
+  const emit = (cfg: SimShop) => (topic: ShopWebhookTopic, order: ShopifyOrder) => {
+    if (!settings.webhookUrl) return;
+    const numericId = order.id.split('/').pop()!;
+    // Shopify's REST-style webhook body: the numeric id is a JSON integer above 2^53.
+    const body = `{"id":${numericId},"admin_graphql_api_id":${JSON.stringify(order.id)},"name":${JSON.stringify(order.name)},"updated_at":${JSON.stringify(order.updatedAt)},"cancelled_at":${JSON.stringify(order.cancelledAt)}}`;
+    webhooks.send({
+      url: settings.webhookUrl,
+      body,
+      secret: cfg.appSecret,
+      signatureHeader: 'x-shopify-hmac-sha256',
+      headers: {
+        'x-shopify-topic': topic,
+        'x-shopify-shop-domain': cfg.domain,
+        'x-shopify-webhook-id': randomUUID(),
+        'x-shopify-api-version': SHOPIFY_SIM_DEFAULTS.apiVersions[0],
+        'x-shopify-triggered-at': new Date().toISOString(),
+      },
+    });
+  };
+  for (const cfg of shopsConfig) {
+    shops.set(cfg.domain, {
+      cfg,
+      state: new ShopState(cfg.domain, emit(cfg)),
+      bucket: { available: throttle.maximumAvailable, at: Date.now() },
+      stats: { requests: 0, throttled: 0, rateLimited: 0 },
+    });
+    tokens.set(cfg.accessToken, { shop: cfg.domain, expiresAt: Infinity });
+  }
+  const shopOf = (domain?: string) => {
+    const s = shops.get(domain ?? shopsConfig[0]!.domain);
+    if (!s) throw new Error(`unknown shop ${domain}`);
+    return s;
+  };
+
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+  const gqlError = (reply: FastifyReply, status: number, errors: unknown, extensions?: unknown) =>
+    reply.code(status).send({ errors, ...(extensions ? { extensions } : {}) });
+
+  app.post('/admin/oauth/access_token', async (req, reply) => {
+    const b = (req.body ?? {}) as { client_id?: string; client_secret?: string; grant_type?: string };
+    const shop = [...shops.values()].find((s) => s.cfg.clientId === b.client_id && s.cfg.appSecret === b.client_secret);
+    if (!shop || b.grant_type !== 'client_credentials') return reply.code(400).send({ error: 'invalid_client', error_description: 'Client credentials are invalid' });
+    const token = randomToken('shpca');
+    tokens.set(token, { shop: shop.cfg.domain, expiresAt: Date.now() + settings.tokenTtlSeconds * 1000 });
+    return { access_token: token, scope: 'read_orders,write_merchant_managed_fulfillment_orders', expires_in: settings.tokenTtlSeconds };
+  });
+
+  app.post('/admin/api/:version/graphql.json', async (req, reply) => {
+    const { version } = req.params as { version: string };
+    if (!(SHOPIFY_SIM_DEFAULTS.apiVersions as readonly string[]).includes(version)) return reply.code(404).send({ errors: 'Not Found' });
+    const auth = tokens.get(String(req.headers['x-shopify-access-token'] ?? ''));
+    if (!auth || Date.now() >= auth.expiresAt) {
+      unauthorized++;
+      return gqlError(reply, 401, '[API] Invalid API key or access token (unrecognized login or wrong password)');
+    }
+    const shop = shopOf(auth.shop);
+    shop.stats.requests!++;
+    const body = (req.body ?? {}) as { query?: string; variables?: Record<string, unknown>; operationName?: string };
+    let document: DocumentNode;
+    try {
+      document = parse(body.query ?? '');
+    } catch (err) {
+      return gqlError(reply, 200, [{ message: (err as GraphQLError).message }]);
+    }
+    const validation = validate(schema, document);
+    if (validation.length) return gqlError(reply, 200, validation.map((e) => ({ message: e.message, locations: e.locations })));
+    const op = getOperationAST(document, body.operationName);
+    if (!op) return gqlError(reply, 200, [{ message: 'no operation to run' }]);
+    const unsupported = unsupportedRootFields(op);
+    if (unsupported.length) {
+      return gqlError(reply, 200, [{ message: `the ordersync Shopify simulator does not implement ${op.operation} field(s): ${unsupported.join(', ')}` }]);
+    }
+
+    const fault = faults.decide(op.name?.value ?? 'graphql');
+    if (fault.latencyMs) await sleep(fault.latencyMs);
+    if (fault.kind === 'status429') {
+      shop.stats.rateLimited!++;
+      reply.header('retry-after', String(fault.retryAfterSeconds));
+      return gqlError(reply, 429, 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.');
+    }
+    if (fault.kind === 'status500' || fault.kind === 'status503') return gqlError(reply, fault.kind === 'status500' ? 500 : 503, 'Internal Server Error (injected)');
+    if (fault.kind === 'timeout') await sleep(fault.timeoutMs);
+
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    const variables = body.variables ?? {};
+    const requested = operationCost(schema, op, fragments, variables);
+    const now = Date.now();
+    shop.bucket.available = Math.min(throttle.maximumAvailable, shop.bucket.available + ((now - shop.bucket.at) / 1000) * throttle.restoreRate);
+    shop.bucket.at = now;
+    const status = () => ({ maximumAvailable: throttle.maximumAvailable, currentlyAvailable: Math.floor(shop.bucket.available), restoreRate: throttle.restoreRate });
+    if (requested > throttle.maximumAvailable) {
+      return gqlError(reply, 200, [{ message: `Query cost is ${requested}, which exceeds the single query max cost limit (${throttle.maximumAvailable}).`, extensions: { code: 'MAX_COST_EXCEEDED' } }], {
+        cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: status() },
+      });
+    }
+    if (shop.bucket.available < requested) {
+      shop.stats.throttled!++;
+      return gqlError(reply, 200, [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], {
+        cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: status() },
+      });
+    }
+    shop.bucket.available -= requested;
+
+    const result = await execute({ schema, document, rootValue: rootFor(shop.state), variableValues: variables, operationName: body.operationName ?? null, fieldResolver });
+    const actual = result.errors ? requested : operationCost(schema, op, fragments, variables, result.data);
+    shop.bucket.available = Math.min(throttle.maximumAvailable, shop.bucket.available + (requested - actual));
+    const payload = {
+      ...(result.data !== undefined ? { data: result.data } : {}),
+      ...(result.errors ? { errors: result.errors.map((e) => ({ message: e.message, path: e.path })) } : {}),
+      extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: status() } },
+    };
+    if (fault.kind === 'lostResponse') {
+      reply.hijack();
+      req.raw.socket.destroy();
+      return;
+    }
+    return reply.code(200).send(payload);
+  });
+
+  function sortedOrders(state: ShopState, query: string | null | undefined, reverse: boolean): SimOrder[] {
+    const keep = orderFilter(query);
+    const list = [...state.orders.values()].filter(keep);
+    list.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
+    return reverse ? list.reverse() : list;
+  }
+  const sortKey = (o: SimOrder) => `${o.order.updatedAt}|${o.order.id.padStart(48, '0')}`;
+
+  function rootFor(state: ShopState, bulk = false) {
+    return {
+      shop: { name: state.domain, myshopifyDomain: state.domain },
+      orders: (args: { first?: number; after?: string; query?: string; reverse?: boolean }) =>
+        mapConnection(connection(sortedOrders(state, args.query, Boolean(args.reverse)), args, sortKey, { bulk }), (o) => orderView(state, o, bulk)),
+      order: ({ id }: { id: string }) => {
+        const o = state.find(id);
+        return o ? orderView(state, o, bulk) : null;
+      },
+      bulkOperation: ({ id }: { id: string }) => bulkView(bulkOps.get(id)),
+      currentBulkOperation: () => bulkView([...bulkOps.values()].filter((b) => b.shop === state.domain).at(-1)),
+      bulkOperationRunQuery: ({ query }: { query: string }) => runBulk(state, query),
+      fulfillmentCreate: ({ fulfillment }: { fulfillment: Parameters<ShopState['createFulfillment']>[0] }) => {
+        const r = state.createFulfillment(fulfillment);
+        return { fulfillment: r.fulfillment ? fulfillmentView(r.fulfillment) : null, userErrors: r.userErrors };
+      },
+      fulfillmentTrackingInfoUpdate: ({ fulfillmentId, trackingInfoInput }: { fulfillmentId: string; trackingInfoInput: { number?: string; url?: string; company?: string } }) => {
+        const r = state.updateTracking(fulfillmentId, trackingInfoInput);
+        return { fulfillment: r.fulfillment ? fulfillmentView(r.fulfillment) : null, userErrors: r.userErrors };
+      },
+    };
+  }
+
+  function bulkView(op: BulkOp | undefined) {
+    if (!op) return null;
+    const done = op.status === 'COMPLETED';
+    return {
+      id: op.id,
+      status: op.status,
+      errorCode: null,
+      createdAt: op.createdAt,
+      completedAt: op.completedAt,
+      objectCount: String(op.lines.length),
+      rootObjectCount: String(op.rootObjectCount),
+      fileSize: done ? String(op.lines.reduce((a, l) => a + l.length + 1, 0)) : null,
+      url: done ? `${origin}/_sim/bulk/${encodeURIComponent(op.id)}.jsonl` : null,
+      partialDataUrl: null,
+      query: op.query,
+      type: 'QUERY',
+    };
+  }
+
+  function runBulk(state: ShopState, query: string) {
+    let doc: DocumentNode;
+    try {
+      doc = parse(query);
+    } catch (err) {
+      return { bulkOperation: null, userErrors: [{ field: ['query'], message: `Invalid bulk query: ${(err as Error).message}`, code: 'INVALID' }] };
+    }
+    const errors = validate(schema, doc);
+    if (errors.length) return { bulkOperation: null, userErrors: [{ field: ['query'], message: `Invalid bulk query: ${errors[0]!.message}`, code: 'INVALID' }] };
+    const running = [...bulkOps.values()].filter((b) => b.shop === state.domain && (b.status === 'CREATED' || b.status === 'RUNNING'));
+    // API 2026-01 and later: up to five bulk queries at a time per shop.
+    if (running.length >= 5) return { bulkOperation: null, userErrors: [{ field: null, message: 'A bulk query operation limit of 5 is already in progress.', code: 'OPERATION_IN_PROGRESS' }] };
+    const op: BulkOp = { id: `gid://shopify/BulkOperation/${Date.now()}${++orderSeq}`, shop: state.domain, status: 'CREATED', query, lines: [], rootObjectCount: 0, createdAt: new Date().toISOString(), completedAt: null };
+    bulkOps.set(op.id, op);
+    setTimeout(async () => {
+      op.status = 'RUNNING';
+      const result = await execute({ schema, document: doc, rootValue: rootFor(state, true), fieldResolver });
+      if (result.errors) {
+        op.status = 'FAILED';
+        return;
+      }
+      const roots = connectionNodes((result.data as { orders: never }).orders) as Array<Record<string, unknown>>;
+      for (const node of roots) op.lines.push(...flattenJsonl(node));
+      op.rootObjectCount = roots.length;
+      setTimeout(() => {
+        op.status = 'COMPLETED';
+        op.completedAt = new Date().toISOString();
+      }, settings.bulkDelayMs);
+    }, 10);
+    return { bulkOperation: bulkView(op), userErrors: [] };
+  }
+
+  app.get('/_sim/bulk/:file', async (req, reply) => {
+    const id = decodeURIComponent((req.params as { file: string }).file.replace(/\.jsonl$/, ''));
+    const op = bulkOps.get(id);
+    if (!op || op.status !== 'COMPLETED') return reply.code(404).send('Not Found');
+    reply.header('content-type', 'application/jsonl');
+    return reply.send(Readable.from(op.lines.map((l) => `${l}\n`)));
+  });
+
+  // ---- control endpoints (not part of Shopify)
+  app.post('/_sim/orders', async (req, reply) => {
+    const b = seedBody.safeParse(req.body ?? {});
+    if (!b.success) return reply.code(400).send({ message: 'invalid seed request', errors: fieldErrors(b.error) });
+    const shop = shopOf(b.data.shop);
+    const ids: string[] = [];
+    const now = Date.now();
+    const count = b.data.count ?? 0;
+    for (let i = 0; i < count; i++) {
+      const at = new Date(now - Math.round(((count - i) / count) * (b.data.spreadSeconds ?? 0) * 1000));
+      const order = seededOrder(b.data.seed ?? 1, orderSeq++, at);
+      shop.state.add(order, b.data.notify);
+      ids.push(order.id);
+    }
+    for (const raw of b.data.orders ?? []) {
+      const order = normaliseExplicitOrder(raw, orderSeq++);
+      shop.state.add(order, b.data.notify);
+      ids.push(order.id);
+    }
+    return { ids };
+  });
+  const orderAction = (action: (state: ShopState, id: string, body: unknown) => SimOrder | undefined) => async (req: any, reply: FastifyReply) => {
+    const shop = shopOf((req.query as { shop?: string }).shop);
+    const sim = action(shop.state, req.params.id, req.body);
+    if (!sim) return reply.code(404).send({ message: 'order not found' });
+    return { id: sim.order.id, updatedAt: sim.order.updatedAt, cancelledAt: sim.order.cancelledAt };
+  };
+  app.post('/_sim/orders/:id/cancel', orderAction((s, id) => s.cancel(id)));
+  app.post('/_sim/orders/:id/hold', orderAction((s, id) => s.hold(id)));
+  app.post('/_sim/orders/:id/update', async (req, reply) => {
+    const b = updateBody.safeParse(req.body ?? {});
+    if (!b.success) return reply.code(400).send({ message: 'invalid update', errors: fieldErrors(b.error) });
+    return orderAction((s, id) => s.update(id, b.data as never))(req, reply);
+  });
+  app.get('/_sim/state', async (req) => {
+    const summary = (req.query as { summary?: string }).summary !== undefined;
+    return {
+      shops: Object.fromEntries(
+        [...shops.values()].map((s) => [
+          s.cfg.domain,
+          {
+            orders: s.state.orders.size,
+            ...s.stats,
+            fulfillments: [...s.state.orders.values()].reduce((a, o) => a + o.fulfillments.length, 0),
+            ...(summary
+              ? {}
+              : {
+                  orderList: [...s.state.orders.values()].map((o) => ({
+                    id: o.order.id,
+                    name: o.order.name,
+                    updatedAt: o.order.updatedAt,
+                    cancelledAt: o.order.cancelledAt,
+                    fulfillmentsCreated: o.fulfillments.length,
+                    fulfillments: o.fulfillments,
+                  })),
+                }),
+          },
+        ]),
+      ),
+      unauthorized,
+      faultsInjected: faults.injected,
+      webhooks: { delivered: webhooks.delivered, failed: webhooks.failed },
+    };
+  });
+  app.post('/_sim/faults', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const t = throttleBody.safeParse(body.throttle ?? {});
+    const { throttle: _t, ...routes } = body;
+    const r = faultsBody.safeParse(routes);
+    if (!r.success || !t.success) return reply.code(400).send({ message: 'invalid faults', errors: r.success ? fieldErrors(t.error!) : fieldErrors(r.error) });
+    faults.set(r.data);
+    Object.assign(throttle, t.data);
+    return { ok: true, throttle };
+  });
+  app.delete('/_sim/faults', async () => {
+    faults.clear();
+    return { ok: true };
+  });
+  app.post('/_sim/settings', async (req) => {
+    const b = (req.body ?? {}) as { webhookUrl?: string | null; bulkDelayMs?: number; tokenTtlSeconds?: number };
+    if (b.webhookUrl !== undefined) settings.webhookUrl = b.webhookUrl ?? undefined;
+    if (b.bulkDelayMs !== undefined) settings.bulkDelayMs = b.bulkDelayMs;
+    if (b.tokenTtlSeconds !== undefined) settings.tokenTtlSeconds = b.tokenTtlSeconds;
+    return settings;
+  });
+  app.post('/_sim/webhooks/drain', async () => {
+    await webhooks.drain();
+    return { delivered: webhooks.delivered, failed: webhooks.failed };
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: `Not Found: ${req.method} ${req.url}` }));
+
+  await app.listen({ port: opts.port ?? SHOPIFY_SIM_DEFAULTS.port, host: opts.host ?? '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? SHOPIFY_SIM_DEFAULTS.port);
+  origin = `http://127.0.0.1:${port}`;
+  return {
+    url: origin,
+    port,
+    shops,
+    faults,
+    webhooks,
+    settings,
+    async close() {
+      await webhooks.drain();
+      await app.close();
+    },
+  };
+}
+
+export type ShopifySim = Awaited<ReturnType<typeof startShopifySim>>;
+
+function mapConnection<T, U>(c: ReturnType<typeof connection<T>>, f: (t: T) => U) {
+  return { ...c, nodes: c.nodes.map(f), edges: c.edges.map((e) => ({ ...e, node: f(e.node) })) };
+}
+
+/** JSONL as Shopify writes it: the object, then each nested connection's nodes as lines with __parentId. */
+function flattenJsonl(node: Record<string, unknown>, parentId?: string): string[] {
+  const own: Record<string, unknown> = {};
+  const children: string[] = [];
+  for (const [k, v] of Object.entries(node)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && ('edges' in v || 'nodes' in v)) {
+      for (const child of connectionNodes(v as never) as Array<Record<string, unknown>>) children.push(...flattenJsonl(child, node.id as string));
+    } else own[k] = v;
+  }
+  if (parentId) own.__parentId = parentId;
+  return [JSON.stringify(own), ...children];
+}
+
+/** An order given in the Admin GraphQL shape: connections flattened, missing bookkeeping filled in. */
+function normaliseExplicitOrder(raw: Record<string, unknown>, seq: number): ShopifyOrder {
+  const now = shopifyTime(Date.now());
+  const base = seededOrder(0, seq, new Date());
+  const lineItems = connectionNodes(raw.lineItems as never).map((li: any, i: number) => ({
+    ...base.lineItems[0]!,
+    id: li.id ?? `gid://shopify/LineItem/${seq}${i}`,
+    customAttributes: [],
+    taxLines: [],
+    currentQuantity: li.quantity,
+    unfulfilledQuantity: li.quantity,
+    ...li,
+  }));
+  return {
+    ...base,
+    createdAt: now,
+    updatedAt: now,
+    ...(raw as Partial<ShopifyOrder>),
+    id: (raw.id as string) ?? base.id,
+    lineItems,
+    shippingLines: connectionNodes(raw.shippingLines as never),
+  } as ShopifyOrder;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
+import { writeTracking } from '../../src/connectors/shopify/write-fulfillment.ts';
+import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+
+const sim = await shopifySim();
+const client = shopifyClientFor(sim);
+
+async function shippableOrder() {
+  const [id] = await seedOrders(sim, {
+    orders: [
+      {
+        name: `#W${Math.random().toString(36).slice(2, 7)}`,
+        lineItems: {
+          nodes: [
+            { id: `gid://shopify/LineItem/${Date.now()}1`, sku: 'MUG-11OZ-WHITE', quantity: 2, requiresShipping: true, title: 'Mug', name: 'Mug' },
+            { id: `gid://shopify/LineItem/${Date.now()}2`, sku: 'TEE-BELLA3001-BLK-M', quantity: 1, requiresShipping: true, title: 'Tee', name: 'Tee' },
+          ],
+        },
+      },
+    ],
+  });
+  return (await fetchOrder(client, id!))!;
+}
+
+const fulfillmentsOf = async (id: string) => (await shopState(sim)).orderList.find((o: any) => o.id === id).fulfillments;
+
+describe('tracking write-back', () => {
+  it('creates exactly one fulfilment for a package, even when the write-back runs twice', async () => {
+    const order = await shippableOrder();
+    const pkg = { orderId: order.id, trackingNumber: '1Z999AA10123456784', trackingUrl: 'https://ups.example/1Z', carrier: 'UPS', notifyCustomer: false, lines: [{ lineItemId: order.lineItems[0]!.id, quantity: 2 }] };
+    const first = await writeTracking(client, pkg);
+    const second = await writeTracking(client, pkg);
+    expect(first.status).toBe('created');
+    expect(second).toEqual({ status: 'already_written', fulfillmentId: (first as { fulfillmentId: string }).fulfillmentId });
+    const fs = await fulfillmentsOf(order.id);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ tracking: { number: '1Z999AA10123456784', company: 'UPS' }, lines: [{ lineItemId: order.lineItems[0]!.id, quantity: 2 }] });
+  });
+
+  it('writes two packages of one order as two fulfilments with exactly their items', async () => {
+    const order = await shippableOrder();
+    const [a, b] = order.lineItems;
+    await writeTracking(client, { orderId: order.id, trackingNumber: 'T-A', trackingUrl: null, carrier: 'USPS', notifyCustomer: true, lines: [{ lineItemId: a!.id, quantity: 2 }] });
+    await writeTracking(client, { orderId: order.id, trackingNumber: 'T-B', trackingUrl: null, carrier: 'USPS', notifyCustomer: true, lines: [{ lineItemId: b!.id, quantity: 1 }] });
+    const fs = await fulfillmentsOf(order.id);
+    expect(fs.map((f: any) => [f.tracking.number, f.lines])).toEqual([
+      ['T-A', [{ lineItemId: a!.id, quantity: 2 }]],
+      ['T-B', [{ lineItemId: b!.id, quantity: 1 }]],
+    ]);
+    expect((await fetchOrder(client, order.id))!.lineItems.map((l) => l.unfulfilledQuantity)).toEqual([0, 0]);
+  });
+
+  it('updates the tracking of a fulfilment it already wrote', async () => {
+    const order = await shippableOrder();
+    const base = { orderId: order.id, trackingUrl: null, carrier: 'USPS', notifyCustomer: false, lines: [{ lineItemId: order.lineItems[1]!.id, quantity: 1 }] };
+    const created = await writeTracking(client, { ...base, trackingNumber: 'OLD-1' });
+    const updated = await writeTracking(client, { ...base, trackingNumber: 'NEW-2', fulfillmentId: (created as { fulfillmentId: string }).fulfillmentId });
+    expect(updated.status).toBe('updated');
+    const fs = await fulfillmentsOf(order.id);
+    expect(fs).toHaveLength(1);
+    expect(fs[0].tracking.number).toBe('NEW-2');
+  });
+
+  it('records a reason instead of failing for a held, cancelled or already fulfilled order', async () => {
+    const held = await shippableOrder();
+    await post(`${sim.url}/_sim/orders/${encodeURIComponent(held.id)}/hold`);
+    const line = (o: typeof held) => [{ lineItemId: o.lineItems[0]!.id, quantity: 2 }];
+    const pkg = (o: typeof held, n: string) => ({ orderId: o.id, trackingNumber: n, trackingUrl: null, carrier: null, notifyCustomer: false, lines: line(o) });
+    expect(await writeTracking(client, pkg(held, 'H-1'))).toMatchObject({ status: 'skipped', reason: 'ON_HOLD' });
+
+    const cancelled = await shippableOrder();
+    await post(`${sim.url}/_sim/orders/${encodeURIComponent(cancelled.id)}/cancel`);
+    expect(await writeTracking(client, pkg(cancelled, 'C-1'))).toMatchObject({ status: 'skipped', reason: 'ORDER_CANCELLED' });
+
+    const done = await shippableOrder();
+    await writeTracking(client, pkg(done, 'D-1'));
+    expect(await writeTracking(client, pkg(done, 'D-2'))).toMatchObject({ status: 'skipped', reason: 'ALREADY_FULFILLED' });
+
+    expect(await writeTracking(client, pkg({ ...done, id: 'gid://shopify/Order/404404' }, 'X'))).toMatchObject({ status: 'skipped', reason: 'ORDER_NOT_FOUND' });
+  });
+});
