@@ -48,6 +48,8 @@ interface BulkOp {
   query: string;
   lines: string[];
   rootObjectCount: number;
+  errorCode: string | null;
+  error?: string;
   createdAt: string;
   completedAt: string | null;
 }
@@ -241,7 +243,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     return {
       id: op.id,
       status: op.status,
-      errorCode: null,
+      errorCode: op.errorCode,
       createdAt: op.createdAt,
       completedAt: op.completedAt,
       objectCount: String(op.lines.length),
@@ -266,18 +268,22 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     const running = [...bulkOps.values()].filter((b) => b.shop === state.domain && (b.status === 'CREATED' || b.status === 'RUNNING'));
     // API 2026-01 and later: up to five bulk queries at a time per shop.
     if (running.length >= 5) return { bulkOperation: null, userErrors: [{ field: null, message: 'A bulk query operation limit of 5 is already in progress.', code: 'OPERATION_IN_PROGRESS' }] };
-    const op: BulkOp = { id: `gid://shopify/BulkOperation/${Date.now()}${++orderSeq}`, shop: state.domain, status: 'CREATED', query, lines: [], rootObjectCount: 0, createdAt: new Date().toISOString(), completedAt: null };
+    const op: BulkOp = { id: `gid://shopify/BulkOperation/${Date.now()}${++orderSeq}`, shop: state.domain, status: 'CREATED', query, lines: [], rootObjectCount: 0, errorCode: null, createdAt: new Date().toISOString(), completedAt: null };
     bulkOps.set(op.id, op);
     setTimeout(async () => {
       op.status = 'RUNNING';
-      const result = await execute({ schema, document: doc, rootValue: rootFor(state, true), fieldResolver });
-      if (result.errors) {
+      try {
+        const result = await execute({ schema, document: doc, rootValue: rootFor(state, true), fieldResolver });
+        if (result.errors) throw new Error(result.errors[0]!.message);
+        const roots = connectionNodes((result.data as { orders: never }).orders) as Array<Record<string, unknown>>;
+        for (const node of roots) op.lines.push(...flattenJsonl(node));
+        op.rootObjectCount = roots.length;
+      } catch (err) {
         op.status = 'FAILED';
+        op.errorCode = 'INTERNAL_SERVER_ERROR';
+        op.error = (err as Error).message;
         return;
       }
-      const roots = connectionNodes((result.data as { orders: never }).orders) as Array<Record<string, unknown>>;
-      for (const node of roots) op.lines.push(...flattenJsonl(node));
-      op.rootObjectCount = roots.length;
       setTimeout(() => {
         op.status = 'COMPLETED';
         op.completedAt = new Date().toISOString();
