@@ -7,6 +7,7 @@ import { runStart } from './start.ts';
 import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
 import { simCommand } from './sim.ts';
+import { runMap } from './map.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -55,6 +56,16 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (o: { store?: string; json?: boolean }, cmd: Command) => runStatus(contextFrom(cmd), o));
 
+  program
+    .command('map')
+    .description('map one store order to an OrderMesh order and print it (or its errors) without submitting')
+    .requiredOption('--store <id>', 'store id from the config')
+    .option('--order <id>', 'read this order from the store (numeric id or GID)')
+    .option('--input <file>', 'read the order from a JSON file (connector shape or Admin GraphQL shape)')
+    .action(async (o: { store: string; order?: string; input?: string }, cmd: Command) => {
+      process.exitCode = await runMap(contextFrom(cmd), o);
+    });
+
   program.addCommand(simCommand());
 
   return program;
@@ -65,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT.OK;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import type { AddressModel, CreateOrderInput, CreateOrderItemImageModel } from '../connectors/ordermesh/contract.ts';
+import type { ShopifyAddress, ShopifyLineItem, ShopifyOrder } from '../connectors/shopify/types.ts';
+import { allocate, fromCents, toCents } from './money.ts';
+import type { MappingError, MappingModule, MappingResult } from './types.ts';
+
+/**
+ * The default Shopify mapping. Its settings (`stores[].mapping.options`):
+ * - `externalId`: the order's `name` (#1001, default) or its numeric `id`.
+ * - `skuMap`: store SKU, variant GID or numeric variant id → OrderMesh SKU. Looked up first.
+ * - `passthroughSku`: otherwise send the variant's own SKU (default true). False makes every SKU need
+ *   an skuMap entry, for stores whose SKUs mean nothing to OrderMesh.
+ * - `excludeSkus`: store SKUs OrderMesh does not fulfil (left out of the order).
+ * - `blankSkus`: OrderMesh SKUs of blank goods, which need no artwork.
+ * - `printAreas`: line-item property → print area, e.g. `_print_front: {area: Front}`; a
+ *   `thumbnailKey` names the property holding its thumbnail.
+ * - `billingAddress`: `shipping` (fall back to the shipping address, default) or `none`.
+ * - `shippingMethods`: shipping line code or title → `customerShippingMethod`; `defaultShippingMethod`.
+ */
+export const optionsSchema = z.strictObject({
+  externalId: z.enum(['name', 'id']).default('name'),
+  skuMap: z.record(z.string(), z.string()).default({}),
+  passthroughSku: z.boolean().default(true),
+  excludeSkus: z.array(z.string()).default([]),
+  blankSkus: z.array(z.string()).default([]),
+  printAreas: z
+    .record(z.string(), z.strictObject({ area: z.string().min(1), printMethod: z.string().optional(), thumbnailKey: z.string().optional() }))
+    .default({
+      _print_front: { area: 'Front' },
+      _print_back: { area: 'Back' },
+      _print_sleeve: { area: 'Sleeve' },
+      _print_file: { area: 'Default' },
+    }),
+  billingAddress: z.enum(['shipping', 'none']).default('shipping'),
+  shippingMethods: z.record(z.string(), z.string()).default({}),
+  defaultShippingMethod: z.string().default('Standard'),
+  automaticProcessing: z.boolean().default(true),
+});
+export type ShopifyDefaultOptions = z.infer<typeof optionsSchema>;
+
+const numericId = (gid: string) => gid.split('/').pop() ?? gid;
+const blank = (s: string | null | undefined) => !s || !s.trim();
+
+function mapAddress(a: ShopifyAddress, email: string | null, path: string, errors: MappingError[]): AddressModel | undefined {
+  const missing = (['address1', 'city', 'countryCode'] as const).filter((k) => blank(a[k]));
+  if (blank(a.firstName) && blank(a.lastName)) missing.push('lastName' as never);
+  if (missing.length) {
+    errors.push({ code: 'INVALID_ADDRESS', path, message: `address is missing ${missing.join(', ')}` });
+    return undefined;
+  }
+  return {
+    firstName: a.firstName ?? null,
+    lastName: a.lastName ?? null,
+    company: a.company ?? null,
+    line1: a.address1!,
+    line2: a.address2 ?? null,
+    line3: null,
+    city: a.city!,
+    state: a.provinceCode ?? null,
+    zip: a.zip ?? null,
+    countryCode: a.countryCode!,
+    phone: a.phone ?? null,
+    email,
+  };
+}
+
+function resolveSku(li: ShopifyLineItem, o: ShopifyDefaultOptions): string | undefined {
+  const keys = [li.sku, li.variant?.sku, li.variant?.id, li.variant ? numericId(li.variant.id) : null].filter((k): k is string => !blank(k));
+  for (const k of keys) if (o.skuMap[k]) return o.skuMap[k];
+  const own = li.sku ?? li.variant?.sku;
+  return o.passthroughSku && !blank(own) ? own!.trim() : undefined;
+}
+
+function images(li: ShopifyLineItem, o: ShopifyDefaultOptions): CreateOrderItemImageModel[] {
+  const props = new Map(li.customAttributes.map((a) => [a.key, a.value]));
+  const out: CreateOrderItemImageModel[] = [];
+  for (const [key, spec] of Object.entries(o.printAreas)) {
+    const url = props.get(key);
+    if (blank(url) || !/^https?:\/\//.test(url!)) continue;
+    const thumb = spec.thumbnailKey ? props.get(spec.thumbnailKey) : undefined;
+    out.push({ url: url!.trim(), thumbnailUrl: thumb && /^https?:\/\//.test(thumb) ? thumb : null, area: spec.area, printMethod: spec.printMethod ?? null, ourPrintFileId: null, ourPrintFileUrl: null });
+  }
+  return out;
+}
+
+function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; safeId: string; options: unknown }): MappingResult {
+  const o = ctx.options as ShopifyDefaultOptions;
+  if (order.cancelledAt) return { kind: 'skipped', reason: 'ORDER_CANCELLED', message: `cancelled in the store at ${order.cancelledAt}` };
+  const errors: MappingError[] = [];
+  const currency = order.currencyCode;
+  const excluded = new Set(o.excludeSkus);
+
+  // Only what OrderMesh must make and ship: no gift cards, digital goods, excluded SKUs, or quantities
+  // already fulfilled elsewhere or removed by an order edit.
+  const lines = order.lineItems
+    .map((li, index) => ({ li, index, quantity: Math.min(li.currentQuantity ?? li.quantity, li.unfulfilledQuantity ?? li.quantity) }))
+    .filter(({ li, quantity }) => !li.isGiftCard && li.requiresShipping && quantity > 0 && !excluded.has(li.sku ?? ''));
+  if (lines.length === 0) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS', message: 'no line item needs fulfilment by OrderMesh' };
+
+  let shippingAddress: AddressModel | undefined;
+  if (!order.shippingAddress) errors.push({ code: 'MISSING_SHIPPING_ADDRESS', path: 'shippingAddress', message: 'the order has items to ship but no shipping address' });
+  else shippingAddress = mapAddress(order.shippingAddress, order.email, 'shippingAddress', errors);
+  const billingSource = order.billingAddress ?? (o.billingAddress === 'shipping' ? order.shippingAddress : null);
+  const billingErrors: MappingError[] = [];
+  const billingAddress = billingSource ? mapAddress(billingSource, order.email, 'billingAddress', billingErrors) : undefined;
+
+  const parsed: Array<{ priceC: number; qty: number; discountC: number; taxC: number }> = [];
+  const items = lines.map(({ li, index, quantity }) => {
+    const path = `lineItems[${index}]`;
+    const sku = resolveSku(li, o);
+    if (!sku) errors.push({ code: 'MISSING_SKU', path: `${path}.sku`, message: `no OrderMesh SKU for line item "${li.name}" (store SKU ${li.sku ?? 'none'}, variant ${li.variant?.id ?? 'none'}): add it to skuMap` });
+    const imgs = images(li, o);
+    if (sku && imgs.length === 0 && !o.blankSkus.includes(sku)) {
+      errors.push({ code: 'MISSING_ARTWORK', path: `${path}.customAttributes`, message: `line item "${li.name}" (${sku}) has no print file in ${Object.keys(o.printAreas).join(', ')}` });
+    }
+    let priceC = 0;
+    let discountC = 0;
+    let taxC = 0;
+    try {
+      priceC = toCents(li.originalUnitPriceSet.shopMoney.amount);
+      // Discounts and taxes are for the line's original quantity: scale them to what we send.
+      const share = quantity / (li.quantity || quantity);
+      discountC = Math.round(toCents(li.totalDiscountSet?.shopMoney.amount) * share);
+      taxC = Math.round(li.taxLines.reduce((a, t) => a + toCents(t.priceSet.shopMoney.amount), 0) * share);
+    } catch (err) {
+      errors.push({ code: 'INVALID_MONEY', path, message: (err as Error).message });
+    }
+    parsed.push({ priceC, qty: quantity, discountC, taxC });
+    const attrs = Object.fromEntries(li.customAttributes.filter((a) => !a.key.startsWith('_') && !blank(a.value)).map((a) => [a.key, a.value!]));
+    return {
+      sku: sku ?? 'UNMAPPED',
+      quantity,
+      images: imgs,
+      externalId: numericId(li.id),
+      clientAttributes: Object.keys(attrs).length ? attrs : null,
+      meta: { shopifyLineItemId: li.id, ...(li.variant ? { shopifyVariantId: li.variant.id } : {}) },
+    };
+  });
+
+  let shippingC = 0;
+  try {
+    shippingC = toCents(order.totalShippingPriceSet?.shopMoney.amount);
+  } catch (err) {
+    errors.push({ code: 'INVALID_MONEY', path: 'totalShippingPriceSet', message: (err as Error).message });
+  }
+  if (errors.length) return { kind: 'failed', errors };
+
+  const shippingParts = allocate(shippingC, parsed.map((p) => p.priceC * p.qty));
+  const model: CreateOrderInput = {
+    safeId: ctx.safeId,
+    merchantId: ctx.merchantId,
+    externalId: o.externalId === 'id' ? numericId(order.id) : order.name,
+    shippingAddress: shippingAddress!,
+    ...(billingAddress ? { billingAddress } : {}),
+    isTest: order.test,
+    currencyCode: currency,
+    customerShippingMethod: shippingMethod(order, o),
+    items: items.map((it, i) => {
+      const p = parsed[i]!;
+      return {
+        ...it,
+        customerPrice: fromCents(p.priceC),
+        customerSubtotal: fromCents(p.priceC * p.qty),
+        customerDiscountsOrPromotions: fromCents(p.discountC),
+        customerTaxes: fromCents(p.taxC),
+        customerShippingPrice: fromCents(shippingParts[i]!),
+      };
+    }),
+    customerItemTotal: fromCents(parsed.reduce((a, p) => a + p.priceC * p.qty, 0)),
+    customerTotalDiscountAndPromotions: fromCents(parsed.reduce((a, p) => a + p.discountC, 0)),
+    customerTotalTaxes: fromCents(parsed.reduce((a, p) => a + p.taxC, 0)),
+    customerTotalShipping: fromCents(shippingC),
+    customerTotal: fromCents(parsed.reduce((a, p) => a + p.priceC * p.qty - p.discountC + p.taxC, 0) + shippingC),
+    // Only references needed to write tracking back: never payment data, never secrets.
+    meta: { integrator: 'ordermesh-sync', storeId: ctx.storeId, shopifyOrderId: order.id, shopifyOrderName: order.name },
+    allowExternalOrderIdDuplication: false,
+    automaticProcessing: o.automaticProcessing,
+  };
+  return { kind: 'mapped', model: model as never };
+}
+
+function shippingMethod(order: ShopifyOrder, o: ShopifyDefaultOptions): string {
+  for (const line of order.shippingLines) {
+    const hit = (line.code && o.shippingMethods[line.code]) || o.shippingMethods[line.title];
+    if (hit) return hit;
+  }
+  return o.defaultShippingMethod;
+}
+
+export const shopifyDefault: MappingModule = {
+  name: 'shopify-default',
+  parseOptions: (raw) => optionsSchema.parse(raw ?? {}),
+  map,
+};

@@ -1,0 +1,52 @@
+import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
+import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+
+/**
+ * What an operator reads in `status`, and what to do:
+ * MISSING_SKU (add the SKU to the store's skuMap), MISSING_ARTWORK (the item has no print file in its
+ * properties), MISSING_SHIPPING_ADDRESS / INVALID_ADDRESS (fix the order in the store), INVALID_MODEL
+ * (the module produced something OrderMesh would refuse: a module bug), MODULE_ERROR (the module threw).
+ */
+export type MappingErrorCode =
+  | 'MISSING_SKU'
+  | 'MISSING_ARTWORK'
+  | 'MISSING_SHIPPING_ADDRESS'
+  | 'INVALID_ADDRESS'
+  | 'INVALID_MONEY'
+  | 'INVALID_MODEL'
+  | 'MODULE_ERROR';
+
+export interface MappingError {
+  code: MappingErrorCode;
+  /** Where in the store order (or the produced model) the problem is, e.g. `lineItems[2].sku`. */
+  path: string;
+  message: string;
+}
+
+/** Why an order needs no OrderMesh order at all: recorded, not failed. */
+export type SkipReason = 'ORDER_CANCELLED' | 'NO_FULFILLABLE_ITEMS';
+
+export type MappingResult =
+  | { kind: 'mapped'; model: CreateOrderModel }
+  | { kind: 'failed'; errors: MappingError[] }
+  | { kind: 'skipped'; reason: SkipReason; message: string };
+
+export interface MappingContext {
+  storeId: string;
+  merchantId: string;
+  /** Fixed by the ledger (see safe-id.ts). */
+  safeId: string;
+  /** The store's `mapping.options` from config, already validated by the module's own schema. */
+  options: unknown;
+}
+
+/**
+ * A mapping module: a pure function from a store order to an OrderMesh order (or typed errors). No I/O:
+ * everything it needs (SKU tables, print-area names) comes in through `options`.
+ */
+export interface MappingModule {
+  name: string;
+  /** Validates and fills defaults in the store's options; throws (with a message) when they are wrong. */
+  parseOptions(raw: unknown): unknown;
+  map(order: ShopifyOrder, ctx: MappingContext): MappingResult;
+}
