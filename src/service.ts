@@ -7,7 +7,12 @@ import { migrateToLatest } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
 import type { Database } from './db/schema.ts';
 import { syncStores } from './db/stores.ts';
-import { createBoss, registerJobs, type JobDefinition } from './jobs/boss.ts';
+import { OrderMeshClient } from './connectors/ordermesh/client.ts';
+import { createBoss, registerJobs } from './jobs/boss.ts';
+import type { JobDeps } from './jobs/deps.ts';
+import { installSchedules, jobDefinitions } from './jobs/index.ts';
+import { registerWebhooks } from './server/webhooks.ts';
+import { buildStores } from './stores.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { buildServer } from './server/http.ts';
@@ -16,6 +21,7 @@ export interface Service {
   db: Kysely<Database>;
   boss: PgBoss;
   metrics: Metrics;
+  deps: JobDeps;
   port: number;
   /** Graceful: stop taking jobs, let in-flight ones finish (bounded), close pools, stop embedded PostgreSQL. */
   stop(): Promise<void>;
@@ -24,9 +30,14 @@ export interface Service {
 export interface StartOptions {
   config: Config;
   secrets: Secrets;
+  /** Relative mapping-module paths are resolved against this file's folder. */
+  configPath: string;
   log: Logger;
   env?: NodeJS.ProcessEnv;
-  jobs?: (deps: { db: Kysely<Database>; boss: PgBoss; metrics: Metrics }) => JobDefinition<any>[];
+  /** Install the cron schedules (default true; the demo drives the loop itself). */
+  schedules?: boolean;
+  /** Run workers in this process (default true). */
+  workers?: boolean;
 }
 
 export async function startService(opts: StartOptions): Promise<Service> {
@@ -49,9 +60,23 @@ export async function startService(opts: StartOptions): Promise<Service> {
     cleanup.push(() => boss.stop({ graceful: true, timeout: config.jobs.shutdownTimeoutSeconds * 1000 }));
 
     const metrics = createMetrics(db);
-    await registerJobs(boss, opts.jobs?.({ db, boss, metrics }) ?? [], metrics, log);
+    const ordermesh = new OrderMeshClient({
+      baseUrl: config.ordermesh.baseUrl,
+      clientId: config.ordermesh.clientId,
+      clientSecret: opts.secrets.ordermeshClientSecret,
+      timeoutMs: config.ordermesh.timeoutMs,
+      paths: config.ordermesh.paths,
+      log,
+      onCall: (_op, status) => metrics.httpCalls.inc({ upstream: 'ordermesh', status: String(status) }),
+    });
+    const stores = await buildStores(config, opts.secrets, opts.configPath, { log, metrics });
+    const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, stores, actor: `worker:${process.pid}` };
+    const defs = jobDefinitions(deps);
+    await registerJobs(boss, defs, metrics, log, { concurrency: config.jobs.concurrency, work: opts.workers !== false });
+    if (opts.schedules !== false) await installSchedules(boss, deps);
 
     const app = buildServer({ db, boss, metrics, log, isAccepting: () => accepting });
+    registerWebhooks(app, { db, boss, log, stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret });
     const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
     await app.listen({ port, host: config.server.host });
     cleanup.push(() => app.close());
@@ -64,6 +89,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
       db,
       boss,
       metrics,
+      deps,
       port: boundPort,
       stop() {
         stopping ??= (async () => {

@@ -3,7 +3,7 @@ import { startService } from '../service.ts';
 import type { CliContext } from './main.ts';
 
 export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void> {
-  const service = await startService({ config: ctx.config, secrets, log: ctx.log });
+  const service = await startService({ config: ctx.config, secrets, configPath: ctx.configPath, log: ctx.log });
   await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {
       ctx.log.info({ signal }, 'signal received');

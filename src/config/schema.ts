@@ -42,7 +42,8 @@ const storeSchema = z.strictObject({
     .default({ module: 'shopify-default', options: {} }),
   pull: z
     .strictObject({
-      intervalSeconds: durationSeconds.min(10).default(60),
+      /** Rounded to whole minutes (pg-boss cron schedules); webhooks trigger a re-read at once in between. */
+      intervalSeconds: durationSeconds.min(60).default(60),
       overlapSeconds: durationSeconds.default(300),
     })
     .default({ intervalSeconds: 60, overlapSeconds: 300 }),
@@ -79,9 +80,31 @@ export const configSchema = z
     jobs: z
       .strictObject({
         submitBatchSize: z.number().int().min(1).max(500).default(50),
+        /** Attempts at submitting one order through transient OrderMesh failures before it is `failed`. */
+        maxSubmitAttempts: z.number().int().min(1).default(10),
+        /** First retry delay after a transient failure; doubles per attempt, at most 30 minutes. */
+        retryBaseSeconds: z.number().positive().default(30),
+        /** An order `submitting` longer than this is resolved by reading OrderMesh by safeId. */
+        stuckSubmittingSeconds: z.number().int().min(1).default(300),
+        /** Shipment polling: how long after submission an order counts as recent, and the two intervals. */
+        pollRecentSeconds: z.number().int().min(1).default(300),
+        pollOldSeconds: z.number().int().min(1).default(3_600),
+        recentOrderHours: z.number().positive().default(48),
         shutdownTimeoutSeconds: z.number().int().min(1).default(25),
+        /** How many jobs of each queue one process runs at once. */
+        concurrency: z.number().int().min(1).max(32).default(2),
       })
-      .default({ submitBatchSize: 50, shutdownTimeoutSeconds: 25 }),
+      .default({
+        submitBatchSize: 50,
+        maxSubmitAttempts: 10,
+        retryBaseSeconds: 30,
+        stuckSubmittingSeconds: 300,
+        pollRecentSeconds: 300,
+        pollOldSeconds: 3_600,
+        recentOrderHours: 48,
+        shutdownTimeoutSeconds: 25,
+        concurrency: 2,
+      }),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

@@ -76,6 +76,10 @@ export interface OrdersTable {
   state_changed_at: DefaultedTimestamp;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  mapped_hash: string | null;
+  submitted_at: Timestamp | null;
+  next_poll_at: Timestamp | null;
+  last_polled_at: Timestamp | null;
 }
 
 export interface ShipmentsTable {

@@ -1,36 +1,73 @@
-import { PgBoss, type Job, type Queue } from 'pg-boss';
+import { PgBoss, type Job, type JobResult, type Queue } from 'pg-boss';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
 export function createBoss(url: string, log: Logger): PgBoss {
-  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, application_name: 'ordersync-jobs' });
+  // LISTEN/NOTIFY wakes workers the moment a job is sent, instead of after a polling interval.
+  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, application_name: 'ordersync-jobs', useListenNotify: true });
   // pg-boss reports background failures (maintenance, lost connections) as events; unhandled they would crash.
   boss.on('error', (err) => log.error({ err }, 'pg-boss error'));
   return boss;
 }
 
-/** A queue with its handler. Handlers receive arrays of jobs and must be idempotent: pg-boss may run a job twice. */
+/** A queue with its handler. Handlers must be idempotent: pg-boss may run a job twice. */
 export interface JobDefinition<T extends object = object> {
   name: string;
   queue?: Omit<Queue, 'name'>;
-  batchSize?: number;
-  handler: (jobs: Job<T>[]) => Promise<void>;
+  run: (data: T, job: Job<T>) => Promise<unknown>;
 }
 
-export async function registerJobs(boss: PgBoss, defs: JobDefinition<any>[], metrics: Metrics, log: Logger): Promise<void> {
+const BATCH = 10;
+
+/** Creates every queue (needed before anything is sent) and, unless `work` is false, runs workers on them. */
+export async function registerJobs(
+  boss: PgBoss,
+  defs: JobDefinition<any>[],
+  metrics: Metrics,
+  log: Logger,
+  opts: { concurrency?: number; work?: boolean } = {},
+): Promise<void> {
+  // Dead-letter targets first: a queue naming one that does not exist yet is refused.
+  const ordered = [...defs].sort((a, b) => Number(Boolean(a.queue?.deadLetter)) - Number(Boolean(b.queue?.deadLetter)));
+  for (const def of ordered) {
+    if (await boss.getQueue(def.name)) continue;
+    try {
+      await boss.createQueue(def.name, def.queue ?? {});
+    } catch (err) {
+      // Another process starting at the same moment created it first.
+      if (!(await boss.getQueue(def.name))) throw err;
+    }
+  }
+  if (opts.work === false) return;
   for (const def of defs) {
-    await boss.createQueue(def.name, def.queue ?? {});
-    await boss.work(def.name, { batchSize: def.batchSize ?? 1 }, async (jobs: Job<object>[]) => {
-      try {
-        await def.handler(jobs);
-        metrics.jobs.inc({ queue: def.name, outcome: 'completed' }, jobs.length);
-      } catch (err) {
-        metrics.jobs.inc({ queue: def.name, outcome: 'failed' }, jobs.length);
-        log.warn({ err, queue: def.name, jobIds: jobs.map((j) => j.id) }, 'job failed; pg-boss will retry it');
-        throw err;
+    const options = {
+      batchSize: BATCH,
+      // Keep fetching while batches come back full; otherwise poll. A job sent inside one of our
+      // transactions can wake a worker (NOTIFY) before that transaction commits, and the worker then
+      // finds nothing: polling every 2 s bounds that miss (pg-boss's backstop with NOTIFY is 30 s).
+      burstWhenBatchFull: true,
+      pollingIntervalSeconds: 2,
+      notifyPollingIntervalSeconds: 2,
+      localConcurrency: opts.concurrency ?? 1,
+      // One job failing must not fail (and re-run) the rest of its batch.
+      perJobResults: true,
+    } as const;
+    await boss.work(def.name, options, async (jobs: Job<object>[]): Promise<JobResult[]> => {
+      const results: JobResult[] = [];
+      for (const job of jobs) {
+        try {
+          await def.run(job.data, job);
+          metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
+          results.push({ id: job.id, status: 'completed' });
+        } catch (err) {
+          metrics.jobs.inc({ queue: def.name, outcome: 'failed' });
+          log.warn({ err, queue: def.name, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
+          results.push({ id: job.id, status: 'failed', output: { message: (err as Error).message } });
+        }
       }
+      return results;
     });
   }
 }

@@ -110,6 +110,7 @@ export class ShopifyClient {
   async request<T>(doc: DocumentName, variables: Record<string, unknown> = {}): Promise<T> {
     const maxAttempts = this.#opts.maxAttempts ?? 6;
     let renewedAuth = false;
+    const throttleDeadline = Date.now() + 120_000;
     for (let attempt = 1; ; attempt++) {
       const expected = this.#lastCost.get(doc) ?? FIRST_GUESS_COST;
       const wait = this.bucket.waitMs(expected);
@@ -132,6 +133,8 @@ export class ShopifyClient {
           attempt--;
           continue;
         }
+        // THROTTLED is flow control, not failure: it does not use up attempts, only the deadline.
+        if (next.kind === 'retry' && next.error.code === 'THROTTLED' && Date.now() < throttleDeadline) attempt--;
         if (next.kind !== 'retry' || attempt >= maxAttempts) throw next.error;
         this.#opts.log?.debug({ shop: this.conn.shopDomain, doc, attempt, waitMs: next.waitMs, code: next.error.code }, 'Shopify call retried');
         await sleep(next.waitMs);

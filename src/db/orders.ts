@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import { safeIdFor } from '../mapping/safe-id.ts';
+import type { Database, OrderRow, OrderState } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** States before an OrderMesh order exists: a store change simply re-maps them. */
+export const PRE_SUBMISSION: OrderState[] = ['pending', 'mapped', 'failed_mapping', 'rejected', 'skipped', 'failed'];
+/** States with an OrderMesh order whose store changes must be carried over (cancel, address). */
+export const SUBMITTED: OrderState[] = ['submitted', 'in_production'];
+
+export interface EventInput {
+  orderId?: string | null;
+  storeId?: string | null;
+  kind: string;
+  from?: string | null;
+  to?: string | null;
+  reason?: string | null;
+  message?: string | null;
+  actor: string;
+  data?: unknown;
+}
+
+export async function recordEvent(db: Db, e: EventInput): Promise<void> {
+  await db
+    .insertInto('events')
+    .values({
+      order_id: e.orderId ?? null,
+      store_id: e.storeId ?? null,
+      kind: e.kind,
+      from_state: e.from ?? null,
+      to_state: e.to ?? null,
+      reason_code: e.reason ?? null,
+      message: e.message ?? null,
+      actor: e.actor,
+      data: e.data === undefined ? null : JSON.stringify(e.data),
+    })
+    .execute();
+}
+
+/**
+ * Moves an order to `to` only if it is still in one of `from` (so two workers, or a worker and the
+ * stuck-order resolver, cannot both act on it), with an audit event. Returns whether it moved.
+ */
+export async function transition(
+  db: Db,
+  order: Pick<OrderRow, 'id' | 'store_id'>,
+  from: OrderState[],
+  to: OrderState,
+  opts: { actor: string; reason?: string | null; message?: string | null; set?: Record<string, unknown>; data?: unknown },
+): Promise<boolean> {
+  const res = await db
+    .updateTable('orders')
+    .set({ ...(opts.set ?? {}), state: to, state_changed_at: new Date(), updated_at: new Date() } as never)
+    .where('id', '=', order.id)
+    .where('state', 'in', from)
+    .returning(['id'])
+    .executeTakeFirst();
+  if (!res) return false;
+  await recordEvent(db, { orderId: order.id, storeId: order.store_id, kind: 'state', from: from.length === 1 ? from[0] : null, to, reason: opts.reason, message: opts.message, actor: opts.actor, data: opts.data });
+  return true;
+}
+
+/** The store payload's fingerprint, without the fields that change on every read. */
+export function payloadHash(order: ShopifyOrder): string {
+  const { updatedAt: _u, displayFulfillmentStatus: _d, ...rest } = order;
+  const stable = { ...rest, lineItems: rest.lineItems.map(({ unfulfilledQuantity: _q, ...li }) => li) };
+  return createHash('sha256').update(JSON.stringify(stable)).digest('base64url');
+}
+
+export interface StoreChange {
+  orderId: string;
+  kind: 'cancel' | 'address';
+}
+
+export interface IngestResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Changes to orders OrderMesh already has: the caller enqueues them. */
+  changes: StoreChange[];
+}
+
+/**
+ * Records store orders in the ledger, idempotently: the unique (store, order) key absorbs the overlap
+ * of incremental pulls, webhooks and backfills. New orders become `pending` with their hold window;
+ * a changed order that OrderMesh does not have yet goes back to `pending` to be mapped again; a change
+ * to a submitted order (cancelled, or a new shipping address) is returned for the caller to apply.
+ * An older copy of an order than the one held (webhooks arrive out of order) changes nothing.
+ */
+export async function ingestOrders(
+  trx: Transaction<Database>,
+  store: { id: string; holdMinutes: number },
+  orders: ShopifyOrder[],
+  actor: string,
+): Promise<IngestResult> {
+  const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+  if (orders.length === 0) return result;
+  const latest = new Map<string, ShopifyOrder>();
+  for (const o of orders) {
+    const prev = latest.get(o.id);
+    if (!prev || Date.parse(o.updatedAt) >= Date.parse(prev.updatedAt)) latest.set(o.id, o);
+  }
+  const ids = [...latest.keys()];
+  const existing = await trx
+    .selectFrom('orders')
+    .selectAll()
+    .where('store_id', '=', store.id)
+    .where('store_order_id', 'in', ids)
+    .forUpdate()
+    .execute();
+  const byId = new Map(existing.map((r) => [r.store_order_id, r]));
+
+  const fresh = ids.filter((id) => !byId.has(id)).map((id) => latest.get(id)!);
+  if (fresh.length) {
+    const rows = fresh.map((o) => ({
+      store_id: store.id,
+      store_order_id: o.id,
+      store_order_name: o.name,
+      safe_id: safeIdFor(store.id, o.id),
+      state: 'pending' as const,
+      store_updated_at: o.updatedAt,
+      store_payload: JSON.stringify(o),
+      payload_hash: payloadHash(o),
+      hold_until: new Date(Date.parse(o.createdAt) + store.holdMinutes * 60_000),
+    }));
+    const inserted = await trx
+      .insertInto('orders')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['store_id', 'store_order_id']).doNothing())
+      .returning(['id', 'store_order_id'])
+      .execute();
+    result.inserted += inserted.length;
+    if (inserted.length) {
+      await trx
+        .insertInto('events')
+        .values(inserted.map((r) => ({ order_id: r.id, store_id: store.id, kind: 'ingested', to_state: 'pending', actor, from_state: null, reason_code: null, message: null, data: null })))
+        .execute();
+    }
+    // A concurrent ingest won the insert for the rest: they are someone else's new rows, nothing to do.
+    result.unchanged += fresh.length - inserted.length;
+  }
+
+  for (const row of existing) {
+    const o = latest.get(row.store_order_id)!;
+    const hash = payloadHash(o);
+    const older = row.store_updated_at && Date.parse(o.updatedAt) < row.store_updated_at.getTime();
+    if (hash === row.payload_hash || older) {
+      result.unchanged++;
+      continue;
+    }
+    result.updated++;
+    const previous = row.store_payload as ShopifyOrder | null;
+    await trx
+      .updateTable('orders')
+      .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, updated_at: new Date() })
+      .where('id', '=', row.id)
+      .execute();
+    if (PRE_SUBMISSION.includes(row.state)) {
+      await transition(trx, row, [row.state], 'pending', {
+        actor,
+        reason: 'STORE_ORDER_CHANGED',
+        message: 'changed in the store before submission: mapped again',
+        set: { attempts: 0, next_attempt_at: null, last_error_code: null, last_error_message: null },
+      });
+    } else if (SUBMITTED.includes(row.state)) {
+      result.changes.push(...detectChanges(row.id, previous, o));
+    }
+    // submitting: the submit job compares hashes when it records the outcome (submit-orders.ts).
+  }
+  return result;
+}
+
+/** What changed in the store that OrderMesh must hear about. */
+export function detectChanges(orderId: string, before: ShopifyOrder | null, after: ShopifyOrder): StoreChange[] {
+  const changes: StoreChange[] = [];
+  if (after.cancelledAt && !before?.cancelledAt) changes.push({ orderId, kind: 'cancel' });
+  else if (JSON.stringify(before?.shippingAddress ?? null) !== JSON.stringify(after.shippingAddress ?? null)) changes.push({ orderId, kind: 'address' });
+  return changes;
+}
+
+/**
+ * Claims up to `limit` pending orders of a store whose hold window and retry delay have passed, and
+ * marks them `submitting`. SKIP LOCKED: workers claim disjoint sets.
+ */
+export async function claimPendingOrders(db: Kysely<Database>, storeId: string, limit: number, actor: string): Promise<OrderRow[]> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('orders')
+      .set({ state: 'submitting', state_changed_at: new Date(), updated_at: new Date(), attempts: sql`attempts + 1` })
+      .where(
+        'id',
+        'in',
+        trx
+          .selectFrom('orders')
+          .select('id')
+          .where('store_id', '=', storeId)
+          .where('state', '=', 'pending')
+          .where((eb) => eb.or([eb('hold_until', 'is', null), eb('hold_until', '<=', new Date())]))
+          .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', new Date())]))
+          .orderBy('id')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll()
+      .execute();
+    if (rows.length) {
+      await trx
+        .insertInto('events')
+        .values(rows.map((r) => ({ order_id: r.id, store_id: storeId, kind: 'state', from_state: 'pending', to_state: 'submitting', actor, reason_code: null, message: null, data: null })))
+        .execute();
+    }
+    return rows;
+  });
+}

@@ -1,0 +1,47 @@
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
+import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import { SUBMITTED, recordEvent, transition } from '../db/orders.ts';
+import { mapOrder } from '../mapping/registry.ts';
+import { storeOf, type JobDeps } from './deps.ts';
+
+/**
+ * Brings OrderMesh in line with the store for an order it already has: a store cancellation cancels
+ * the OrderMesh order; a new shipping address updates it. Once OrderMesh refuses (in production) the
+ * order is `needs_attention`, visible in status, instead of retried forever. Idempotent: it compares
+ * the store's current state with what OrderMesh was last sent, whatever `kind` triggered it.
+ */
+export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<string> {
+  const row = await deps.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  if (!row || !SUBMITTED.includes(row.state) || !row.ordermesh_order_id) return 'nothing to apply';
+  const payload = row.store_payload as ShopifyOrder;
+  const omId = row.ordermesh_order_id;
+  const tooLate = (err: unknown) => err instanceof OrderMeshError && err.code === 'CONFLICT';
+
+  if (payload.cancelledAt) {
+    try {
+      await deps.ordermesh.cancelOrder(omId, { reason: `cancelled in the store (${payload.cancelReason ?? 'no reason given'})` });
+    } catch (err) {
+      if (!tooLate(err)) throw err;
+      await transition(deps.db, row, [row.state], 'needs_attention', { actor: deps.actor, reason: 'CANCEL_TOO_LATE', message: (err as Error).message, set: { last_error_code: 'CANCEL_TOO_LATE', last_error_message: (err as Error).message } });
+      return 'cancel refused';
+    }
+    await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'STORE_CANCELLED', message: `cancelled OrderMesh order ${omId}` });
+    return 'cancelled';
+  }
+
+  const store = storeOf(deps, row.store_id);
+  const mapped = mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
+  const sent = row.mapped_payload as CreateOrderModel | null;
+  if (mapped.kind !== 'mapped' || JSON.stringify(mapped.model.shippingAddress) === JSON.stringify(sent?.shippingAddress)) return 'no change';
+  try {
+    await deps.ordermesh.updateOrder(omId, { shippingAddress: mapped.model.shippingAddress });
+  } catch (err) {
+    if (!tooLate(err)) throw err;
+    await transition(deps.db, row, [row.state], 'needs_attention', { actor: deps.actor, reason: 'ADDRESS_CHANGE_TOO_LATE', message: (err as Error).message, set: { last_error_code: 'ADDRESS_CHANGE_TOO_LATE', last_error_message: (err as Error).message } });
+    return 'update refused';
+  }
+  await deps.db.updateTable('orders').set({ mapped_payload: JSON.stringify({ ...sent, shippingAddress: mapped.model.shippingAddress }), updated_at: new Date() }).where('id', '=', row.id).execute();
+  await recordEvent(deps.db, { orderId: row.id, storeId: row.store_id, kind: 'ordermesh_updated', reason: 'ADDRESS_CHANGED', message: 'shipping address sent to OrderMesh', actor: deps.actor });
+  return 'address updated';
+}

@@ -1,0 +1,51 @@
+import type { PgBoss } from 'pg-boss';
+import { applyOrderChange } from './apply-order-change.ts';
+import type { JobDefinition } from './boss.ts';
+import { recordDeadLetter } from './dead-letters.ts';
+import type { JobDeps } from './deps.ts';
+import { pollShipments } from './poll-shipments.ts';
+import { pullOrders } from './pull-orders.ts';
+import { Q, type Payloads } from './queues.ts';
+import { reconcileSubmitting } from './reconcile-submitting.ts';
+import { refreshOrder } from './refresh-order.ts';
+import { submitOrders } from './submit-orders.ts';
+import { writeTrackingJob } from './write-tracking.ts';
+
+/**
+ * Every queue: `stately` (one queued and one running per singletonKey) so duplicate triggers collapse;
+ * retried with backoff; a job out of retries goes to the dead-letter queue, whose worker records the
+ * failure in the ledger.
+ */
+const retrying = { policy: 'stately', retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900, deadLetter: Q.deadLetters, notify: true } as const;
+
+function one<K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>): JobDefinition<Payloads[K]> {
+  return { name, queue: retrying, run };
+}
+
+export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
+  return [
+    { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
+    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId)),
+    one(Q.refreshOrder, (d) => refreshOrder(deps, d.storeId, d.storeOrderId)),
+    one(Q.submitOrders, (d) => submitOrders(deps, d.storeId)),
+    one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
+    one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
+    one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
+    one(Q.writeTracking, (d) => writeTrackingJob(deps, d.packageId)),
+  ];
+}
+
+/**
+ * Cron schedules (pg-boss keeps them in the database; any number of processes may call this: the
+ * schedules are upserts). Per store: the incremental pull, and a submit sweep that picks up orders
+ * whose hold window or retry delay has passed. Globally: stuck-submission resolution and shipment polls.
+ */
+export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<void> {
+  for (const store of deps.stores.values()) {
+    const minutes = Math.max(1, Math.round(store.cfg.pull.intervalSeconds / 60));
+    await boss.schedule(Q.pullOrders, minutes === 1 ? '* * * * *' : `*/${minutes} * * * *`, { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    await boss.schedule(Q.submitOrders, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
+  }
+  await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
+  await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });
+}

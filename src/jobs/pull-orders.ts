@@ -1,0 +1,65 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
+import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import { ingestOrders, type IngestResult } from '../db/orders.ts';
+import { storeOf, type JobDeps } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
+
+export const ORDERS_STREAM = 'orders';
+/** A store's very first pull reaches this far back; older history is what `ordersync backfill` is for. */
+const FIRST_PULL_LOOKBACK_MS = 24 * 3_600_000;
+
+/**
+ * Records one batch of store orders and everything that follows from it, in one transaction: the ledger
+ * rows, the jobs for changes OrderMesh must hear about, and a submit job for the store.
+ */
+export async function ingestAndEnqueue(
+  deps: JobDeps,
+  storeId: string,
+  orders: ShopifyOrder[],
+  /** More writes that must commit with the batch (the watermark). */
+  alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>,
+): Promise<IngestResult> {
+  const store = storeOf(deps, storeId);
+  return deps.db.transaction().execute(async (trx) => {
+    const res = await ingestOrders(trx, { id: storeId, holdMinutes: store.cfg.holdMinutes }, orders, deps.actor);
+    for (const c of res.changes) await enqueue(deps.boss, Q.applyOrderChange, c, { trx, singletonKey: c.orderId });
+    if (res.inserted + res.updated > 0) await enqueue(deps.boss, Q.submitOrders, { storeId }, { trx, singletonKey: storeId });
+    await alsoInTransaction?.(trx);
+    return res;
+  });
+}
+
+/**
+ * The incremental pull of one store: orders updated since the watermark (minus the overlap window, so
+ * late writes are re-read), page by page. Each page is committed together with the new watermark, which
+ * never passes an uncommitted order nor the pull's own start time.
+ */
+export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ pages: number; orders: number }> {
+  const store = storeOf(deps, storeId);
+  await deps.db.insertInto('sync_cursors').values({ store_id: storeId, stream: ORDERS_STREAM, overlap_seconds: store.cfg.pull.overlapSeconds }).onConflict((oc) => oc.doNothing()).execute();
+  const cursor = await deps.db.selectFrom('sync_cursors').selectAll().where('store_id', '=', storeId).where('stream', '=', ORDERS_STREAM).executeTakeFirstOrThrow();
+  const until = new Date();
+  const since = cursor.watermark ? new Date(cursor.watermark.getTime() - store.cfg.pull.overlapSeconds * 1000) : new Date(until.getTime() - FIRST_PULL_LOOKBACK_MS);
+  const advance = (to: Date) => sql`greatest(coalesce(watermark, ${to}), ${to})`;
+
+  let pages = 0;
+  let count = 0;
+  for await (const page of pullUpdatedOrders(store.shopify, { since, until })) {
+    pages++;
+    count += page.length;
+    const newest = new Date(Math.min(until.getTime(), Math.max(...page.map((o) => Date.parse(o.updatedAt)))));
+    await ingestAndEnqueue(deps, storeId, page, async (trx) => {
+      await trx.updateTable('sync_cursors').set({ watermark: advance(newest) as never, updated_at: new Date() }).where('store_id', '=', storeId).where('stream', '=', ORDERS_STREAM).execute();
+    });
+  }
+  await deps.db
+    .updateTable('sync_cursors')
+    .set({ watermark: advance(until) as never, last_success_at: new Date(), updated_at: new Date() })
+    .where('store_id', '=', storeId)
+    .where('stream', '=', ORDERS_STREAM)
+    .execute();
+  deps.log.info({ store: storeId, pages, orders: count, since, until }, 'pulled store orders');
+  return { pages, orders: count };
+}

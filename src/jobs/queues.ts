@@ -1,0 +1,44 @@
+import { fromKysely, type PgBoss } from 'pg-boss';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+/** Queue names and their payloads: the one list of every cross-process step. */
+export const Q = {
+  pullOrders: 'pull-orders',
+  refreshOrder: 'refresh-order',
+  submitOrders: 'submit-orders',
+  reconcileSubmitting: 'reconcile-submitting',
+  applyOrderChange: 'apply-order-change',
+  pollShipments: 'poll-shipments',
+  writeTracking: 'write-tracking',
+  deadLetters: 'dead-letters',
+} as const;
+
+export interface Payloads {
+  [Q.pullOrders]: { storeId: string };
+  [Q.refreshOrder]: { storeId: string; storeOrderId: string };
+  [Q.submitOrders]: { storeId: string };
+  [Q.reconcileSubmitting]: Record<string, never>;
+  [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'recheck' };
+  [Q.pollShipments]: { orderIds?: string[] };
+  [Q.writeTracking]: { packageId: string };
+  [Q.deadLetters]: Record<string, unknown>;
+}
+
+/**
+ * Sends a job, inside `trx` when given, so the job exists if and only if the ledger write commits.
+ * singletonKey + the queue's `stately` policy collapse duplicates (one queued, one running per key);
+ * pg-boss then returns null, which is fine: the queued one will do the work.
+ */
+export async function enqueue<K extends keyof Payloads>(
+  boss: PgBoss,
+  name: K,
+  data: Payloads[K],
+  opts: { singletonKey?: string; startAfter?: number; trx?: Transaction<Database> } = {},
+): Promise<void> {
+  await boss.send(name, data as object, {
+    ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+    ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
+    ...(opts.trx ? { db: fromKysely(opts.trx) } : {}),
+  });
+}

@@ -1,0 +1,42 @@
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import { transition } from '../db/orders.ts';
+import type { JobDeps } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
+
+/**
+ * Orders left `submitting` longer than `jobs.stuckSubmittingSeconds` (a worker died mid-batch) are
+ * resolved by asking OrderMesh for their safeId: found means submitted, not found means try again.
+ * Guessing either way could lose an order or create a second one; asking cannot.
+ */
+export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: number }> {
+  const cutoff = new Date(Date.now() - deps.config.jobs.stuckSubmittingSeconds * 1000);
+  const stuck = await deps.db.selectFrom('orders').selectAll().where('state', '=', 'submitting').where('state_changed_at', '<', cutoff).orderBy('id').limit(200).execute();
+  let resolved = 0;
+  const stores = new Set<string>();
+  for (const row of stuck) {
+    let existing;
+    try {
+      existing = await deps.ordermesh.getOrderBySafeId(row.safe_id);
+    } catch (err) {
+      if (err instanceof OrderMeshError && err.retryable) break; // OrderMesh is down: next run
+      throw err;
+    }
+    const moved = existing
+      ? await transition(deps.db, row, ['submitting'], 'submitted', {
+          actor: deps.actor,
+          reason: 'RESOLVED_BY_SAFE_ID',
+          message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh has it as ${existing.id}`,
+          set: { ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date() },
+        })
+      : await transition(deps.db, row, ['submitting'], 'pending', {
+          actor: deps.actor,
+          reason: 'RESOLVED_BY_SAFE_ID',
+          message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh does not have it: submitting again`,
+          set: { next_attempt_at: null },
+        });
+    if (moved) resolved++;
+    if (!existing) stores.add(row.store_id);
+  }
+  for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
+  return { resolved };
+}

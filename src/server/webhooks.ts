@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Kysely, Transaction } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { WEBHOOK_SIGNATURE_HEADER, webhookPayload } from '../connectors/ordermesh/contract.ts';
+import type { Database } from '../db/schema.ts';
+import { Q, enqueue } from '../jobs/queues.ts';
+import type { Logger } from '../log.ts';
+import type { StoreRuntime } from '../stores.ts';
+import { verifyHmacBase64 } from '../util/hmac.ts';
+
+export interface WebhookDeps {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  log: Logger;
+  stores: Map<string, StoreRuntime>;
+  ordermeshSecret: string | undefined;
+}
+
+const SHOPIFY_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/cancelled']);
+
+/**
+ * Records a delivery id once; true if it is new. A redelivery (platforms retry) is acknowledged and
+ * dropped. The job is sent in the same transaction, so a receipt always has its job.
+ */
+async function receiveOnce(deps: WebhookDeps, source: string, deliveryId: string, topic: string, then: (trx: Transaction<Database>) => Promise<void>): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('webhook_receipts')
+      .values({ source, delivery_id: deliveryId, topic })
+      .onConflict((oc) => oc.doNothing())
+      .returning('delivery_id')
+      .executeTakeFirst();
+    if (inserted) await then(trx);
+    return Boolean(inserted);
+  });
+}
+
+const reject = (reply: FastifyReply, status: number, message: string) => reply.code(status).send({ error: message });
+
+/**
+ * Webhook receivers. Both are triggers, not truths: a Shopify webhook re-reads the order through
+ * GraphQL, an OrderMesh one polls the order's shipments at once. Polling keeps running behind them,
+ * so a lost webhook loses nothing.
+ */
+export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps: WebhookDeps): void {
+  app.register(async (scope) => {
+    // HMACs are over the exact bytes received: keep the raw body.
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+    scope.post('/webhooks/shopify', async (req, reply) => {
+      const raw = req.body as Buffer;
+      const domain = String(req.headers['x-shopify-shop-domain'] ?? '');
+      const store = [...deps.stores.values()].find((s) => s.cfg.shopDomain === domain);
+      if (!store?.webhookSecret) return reject(reply, 401, 'unknown shop or no webhook secret configured');
+      if (!verifyHmacBase64(store.webhookSecret, raw, req.headers['x-shopify-hmac-sha256'] as string | undefined)) {
+        deps.log.warn({ shop: domain }, 'Shopify webhook with an invalid HMAC rejected');
+        return reject(reply, 401, 'invalid HMAC');
+      }
+      const topic = String(req.headers['x-shopify-topic'] ?? '');
+      if (!SHOPIFY_TOPICS.has(topic)) return reply.code(200).send({ ignored: topic });
+      let orderGid: string | undefined;
+      try {
+        // Only the GID string is read: the numeric `id` can exceed 2^53 and lose digits in JSON.parse.
+        orderGid = (JSON.parse(raw.toString('utf8')) as { admin_graphql_api_id?: string }).admin_graphql_api_id;
+      } catch {
+        return reject(reply, 400, 'body is not JSON');
+      }
+      if (!orderGid) return reject(reply, 400, 'no admin_graphql_api_id in the body');
+      const deliveryId = String(req.headers['x-shopify-webhook-id'] ?? `${topic}:${orderGid}:${req.headers['x-shopify-triggered-at'] ?? ''}`);
+      const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) =>
+        enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
+      );
+      return reply.code(200).send({ received: true, duplicate: !fresh });
+    });
+
+    scope.post('/webhooks/ordermesh', async (req, reply) => {
+      const raw = req.body as Buffer;
+      if (!deps.ordermeshSecret) return reject(reply, 401, 'ordermesh.webhookSecret is not configured');
+      if (!verifyHmacBase64(deps.ordermeshSecret, raw, req.headers[WEBHOOK_SIGNATURE_HEADER] as string | undefined)) {
+        deps.log.warn('OrderMesh webhook with an invalid signature rejected');
+        return reject(reply, 401, 'invalid signature');
+      }
+      let parsed;
+      try {
+        parsed = webhookPayload.safeParse(JSON.parse(raw.toString('utf8')));
+      } catch {
+        return reject(reply, 400, 'body is not JSON');
+      }
+      if (!parsed.success) return reject(reply, 400, `unexpected payload: ${parsed.error.issues[0]?.message}`);
+      const p = parsed.data;
+      const order = await deps.db
+        .selectFrom('orders')
+        .select(['id'])
+        .where((eb) => eb.or([eb('safe_id', '=', p.SafeId ?? ''), eb('ordermesh_order_id', '=', p.OrderId ?? '')]))
+        .executeTakeFirst();
+      if (!order) return reply.code(200).send({ ignored: 'order not in the ledger' });
+      const deliveryId = `${p.RequestId}:${p.EventType}:${'ShipmentId' in p ? p.ShipmentId : ''}:${'NewStatus' in p ? (p.NewStatus ?? '') : ''}`;
+      const fresh = await receiveOnce(deps, 'ordermesh', deliveryId, p.EventType, (trx) =>
+        enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` }),
+      );
+      return reply.code(200).send({ received: true, duplicate: !fresh });
+    });
+  });
+}
