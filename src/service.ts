@@ -54,7 +54,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
     if (applied.length > 0) log.info({ migrations: applied.map((r) => r.migrationName) }, 'migrations applied');
     await syncStores(db, config);
 
-    const boss = createBoss(database.url, log);
+    const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();
     let accepting = true;
     cleanup.push(() => boss.stop({ graceful: true, timeout: config.jobs.shutdownTimeoutSeconds * 1000 }));
@@ -71,7 +71,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
     });
     const stores = await buildStores(config, opts.secrets, opts.configPath, { log, metrics });
     const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, stores, actor: `worker:${process.pid}` };
-    const defs = jobDefinitions(deps);
+    const defs = jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds });
     await registerJobs(boss, defs, metrics, log, { concurrency: config.jobs.concurrency, work: opts.workers !== false });
     if (opts.schedules !== false) await installSchedules(boss, deps);
 

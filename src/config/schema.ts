@@ -91,6 +91,10 @@ export const configSchema = z
         pollOldSeconds: z.number().int().min(1).default(3_600),
         recentOrderHours: z.number().positive().default(48),
         shutdownTimeoutSeconds: z.number().int().min(1).default(25),
+        /** A running job whose worker stops heartbeating this long (it died) is retried elsewhere. */
+        heartbeatSeconds: z.number().int().min(10).default(30),
+        /** How often pg-boss checks for such jobs and other queue housekeeping. */
+        superviseIntervalSeconds: z.number().int().min(1).default(30),
         /** How many jobs of each queue one process runs at once. */
         concurrency: z.number().int().min(1).max(32).default(2),
       })
@@ -103,6 +107,8 @@ export const configSchema = z
         pollOldSeconds: 3_600,
         recentOrderHours: 48,
         shutdownTimeoutSeconds: 25,
+        heartbeatSeconds: 30,
+        superviseIntervalSeconds: 30,
         concurrency: 2,
       }),
     log: z

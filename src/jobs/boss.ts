@@ -4,9 +4,15 @@ import type { Metrics } from '../metrics.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
-export function createBoss(url: string, log: Logger): PgBoss {
+export function createBoss(url: string, log: Logger, opts: { superviseIntervalSeconds?: number } = {}): PgBoss {
   // LISTEN/NOTIFY wakes workers the moment a job is sent, instead of after a polling interval.
-  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, application_name: 'ordersync-jobs', useListenNotify: true });
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: BOSS_SCHEMA,
+    application_name: 'ordersync-jobs',
+    useListenNotify: true,
+    ...(opts.superviseIntervalSeconds ? { superviseIntervalSeconds: opts.superviseIntervalSeconds, monitorIntervalSeconds: opts.superviseIntervalSeconds } : {}),
+  });
   // pg-boss reports background failures (maintenance, lost connections) as events; unhandled they would crash.
   boss.on('error', (err) => log.error({ err }, 'pg-boss error'));
   return boss;

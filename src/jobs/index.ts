@@ -16,13 +16,20 @@ import { writeTrackingJob } from './write-tracking.ts';
  * retried with backoff; a job out of retries goes to the dead-letter queue, whose worker records the
  * failure in the ledger.
  */
-const retrying = { policy: 'stately', retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900, deadLetter: Q.deadLetters, notify: true } as const;
-
-function one<K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>): JobDefinition<Payloads[K]> {
-  return { name, queue: retrying, run };
-}
-
-export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
+export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }): JobDefinition<any>[] {
+  // A worker that dies mid-job stops heartbeating; its job is retried after heartbeatSeconds.
+  const retrying = {
+    policy: 'stately',
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 900,
+    heartbeatSeconds: opts.heartbeatSeconds,
+    deadLetter: Q.deadLetters,
+    notify: true,
+  } as const;
+  const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>): JobDefinition<Payloads[K]> => ({ name, queue: retrying, run });
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
     one(Q.pullOrders, (d) => pullOrders(deps, d.storeId)),

@@ -87,3 +87,26 @@ export async function eventually<T>(check: () => Promise<T | false>, describe: (
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Counts of ledger orders per state. */
+export async function stateCounts(db: import('kysely').Kysely<import('../../src/db/schema.ts').Database>): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('orders').select(['state', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('state').execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/**
+ * What the ledger must end with for these store orders, whatever happened on the way: each order's
+ * final state as mapping alone decides it (fulfilled once shipped and written back).
+ */
+export async function expectedFinalStates(orders: import('../../src/connectors/shopify/types.ts').ShopifyOrder[]): Promise<Record<string, number>> {
+  const { loadMapper, mapOrder } = await import('../../src/mapping/registry.ts');
+  const { safeIdFor } = await import('../../src/mapping/safe-id.ts');
+  const mapper = await loadMapper('shopify-default', SIM_MAPPING, 'm', '.');
+  const out: Record<string, number> = {};
+  for (const o of orders) {
+    const r = mapOrder(mapper, o, { storeId: STORE_ID, merchantId: 'merchant-e2e', safeId: safeIdFor(STORE_ID, o.id) });
+    const state = r.kind === 'failed' ? 'failed_mapping' : r.kind === 'skipped' ? (r.reason === 'ORDER_CANCELLED' ? 'cancelled' : 'skipped') : 'fulfilled';
+    out[state] = (out[state] ?? 0) + 1;
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
+import { eventually, expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { WorkerFleet, testBoss } from '../helpers/workers.ts';
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim({ seed: 7 });
+const shop = await shopifySim({ restoreRate: 1000, seed: 7 });
+const configFile = writePipelineConfig(
+  pipelineConfigObject(om, shop, {
+    jobs: { submitBatchSize: 10, retryBaseSeconds: 1, stuckSubmittingSeconds: 2, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 1, concurrency: 2 },
+  }),
+);
+const fleet = new WorkerFleet(configFile, dbUrl);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kills a random worker with SIGKILL and starts a new one, `times` times, `everyMs` apart. */
+async function chaos(times: number, everyMs: number, nudge: () => Promise<void>) {
+  for (let i = 0; i < times; i++) {
+    await sleep(everyMs);
+    const alive = fleet.alive;
+    if (alive.length) await fleet.kill(alive[Math.floor(Math.random() * alive.length)]!);
+    fleet.start();
+    await nudge();
+  }
+}
+
+describe('crashes during submission and write-back', () => {
+  it('end in the same state as a run without crashes: one OrderMesh order and one fulfilment per package each', async () => {
+    const ids = await seedOrders(shop, { count: 150, seed: 77, spreadSeconds: 300 });
+    const client = shopifyClientFor(shop);
+    const expected = await expectedFinalStates(await Promise.all(ids.map((id) => fetchOrder(client, id).then((o) => o!))));
+    // Slow calls widen the windows a kill can land in; some bulk responses are lost after being applied.
+    await setFaults(om, { createOrdersBulk: { latencyMs: 250, lostResponse: 0.15 } });
+    await post(`${shop.url}/_sim/faults`, { FulfillmentCreate: { latencyMs: 150, lostResponse: 0.1 } });
+
+    fleet.start();
+    await eventually(async () => (await db.selectFrom('orders').select('id').limit(1).execute().catch(() => null)) !== null, () => fleet.output.join(''), 60_000);
+    fleet.start();
+    const boss = await testBoss(dbUrl);
+    await eventually(async () => (await boss.getQueue(Q.pullOrders)) !== null, () => 'queues never created', 60_000);
+    // The schedules run every minute; the test nudges the same jobs every second instead.
+    const nudge = async () => {
+      await boss.send(Q.submitOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+      await boss.send(Q.reconcileSubmitting, {}, { singletonKey: 'all' });
+      await boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
+    };
+    await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+
+    await chaos(6, 1_500, nudge);
+    await eventually(async () => {
+      await nudge();
+      const c = await stateCounts(db);
+      return Object.values(c).reduce((a, n) => a + n, 0) === 150 && !c.pending && !c.submitting;
+    }, async () => JSON.stringify(await stateCounts(db)), 180_000);
+
+    for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
+    await chaos(5, 1_200, nudge);
+    await eventually(async () => {
+      await nudge();
+      const c = await stateCounts(db);
+      return !c.submitted && !c.in_production;
+    }, async () => JSON.stringify(await stateCounts(db)), 180_000);
+
+    expect(await stateCounts(db)).toEqual(expected);
+    const st = await simState(om);
+    expect(st.orders.length).toBe(expected.fulfilled);
+    expect(new Set(st.orders.map((o: any) => o.safeId)).size).toBe(st.orders.length);
+    expect(st.counts.faultsInjected.createOrdersBulk?.lostResponse ?? 0).toBeGreaterThan(0);
+    // The recovery paths really ran: orders found in OrderMesh by safeId after a lost response or a kill.
+    const recovered = await db.selectFrom('events').select('reason_code').where('reason_code', 'in', ['ALREADY_IN_ORDERMESH', 'RESOLVED_BY_SAFE_ID']).execute();
+    expect(recovered.length).toBeGreaterThan(0);
+
+    const packages = await db.selectFrom('packages').select(['id', 'tracking_number', 'written_tracking_number']).execute();
+    const shopOrders = (await shopState(shop)).orderList as Array<{ fulfillments: Array<{ tracking: { number: string } }> }>;
+    const written = shopOrders.flatMap((o) => o.fulfillments.map((f) => f.tracking.number)).sort();
+    expect(written).toEqual(packages.map((p) => p.tracking_number!).sort());
+    for (const p of packages) expect(p.written_tracking_number).toBe(p.tracking_number);
+  }, 420_000);
+});

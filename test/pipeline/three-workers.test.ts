@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { eventually, expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { WorkerFleet, testBoss } from '../helpers/workers.ts';
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+const configFile = writePipelineConfig(
+  pipelineConfigObject(om, shop, {
+    jobs: { submitBatchSize: 25, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 2, concurrency: 2 },
+  }),
+);
+const fleet = new WorkerFleet(configFile, dbUrl);
+
+describe('three worker processes on one database', () => {
+  it('share the work without a duplicate or a loss', async () => {
+    const ids = await seedOrders(shop, { count: 300, seed: 303, spreadSeconds: 300 });
+    const client = shopifyClientFor(shop);
+    const storeOrders = await Promise.all(ids.map((id) => fetchOrder(client, id).then((o) => o!)));
+    const expected = await expectedFinalStates(storeOrders);
+
+    fleet.start();
+    await eventually(async () => (await db.selectFrom('orders').select('id').limit(1).execute().catch(() => null)) !== null, () => fleet.output.join(''), 60_000);
+    fleet.start();
+    fleet.start();
+    const boss = await testBoss(dbUrl);
+    await eventually(async () => (await boss.getQueue(Q.pullOrders)) !== null, () => 'queues never created', 60_000);
+    await boss.send(Q.pullOrders, { storeId: STORE_ID });
+    // Every worker gets a submit trigger at once, to make them compete for the same orders.
+    for (let i = 0; i < 6; i++) await boss.send(Q.submitOrders, { storeId: STORE_ID });
+
+    await eventually(async () => {
+      const c = await stateCounts(db);
+      return Object.values(c).reduce((a, n) => a + n, 0) === 300 && !c.pending && !c.submitting;
+    }, async () => JSON.stringify(await stateCounts(db)) + fleet.output.join('').slice(-2000), 120_000);
+    for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
+    await eventually(async () => {
+      await boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
+      const c = await stateCounts(db);
+      return !c.submitted && !c.in_production;
+    }, async () => JSON.stringify(await stateCounts(db)), 120_000);
+
+    expect(await stateCounts(db)).toEqual(expected);
+    const st = await simState(om);
+    expect(st.orders.length).toBe(expected.fulfilled);
+    expect(new Set(st.orders.map((o: any) => o.safeId)).size).toBe(st.orders.length);
+    const shopOrders = (await shopState(shop)).orderList as Array<{ fulfillmentsCreated: number }>;
+    const packages = await db.selectFrom('packages').select('id').execute();
+    expect(shopOrders.reduce((a, o) => a + o.fulfillmentsCreated, 0)).toBe(packages.length);
+    expect(fleet.alive.length).toBe(3);
+  }, 300_000);
+});
