@@ -8,6 +8,9 @@ import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
 import { simCommand } from './sim.ts';
 import { runMap } from './map.ts';
+import { runBackfill } from './backfill.ts';
+import { runReprocess } from './reprocess.ts';
+import { runDemo } from './demo.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -64,6 +67,36 @@ export function buildProgram(): Command {
     .option('--input <file>', 'read the order from a JSON file (connector shape or Admin GraphQL shape)')
     .action(async (o: { store: string; order?: string; input?: string }, cmd: Command) => {
       process.exitCode = await runMap(contextFrom(cmd), o);
+    });
+
+  program
+    .command('backfill')
+    .description('one-off import of a date range (Shopify bulk operation; resumable; safe while start runs)')
+    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--since <date>', 'orders updated from this date (YYYY-MM-DD or ISO)')
+    .option('--until <date>', 'up to this date (default: now)')
+    .option('--dry-run', 'map without writing: what would be sent, what would fail')
+    .option('--json', 'machine-readable summary')
+    .action(async (o, cmd: Command) => runBackfill(contextFrom(cmd), o));
+
+  program
+    .command('reprocess')
+    .description('re-read, re-map and resubmit failed or changed orders (never creates a second OrderMesh order)')
+    .option('--order <id...>', 'store order ids, names (#1001) or safeIds')
+    .option('--store <id>', 'only this store')
+    .option('--state <state...>', 'only orders in these states (default: failed_mapping rejected failed needs_attention skipped)')
+    .option('--since <date>', 'only orders first seen since this date')
+    .option('--limit <n>', 'at most this many orders', (v) => Number(v))
+    .option('--dry-run', 'show the mapped payload and validation result per order; change nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (o, cmd: Command) => runReprocess(contextFrom(cmd), o));
+
+  program
+    .command('demo')
+    .description('run the whole loop against both simulators on a throwaway embedded database, and print what happened')
+    .option('--orders <n>', 'how many store orders to seed', (v) => Number(v), 40)
+    .action(async (o: { orders: number }, cmd: Command) => {
+      process.exitCode = await runDemo(cmd.optsWithGlobals<{ logLevel?: string }>().logLevel, o.orders);
     });
 
   program.addCommand(simCommand());

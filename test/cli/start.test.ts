@@ -69,7 +69,7 @@ describe('ordersync start on the embedded database', () => {
     // The ledger survived both runs: status reads the store the first start recorded.
     const status = await runCli(['status', '--json', '--config', config]);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).stores).toEqual([{ store: 'boot-shop', enabled: true, total: 0, states: {} }]);
+    expect(JSON.parse(status.stdout).stores).toMatchObject([{ store: 'boot-shop', enabled: true, total: 0, states: {}, failures: [], lastPullAt: null }]);
   }, 240_000);
 });
 

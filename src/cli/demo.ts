@@ -1,0 +1,101 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig, resolveSecrets } from '../config/load.ts';
+import { formatStatus, statusReport } from '../db/status.ts';
+import { Q } from '../jobs/queues.ts';
+import { createLogger } from '../log.ts';
+import { startService } from '../service.ts';
+import { startOrderMeshSim } from '../sim/ordermesh/server.ts';
+import { startShopifySim } from '../sim/shopify/server.ts';
+import { EXIT } from './main.ts';
+
+const SIM_CONFIG = fileURLToPath(new URL('../../config/sim.yaml', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/**
+ * The whole loop on a throwaway machine: both simulators, an embedded PostgreSQL in a temp folder,
+ * config/sim.yaml pointed at them (no hold window). Seeds a store, pulls, maps, submits, lets the
+ * OrderMesh simulator produce and ship, writes tracking back, prints what happened.
+ */
+export async function runDemo(logLevel: string | undefined, orderCount: number): Promise<number> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-demo-'));
+  chmodSync(dir, 0o755); // the embedded PostgreSQL's OS user must enter it when we run as root
+  const log = createLogger({ level: logLevel ?? 'warn', stderr: true });
+  const om = await startOrderMeshSim({ port: 0 });
+  const shop = await startShopifySim({ port: 0, restoreRate: 1000, bulkDelayMs: 50 });
+  const raw = parseYaml(readFileSync(SIM_CONFIG, 'utf8')) as any;
+  raw.ordermesh.baseUrl = om.url;
+  raw.stores[0].apiOrigin = shop.url;
+  raw.stores[0].holdMinutes = 0;
+  raw.server = { port: 0, host: '127.0.0.1' };
+  raw.database = { embedded: { dataDir: path.join(dir, 'pg'), port: await freePort() } };
+  raw.jobs = { retryBaseSeconds: 1, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5 };
+  const config = parseConfig(raw);
+  const storeId = config.stores[0]!.id;
+  say(`ordermesh-sync demo: OrderMesh simulator ${om.url}, Shopify simulator ${shop.url}, embedded PostgreSQL in ${dir}`);
+  const service = await startService({ config, secrets: resolveSecrets(config, {}), configPath: SIM_CONFIG, log, env: {}, schedules: false });
+  try {
+    const base = `http://127.0.0.1:${service.port}`;
+    const post = (url: string, body: unknown = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await post(`${shop.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/shopify` });
+    await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh` });
+    await post(`${shop.url}/_sim/orders`, { count: orderCount, seed: 1, spreadSeconds: 600 });
+    // Two orders that cannot be mapped, on purpose: an unmapped SKU and a print item without artwork.
+    await post(`${shop.url}/_sim/orders`, {
+      orders: [
+        { name: '#DEMO-NO-SKU', lineItems: { nodes: [{ sku: 'LEGACY-SKU-0042', quantity: 1, title: 'Discontinued Print', name: 'Discontinued Print', customAttributes: [{ key: '_print_front', value: 'https://cdn.example.com/a.png' }] }] } },
+        { name: '#DEMO-NO-ART', lineItems: { nodes: [{ sku: 'MUG-11OZ-WHITE', quantity: 2, title: 'Custom Mug', name: 'Custom Mug' }] } },
+      ],
+    });
+    const total = orderCount + 2;
+    const db = service.db;
+    const count = async (states: string[]) =>
+      Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', states as never).executeTakeFirstOrThrow()).n);
+
+    say(`1. pulling ${total} orders from the store, mapping and submitting them to OrderMesh…`);
+    await service.boss.send(Q.pullOrders, { storeId }, { singletonKey: storeId });
+    await until(async () => (await count(['pending', 'submitting'])) === 0 && Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === total, 'submission');
+    say(`   submitted: ${await count(['submitted'])}, failed mapping: ${await count(['failed_mapping'])}, nothing to fulfil: ${await count(['skipped'])}`);
+
+    say('2. OrderMesh produces and ships (simulated); its webhooks trigger shipment polls and tracking write-back…');
+    for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
+    await service.boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
+    await until(async () => (await count(['submitted', 'in_production'])) === 0, 'tracking write-back');
+    const packages = await db.selectFrom('packages').select(['written_back_at']).execute();
+    const omState = (await (await fetch(`${om.url}/_sim/state`)).json()) as { counts: { orders: number } };
+    say(`   OrderMesh orders: ${omState.counts.orders}; packages shipped: ${packages.length}; tracking written to the store: ${packages.filter((p) => p.written_back_at).length}`);
+
+    say('\n3. ordersync status:\n');
+    process.stdout.write(formatStatus(await statusReport(db)));
+    say('Fix a failure (e.g. add LEGACY-SKU-0042 to skuMap in config/sim.yaml) and run `ordersync reprocess` to send it again.');
+    return EXIT.OK;
+  } finally {
+    await service.stop();
+    await om.close();
+    await shop.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+
+describe('ordersync demo', () => {
+  it('runs the whole loop on a throwaway machine and exits 0 with a readable summary', async () => {
+    const res = await runCli(['demo', '--orders', '30']);
+    expect(res.code, res.stderr).toBe(0);
+    const submitted = Number(/submitted: (\d+)/.exec(res.stdout)?.[1]);
+    const written = Number(/tracking written to the store: (\d+)/.exec(res.stdout)?.[1]);
+    expect(submitted).toBeGreaterThan(15);
+    expect(written).toBeGreaterThanOrEqual(submitted);
+    expect(res.stdout).toContain('failures by reason');
+    expect(res.stdout).toMatch(/MISSING_(SKU|ARTWORK)/);
+  }, 180_000);
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
+import { backfill } from '../../src/jobs/backfill.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { reprocess } from '../../src/jobs/reprocess.ts';
+import { statusReport } from '../../src/db/status.ts';
+import { SHOPIFY_SIM_DEFAULTS } from '../../src/sim/shopify/server.ts';
+import { runCli } from '../helpers/cli.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { config, eventually, pipelineConfigObject, SIM_MAPPING, startPipeline, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { post, seedOrders, shopifySim } from '../helpers/shopify.ts';
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000, bulkDelayMs: 20 });
+const cfgObject = pipelineConfigObject(om, shop);
+const service = await startPipeline(config(cfgObject), dbUrl);
+const deps = service.deps;
+const base = `http://127.0.0.1:${service.port}`;
+const quiet = async () => {
+  const c = await stateCounts(db);
+  return !c.pending && !c.submitting;
+};
+
+describe('backfill', () => {
+  it('imports a date range through a bulk operation, and a second run over the same range changes nothing', async () => {
+    await seedOrders(shop, { count: 120, seed: 9, spreadSeconds: 7200 });
+    const range = { storeId: STORE_ID, since: new Date(Date.now() - 3 * 3600_000), until: new Date(Date.now() + 60_000) };
+    const dry = await backfill(deps, { ...range, dryRun: true });
+    expect(dry.orders).toBe(120);
+    expect(await stateCounts(db)).toEqual({});
+    expect(dry.wouldSubmit + Object.values(dry.wouldSkip).reduce((a, n) => a + n, 0) + Object.values(dry.wouldFail).reduce((a, n) => a + n, 0)).toBeGreaterThanOrEqual(120);
+
+    const first = await backfill(deps, { ...range, dryRun: false });
+    expect(first).toMatchObject({ mode: 'bulk', orders: 120, inserted: 120 });
+    await eventually(quiet, async () => JSON.stringify(await stateCounts(db)));
+    const second = await backfill(deps, { ...range, dryRun: false });
+    expect(second).toMatchObject({ orders: 120, inserted: 0, updated: 0, unchanged: 120 });
+    expect((await simState(om)).orders.length).toBe((await stateCounts(db)).submitted);
+  });
+
+  it('falls back to the paged pull when Shopify refuses the bulk operation', async () => {
+    for (let i = 0; i < 5; i++) await post(`${shop.url}/_sim/settings`, { bulkDelayMs: 60_000 });
+    // Five running bulk operations is the per-shop limit: the sixth is refused.
+    const { startBulkExport } = await import('../../src/connectors/shopify/bulk-export.ts');
+    for (let i = 0; i < 5; i++) await startBulkExport(deps.stores.get(STORE_ID)!.shopify, new Date(0), new Date());
+    const res = await backfill(deps, { storeId: STORE_ID, since: new Date(Date.now() - 3 * 3600_000), until: new Date(Date.now() + 60_000), dryRun: true });
+    expect(res.mode).toBe('paged');
+    expect(res.orders).toBe(120);
+    await post(`${shop.url}/_sim/settings`, { bulkDelayMs: 20 });
+  });
+});
+
+describe('reprocess', () => {
+  it('sends failed orders again once the fix is in, and never resubmits an order OrderMesh has', async () => {
+    const failed = await db.selectFrom('orders').select(['store_order_name', 'last_error_code']).where('state', '=', 'failed_mapping').execute();
+    const missingSku = failed.filter((f) => f.last_error_code === 'MISSING_SKU');
+    expect(missingSku.length).toBeGreaterThan(0);
+
+    // Dry run: same verdict, nothing changes.
+    const dry = await reprocess(deps, { states: ['failed_mapping'] }, true);
+    expect(dry.every((l) => l.result?.kind === 'failed')).toBe(true);
+    expect((await stateCounts(db)).failed_mapping).toBe(failed.length);
+
+    // The operator adds the SKU; the store's mapper is rebuilt from the new config.
+    const fixed = { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'LEGACY-SKU-0042': 'Art_Print_Legacy_42' } };
+    const { loadMapper } = await import('../../src/mapping/registry.ts');
+    deps.stores.get(STORE_ID)!.mapper = await loadMapper('shopify-default', fixed, 'm', '.');
+    const before = (await simState(om)).orders.length;
+    const lines = await reprocess(deps, { orders: missingSku.map((m) => m.store_order_name!) }, false);
+    expect(lines.every((l) => l.action === 'queued for submission')).toBe(true);
+    await eventually(quiet, async () => JSON.stringify(await stateCounts(db)));
+    const after = await simState(om);
+    const nowFailed = await db.selectFrom('orders').select('last_error_code').where('state', '=', 'failed_mapping').execute();
+    expect(nowFailed.every((f) => f.last_error_code !== 'MISSING_SKU')).toBe(true);
+    expect(after.orders.length - before).toBe(missingSku.length - (await db.selectFrom('orders').select('id').where('store_order_name', 'in', missingSku.map((m) => m.store_order_name!)).where('state', '=', 'failed_mapping').execute()).length);
+
+    const submitted = await db.selectFrom('orders').select(['store_order_name', 'safe_id']).where('state', '=', 'submitted').limit(5).execute();
+    const again = await reprocess(deps, { orders: submitted.map((s) => s.store_order_name!) }, false);
+    expect(again.every((l) => l.action.startsWith('re-checking against OrderMesh'))).toBe(true);
+    await eventually(quiet, () => 'settle');
+    const final = await simState(om);
+    expect(final.orders.length).toBe(after.orders.length);
+    for (const s of submitted) expect(final.createRequestsBySafeId[s.safe_id]).toBe(1);
+  });
+});
+
+describe('webhooks', () => {
+  const body = (gid: string) => JSON.stringify({ id: 1, admin_graphql_api_id: gid });
+  const sign = (raw: string, secret: string = SHOPIFY_SIM_DEFAULTS.shop.appSecret) => createHmac('sha256', secret).update(raw).digest('base64');
+  const send = (raw: string, signature: string, id = `${Math.random()}`) =>
+    fetch(`${base}/webhooks/shopify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': signature, 'x-shopify-shop-domain': SHOPIFY_SIM_DEFAULTS.shop.domain, 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': id },
+      body: raw,
+    });
+
+  it('rejects a forged Shopify webhook with 401 and records nothing', async () => {
+    const [gid] = await seedOrders(shop, { count: 1, seed: 404 });
+    const raw = body(gid!);
+    const res = await send(raw, sign(raw, 'not-the-app-secret'));
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await db.selectFrom('orders').select('id').where('store_order_id', '=', gid!).execute()).toEqual([]);
+  });
+
+  it('turns a valid Shopify webhook into the order in the ledger, once however often it is delivered', async () => {
+    const [gid] = await seedOrders(shop, { count: 1, seed: 405 });
+    const raw = body(gid!);
+    const first = await send(raw, sign(raw), 'delivery-1');
+    const again = await send(raw, sign(raw), 'delivery-1');
+    expect(first.status).toBe(200);
+    expect(await again.json()).toMatchObject({ duplicate: true });
+    await eventually(async () => (await db.selectFrom('orders').select('id').where('store_order_id', '=', gid!).execute()).length === 1, () => 'webhook order never reached the ledger');
+  });
+
+  it('rejects an OrderMesh webhook without a valid signature', async () => {
+    const res = await fetch(`${base}/webhooks/ordermesh`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ordermesh-signature': 'bogus' }, body: '{}' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('status', () => {
+  it('groups failures by reason code with examples and shows the last pull and queue depths', async () => {
+    await service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+    await eventually(async () => (await statusReport(db)).stores[0]!.lastPullAt !== null && (await quiet()), () => 'no pull recorded');
+    const report = await statusReport(db, STORE_ID);
+    const s = report.stores[0]!;
+    expect(s.total).toBeGreaterThan(100);
+    for (const g of s.failures) {
+      expect(g.code).toMatch(/^[A-Z_]+$/);
+      expect(g.examples.length).toBeGreaterThan(0);
+      expect(g.count).toBe(await db.selectFrom('orders').select('id').where('last_error_code', '=', g.code).where('state', 'in', ['failed_mapping', 'rejected', 'failed', 'needs_attention']).execute().then((r) => r.length));
+    }
+    await service.boss.send(Q.submitOrders, { storeId: STORE_ID }, { startAfter: 3600, singletonKey: 'status-test' });
+    expect((await statusReport(db, STORE_ID)).queues[Q.submitOrders]?.queued).toBeGreaterThanOrEqual(1);
+
+    const file = writePipelineConfig(cfgObject);
+    const cli = await runCli(['status', '--json', '--config', file], { DATABASE_URL: dbUrl });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).stores[0].states).toEqual(s.states);
+  });
+});
