@@ -17,6 +17,7 @@ COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
+COPY examples ./examples
 # The embedded PostgreSQL (used only without DATABASE_URL) keeps its data here; mount a volume on it.
 RUN mkdir -p /app/.ordersync && chown node:node /app/.ordersync
 USER node

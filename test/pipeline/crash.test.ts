@@ -31,7 +31,10 @@ async function chaos(times: number, everyMs: number, nudge: () => Promise<void>)
 
 describe('crashes during submission and write-back', () => {
   it('end in the same state as a run without crashes: one OrderMesh order and one fulfilment per package each', async () => {
-    const ids = await seedOrders(shop, { count: 150, seed: 77, spreadSeconds: 300 });
+    // `npm run chaos` runs the same test bigger: CHAOS_ORDERS orders, CHAOS_KILLS kills per phase.
+    const total = Number(process.env.CHAOS_ORDERS ?? 150);
+    const kills = Number(process.env.CHAOS_KILLS ?? 6);
+    const ids = await seedOrders(shop, { count: total, seed: 77, spreadSeconds: 300 });
     const client = shopifyClientFor(shop);
     const expected = await expectedFinalStates(await Promise.all(ids.map((id) => fetchOrder(client, id).then((o) => o!))));
     // Slow calls widen the windows a kill can land in; some bulk responses are lost after being applied.
@@ -51,15 +54,15 @@ describe('crashes during submission and write-back', () => {
     };
     await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
 
-    await chaos(6, 1_500, nudge);
+    await chaos(kills, 1_500, nudge);
     await eventually(async () => {
       await nudge();
       const c = await stateCounts(db);
-      return Object.values(c).reduce((a, n) => a + n, 0) === 150 && !c.pending && !c.submitting;
+      return Object.values(c).reduce((a, n) => a + n, 0) === total && !c.pending && !c.submitting;
     }, async () => JSON.stringify(await stateCounts(db)), 180_000);
 
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
-    await chaos(5, 1_200, nudge);
+    await chaos(Math.max(1, kills - 1), 1_200, nudge);
     await eventually(async () => {
       await nudge();
       const c = await stateCounts(db);
@@ -80,5 +83,5 @@ describe('crashes during submission and write-back', () => {
     const written = shopOrders.flatMap((o) => o.fulfillments.map((f) => f.tracking.number)).sort();
     expect(written).toEqual(packages.map((p) => p.tracking_number!).sort());
     for (const p of packages) expect(p.written_tracking_number).toBe(p.tracking_number);
-  }, 420_000);
+  }, 1_800_000);
 });

@@ -23,7 +23,7 @@ const busy = async () => {
 
 describe('the pipeline end to end, both simulators and a real Postgres', () => {
   it('pulls, maps, submits, carries over cancellations and new addresses, ships and writes tracking back, exactly once each', async () => {
-    const ids = await seedOrders(shop, { count: Number(process.env.E2E_ORDERS ?? 500), seed: 2026, spreadSeconds: 600 });
+    await seedOrders(shop, { count: Number(process.env.E2E_ORDERS ?? 500), seed: 2026, spreadSeconds: 600 });
     await service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
     await eventually(async () => (await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n === String(process.env.E2E_ORDERS ?? 500) && (await busy()) === 0, async () => JSON.stringify(await counts()), 120_000);
 

@@ -1,5 +1,3 @@
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import type { ShopifyClient } from './client.ts';
 import { bulkOrdersQuery } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
@@ -44,6 +42,25 @@ export async function waitForBulkOperation(client: ShopifyClient, id: string, po
   }
 }
 
+/**
+ * Lines of a streamed body, read only as fast as they are consumed: readline's async iterator keeps
+ * reading (and buffering) ahead of a slow consumer, which made memory grow with the file's size.
+ */
+async function* jsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of body) {
+    rest += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      yield rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+    }
+  }
+  rest += decoder.decode();
+  if (rest) yield rest;
+}
+
 /** One assembled order, or the id of one whose children came after it was emitted (re-read it). */
 export type BulkItem = { order: ShopifyOrder } | { refetch: string };
 
@@ -56,10 +73,9 @@ export type BulkItem = { order: ShopifyOrder } | { refetch: string };
 export async function* streamBulkOrders(url: string): AsyncGenerator<BulkItem> {
   const res = await fetch(url);
   if (!res.ok || !res.body) throw new ShopifyApiError('BULK_FAILED', `bulk result download failed: HTTP ${res.status}`);
-  const lines = createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
   let current: ShopifyOrder | undefined;
   let lastRefetch: string | undefined;
-  for await (const line of lines) {
+  for await (const line of jsonLines(res.body)) {
     if (!line.trim()) continue;
     const obj = JSON.parse(line) as Record<string, unknown> & { id?: string; __parentId?: string };
     const parent = obj.__parentId;

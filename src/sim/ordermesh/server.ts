@@ -14,6 +14,7 @@ import {
 } from '../../connectors/ordermesh/contract.ts';
 import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
+import { listenSim } from '../listen.ts';
 import { OrderMeshState, SimRefusal } from './state.ts';
 
 export interface OrderMeshSimOptions {
@@ -304,21 +305,8 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     reply.code(status).send({ message: err.message });
   });
 
-  await app.listen({ port: opts.port ?? SIM_DEFAULTS.port, host: opts.host ?? '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? SIM_DEFAULTS.port);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    state,
-    faults,
-    webhooks,
-    settings,
-    async close() {
-      await webhooks.drain();
-      await app.close();
-    },
-  };
+  const server = await listenSim(app, opts.port ?? SIM_DEFAULTS.port, opts.host ?? '127.0.0.1', webhooks);
+  return { ...server, state, faults, webhooks, settings };
 }
 
 export type OrderMeshSim = Awaited<ReturnType<typeof startOrderMeshSim>>;

@@ -8,6 +8,7 @@ import { connectionNodes, type ShopifyOrder } from '../../connectors/shopify/typ
 import { fieldErrors } from '../../connectors/ordermesh/contract.ts';
 import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
+import { listenSim } from '../listen.ts';
 import { operationCost } from './cost.ts';
 import { connection, fieldResolver, fulfillmentView, orderFilter, orderView, unsupportedRootFields } from './graphql.ts';
 import { seededOrder } from './seed.ts';
@@ -391,22 +392,9 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: `Not Found: ${req.method} ${req.url}` }));
 
-  await app.listen({ port: opts.port ?? SHOPIFY_SIM_DEFAULTS.port, host: opts.host ?? '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? SHOPIFY_SIM_DEFAULTS.port);
-  origin = `http://127.0.0.1:${port}`;
-  return {
-    url: origin,
-    port,
-    shops,
-    faults,
-    webhooks,
-    settings,
-    async close() {
-      await webhooks.drain();
-      await app.close();
-    },
-  };
+  const server = await listenSim(app, opts.port ?? SHOPIFY_SIM_DEFAULTS.port, opts.host ?? '127.0.0.1', webhooks);
+  origin = server.url;
+  return { ...server, shops, faults, webhooks, settings };
 }
 
 export type ShopifySim = Awaited<ReturnType<typeof startShopifySim>>;
