@@ -40,6 +40,24 @@ describe('backfill', () => {
     expect((await simState(om)).orders.length).toBe((await stateCounts(db)).submitted);
   });
 
+  it('resumes the bulk operation of an interrupted backfill instead of starting another', async () => {
+    const { startBulkExport } = await import('../../src/connectors/shopify/bulk-export.ts');
+    const shopify = deps.stores.get(STORE_ID)!.shopify;
+    const range = { since: new Date(Date.now() - 3 * 3600_000), until: new Date(Date.now() + 120_000) };
+    // A backfill that started its export, then died before reading it.
+    const opId = await startBulkExport(shopify, range.since, range.until);
+    const stream = `backfill:${range.since.toISOString()}..${range.until.toISOString()}`;
+    await db.insertInto('sync_cursors').values({ store_id: STORE_ID, stream, bulk_operation_id: opId }).execute();
+    const res = await backfill(deps, { storeId: STORE_ID, ...range, dryRun: false });
+    expect(res.orders).toBe(120);
+    const latest = (await (await fetch(`${shop.url}/admin/api/2026-01/graphql.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-access-token': SHOPIFY_SIM_DEFAULTS.shop.accessToken },
+      body: JSON.stringify({ query: '{ currentBulkOperation { id } }' }),
+    }).then((r) => r.json())) as any).data.currentBulkOperation.id;
+    expect(latest).toBe(opId);
+  });
+
   it('falls back to the paged pull when Shopify refuses the bulk operation', async () => {
     for (let i = 0; i < 5; i++) await post(`${shop.url}/_sim/settings`, { bulkDelayMs: 60_000 });
     // Five running bulk operations is the per-shop limit: the sixth is refused.

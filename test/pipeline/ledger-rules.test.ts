@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { claimPendingOrders, ingestOrders } from '../../src/db/orders.ts';
+import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { buildStores } from '../../src/stores.ts';
+import { parseConfig, resolveSecrets } from '../../src/config/load.ts';
+import { createLogger } from '../../src/log.ts';
+import { order } from '../mapping/cases.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { config, eventually, pipelineConfigObject, startPipeline, stateCounts, STORE_ID } from '../helpers/pipeline.ts';
+import { post, seedOrders, shopifySim } from '../helpers/shopify.ts';
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUrl);
+const deps = service.deps;
+
+describe('ledger rules', () => {
+  it('holds a new order for the hold window before it can be claimed for submission', async () => {
+    const fresh = order({ id: 'gid://shopify/Order/777000001', name: '#HOLD', createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+    await db.transaction().execute((trx) => ingestOrders(trx, { id: STORE_ID, holdMinutes: 10 }, [fresh], 'test'));
+    const row = await db.selectFrom('orders').selectAll().where('store_order_id', '=', fresh.id).executeTakeFirstOrThrow();
+    expect(row.hold_until!.getTime() - Date.parse(fresh.createdAt)).toBe(10 * 60_000);
+    const claimed = await claimPendingOrders(db, STORE_ID, 50, 'test');
+    expect(claimed.map((c) => c.store_order_id)).not.toContain(fresh.id);
+    // An older copy of the order (webhooks arrive out of order) changes nothing.
+    const stale = { ...fresh, note: 'older', updatedAt: '2020-01-01T00:00:00Z' };
+    const res = await db.transaction().execute((trx) => ingestOrders(trx, { id: STORE_ID, holdMinutes: 10 }, [stale], 'test'));
+    expect(res).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+  });
+
+  it('marks an address change after production as needs_attention, with its reason', async () => {
+    const [gid] = await seedOrders(shop, {
+      orders: [
+        {
+          name: '#LATE',
+          shippingAddress: { firstName: 'Ada', lastName: 'Lovelace', company: null, address1: '1 Early St', address2: null, city: 'Springfield', provinceCode: 'IL', zip: '62701', countryCode: 'US', phone: null },
+          lineItems: { nodes: [{ sku: 'MUG-11OZ-WHITE', quantity: 1, title: 'Mug', name: 'Mug', requiresShipping: true, isGiftCard: false, customAttributes: [{ key: '_print_front', value: 'https://cdn.example.com/late.png' }] }] },
+        },
+      ],
+    });
+    await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });
+    const row = await eventually(async () => {
+      const r = await db.selectFrom('orders').selectAll().where('store_order_id', '=', gid!).executeTakeFirst();
+      return r?.state === 'submitted' ? r : false;
+    }, async () => JSON.stringify(await db.selectFrom('orders').selectAll().where('store_order_id', '=', gid!).execute()));
+    await post(`${om.url}/_sim/advance`);
+    await post(`${om.url}/_sim/advance`); // InProduction
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(gid!)}/update`, { shippingAddress: { address1: '1 Too Late St' } });
+    await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });
+    const after = await eventually(async () => {
+      const r = await db.selectFrom('orders').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return r.state === 'needs_attention' ? r : false;
+    }, async () => JSON.stringify(await stateCounts(db)));
+    expect(after.last_error_code).toBe('ADDRESS_CHANGE_TOO_LATE');
+    expect((await simState(om)).orders.find((o: any) => o.safeId === row.safe_id).shippingAddress.line1).not.toBe('1 Too Late St');
+  });
+
+  it('records a job that ran out of retries on its order', async () => {
+    const row = await db.selectFrom('orders').select(['id']).where('state', '=', 'pending').limit(1).executeTakeFirst()
+      ?? (await db.selectFrom('orders').select(['id']).limit(1).executeTakeFirstOrThrow());
+    await recordDeadLetter(deps, { id: 'job-1', name: Q.applyOrderChange, data: { orderId: row.id, kind: 'recheck' } } as never);
+    const r = await db.selectFrom('orders').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(r.state).toBe('needs_attention');
+    expect(r.last_error_code).toBe('JOB_FAILED');
+  });
+
+  it('uses the custom mapping module a store names in its config', async () => {
+    const raw = pipelineConfigObject(om, shop) as any;
+    raw.stores[0].mapping = { module: '../examples/custom-mapping.ts', options: { sizeSuffix: true } };
+    const cfg = parseConfig(raw);
+    const stores = await buildStores(cfg, resolveSecrets(cfg, {}), new URL('../../config/sim.yaml', import.meta.url).pathname, { log: createLogger({ level: 'silent' }) });
+    expect(stores.get(STORE_ID)!.mapper.module.name).toBe('example-size-suffix');
+  });
+});
