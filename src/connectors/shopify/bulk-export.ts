@@ -46,20 +46,34 @@ export async function waitForBulkOperation(client: ShopifyClient, id: string, po
  * Lines of a streamed body, read only as fast as they are consumed: readline's async iterator keeps
  * reading (and buffering) ahead of a slow consumer, which made memory grow with the file's size.
  */
-async function* jsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* jsonLines(res: Response): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let rest = '';
-  for await (const chunk of body) {
-    rest += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      yield rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
+  // `res` must stay reachable until the body is read: undici cancels the body of a Response that
+  // has been garbage-collected, which cut long downloads off mid-way under memory pressure. The
+  // `finally` below reads it after the loop, so the generator keeps it alive.
+  try {
+    for await (const chunk of res.body!) {
+      rest += decoder.decode(chunk, { stream: true });
+      // Walk the buffer with an offset and cut the remainder once: re-slicing per line is quadratic
+      // in the chunk size, and chunks can be megabytes.
+      let start = 0;
+      let nl: number;
+      while ((nl = rest.indexOf('\n', start)) >= 0) {
+        yield rest.slice(start, nl);
+        start = nl + 1;
+      }
+      rest = rest.slice(start);
     }
+    rest += decoder.decode();
+    if (rest) yield rest;
+  } finally {
+    liveResponses.delete(res);
   }
-  rest += decoder.decode();
-  if (rest) yield rest;
 }
+
+/** Responses being streamed, held strongly (see jsonLines). */
+const liveResponses = new Set<Response>();
 
 /** One assembled order, or the id of one whose children came after it was emitted (re-read it). */
 export type BulkItem = { order: ShopifyOrder } | { refetch: string };
@@ -75,7 +89,8 @@ export async function* streamBulkOrders(url: string): AsyncGenerator<BulkItem> {
   if (!res.ok || !res.body) throw new ShopifyApiError('BULK_FAILED', `bulk result download failed: HTTP ${res.status}`);
   let current: ShopifyOrder | undefined;
   let lastRefetch: string | undefined;
-  for await (const line of jsonLines(res.body)) {
+  liveResponses.add(res);
+  for await (const line of jsonLines(res)) {
     if (!line.trim()) continue;
     const obj = JSON.parse(line) as Record<string, unknown> & { id?: string; __parentId?: string };
     const parent = obj.__parentId;
