@@ -1,5 +1,4 @@
 import type { ShopifyClient } from './client.ts';
-import { ShopifyApiError } from './errors.ts';
 
 export interface TrackingToWrite {
   orderId: string; // Order GID
@@ -17,9 +16,10 @@ export interface TrackingToWrite {
  * Why a package was not written, for `status`: the fix differs for each.
  * ORDER_NOT_FOUND (deleted, or outside the app's scopes), ORDER_CANCELLED, ON_HOLD (a fulfilment hold
  * in Shopify: release it, then reprocess), ALREADY_FULFILLED (fulfilled elsewhere), NO_FULFILLMENT_ORDER
- * (no open fulfilment order for these items: check the app's fulfilment-order scopes), USER_ERROR.
+ * (no open fulfilment order for these items: check the app's fulfilment-order scopes), MULTIPLE_LOCATIONS
+ * (the items sit at several store locations), USER_ERROR (Shopify's own refusal, with its message).
  */
-export type WriteSkipReason = 'ORDER_NOT_FOUND' | 'ORDER_CANCELLED' | 'ON_HOLD' | 'ALREADY_FULFILLED' | 'NO_FULFILLMENT_ORDER' | 'USER_ERROR';
+export type WriteSkipReason = 'ORDER_NOT_FOUND' | 'ORDER_CANCELLED' | 'ON_HOLD' | 'ALREADY_FULFILLED' | 'NO_FULFILLMENT_ORDER' | 'MULTIPLE_LOCATIONS' | 'USER_ERROR';
 
 export type WriteResult =
   | { status: 'created' | 'already_written' | 'updated'; fulfillmentId: string }
@@ -105,7 +105,7 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): 
   // One fulfilment may only span fulfilment orders of one location.
   const locations = new Set([...byFo.values()].map((e) => e.location));
   if (locations.size > 1) {
-    throw new ShopifyApiError('USER_ERROR', `package spans ${locations.size} store locations; split packages per location are not supported`);
+    return skipped('MULTIPLE_LOCATIONS', `the package's items are assigned to ${locations.size} store locations; one fulfilment cannot span them (move them to one location, then reprocess)`);
   }
   const res = await client.request<{ fulfillmentCreate: MutationResult }>('fulfillment-create', {
     fulfillment: {
