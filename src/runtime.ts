@@ -1,10 +1,8 @@
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/load.ts';
 import { OrderMeshClient } from './connectors/ordermesh/client.ts';
-import { createDb } from './db/connect.ts';
-import { migrateToLatest } from './db/migrate.ts';
-import { openDatabase, type OpenedDatabase } from './db/open.ts';
-import { syncStores } from './db/stores.ts';
+import type { OpenedDatabase } from './db/open.ts';
+import { openLedger } from './db/session.ts';
 import { createBoss, registerJobs } from './jobs/boss.ts';
 import type { JobDeps } from './jobs/deps.ts';
 import { installSchedules, jobDefinitions } from './jobs/index.ts';
@@ -41,16 +39,12 @@ export interface Runtime {
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, log } = opts;
-  const database = await openDatabase(config, log, opts.env ?? process.env);
-  const db = createDb(database.url);
-  const cleanup: Array<() => Promise<void>> = [() => database.close(), () => db.destroy()];
+  const { db, database, close: closeLedger } = await openLedger(config, log, opts.env ?? process.env);
+  const cleanup: Array<() => Promise<void>> = [closeLedger];
   const close = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch((err) => log.error({ err }, 'shutdown step failed'));
   };
   try {
-    const applied = await migrateToLatest(db);
-    if (applied.length > 0) log.info({ migrations: applied.map((r) => r.migrationName) }, 'migrations applied');
-    await syncStores(db, config);
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();
     cleanup.push(() => boss.stop({ graceful: true, timeout: config.jobs.shutdownTimeoutSeconds * 1000 }));

@@ -110,3 +110,23 @@ export async function expectedFinalStates(orders: import('../../src/connectors/s
   }
   return out;
 }
+
+type Db = import('kysely').Kysely<import('../../src/db/schema.ts').Database>;
+
+/** Waits until all `total` orders are in the ledger and none is waiting or being submitted. */
+export function untilSubmitted(db: Db, total: number, nudge?: () => Promise<void>, timeoutMs = 180_000) {
+  return eventually(async () => {
+    await nudge?.();
+    const c = await stateCounts(db);
+    return Object.values(c).reduce((a, n) => a + n, 0) === total && !c.pending && !c.submitting;
+  }, async () => JSON.stringify(await stateCounts(db)), timeoutMs);
+}
+
+/** Waits until no order is left waiting for shipment or write-back. */
+export function untilShipped(db: Db, nudge: () => Promise<void>, timeoutMs = 180_000) {
+  return eventually(async () => {
+    await nudge();
+    const c = await stateCounts(db);
+    return !c.submitted && !c.in_production;
+  }, async () => JSON.stringify(await stateCounts(db)), timeoutMs);
+}

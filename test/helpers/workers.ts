@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { PgBoss } from 'pg-boss';
 import { exited, spawnCli } from './cli.ts';
+import { eventually } from './pipeline.ts';
 
 /** A pg-boss client for the test itself (it sends jobs; it runs none), stopped after the file. */
 export async function testBoss(databaseUrl: string): Promise<PgBoss> {
@@ -23,6 +24,18 @@ export class WorkerFleet {
     this.configFile = configFile;
     this.databaseUrl = databaseUrl;
     afterAll(() => this.stopAll());
+  }
+
+  /**
+   * Starts `count` workers: the first alone, so it creates the schema and queues before the others
+   * race it, then the rest. Returns a pg-boss client for the test to send jobs with.
+   */
+  async launch(count: number): Promise<PgBoss> {
+    this.start();
+    const boss = await testBoss(this.databaseUrl);
+    await eventually(async () => (await boss.getQueue('pull-orders').catch(() => null)) !== null, () => this.output.join(''), 60_000);
+    for (let i = 1; i < count; i++) this.start();
+    return boss;
   }
 
   start(): ChildProcess {

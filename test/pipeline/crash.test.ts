@@ -3,9 +3,9 @@ import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
-import { eventually, expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, untilShipped, untilSubmitted, writePipelineConfig } from '../helpers/pipeline.ts';
 import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
-import { WorkerFleet, testBoss } from '../helpers/workers.ts';
+import { WorkerFleet } from '../helpers/workers.ts';
 
 const { url: dbUrl, db } = await freshDb();
 const om = await ordermeshSim({ seed: 7 });
@@ -41,11 +41,7 @@ describe('crashes during submission and write-back', () => {
     await setFaults(om, { createOrdersBulk: { latencyMs: 250, lostResponse: 0.15 } });
     await post(`${shop.url}/_sim/faults`, { FulfillmentCreate: { latencyMs: 150, lostResponse: 0.1 } });
 
-    fleet.start();
-    await eventually(async () => (await db.selectFrom('orders').select('id').limit(1).execute().catch(() => null)) !== null, () => fleet.output.join(''), 60_000);
-    fleet.start();
-    const boss = await testBoss(dbUrl);
-    await eventually(async () => (await boss.getQueue(Q.pullOrders)) !== null, () => 'queues never created', 60_000);
+    const boss = await fleet.launch(2);
     // The schedules run every minute; the test nudges the same jobs every second instead.
     const nudge = async () => {
       await boss.send(Q.submitOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
@@ -55,19 +51,11 @@ describe('crashes during submission and write-back', () => {
     await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
 
     await chaos(kills, 1_500, nudge);
-    await eventually(async () => {
-      await nudge();
-      const c = await stateCounts(db);
-      return Object.values(c).reduce((a, n) => a + n, 0) === total && !c.pending && !c.submitting;
-    }, async () => JSON.stringify(await stateCounts(db)), 180_000);
+    await untilSubmitted(db, total, nudge);
 
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
     await chaos(Math.max(1, kills - 1), 1_200, nudge);
-    await eventually(async () => {
-      await nudge();
-      const c = await stateCounts(db);
-      return !c.submitted && !c.in_production;
-    }, async () => JSON.stringify(await stateCounts(db)), 180_000);
+    await untilShipped(db, nudge);
 
     expect(await stateCounts(db)).toEqual(expected);
     const st = await simState(om);

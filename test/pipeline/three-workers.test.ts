@@ -3,9 +3,9 @@ import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
-import { eventually, expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, untilShipped, untilSubmitted, writePipelineConfig } from '../helpers/pipeline.ts';
 import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
-import { WorkerFleet, testBoss } from '../helpers/workers.ts';
+import { WorkerFleet } from '../helpers/workers.ts';
 
 const { url: dbUrl, db } = await freshDb();
 const om = await ordermeshSim();
@@ -24,26 +24,14 @@ describe('three worker processes on one database', () => {
     const storeOrders = await Promise.all(ids.map((id) => fetchOrder(client, id).then((o) => o!)));
     const expected = await expectedFinalStates(storeOrders);
 
-    fleet.start();
-    await eventually(async () => (await db.selectFrom('orders').select('id').limit(1).execute().catch(() => null)) !== null, () => fleet.output.join(''), 60_000);
-    fleet.start();
-    fleet.start();
-    const boss = await testBoss(dbUrl);
-    await eventually(async () => (await boss.getQueue(Q.pullOrders)) !== null, () => 'queues never created', 60_000);
+    const boss = await fleet.launch(3);
     await boss.send(Q.pullOrders, { storeId: STORE_ID });
     // Every worker gets a submit trigger at once, to make them compete for the same orders.
     for (let i = 0; i < 6; i++) await boss.send(Q.submitOrders, { storeId: STORE_ID });
 
-    await eventually(async () => {
-      const c = await stateCounts(db);
-      return Object.values(c).reduce((a, n) => a + n, 0) === 300 && !c.pending && !c.submitting;
-    }, async () => JSON.stringify(await stateCounts(db)) + fleet.output.join('').slice(-2000), 120_000);
+    await untilSubmitted(db, 300);
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
-    await eventually(async () => {
-      await boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
-      const c = await stateCounts(db);
-      return !c.submitted && !c.in_production;
-    }, async () => JSON.stringify(await stateCounts(db)), 120_000);
+    await untilShipped(db, async () => void (await boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' })));
 
     expect(await stateCounts(db)).toEqual(expected);
     const st = await simState(om);

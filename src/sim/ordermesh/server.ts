@@ -309,7 +309,6 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   return { ...server, state, faults, webhooks, settings };
 }
 
-export type OrderMeshSim = Awaited<ReturnType<typeof startOrderMeshSim>>;
 
 function param(req: FastifyRequest, name: string): string {
   return (req.params as Record<string, string>)[name]!;

@@ -397,7 +397,6 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   return { ...server, shops, faults, webhooks, settings };
 }
 
-export type ShopifySim = Awaited<ReturnType<typeof startShopifySim>>;
 
 function mapConnection<T, U>(c: ReturnType<typeof connection<T>>, f: (t: T) => U) {
   return { ...c, nodes: c.nodes.map(f), edges: c.edges.map((e) => ({ ...e, node: f(e.node) })) };
