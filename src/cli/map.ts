@@ -1,17 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { resolveSecrets } from '../config/load.ts';
 import { fetchOrder } from '../connectors/shopify/pull-orders.ts';
-import { connectionNodes, type ShopifyOrder } from '../connectors/shopify/types.ts';
+import { storeOrderFromInput } from '../connectors/shopify/order-input.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { buildStores } from '../stores.ts';
 import { EXIT, type CliContext } from './main.ts';
 
-/** Reads an order as the connector produces it, or as an Admin GraphQL response has it (connections as nodes/edges, or `{data: {order}}`). */
-function readOrderFile(file: string): ShopifyOrder {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
-  const o = raw.data?.order ?? raw.order ?? raw;
-  return { ...o, lineItems: connectionNodes(o.lineItems), shippingLines: connectionNodes(o.shippingLines) };
+/** A usage problem with --input: exit 2 with this message. */
+class InputError extends Error {}
+
+/** Reads an order from a file in any shape order-input.ts accepts. */
+function readOrderFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  const found = storeOrderFromInput(json);
+  if (!found.ok) throw new InputError(`${file}: ${found.message}`);
+  return found.order;
 }
 
 /** Prints the mapped OrderMesh order (or the mapping errors) without submitting anything. */
@@ -20,14 +35,22 @@ export async function runMap(ctx: CliContext, opts: { store: string; order?: str
   const stores = await buildStores(ctx.config, resolveSecrets(ctx.config), ctx.configPath, { log: ctx.log });
   const store = stores.get(opts.store);
   if (!store) throw new Error(`no enabled store "${opts.store}" in ${ctx.configPath}`);
-  let order: ShopifyOrder | null;
-  if (opts.input) order = readOrderFile(opts.input);
-  else {
+  let order: unknown;
+  if (opts.input) {
+    try {
+      order = readOrderFile(opts.input);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      process.stderr.write(`ordersync map: ${err.message}\n`);
+      return EXIT.USAGE;
+    }
+  } else {
     const id = opts.order!.startsWith('gid://') ? opts.order! : `gid://shopify/Order/${opts.order}`;
     order = await fetchOrder(store.shopify, id);
     if (!order) throw new Error(`order ${id} not found in ${store.cfg.shopDomain}`);
   }
-  const result = mapOrder(store.mapper, order, { storeId: store.cfg.id, merchantId: store.cfg.merchantId, safeId: safeIdFor(store.cfg.id, order.id) });
+  const storeOrderId = typeof (order as { id?: unknown }).id === 'string' ? (order as { id: string }).id : 'unknown';
+  const result = mapOrder(store.mapper, order, { storeId: store.cfg.id, merchantId: store.cfg.merchantId, safeId: safeIdFor(store.cfg.id, storeOrderId) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result.kind === 'failed' ? EXIT.FAILURE : EXIT.OK;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import type { Database, OrderRow, OrderState } from './schema.ts';
 
@@ -63,11 +63,26 @@ export async function transition(
   return true;
 }
 
-/** The store payload's fingerprint, without the fields that change on every read. */
-export function payloadHash(order: ShopifyOrder): string {
+/**
+ * The store payload's fingerprint, without the fields that change on every read. Works on any payload
+ * the ledger accepts, parsed or not (a broken one is recorded too, and must hash).
+ */
+export function payloadHash(order: StoreOrderPayload): string {
   const { updatedAt: _u, displayFulfillmentStatus: _d, ...rest } = order;
-  const stable = { ...rest, lineItems: rest.lineItems.map(({ unfulfilledQuantity: _q, ...li }) => li) };
-  return createHash('sha256').update(JSON.stringify(stable)).digest('base64url');
+  const stable = Array.isArray(rest.lineItems)
+    ? { ...rest, lineItems: rest.lineItems.map((li: unknown) => (li && typeof li === 'object' ? { ...li, unfulfilledQuantity: undefined } : li)) }
+    : rest;
+  return createHash('sha256').update(canonicalJson(stable)).digest('base64url');
+}
+
+/** JSON with object keys sorted: the same order read by the paged pull or the bulk export hashes alike. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 export interface StoreChange {
@@ -93,12 +108,12 @@ export interface IngestResult {
 export async function ingestOrders(
   trx: Transaction<Database>,
   store: { id: string; holdMinutes: number },
-  orders: ShopifyOrder[],
+  orders: StoreOrderPayload[],
   actor: string,
 ): Promise<IngestResult> {
   const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   if (orders.length === 0) return result;
-  const latest = new Map<string, ShopifyOrder>();
+  const latest = new Map<string, StoreOrderPayload>();
   for (const o of orders) {
     const prev = latest.get(o.id);
     if (!prev || Date.parse(o.updatedAt) >= Date.parse(prev.updatedAt)) latest.set(o.id, o);
@@ -152,7 +167,7 @@ export async function ingestOrders(
       continue;
     }
     result.updated++;
-    const previous = row.store_payload as ShopifyOrder | null;
+    const previous = row.store_payload as StoreOrderPayload | null;
     await trx
       .updateTable('orders')
       .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, updated_at: new Date() })
@@ -174,8 +189,9 @@ export async function ingestOrders(
 }
 
 /** What changed in the store that OrderMesh must hear about. */
-export function detectChanges(orderId: string, before: ShopifyOrder | null, after: ShopifyOrder): StoreChange[] {
+export function detectChanges(orderId: string, before: StoreOrderPayload | null, after: StoreOrderPayload): StoreChange[] {
   const changes: StoreChange[] = [];
+  // Read without the full parse: a payload broken elsewhere must still carry its cancellation over.
   if (after.cancelledAt && !before?.cancelledAt) changes.push({ orderId, kind: 'cancel' });
   else if (JSON.stringify(before?.shippingAddress ?? null) !== JSON.stringify(after.shippingAddress ?? null)) changes.push({ orderId, kind: 'address' });
   return changes;

@@ -1,6 +1,6 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { SUBMITTED, recordEvent, transition } from '../db/orders.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -14,7 +14,7 @@ import { storeOf, type JobDeps } from './deps.ts';
 export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<string> {
   const row = await deps.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
   if (!row || !SUBMITTED.includes(row.state) || !row.ordermesh_order_id) return 'nothing to apply';
-  const payload = row.store_payload as ShopifyOrder;
+  const payload = row.store_payload as StoreOrderPayload;
   const omId = row.ordermesh_order_id;
   const tooLate = (err: unknown) => err instanceof OrderMeshError && err.code === 'CONFLICT';
 

@@ -1,7 +1,7 @@
 import { bulkOperationStatus, startBulkExport, streamBulkOrders, waitForBulkOperation } from '../connectors/shopify/bulk-export.ts';
 import { ShopifyApiError } from '../connectors/shopify/errors.ts';
 import { fetchOrder, pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -41,7 +41,7 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
   const store = storeOf(deps, o.storeId);
   const stream = `backfill:${o.since.toISOString()}..${o.until.toISOString()}`;
   const summary: BackfillSummary = { mode: 'bulk', orders: 0, inserted: 0, updated: 0, unchanged: 0, wouldSubmit: 0, wouldFail: {}, wouldSkip: {} };
-  let batch: ShopifyOrder[] = [];
+  let batch: StoreOrderPayload[] = [];
 
   const flush = async () => {
     if (!batch.length) return;
@@ -61,7 +61,7 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
       summary.unchanged += res.unchanged;
     }
   };
-  const add = async (order: ShopifyOrder) => {
+  const add = async (order: StoreOrderPayload) => {
     batch.push(order);
     summary.orders++;
     if (batch.length >= BATCH) {

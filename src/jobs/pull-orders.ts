@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { ingestOrders, type IngestResult } from '../db/orders.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
@@ -17,7 +17,7 @@ const FIRST_PULL_LOOKBACK_MS = 24 * 3_600_000;
 export async function ingestAndEnqueue(
   deps: JobDeps,
   storeId: string,
-  orders: ShopifyOrder[],
+  orders: StoreOrderPayload[],
   /** More writes that must commit with the batch (the watermark). */
   alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>,
 ): Promise<IngestResult> {

@@ -1,5 +1,5 @@
 import { fetchOrder } from '../connectors/shopify/pull-orders.ts';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { PRE_SUBMISSION, transition } from '../db/orders.ts';
 import type { OrderState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
@@ -50,7 +50,7 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
     const store = storeOf(deps, row.store_id);
     const name = row.store_order_name ?? row.store_order_id;
     const fresh = await fetchOrder(store.shopify, row.store_order_id).catch(() => null);
-    const payload = fresh ?? (row.store_payload as ShopifyOrder);
+    const payload = fresh ?? (row.store_payload as StoreOrderPayload);
     if (dryRun) {
       const result = mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
       lines.push({ order: name, state: row.state, action: row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, result });

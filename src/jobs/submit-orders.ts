@@ -1,7 +1,7 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { CreateOutcome } from '../connectors/ordermesh/client.ts';
 import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { claimPendingOrders, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
@@ -33,7 +33,7 @@ export async function submitOrders(deps: JobDeps, storeId: string): Promise<{ cl
 
   const toSend: Array<{ row: OrderRow; model: CreateOrderModel }> = [];
   for (const row of claimed) {
-    const payload = row.store_payload as ShopifyOrder;
+    const payload = row.store_payload as StoreOrderPayload;
     const result = mapOrder(store.mapper, payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
     if (result.kind === 'failed') {
       count('failed_mapping');

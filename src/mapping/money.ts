@@ -1,25 +1,77 @@
 /**
- * Money as integer minor units (cents), never floats: Shopify sends decimal strings ("12.50"), OrderMesh
- * takes JSON numbers with two decimals. Every sum is done in cents, so totals add up exactly.
+ * Money as integer minor units of its currency (cents for USD, yen for JPY, fils for KWD), never
+ * floats: Shopify sends decimal strings ("12.50", "1500.0"), OrderMesh takes JSON numbers with at most
+ * two decimals. Every sum and share is done in minor units, so totals add up exactly.
  */
-export function toCents(amount: string | null | undefined): number {
-  if (amount === null || amount === undefined || amount === '') return 0;
-  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(amount.trim());
-  if (!m) throw new RangeError(`not a decimal amount: "${amount}"`);
-  const [, sign, whole, frac = ''] = m;
-  // Round half up on the third decimal (Shopify's amounts have at most two for USD-like currencies).
-  const cents = Number(whole) * 100 + Number((frac + '00').slice(0, 2)) + (Number(frac[2] ?? '0') >= 5 ? 1 : 0);
-  return sign ? -cents : cents;
+
+/** A decimal that is not one, or has more precision than its currency: the order cannot be priced. */
+export class MoneyError extends Error {
+  readonly code: 'INVALID_MONEY' | 'CURRENCY_PRECISION';
+  constructor(code: MoneyError['code'], message: string) {
+    super(message);
+    this.name = 'MoneyError';
+    this.code = code;
+  }
 }
 
-/** Cents → a JSON number with at most two decimals (exact for any amount below 2^53 cents). */
-export function fromCents(cents: number): number {
-  return Number((cents / 100).toFixed(2));
+const exponents = new Map<string, number>();
+
+/** ISO 4217 minor-unit exponent, as Intl knows it: JPY 0, USD 2, KWD and BHD 3. */
+export function currencyExponent(code: string): number {
+  let e = exponents.get(code);
+  if (e === undefined) {
+    e = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    exponents.set(code, e);
+  }
+  return e;
 }
 
 /**
- * Splits `total` cents over `weights` in proportion, largest remainder first, so the parts add up to
- * `total` exactly (shipping spread over items, for example).
+ * "12.50" → 1250 at exponent 2. Exact: digits beyond the currency's precision must be zeros ("1500.0"
+ * is 1500 yen), anything else is refused rather than rounded.
+ */
+export function toMinor(amount: string, exponent: number): number {
+  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(amount.trim());
+  if (!m) throw new MoneyError('INVALID_MONEY', `not a decimal amount: "${amount}"`);
+  const [, sign, whole, frac = ''] = m;
+  if (/[^0]/.test(frac.slice(exponent))) throw new MoneyError('INVALID_MONEY', `"${amount}" has more decimals than its currency allows (${exponent})`);
+  const minor = Number(whole + frac.slice(0, exponent).padEnd(exponent, '0'));
+  if (!Number.isSafeInteger(minor)) throw new MoneyError('INVALID_MONEY', `"${amount}" is too large`);
+  return sign && minor !== 0 ? -minor : minor;
+}
+
+/**
+ * Minor units → OrderMesh's JSON number with at most two decimals (contract.ts: money). A currency with
+ * three decimals (KWD, BHD) goes through only when the amount is a whole number of hundredths; otherwise
+ * a typed CURRENCY_PRECISION error: rounding would send a figure the customer never paid.
+ */
+export function toOrderMesh(minor: number, exponent: number, what: string, currency: string): number {
+  if (exponent <= 2) return Number((minor / 10 ** exponent).toFixed(exponent));
+  const step = 10 ** (exponent - 2);
+  if (minor % step !== 0) {
+    throw new MoneyError(
+      'CURRENCY_PRECISION',
+      `${what} is ${(minor / 10 ** exponent).toFixed(exponent)} ${currency}: OrderMesh money takes at most two decimals, and rounding would change what the customer paid`,
+    );
+  }
+  return Number((minor / 10 ** exponent).toFixed(2));
+}
+
+/** `total × part / whole`, rounded half to even: a line's discount or tax for the units actually sent. */
+export function share(total: number, part: number, whole: number): number {
+  if (whole <= 0 || part === whole) return total;
+  const n = BigInt(total) * BigInt(part);
+  const d = BigInt(whole);
+  let q = n / d;
+  const r = n - q * d;
+  const twice = 2n * (r < 0n ? -r : r);
+  if (twice > d || (twice === d && q % 2n !== 0n)) q += n < 0n ? -1n : 1n;
+  return Number(q);
+}
+
+/**
+ * Splits `total` over `weights` in proportion, largest remainder first, so the parts add up to `total`
+ * exactly (shipping spread over items, for example).
  */
 export function allocate(total: number, weights: number[]): number[] {
   const sum = weights.reduce((a, w) => a + w, 0);

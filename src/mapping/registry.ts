@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createOrderModel, fieldErrors } from '../connectors/ordermesh/contract.ts';
-import type { ShopifyOrder } from '../connectors/shopify/types.ts';
+import { parseShopifyOrder } from '../connectors/shopify/types.ts';
 import { ConfigError } from '../config/load.ts';
 import { shopifyDefault } from './shopify-default.ts';
 import type { MappingContext, MappingModule, MappingResult } from './types.ts';
@@ -44,10 +44,14 @@ export async function loadMapper(spec: string, rawOptions: unknown, key: string,
 }
 
 /**
- * Runs a module and checks what it produced against the OrderMesh contract, so a module bug becomes a
+ * Parses the store payload (a field missing or null is INVALID_STORE_ORDER naming its path), runs the
+ * module, and checks what it produced against the OrderMesh contract, so a module bug becomes a
  * recorded INVALID_MODEL or MODULE_ERROR, never a 400 from OrderMesh, and never an exception.
  */
-export function mapOrder(mapper: Mapper, order: ShopifyOrder, ctx: Omit<MappingContext, 'options'>): MappingResult {
+export function mapOrder(mapper: Mapper, payload: unknown, ctx: Omit<MappingContext, 'options'>): MappingResult {
+  const parsed = parseShopifyOrder(payload);
+  if (!parsed.ok) return { kind: 'failed', errors: parsed.issues.map((i) => ({ code: 'INVALID_STORE_ORDER', path: i.path, message: i.message })) };
+  const order = parsed.order;
   let result: MappingResult;
   try {
     result = mapper.module.map(order, { ...ctx, options: mapper.options });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AddressModel, CreateOrderInput, CreateOrderItemImageModel } from '../connectors/ordermesh/contract.ts';
 import type { ShopifyAddress, ShopifyLineItem, ShopifyOrder } from '../connectors/shopify/types.ts';
-import { allocate, fromCents, toCents } from './money.ts';
+import { orderMoney } from './shopify-money.ts';
 import type { MappingError, MappingModule, MappingResult } from './types.ts';
 
 /**
@@ -16,6 +16,8 @@ import type { MappingError, MappingModule, MappingResult } from './types.ts';
  *   `thumbnailKey` names the property holding its thumbnail.
  * - `billingAddress`: `shipping` (fall back to the shipping address, default) or `none`.
  * - `shippingMethods`: shipping line code or title → `customerShippingMethod`; `defaultShippingMethod`.
+ * - `currency`: `presentment` (what the customer paid in, default) or `shop` (the shop's currency); the
+ *   money model is in shopify-money.ts.
  */
 export const optionsSchema = z.strictObject({
   externalId: z.enum(['name', 'id']).default('name'),
@@ -35,6 +37,7 @@ export const optionsSchema = z.strictObject({
   shippingMethods: z.record(z.string(), z.string()).default({}),
   defaultShippingMethod: z.string().default('Standard'),
   automaticProcessing: z.boolean().default(true),
+  currency: z.enum(['presentment', 'shop']).default('presentment'),
 });
 export type ShopifyDefaultOptions = z.infer<typeof optionsSchema>;
 
@@ -42,7 +45,7 @@ const numericId = (gid: string) => gid.split('/').pop() ?? gid;
 const blank = (s: string | null | undefined) => !s || !s.trim();
 
 function mapAddress(a: ShopifyAddress, email: string | null, path: string, errors: MappingError[]): AddressModel | undefined {
-  const missing = (['address1', 'city', 'countryCode'] as const).filter((k) => blank(a[k]));
+  const missing = (['address1', 'city', 'countryCodeV2'] as const).filter((k) => blank(a[k]));
   if (blank(a.firstName) && blank(a.lastName)) missing.push('lastName' as never);
   if (missing.length) {
     errors.push({ code: 'INVALID_ADDRESS', path, message: `address is missing ${missing.join(', ')}` });
@@ -58,7 +61,7 @@ function mapAddress(a: ShopifyAddress, email: string | null, path: string, error
     city: a.city!,
     state: a.provinceCode ?? null,
     zip: a.zip ?? null,
-    countryCode: a.countryCode!,
+    countryCode: a.countryCodeV2!,
     phone: a.phone ?? null,
     email,
   };
@@ -87,13 +90,12 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
   const o = ctx.options as ShopifyDefaultOptions;
   if (order.cancelledAt) return { kind: 'skipped', reason: 'ORDER_CANCELLED', message: `cancelled in the store at ${order.cancelledAt}` };
   const errors: MappingError[] = [];
-  const currency = order.currencyCode;
   const excluded = new Set(o.excludeSkus);
 
-  // Only what OrderMesh must make and ship: no gift cards, digital goods, excluded SKUs, or quantities
-  // already fulfilled elsewhere or removed by an order edit.
+  // Only what OrderMesh must make and ship: no gift cards, tips, digital goods, excluded SKUs, or
+  // quantities already fulfilled elsewhere, refunded or removed by an order edit.
   const lines = order.lineItems
-    .map((li, index) => ({ li, index, quantity: Math.min(li.currentQuantity ?? li.quantity, li.unfulfilledQuantity ?? li.quantity) }))
+    .map((li, index) => ({ li, index, quantity: Math.min(li.currentQuantity, li.unfulfilledQuantity) }))
     .filter(({ li, quantity }) => !li.isGiftCard && li.requiresShipping && quantity > 0 && !excluded.has(li.sku ?? ''));
   if (lines.length === 0) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS', message: 'no line item needs fulfilment by OrderMesh' };
 
@@ -104,7 +106,6 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
   const billingErrors: MappingError[] = [];
   const billingAddress = billingSource ? mapAddress(billingSource, order.email, 'billingAddress', billingErrors) : undefined;
 
-  const parsed: Array<{ priceC: number; qty: number; discountC: number; taxC: number }> = [];
   const items = lines.map(({ li, index, quantity }) => {
     const path = `lineItems[${index}]`;
     const sku = resolveSku(li, o);
@@ -113,19 +114,6 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
     if (sku && imgs.length === 0 && !o.blankSkus.includes(sku)) {
       errors.push({ code: 'MISSING_ARTWORK', path: `${path}.customAttributes`, message: `line item "${li.name}" (${sku}) has no print file in ${Object.keys(o.printAreas).join(', ')}` });
     }
-    let priceC = 0;
-    let discountC = 0;
-    let taxC = 0;
-    try {
-      priceC = toCents(li.originalUnitPriceSet.shopMoney.amount);
-      // Discounts and taxes are for the line's original quantity: scale them to what we send.
-      const share = quantity / (li.quantity || quantity);
-      discountC = Math.round(toCents(li.totalDiscountSet?.shopMoney.amount) * share);
-      taxC = Math.round(li.taxLines.reduce((a, t) => a + toCents(t.priceSet.shopMoney.amount), 0) * share);
-    } catch (err) {
-      errors.push({ code: 'INVALID_MONEY', path, message: (err as Error).message });
-    }
-    parsed.push({ priceC, qty: quantity, discountC, taxC });
     const attrs = Object.fromEntries(li.customAttributes.filter((a) => !a.key.startsWith('_') && !blank(a.value)).map((a) => [a.key, a.value!]));
     return {
       sku: sku ?? 'UNMAPPED',
@@ -136,16 +124,11 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
       meta: { shopifyLineItemId: li.id, ...(li.variant ? { shopifyVariantId: li.variant.id } : {}) },
     };
   });
+  const money = orderMoney(order, lines, o.currency);
+  if (!money.ok) errors.push(...money.errors);
+  if (errors.length || !money.ok) return { kind: 'failed', errors };
 
-  let shippingC = 0;
-  try {
-    shippingC = toCents(order.totalShippingPriceSet?.shopMoney.amount);
-  } catch (err) {
-    errors.push({ code: 'INVALID_MONEY', path: 'totalShippingPriceSet', message: (err as Error).message });
-  }
-  if (errors.length) return { kind: 'failed', errors };
-
-  const shippingParts = allocate(shippingC, parsed.map((p) => p.priceC * p.qty));
+  const { items: itemMoney, currencyCode, ...totals } = money.money;
   const model: CreateOrderInput = {
     safeId: ctx.safeId,
     merchantId: ctx.merchantId,
@@ -153,24 +136,10 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
     shippingAddress: shippingAddress!,
     ...(billingAddress ? { billingAddress } : {}),
     isTest: order.test,
-    currencyCode: currency,
+    currencyCode,
     customerShippingMethod: shippingMethod(order, o),
-    items: items.map((it, i) => {
-      const p = parsed[i]!;
-      return {
-        ...it,
-        customerPrice: fromCents(p.priceC),
-        customerSubtotal: fromCents(p.priceC * p.qty),
-        customerDiscountsOrPromotions: fromCents(p.discountC),
-        customerTaxes: fromCents(p.taxC),
-        customerShippingPrice: fromCents(shippingParts[i]!),
-      };
-    }),
-    customerItemTotal: fromCents(parsed.reduce((a, p) => a + p.priceC * p.qty, 0)),
-    customerTotalDiscountAndPromotions: fromCents(parsed.reduce((a, p) => a + p.discountC, 0)),
-    customerTotalTaxes: fromCents(parsed.reduce((a, p) => a + p.taxC, 0)),
-    customerTotalShipping: fromCents(shippingC),
-    customerTotal: fromCents(parsed.reduce((a, p) => a + p.priceC * p.qty - p.discountC + p.taxC, 0) + shippingC),
+    items: items.map((it, i) => ({ ...it, ...itemMoney[i]! })),
+    ...totals,
     // Only references needed to write tracking back: never payment data, never secrets.
     meta: { integrator: 'ordermesh-sync', storeId: ctx.storeId, shopifyOrderId: order.id, shopifyOrderName: order.name },
     allowExternalOrderIdDuplication: false,

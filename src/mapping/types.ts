@@ -5,7 +5,11 @@ import type { ShopifyOrder } from '../connectors/shopify/types.ts';
  * What an operator reads in `status`, and what to do:
  * MISSING_SKU (add the SKU to the store's skuMap), MISSING_ARTWORK (the item has no print file in its
  * properties), MISSING_SHIPPING_ADDRESS / INVALID_ADDRESS (fix the order in the store), INVALID_MODEL
- * (the module produced something OrderMesh would refuse: a module bug), MODULE_ERROR (the module threw).
+ * (the module produced something OrderMesh would refuse: a module bug), MODULE_ERROR (the module threw),
+ * INVALID_STORE_ORDER (the store payload lacks a field or has a null where Shopify promises a value:
+ * the path says which), MONEY_MISMATCH (the order's parts do not add up to what Shopify says the
+ * customer pays: never sent), CURRENCY_PRECISION (a three-decimal amount OrderMesh cannot hold: map
+ * the store with `currency: shop` if the shop's currency has two), INVALID_MONEY (not an amount).
  */
 export type MappingErrorCode =
   | 'MISSING_SKU'
@@ -13,6 +17,9 @@ export type MappingErrorCode =
   | 'MISSING_SHIPPING_ADDRESS'
   | 'INVALID_ADDRESS'
   | 'INVALID_MONEY'
+  | 'CURRENCY_PRECISION'
+  | 'MONEY_MISMATCH'
+  | 'INVALID_STORE_ORDER'
   | 'INVALID_MODEL'
   | 'MODULE_ERROR';
 

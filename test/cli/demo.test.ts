@@ -7,7 +7,7 @@ describe('ordersync demo', () => {
     expect(res.code, res.stderr).toBe(0);
     const submitted = Number(/submitted: (\d+)/.exec(res.stdout)?.[1]);
     const written = Number(/tracking written to the store: (\d+)/.exec(res.stdout)?.[1]);
-    expect(submitted).toBeGreaterThan(15);
+    expect(submitted, res.stdout + res.stderr).toBeGreaterThan(15);
     expect(written).toBeGreaterThanOrEqual(submitted);
     expect(res.stdout).toContain('failures by reason');
     expect(res.stdout).toMatch(/MISSING_(SKU|ARTWORK)/);

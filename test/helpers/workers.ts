@@ -17,6 +17,8 @@ export async function testBoss(databaseUrl: string): Promise<PgBoss> {
 /** `ordersync start` processes sharing one database, as an operator would run them. */
 export class WorkerFleet {
   readonly #procs: ChildProcess[] = [];
+  readonly #killed = new Set<ChildProcess>();
+  readonly #outputOf = new Map<ChildProcess, string[]>();
   readonly output: string[] = [];
   readonly configFile: string;
   readonly databaseUrl: string;
@@ -40,8 +42,14 @@ export class WorkerFleet {
 
   start(): ChildProcess {
     const child = spawnCli(['start', '--config', this.configFile], { DATABASE_URL: this.databaseUrl, PORT: '0' });
-    child.stdout!.on('data', (d) => this.output.push(String(d)));
-    child.stderr!.on('data', (d) => this.output.push(String(d)));
+    const own: string[] = [];
+    const keep = (d: unknown) => {
+      this.output.push(String(d));
+      own.push(String(d));
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.#outputOf.set(child, own);
     this.#procs.push(child);
     return child;
   }
@@ -50,8 +58,19 @@ export class WorkerFleet {
     return this.#procs.filter((p) => p.exitCode === null && p.signalCode === null);
   }
 
+  /**
+   * Workers that ended without being killed by the test, with how they ended and the end of their own
+   * output: a worker must never exit by itself, and when one does the failure must say why.
+   */
+  get unexpectedExits(): string[] {
+    return this.#procs
+      .filter((p) => !this.#killed.has(p) && (p.exitCode !== null || p.signalCode !== null))
+      .map((p) => `worker ${p.pid} exited (code ${p.exitCode}, signal ${p.signalCode}):\n${this.#outputOf.get(p)!.join('').slice(-4_000)}`);
+  }
+
   /** SIGKILL: no shutdown hook runs, in-flight jobs and transactions are cut off mid-way. */
   async kill(child: ChildProcess): Promise<void> {
+    this.#killed.add(child);
     child.kill('SIGKILL');
     await exited(child);
   }

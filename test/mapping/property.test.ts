@@ -6,7 +6,7 @@ import { loadMapper, mapOrder } from '../../src/mapping/registry.ts';
 import { safeIdFor } from '../../src/mapping/safe-id.ts';
 
 const amount = fc.integer({ min: 0, max: 500_000 }).map((c) => (c / 100).toFixed(2));
-const bag = amount.map((a) => ({ shopMoney: { amount: a, currencyCode: 'USD' } }));
+const bag = fc.tuple(amount, amount).map(([shop, presentment]) => ({ shopMoney: { amount: shop, currencyCode: 'USD' }, presentmentMoney: { amount: presentment, currencyCode: 'USD' } }));
 // Mostly well-formed values, sometimes blank or broken: every outcome must be reached.
 const maybeBlank = (arb: fc.Arbitrary<string>) => fc.oneof({ arbitrary: arb, weight: 12 }, { arbitrary: fc.constant(''), weight: 1 }, { arbitrary: fc.constant(null), weight: 1 });
 const text = (max: number) => fc.string({ minLength: 1, maxLength: max }).filter((s) => s.trim().length > 0);
@@ -19,7 +19,7 @@ const address = fc.record({
   city: maybeBlank(text(20)),
   provinceCode: fc.option(fc.constantFrom('CA', 'NY', 'QC', '13')),
   zip: fc.option(fc.string({ maxLength: 10 })),
-  countryCode: fc.oneof({ arbitrary: fc.constantFrom('US', 'GB', 'DE', 'JP', 'CA'), weight: 15 }, { arbitrary: fc.constantFrom('XX', 'usa', ''), weight: 1 }),
+  countryCodeV2: fc.oneof({ arbitrary: fc.constantFrom('US', 'GB', 'DE', 'JP', 'CA'), weight: 15 }, { arbitrary: fc.constantFrom('XX', 'usa', ''), weight: 1 }),
   phone: fc.option(fc.string({ maxLength: 20 })),
 });
 const lineItem = fc.integer({ min: 1, max: 20 }).chain((quantity) => fc.record({
@@ -34,7 +34,6 @@ const lineItem = fc.integer({ min: 1, max: 20 }).chain((quantity) => fc.record({
   requiresShipping: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
   isGiftCard: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
   variant: fc.option(fc.record({ id: fc.integer({ min: 1, max: 1e9 }).map((n) => `gid://shopify/ProductVariant/${n}`), sku: fc.option(fc.constant('MUG-11OZ-WHITE')) })),
-  product: fc.constant(null),
   customAttributes: fc
     .tuple(
       fc.option(fc.webUrl(), { freq: 15 }),
@@ -42,8 +41,9 @@ const lineItem = fc.integer({ min: 1, max: 20 }).chain((quantity) => fc.record({
     )
     .map(([front, rest]) => (front ? [{ key: '_print_front', value: front }, ...rest] : rest)),
   originalUnitPriceSet: bag,
-  totalDiscountSet: bag,
+  discountAllocations: fc.array(fc.record({ allocatedAmountSet: bag }), { maxLength: 2 }),
   taxLines: fc.array(fc.record({ priceSet: bag }), { maxLength: 2 }),
+  duties: fc.array(fc.record({ price: bag, taxLines: fc.array(fc.record({ priceSet: bag }), { maxLength: 1 }) }), { maxLength: 1 }),
 }));
 const order = fc.record({
   id: fc.bigInt({ min: 1n, max: 2n ** 63n }).map((n) => `gid://shopify/Order/${n}`),
@@ -57,17 +57,26 @@ const order = fc.record({
   phone: fc.option(fc.string({ maxLength: 15 })),
   note: fc.constant(null),
   tags: fc.constant([]),
-  currencyCode: fc.constantFrom('USD', 'EUR', 'GBP'),
-  displayFulfillmentStatus: fc.constant('UNFULFILLED'),
+  currencyCode: fc.constant('USD'),
+  presentmentCurrencyCode: fc.constant('USD'),
+  taxesIncluded: fc.boolean(),
+  dutiesIncluded: fc.boolean(),
   customAttributes: fc.constant([]),
-  subtotalPriceSet: bag,
-  totalPriceSet: bag,
-  totalShippingPriceSet: bag,
-  totalTaxSet: bag,
-  totalDiscountsSet: bag,
+  currentTotalPriceSet: bag,
   shippingAddress: fc.option(address, { freq: 15 }),
   billingAddress: fc.option(address),
-  shippingLines: fc.array(fc.record({ title: fc.constantFrom('Standard', 'Express'), code: fc.option(fc.constant('EXPRESS')), originalPriceSet: bag }), { maxLength: 2 }),
+  shippingLines: fc.array(
+    fc.record({
+      title: fc.constantFrom('Standard', 'Express', ''),
+      code: fc.option(fc.constant('EXPRESS')),
+      isRemoved: fc.boolean(),
+      originalPriceSet: bag,
+      currentDiscountedPriceSet: bag,
+      discountAllocations: fc.array(fc.record({ allocatedAmountSet: bag }), { maxLength: 1 }),
+      taxLines: fc.array(fc.record({ priceSet: bag }), { maxLength: 1 }),
+    }),
+    { maxLength: 2 },
+  ),
   lineItems: fc.array(lineItem, { minLength: 0, maxLength: 5 }),
 }) as fc.Arbitrary<ShopifyOrder>;
 
@@ -75,8 +84,11 @@ const cents = (n: number | null | undefined) => Math.round((n ?? 0) * 100);
 
 describe('shopify-default mapping: properties', () => {
   it('maps every order to a contract-valid model, typed errors or a skip, with totals that add up to the cent', async () => {
+    // Random amounts rarely add up to a random currentTotalPriceSet: most whole orders end as
+    // MONEY_MISMATCH, which is the point; partial ones (gift cards, units fulfilled elsewhere) map.
     const mapper = await loadMapper('shopify-default', { blankSkus: ['TOTE-BLANK'] }, 'm', '.');
     const seen = { mapped: 0, failed: 0, skipped: 0 };
+    const codes = new Set<string>();
     fc.assert(
       fc.property(order, (o) => {
         const result = mapOrder(mapper, o, { storeId: 'prop', merchantId: 'm-1', safeId: safeIdFor('prop', o.id) });
@@ -84,6 +96,7 @@ describe('shopify-default mapping: properties', () => {
         if (result.kind === 'failed') {
           expect(result.errors.length).toBeGreaterThan(0);
           for (const e of result.errors) expect(e.code).toMatch(/^[A-Z_]+$/);
+          for (const e of result.errors) codes.add(e.code);
           return;
         }
         if (result.kind === 'skipped') return;
@@ -92,16 +105,16 @@ describe('shopify-default mapping: properties', () => {
         const items = m.items;
         expect(cents(m.customerTotalShipping)).toBe(items.reduce((a, i) => a + cents(i.customerShippingPrice), 0));
         expect(cents(m.customerItemTotal)).toBe(items.reduce((a, i) => a + cents(i.customerSubtotal), 0));
-        expect(cents(m.customerTotal)).toBe(
-          items.reduce((a, i) => a + cents(i.customerSubtotal) - cents(i.customerDiscountsOrPromotions) + cents(i.customerTaxes) + cents(i.customerShippingPrice), 0),
-        );
+        expect(cents(m.customerTotalDiscountAndPromotions)).toBe(items.reduce((a, i) => a + cents(i.customerDiscountsOrPromotions), 0));
+        expect(cents(m.customerTotalTaxes)).toBe(items.reduce((a, i) => a + cents(i.customerTaxes), 0));
         for (const i of items) expect(cents(i.customerSubtotal)).toBe(cents(i.customerPrice) * i.quantity);
         expect(JSON.stringify(m.meta)).not.toMatch(/card|secret|token/i);
       }),
       { numRuns: 2_000 },
     );
     // The generator must reach every outcome, or the property says little.
-    expect(seen.mapped).toBeGreaterThan(50);
+    expect(seen.mapped).toBeGreaterThan(20);
+    expect(codes).toContain('MONEY_MISMATCH');
     expect(seen.failed).toBeGreaterThan(50);
     expect(seen.skipped).toBeGreaterThan(50);
   });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
 import { expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, untilShipped, untilSubmitted, writePipelineConfig } from '../helpers/pipeline.ts';
-import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { post, readOrder, seedOrders, shopifyClientFor, shopifySim, shopState } from '../helpers/shopify.ts';
 import { WorkerFleet } from '../helpers/workers.ts';
 
 const { url: dbUrl, db } = await freshDb();
@@ -36,7 +35,7 @@ describe('crashes during submission and write-back', () => {
     const kills = Number(process.env.CHAOS_KILLS ?? 6);
     const ids = await seedOrders(shop, { count: total, seed: 77, spreadSeconds: 300 });
     const client = shopifyClientFor(shop);
-    const expected = await expectedFinalStates(await Promise.all(ids.map((id) => fetchOrder(client, id).then((o) => o!))));
+    const expected = await expectedFinalStates(await Promise.all(ids.map((id) => readOrder(client, id))));
     // Slow calls widen the windows a kill can land in; some bulk responses are lost after being applied.
     await setFaults(om, { createOrdersBulk: { latencyMs: 250, lostResponse: 0.15 } });
     await post(`${shop.url}/_sim/faults`, { FulfillmentCreate: { latencyMs: 150, lostResponse: 0.1 } });

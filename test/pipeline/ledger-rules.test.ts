@@ -9,7 +9,7 @@ import { order } from '../mapping/cases.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, stateCounts, STORE_ID } from '../helpers/pipeline.ts';
-import { post, seedOrders, shopifySim } from '../helpers/shopify.ts';
+import { explicitOrder, post, seedOrders, shopifySim } from '../helpers/shopify.ts';
 
 const { url: dbUrl, db } = await freshDb();
 const om = await ordermeshSim();
@@ -34,11 +34,10 @@ describe('ledger rules', () => {
   it('marks an address change after production as needs_attention, with its reason', async () => {
     const [gid] = await seedOrders(shop, {
       orders: [
-        {
+        explicitOrder({
           name: '#LATE',
-          shippingAddress: { firstName: 'Ada', lastName: 'Lovelace', company: null, address1: '1 Early St', address2: null, city: 'Springfield', provinceCode: 'IL', zip: '62701', countryCode: 'US', phone: null },
-          lineItems: { nodes: [{ sku: 'MUG-11OZ-WHITE', quantity: 1, title: 'Mug', name: 'Mug', requiresShipping: true, isGiftCard: false, customAttributes: [{ key: '_print_front', value: 'https://cdn.example.com/late.png' }] }] },
-        },
+          shippingAddress: { firstName: 'Ada', lastName: 'Lovelace', company: null, address1: '1 Early St', address2: null, city: 'Springfield', provinceCode: 'IL', zip: '62701', countryCodeV2: 'US', phone: null },
+        }),
       ],
     });
     await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });

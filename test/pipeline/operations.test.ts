@@ -82,7 +82,8 @@ describe('reprocess', () => {
     expect((await stateCounts(db)).failed_mapping).toBe(failed.length);
 
     // The operator adds the SKU; the store's mapper is rebuilt from the new config.
-    const fixed = { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'LEGACY-SKU-0042': 'Art_Print_Legacy_42' } };
+    // The simulator's unmapped SKU, and its sticker that has no SKU at all (mapped by variant id).
+    const fixed = { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'LEGACY-SKU-0042': 'Art_Print_Legacy_42', '40000000000009': 'Sticker_DieCut' } };
     const { loadMapper } = await import('../../src/mapping/registry.ts');
     deps.stores.get(STORE_ID)!.mapper = await loadMapper('shopify-default', fixed, 'm', '.');
     const before = (await simState(om)).orders.length;

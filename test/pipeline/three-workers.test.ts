@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, untilShipped, untilSubmitted, writePipelineConfig } from '../helpers/pipeline.ts';
-import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { post, readOrder, seedOrders, shopifyClientFor, shopifySim, shopState } from '../helpers/shopify.ts';
 import { WorkerFleet } from '../helpers/workers.ts';
 
 const { url: dbUrl, db } = await freshDb();
@@ -21,7 +20,7 @@ describe('three worker processes on one database', () => {
   it('share the work without a duplicate or a loss', async () => {
     const ids = await seedOrders(shop, { count: 300, seed: 303, spreadSeconds: 300 });
     const client = shopifyClientFor(shop);
-    const storeOrders = await Promise.all(ids.map((id) => fetchOrder(client, id).then((o) => o!)));
+    const storeOrders = await Promise.all(ids.map((id) => readOrder(client, id)));
     const expected = await expectedFinalStates(storeOrders);
 
     const boss = await fleet.launch(3);
@@ -40,6 +39,7 @@ describe('three worker processes on one database', () => {
     const shopOrders = (await shopState(shop)).orderList as Array<{ fulfillmentsCreated: number }>;
     const packages = await db.selectFrom('packages').select('id').execute();
     expect(shopOrders.reduce((a, o) => a + o.fulfillmentsCreated, 0)).toBe(packages.length);
+    expect(fleet.unexpectedExits).toEqual([]);
     expect(fleet.alive.length).toBe(3);
   }, 300_000);
 });

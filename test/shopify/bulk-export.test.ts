@@ -22,7 +22,7 @@ describe('bulk backfill', () => {
       }
       ids.add(item.order.id);
       expect(item.order.lineItems.length).toBeGreaterThan(0);
-      expect(item.order.lineItems.every((li) => li.id.includes('/LineItem/'))).toBe(true);
+      expect(item.order.lineItems.every((li) => String((li as { id: unknown }).id).includes('/LineItem/'))).toBe(true);
       lineItems += item.order.lineItems.length;
     }
     expect(ids.size).toBe(10_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fetchOrder, pullUpdatedOrders } from '../../src/connectors/shopify/pull-orders.ts';
-import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { explicitOrder, post, readOrder, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
 
 const sim = await shopifySim({ restoreRate: 1000, maximumAvailable: 2000 });
 
@@ -40,10 +40,10 @@ describe('incremental pull', () => {
   }, 180_000);
 
   it('completes an order with more line items than the first page holds', async () => {
-    const lineItems = Array.from({ length: 120 }, (_, i) => ({ id: `gid://shopify/LineItem/77${String(i).padStart(4, '0')}`, sku: `SKU-${i}`, quantity: 1, title: `Item ${i}`, name: `Item ${i}` }));
-    const [id] = await seedOrders(sim, { orders: [{ id: 'gid://shopify/Order/123456789', name: '#BIG', lineItems: { nodes: lineItems } }] });
-    const order = await fetchOrder(shopifyClientFor(sim), id!);
-    expect(order!.lineItems.map((l) => l.sku)).toEqual(lineItems.map((l) => l.sku));
+    const big = explicitOrder({ name: '#BIG' }, Array.from({ length: 120 }, (_, i) => ({ sku: `SKU-${i}`, title: `Item ${i}`, name: `Item ${i}` })));
+    const [id] = await seedOrders(sim, { orders: [{ ...big, lineItems: { nodes: big.lineItems } }] });
+    const order = await readOrder(shopifyClientFor(sim), id!);
+    expect(order.lineItems.map((l) => l.sku)).toEqual(big.lineItems.map((l) => l.sku));
   });
 
   it('waits out a 429 (Retry-After) and retries 5xx answers', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { writeTracking } from '../../src/connectors/shopify/write-fulfillment.ts';
-import { post, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { explicitOrder, post, readOrder, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
 
 const sim = await shopifySim();
 const client = shopifyClientFor(sim);
@@ -9,18 +8,13 @@ const client = shopifyClientFor(sim);
 async function shippableOrder() {
   const [id] = await seedOrders(sim, {
     orders: [
-      {
-        name: `#W${Math.random().toString(36).slice(2, 7)}`,
-        lineItems: {
-          nodes: [
-            { id: `gid://shopify/LineItem/${Date.now()}1`, sku: 'MUG-11OZ-WHITE', quantity: 2, requiresShipping: true, title: 'Mug', name: 'Mug' },
-            { id: `gid://shopify/LineItem/${Date.now()}2`, sku: 'TEE-BELLA3001-BLK-M', quantity: 1, requiresShipping: true, title: 'Tee', name: 'Tee' },
-          ],
-        },
-      },
+      explicitOrder({}, [
+        { sku: 'MUG-11OZ-WHITE', quantity: 2, currentQuantity: 2, unfulfilledQuantity: 2, title: 'Mug', name: 'Mug' },
+        { sku: 'TEE-BELLA3001-BLK-M', title: 'Tee', name: 'Tee' },
+      ]),
     ],
   });
-  return (await fetchOrder(client, id!))!;
+  return readOrder(client, id!);
 }
 
 const fulfillmentsOf = async (id: string) => (await shopState(sim)).orderList.find((o: any) => o.id === id).fulfillments;
@@ -48,7 +42,7 @@ describe('tracking write-back', () => {
       ['T-A', [{ lineItemId: a!.id, quantity: 2 }]],
       ['T-B', [{ lineItemId: b!.id, quantity: 1 }]],
     ]);
-    expect((await fetchOrder(client, order.id))!.lineItems.map((l) => l.unfulfilledQuantity)).toEqual([0, 0]);
+    expect((await readOrder(client, order.id)).lineItems.map((l) => l.unfulfilledQuantity)).toEqual([0, 0]);
   });
 
   it('updates the tracking of a fulfilment it already wrote', async () => {

@@ -1,7 +1,7 @@
 import type { ShopifyClient } from './client.ts';
 import { bulkOrdersQuery } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
-import type { ShopifyLineItem, ShopifyOrder, ShopifyShippingLine } from './types.ts';
+import type { StoreOrderPayload } from './types.ts';
 
 export interface BulkOperation {
   id: string;
@@ -76,7 +76,7 @@ async function* jsonLines(res: Response): AsyncGenerator<string> {
 const liveResponses = new Set<Response>();
 
 /** One assembled order, or the id of one whose children came after it was emitted (re-read it). */
-export type BulkItem = { order: ShopifyOrder } | { refetch: string };
+export type BulkItem = { order: StoreOrderPayload & { lineItems: unknown[]; shippingLines: unknown[] } } | { refetch: string };
 
 /**
  * Streams the JSONL result line by line, rebuilding orders from their child lines (`__parentId`).
@@ -87,7 +87,7 @@ export type BulkItem = { order: ShopifyOrder } | { refetch: string };
 export async function* streamBulkOrders(url: string): AsyncGenerator<BulkItem> {
   const res = await fetch(url);
   if (!res.ok || !res.body) throw new ShopifyApiError('BULK_FAILED', `bulk result download failed: HTTP ${res.status}`);
-  let current: ShopifyOrder | undefined;
+  let current: (StoreOrderPayload & { lineItems: unknown[]; shippingLines: unknown[] }) | undefined;
   let lastRefetch: string | undefined;
   liveResponses.add(res);
   for await (const line of jsonLines(res)) {
@@ -96,13 +96,13 @@ export async function* streamBulkOrders(url: string): AsyncGenerator<BulkItem> {
     const parent = obj.__parentId;
     if (!parent) {
       if (current) yield { order: current };
-      current = { ...(obj as unknown as ShopifyOrder), lineItems: [], shippingLines: [] };
+      current = { ...(obj as unknown as StoreOrderPayload), lineItems: [], shippingLines: [] };
       continue;
     }
     if (current && parent === current.id) {
       const { __parentId: _p, ...child } = obj;
-      if (typeof child.id === 'string' && child.id.includes('/LineItem/')) current.lineItems.push(child as unknown as ShopifyLineItem);
-      else current.shippingLines.push(child as unknown as ShopifyShippingLine);
+      if (typeof child.id === 'string' && child.id.includes('/LineItem/')) current.lineItems.push(child);
+      else current.shippingLines.push(child);
     } else if (parent !== lastRefetch) {
       // Repeats are harmless (a re-read is idempotent); remembering every emitted id would not be flat.
       lastRefetch = parent;

@@ -166,7 +166,8 @@ export class ShopifyClient {
         const waitMs = cost ? this.bucket.waitMs(cost.requestedQueryCost) : backoff;
         return { kind: 'retry', waitMs: Math.max(waitMs, 50), error: new ShopifyApiError('THROTTLED', 'throttled') };
       }
-      return { kind: 'fail', error: new ShopifyApiError('GRAPHQL_ERROR', gqlErrors.map((e) => e.message).join('; ') || err.message, { cause: err }) };
+      const code = gqlErrors.some((e) => e.extensions?.code === 'MAX_COST_EXCEEDED') ? 'QUERY_TOO_COSTLY' : 'GRAPHQL_ERROR';
+      return { kind: 'fail', error: new ShopifyApiError(code, gqlErrors.map((e) => e.message).join('; ') || err.message, { cause: err }) };
     }
     if (err instanceof HttpThrottlingError) {
       this.#opts.onCall?.(429);

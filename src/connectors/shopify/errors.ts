@@ -2,7 +2,9 @@
  * THROTTLED/RATE_LIMITED/SERVER_ERROR/NETWORK are transient (retried); UNAUTHORIZED means the store's
  * credentials are wrong or revoked; GRAPHQL_ERROR a query Shopify refused; USER_ERROR a mutation
  * refused with userErrors (e.g. a fulfilment order that is closed or on hold); NOT_FOUND an order
- * that no longer exists or is outside the app's scopes.
+ * that no longer exists or is outside the app's scopes; INVALID_RESPONSE an answer without the shape our
+ * query asked for (retried: it is Shopify's fault, not the order's); QUERY_TOO_COSTLY a query whose
+ * requested cost exceeds the store's bucket (the pull asks for smaller pages).
  */
 export type ShopifyReason =
   | 'THROTTLED'
@@ -13,9 +15,11 @@ export type ShopifyReason =
   | 'GRAPHQL_ERROR'
   | 'USER_ERROR'
   | 'NOT_FOUND'
-  | 'BULK_FAILED';
+  | 'BULK_FAILED'
+  | 'INVALID_RESPONSE'
+  | 'QUERY_TOO_COSTLY';
 
-const TRANSIENT = new Set<ShopifyReason>(['THROTTLED', 'RATE_LIMITED', 'SERVER_ERROR', 'NETWORK']);
+const TRANSIENT = new Set<ShopifyReason>(['THROTTLED', 'RATE_LIMITED', 'SERVER_ERROR', 'NETWORK', 'INVALID_RESPONSE']);
 
 export class ShopifyApiError extends Error {
   readonly code: ShopifyReason;

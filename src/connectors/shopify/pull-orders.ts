@@ -1,12 +1,21 @@
+import { z } from 'zod';
+import { formatPath } from '../../util/zod-path.ts';
 import type { ShopifyClient } from './client.ts';
-import { connectionNodes, type Connection, type RawShopifyOrder, type ShopifyLineItem, type ShopifyOrder } from './types.ts';
+import { ShopifyApiError } from './errors.ts';
+import { orderIdentitySchema, type StoreOrderPayload } from './types.ts';
 
-interface OrdersPage {
-  orders: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: RawShopifyOrder[] };
-}
+const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
+/** The envelope the pull walks; each order inside is checked on its own (see ShopifyOrder). */
+const ordersPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.unknown()) }) });
+const orderById = z.object({ order: z.unknown().nullable() });
+const lineItemsPage = z.object({ order: z.object({ lineItems: z.object({ pageInfo, nodes: z.array(z.unknown()) }) }).nullable() });
 
-interface LineItemsPage {
-  order: { lineItems: Connection<ShopifyLineItem> & { pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null;
+/** A response that does not have the shape our own query asked for: Shopify broke it, retried later. */
+function envelope<T>(schema: z.ZodType<T>, data: unknown, doc: string): T {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const where = r.error.issues.map((i) => `${formatPath(i.path) || '$'}: ${i.message}`).join('; ');
+  throw new ShopifyApiError('INVALID_RESPONSE', `${doc} answered an unexpected shape (${where})`);
 }
 
 /** Shopify search syntax for an updated_at window; both bounds inclusive (the overlap absorbs repeats). */
@@ -15,40 +24,82 @@ export function updatedWindowQuery(since: Date | null, until: Date): string {
   return since ? `updated_at:>='${since.toISOString()}' AND ${upper}` : upper;
 }
 
-/** Flattens an order's connections, fetching further line-item pages when the first did not hold them all. */
-export async function completeOrder(client: ShopifyClient, raw: RawShopifyOrder): Promise<ShopifyOrder> {
-  const lineItems = connectionNodes(raw.lineItems);
-  let pageInfo = raw.lineItems.pageInfo;
-  while (pageInfo?.hasNextPage) {
-    const page = await client.request<LineItemsPage>('order-line-items', { id: raw.id, after: pageInfo.endCursor });
+/**
+ * Flattens an order's line items, fetching further pages when the first did not hold them all. A
+ * connection that came back broken (null, or without pageInfo) is left as it came: the order is still
+ * recorded, and its parse before mapping names the path (ShopifyOrder), so it fails alone.
+ */
+export async function completeOrder(client: ShopifyClient, raw: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const shipping = raw.shippingLines as { nodes?: unknown } | null | undefined;
+  if (shipping && Array.isArray(shipping.nodes)) raw = { ...raw, shippingLines: shipping.nodes };
+  const first = raw.lineItems as { nodes?: unknown; pageInfo?: unknown } | null | undefined;
+  if (!first || !Array.isArray(first.nodes)) return raw;
+  const info = pageInfo.safeParse(first.pageInfo);
+  if (!info.success) return { ...raw, lineItems: { nodes: first.nodes, pageInfo: null } };
+  const lineItems = [...first.nodes];
+  let next = info.data;
+  while (next.hasNextPage) {
+    const page = envelope(lineItemsPage, await client.request('order-line-items', { id: raw.id, after: next.endCursor }), 'order-line-items');
     if (!page.order) break;
-    lineItems.push(...connectionNodes(page.order.lineItems));
-    pageInfo = page.order.lineItems.pageInfo;
+    lineItems.push(...page.order.lineItems.nodes);
+    next = page.order.lineItems.pageInfo;
   }
-  return { ...raw, lineItems, shippingLines: connectionNodes(raw.shippingLines) };
+  return { ...raw, lineItems };
+}
+
+/**
+ * An order of a response, ready for the ledger: complete, and with the identity the ledger keys on.
+ * Without an id nothing can be recorded: that order is reported and the rest go on.
+ */
+async function storeOrder(client: ShopifyClient, raw: unknown, onInvalid: (why: string) => void): Promise<StoreOrderPayload | undefined> {
+  const identity = orderIdentitySchema.safeParse(raw);
+  if (!identity.success) {
+    onInvalid(identity.error.issues.map((i) => `${formatPath(i.path) || '$'}: ${i.message}`).join('; '));
+    return undefined;
+  }
+  return (await completeOrder(client, identity.data)) as StoreOrderPayload;
+}
+
+export interface PullOptions {
+  since: Date | null;
+  until: Date;
+  pageSize?: number;
+  /** An order the ledger cannot even key (no id or updatedAt): reported, never fatal to the page. */
+  onInvalid?: (why: string) => void;
 }
 
 /**
  * Orders updated in [since, until], oldest update first, one page at a time. The caller commits each
  * page to the ledger before asking for the next, so the watermark can follow the committed pages.
  */
-export async function* pullUpdatedOrders(
-  client: ShopifyClient,
-  window: { since: Date | null; until: Date; pageSize?: number },
-): AsyncGenerator<ShopifyOrder[]> {
+export async function* pullUpdatedOrders(client: ShopifyClient, window: PullOptions): AsyncGenerator<StoreOrderPayload[]> {
   const query = updatedWindowQuery(window.since, window.until);
   let after: string | null = null;
+  let first = window.pageSize ?? 250;
   for (;;) {
-    const page: OrdersPage = await client.request<OrdersPage>('orders-updated-since', { first: window.pageSize ?? 250, after, query });
-    const orders: ShopifyOrder[] = [];
-    for (const raw of page.orders.nodes) orders.push(await completeOrder(client, raw));
+    let data: unknown;
+    try {
+      data = await client.request('orders-updated-since', { first, after, query });
+    } catch (err) {
+      // A page's requested cost grows with `first`; a store with a small bucket gets smaller pages.
+      if (!(err instanceof ShopifyApiError && err.code === 'QUERY_TOO_COSTLY' && first > 1)) throw err;
+      first = Math.max(1, Math.floor(first / 2));
+      continue;
+    }
+    const page = envelope(ordersPage, data, 'orders-updated-since');
+    const orders: StoreOrderPayload[] = [];
+    for (const raw of page.orders.nodes) {
+      const order = await storeOrder(client, raw, window.onInvalid ?? (() => {}));
+      if (order) orders.push(order);
+    }
     if (orders.length) yield orders;
     if (!page.orders.pageInfo.hasNextPage) return;
     after = page.orders.pageInfo.endCursor;
   }
 }
 
-export async function fetchOrder(client: ShopifyClient, id: string): Promise<ShopifyOrder | null> {
-  const res = await client.request<{ order: RawShopifyOrder | null }>('order-by-id', { id });
-  return res.order ? completeOrder(client, res.order) : null;
+export async function fetchOrder(client: ShopifyClient, id: string, onInvalid?: (why: string) => void): Promise<StoreOrderPayload | null> {
+  const res = envelope(orderById, await client.request('order-by-id', { id }), 'order-by-id');
+  if (res.order === null) return null;
+  return (await storeOrder(client, res.order, onInvalid ?? (() => {}))) ?? null;
 }

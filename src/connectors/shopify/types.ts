@@ -1,97 +1,163 @@
+import { z } from 'zod';
+import { formatPath } from '../../util/zod-path.ts';
+
 /**
  * A store order as the Shopify connector hands it to the ledger and the mapping: the GraphQL `Order`
- * (OrderFields in graphql/fragments.graphql) with every connection flattened to an array. Money
- * amounts stay decimal strings, exactly as Shopify sends them; IDs stay GID strings.
+ * (OrderFields in graphql/fragments.graphql) with every connection flattened to an array. This schema
+ * is the boundary: every order is parsed with it before anything reads a field, so a null or missing
+ * field is a typed error naming its path (for that one order), never a TypeError or a silent default.
+ * Nullability follows the pinned Admin schema (`!` fields are required here). Money amounts stay
+ * decimal strings, exactly as Shopify sends them; IDs stay GID strings (they exceed 2^53).
  */
-export interface Money {
-  amount: string;
-  currencyCode: string;
+
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal amount');
+export const moneySchema = z.object({ amount: decimal, currencyCode: z.string().regex(/^[A-Z]{3}$/, 'must be a currency code') });
+export type Money = z.infer<typeof moneySchema>;
+
+/** Shop and presentment (what the customer paid in) currencies. */
+export const moneyBagSchema = z.object({ shopMoney: moneySchema, presentmentMoney: moneySchema });
+export type MoneyBag = z.infer<typeof moneyBagSchema>;
+
+/** Shopify sends "" for a blank address line as often as null: both mean "none". */
+const optionalText = z
+  .string()
+  .nullable()
+  .transform((s) => (s === null || s.trim() === '' ? null : s));
+
+export const addressSchema = z.object({
+  firstName: optionalText,
+  lastName: optionalText,
+  company: optionalText,
+  address1: optionalText,
+  address2: optionalText,
+  city: optionalText,
+  provinceCode: optionalText,
+  zip: optionalText,
+  countryCodeV2: optionalText,
+  phone: optionalText,
+});
+export type ShopifyAddress = z.infer<typeof addressSchema>;
+
+export const attributeSchema = z.object({ key: z.string(), value: z.string().nullable() });
+export type Attribute = z.infer<typeof attributeSchema>;
+
+const taxLineSchema = z.object({ priceSet: moneyBagSchema });
+const discountAllocationSchema = z.object({ allocatedAmountSet: moneyBagSchema });
+
+/**
+ * A GraphQL list as any capture may spell it: an array, `{nodes}` or `{edges: [{node}]}`. A connection
+ * whose pageInfo says more pages exist is incomplete: refused rather than read as the whole list.
+ * `pageInfo: null` is what the pull leaves when a response lost it (it cannot tell whether more exist).
+ */
+function list<T extends z.ZodType>(item: T) {
+  return z.preprocess((v, ctx) => {
+    if (Array.isArray(v) || v === null || typeof v !== 'object') return v;
+    const c = v as { nodes?: unknown; edges?: Array<{ node?: unknown }>; pageInfo?: { hasNextPage?: unknown } | null };
+    if (c.pageInfo === null) {
+      ctx.addIssue({ code: 'custom', message: 'pageInfo is missing: cannot tell whether more items exist' });
+      return z.NEVER;
+    }
+    if (c.pageInfo?.hasNextPage === true) {
+      ctx.addIssue({ code: 'custom', message: 'has more pages than this payload holds' });
+      return z.NEVER;
+    }
+    if (Array.isArray(c.nodes)) return c.nodes;
+    if (Array.isArray(c.edges)) return c.edges.map((e) => e?.node);
+    return v;
+  }, z.array(item));
 }
 
-export interface MoneyBag {
-  shopMoney: Money;
+export const lineItemSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  title: z.string(),
+  variantTitle: z.string().nullable(),
+  sku: optionalText,
+  quantity: z.number().int(),
+  currentQuantity: z.number().int(),
+  unfulfilledQuantity: z.number().int(),
+  requiresShipping: z.boolean(),
+  isGiftCard: z.boolean(),
+  variant: z.object({ id: z.string(), sku: optionalText }).nullable(),
+  customAttributes: z.array(attributeSchema),
+  originalUnitPriceSet: moneyBagSchema,
+  /** Every discount on the line: its own, and its share of order-level discounts (for all units, refunded ones too). */
+  discountAllocations: z.array(discountAllocationSchema),
+  /** Taxes after discounts, before returns (for all units). */
+  taxLines: z.array(taxLineSchema),
+  duties: z.array(z.object({ price: moneyBagSchema, taxLines: z.array(taxLineSchema) })),
+});
+export type ShopifyLineItem = z.infer<typeof lineItemSchema>;
+
+export const shippingLineSchema = z.object({
+  title: z.string(),
+  code: optionalText,
+  isRemoved: z.boolean(),
+  originalPriceSet: moneyBagSchema,
+  /** After discounts and refunds; includes tax when the order's `taxesIncluded` is true. */
+  currentDiscountedPriceSet: moneyBagSchema,
+  discountAllocations: z.array(discountAllocationSchema),
+  taxLines: z.array(taxLineSchema),
+});
+export type ShopifyShippingLine = z.infer<typeof shippingLineSchema>;
+
+export const orderSchema = z.object({
+  id: z.string().regex(/^gid:\/\/shopify\/Order\/\d+$/, 'must be an Order GID'),
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  cancelledAt: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  test: z.boolean(),
+  email: optionalText,
+  phone: optionalText,
+  note: z.string().nullable(),
+  tags: z.array(z.string()),
+  /** The shop's currency. */
+  currencyCode: z.string(),
+  /** The currency the customer paid in. */
+  presentmentCurrencyCode: z.string(),
+  taxesIncluded: z.boolean(),
+  dutiesIncluded: z.boolean(),
+  customAttributes: z.array(attributeSchema),
+  /** What the customer pays now: after discounts, refunds and removals; taxes, shipping and duties in. */
+  currentTotalPriceSet: moneyBagSchema,
+  shippingAddress: addressSchema.nullable(),
+  billingAddress: addressSchema.nullable(),
+  shippingLines: list(shippingLineSchema),
+  lineItems: list(lineItemSchema),
+});
+export type ShopifyOrder = z.infer<typeof orderSchema>;
+
+/** One problem with a store payload: where, and what. */
+export interface PayloadIssue {
+  path: string;
+  message: string;
 }
 
-export interface ShopifyAddress {
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  address1: string | null;
-  address2: string | null;
-  city: string | null;
-  provinceCode: string | null;
-  zip: string | null;
-  countryCode: string | null;
-  phone: string | null;
+/** Parses a store order (flattened or with GraphQL connections): the order, or every problem by path. */
+export function parseShopifyOrder(raw: unknown): { ok: true; order: ShopifyOrder } | { ok: false; issues: PayloadIssue[] } {
+  const r = orderSchema.safeParse(raw);
+  if (r.success) return { ok: true, order: r.data };
+  return {
+    ok: false,
+    issues: r.error.issues.map((i) => ({
+      path: formatPath(i.path) || '$',
+      message: i.code !== 'invalid_type' ? i.message : i.message.endsWith('received undefined') ? 'is missing' : i.message.endsWith('received null') ? 'is null' : i.message,
+    })),
+  };
 }
 
-export interface Attribute {
-  key: string;
-  value: string | null;
-}
-
-export interface ShopifyLineItem {
-  id: string;
-  name: string;
-  title: string;
-  variantTitle: string | null;
-  sku: string | null;
-  quantity: number;
-  currentQuantity: number;
-  unfulfilledQuantity: number;
-  requiresShipping: boolean;
-  isGiftCard: boolean;
-  variant: { id: string; sku: string | null } | null;
-  product: { id: string; productType: string } | null;
-  customAttributes: Attribute[];
-  originalUnitPriceSet: MoneyBag;
-  totalDiscountSet: MoneyBag;
-  taxLines: Array<{ priceSet: MoneyBag }>;
-}
-
-export interface ShopifyShippingLine {
-  title: string;
-  code: string | null;
-  originalPriceSet: MoneyBag;
-}
-
-export interface ShopifyOrder {
-  id: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  cancelledAt: string | null;
-  cancelReason: string | null;
-  test: boolean;
-  email: string | null;
-  phone: string | null;
-  note: string | null;
-  tags: string[];
-  currencyCode: string;
-  displayFulfillmentStatus: string;
-  customAttributes: Attribute[];
-  subtotalPriceSet: MoneyBag | null;
-  totalPriceSet: MoneyBag;
-  totalShippingPriceSet: MoneyBag;
-  totalTaxSet: MoneyBag | null;
-  totalDiscountsSet: MoneyBag | null;
-  shippingAddress: ShopifyAddress | null;
-  billingAddress: ShopifyAddress | null;
-  shippingLines: ShopifyShippingLine[];
-  lineItems: ShopifyLineItem[];
-}
+/** What the ledger needs of any store order before the full parse: its identity and version. */
+export const orderIdentitySchema = z.object({ id: z.string().min(1), name: z.string(), updatedAt: z.string().min(1), createdAt: z.string().min(1) }).loose();
+export type StoreOrderPayload = z.infer<typeof orderIdentitySchema>;
 
 /** The GraphQL shape, before connections are flattened. */
 export interface Connection<T> {
-  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo?: { hasNextPage: boolean; endCursor: string | null } | null;
   nodes?: T[];
   edges?: Array<{ node: T }>;
 }
-
-export type RawShopifyOrder = Omit<ShopifyOrder, 'lineItems' | 'shippingLines'> & {
-  lineItems: Connection<ShopifyLineItem>;
-  shippingLines: Connection<ShopifyShippingLine>;
-};
 
 export function connectionNodes<T>(c: Connection<T> | T[] | null | undefined): T[] {
   if (!c) return [];

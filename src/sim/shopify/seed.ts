@@ -1,11 +1,24 @@
-import type { ShopifyAddress, ShopifyLineItem, ShopifyOrder } from '../../connectors/shopify/types.ts';
+import type { MoneyBag, ShopifyAddress, ShopifyLineItem, ShopifyOrder, ShopifyShippingLine } from '../../connectors/shopify/types.ts';
+import { currencyExponent, share } from '../../mapping/money.ts';
 import { seededRandom } from '../faults.ts';
 
 /**
- * Deterministic, realistic store orders: the same (seed, index) always gives the same order. The
- * variety is what print-on-demand stores send: several items and quantities, discounts and taxes,
- * international addresses, missing phones, artwork in line-item properties, blank goods, gift cards
- * and digital items that need no shipping, and now and then an item whose SKU nobody mapped.
+ * Deterministic store orders, harsher than a real store: the same (seed, index, settings) always gives
+ * the same order. Besides what print-on-demand stores send (several items and quantities, artwork in
+ * line-item properties, blank goods, gift cards and digital items, an unmapped SKU now and then), a
+ * fixed share of orders carries each messy case real stores produce: percentage and fixed discount
+ * codes allocated across lines with remainders, automatic line discounts, free and discounted
+ * shipping, taxes on shipping, tax-inclusive prices, a customer paying in another currency (zero- and
+ * three-decimal ones included), refunded and removed units, units fulfilled elsewhere, tips, duties,
+ * items without SKU, shipping lines without title or code, companies, missing phones, non-Latin names.
+ *
+ * Every amount is made in integer minor units of the presentment currency (what the customer pays) and
+ * converted to the shop currency amount by amount, as Shopify presents them; each currency's
+ * `currentTotalPriceSet` is then summed from that currency's own parts, the way Shopify defines it:
+ * line items after all discounts for the units still ordered, plus shipping after discounts, plus
+ * taxes unless prices include them, plus duties unless included, plus tips. A line's discounts, taxes
+ * and duties are for all units ever ordered; the part for the units still ordered is share(x, current,
+ * ordered), rounded half to even.
  */
 export interface Product {
   sku: string | null;
@@ -29,98 +42,226 @@ export const CATALOG: Product[] = [
   { sku: null, title: 'Gift Card', variantTitle: '$25', priceCents: 2500, productType: 'Gift Card', requiresShipping: false, isGiftCard: true, printAreas: [] },
   { sku: 'DIGITAL-WALLPAPER', title: 'Phone Wallpaper (download)', variantTitle: null, priceCents: 300, productType: 'Digital', requiresShipping: false, isGiftCard: false, printAreas: [] },
   { sku: 'LEGACY-SKU-0042', title: 'Discontinued Print', variantTitle: null, priceCents: 1800, productType: 'Wall Art', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
+  { sku: null, title: 'Custom Sticker', variantTitle: 'Die cut', priceCents: 450, productType: 'Sticker', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
 ];
 
+/** Tax rate by country (items, and shipping where the country taxes it). */
 const PEOPLE = [
-  { first: 'Ada', last: 'Lovelace', city: 'Springfield', province: 'IL', zip: '62701', country: 'US', phone: '+1 217 555 0101' },
-  { first: 'Grace', last: 'Hopper', city: 'Arlington', province: 'VA', zip: '22201', country: 'US', phone: null },
-  { first: 'Alan', last: 'Turing', city: 'London', province: null, zip: 'SW1A 1AA', country: 'GB', phone: '+44 20 7946 0018' },
-  { first: 'Emmy', last: 'Noether', city: 'Berlin', province: null, zip: '10115', country: 'DE', phone: null },
-  { first: 'Marie', last: 'Curie', city: 'Montréal', province: 'QC', zip: 'H2X 1Y4', country: 'CA', phone: '+1 514 555 0199' },
-  { first: 'Katherine', last: 'Johnson', city: 'Sydney', province: 'NSW', zip: '2000', country: 'AU', phone: '+61 2 5550 1234' },
-  { first: null, last: 'Tanaka', city: 'Tokyo', province: '13', zip: '100-0001', country: 'JP', phone: null },
+  { first: 'Ada', last: 'Lovelace', city: 'Springfield', province: 'IL', zip: '62701', country: 'US', phone: '+1 217 555 0101', rate: 0.0825, shippingTaxed: false },
+  { first: 'Grace', last: 'Hopper', city: 'Arlington', province: 'VA', zip: '22201', country: 'US', phone: null, rate: 0.053, shippingTaxed: false },
+  { first: 'Alan', last: 'Turing', city: 'London', province: null, zip: 'SW1A 1AA', country: 'GB', phone: '+44 20 7946 0018', rate: 0.2, shippingTaxed: true },
+  { first: 'Emmy', last: 'Noether', city: 'Berlin', province: null, zip: '10115', country: 'DE', phone: null, rate: 0.19, shippingTaxed: true },
+  { first: 'Marie', last: 'Curie', city: 'Montréal', province: 'QC', zip: 'H2X 1Y4', country: 'CA', phone: '+1 514 555 0199', rate: 0.14975, shippingTaxed: true },
+  { first: 'Katherine', last: 'Johnson', city: 'Sydney', province: 'NSW', zip: '2000', country: 'AU', phone: '+61 2 5550 1234', rate: 0.1, shippingTaxed: true },
+  { first: null, last: '田中', city: '東京', province: '13', zip: '100-0001', country: 'JP', phone: null, rate: 0.1, shippingTaxed: true },
+  { first: 'Σοφία', last: 'Παπαδοπούλου', city: 'Αθήνα', province: null, zip: '105 57', country: 'GR', phone: '+30 21 0555 0100', rate: 0.24, shippingTaxed: true },
+  { first: 'فاطمة', last: 'الكويتي', city: 'الكويت', province: null, zip: '13001', country: 'KW', phone: null, rate: 0, shippingTaxed: false },
+];
+
+/** Presentment currencies other than the shop's, with a rate from the shop's currency. */
+const FOREIGN = [
+  { code: 'USD', rate: 0.7321 },
+  { code: 'CAD', rate: 1.3658 },
+  { code: 'EUR', rate: 0.9183 },
+  { code: 'JPY', rate: 151.37 },
+  { code: 'KWD', rate: 0.3071 },
 ];
 
 const SHIPPING = [
   { title: 'Standard', code: 'STANDARD', cents: 499 },
   { title: 'Express', code: 'EXPRESS', cents: 1499 },
-  { title: 'Free shipping', code: 'FREE', cents: 0 },
+  { title: '', code: null, cents: 650 },
 ];
+
+export interface SeedSettings {
+  /** The shop's currency (default USD). */
+  currency?: string;
+  /** Prices include tax (EU, UK, AU shops); default: a fixed share of orders. */
+  taxesIncluded?: boolean;
+}
 
 const BASE_ORDER_ID = 9_007_199_254_741_000n; // above 2^53: ids must stay strings end to end
 export const orderGid = (n: bigint | number) => `gid://shopify/Order/${BASE_ORDER_ID + BigInt(n)}`;
-const money = (cents: number, currencyCode: string) => ({ shopMoney: { amount: (cents / 100).toFixed(2), currencyCode } });
 
-function address(p: (typeof PEOPLE)[number], line: string): ShopifyAddress {
-  return {
-    firstName: p.first,
-    lastName: p.last,
-    company: null,
-    address1: line,
-    address2: null,
-    city: p.city,
-    provinceCode: p.province,
-    zip: p.zip,
-    countryCode: p.country,
-    phone: p.phone,
-  };
+const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+const fmt = (minor: number, exponent: number) => (minor / 10 ** exponent).toFixed(Math.max(exponent, 1));
+
+/** Splits `total` over `weights` (largest remainder), the way an order-level discount reaches lines. */
+function spread(total: number, weights: number[]): number[] {
+  const all = sum(weights);
+  if (all <= 0) return weights.map(() => 0);
+  const parts = weights.map((w) => Math.floor((total * w) / all));
+  let left = total - sum(parts);
+  const byRemainder = weights.map((w, i) => [(total * w) / all - parts[i]!, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of byRemainder) {
+    if (left-- <= 0) break;
+    parts[i]!++;
+  }
+  return parts;
 }
 
 /** Order number `index` of a store seeded with `seed`. */
-export function seededOrder(seed: number, index: number, at: Date): ShopifyOrder {
+export function seededOrder(seed: number, index: number, at: Date, settings: SeedSettings = {}): ShopifyOrder {
   const rnd = seededRandom(seed * 1_000_003 + index);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  const currency = 'USD';
+  const chance = (p: number) => rnd() < p;
+
+  const shopCurrency = settings.currency ?? 'USD';
+  // Three-decimal currencies are rare (and most of their amounts cannot go to OrderMesh as they are).
+  const others = FOREIGN.filter((f) => f.code !== shopCurrency);
+  const foreign = chance(0.25) ? (chance(0.08) ? others.find((f) => f.code === 'KWD') : pick(others.filter((f) => f.code !== 'KWD'))) : undefined;
+  const presentment = foreign?.code ?? shopCurrency;
+  const pe = currencyExponent(presentment);
+  const se = currencyExponent(shopCurrency);
+  /** Presentment minor units of a catalogue price in shop cents. */
+  const price = (shopCents: number) => (foreign ? Math.round((shopCents / 100) * foreign.rate * 10 ** pe) : Math.round((shopCents / 100) * 10 ** pe));
+  /** A presentment amount, and its shop-currency counterpart converted on its own. */
+  const bag = (minor: number): MoneyBag => ({
+    presentmentMoney: { amount: fmt(minor, pe), currencyCode: presentment },
+    shopMoney: { amount: fmt(foreign ? Math.round((minor / 10 ** pe / foreign.rate) * 10 ** se) : minor, se), currencyCode: shopCurrency },
+  });
+  const shop = (b: MoneyBag) => Math.round(Number(b.shopMoney.amount) * 10 ** se);
+
   const person = pick(PEOPLE);
-  const itemCount = 1 + Math.floor(rnd() * 3);
-  const lineItems: ShopifyLineItem[] = [];
-  let subtotal = 0;
-  let taxTotal = 0;
-  let discountTotal = 0;
+  const taxesIncluded = settings.taxesIncluded ?? chance(0.2);
+  const dutiable = person.country !== 'US' && chance(0.25);
+
+  interface Draft {
+    product: Product | null;
+    unit: number;
+    quantity: number;
+    current: number;
+    unfulfilled: number;
+    discounts: number[];
+    tax: number;
+    duty: number;
+    dutyTax: number;
+    tip: boolean;
+    missingArt: boolean;
+    noSku: boolean;
+  }
+  const drafts: Draft[] = [];
+  const itemCount = 1 + Math.floor(rnd() * 4);
   for (let i = 0; i < itemCount; i++) {
-    // Unmapped SKUs and non-shippable items appear, but rarely.
     let product = pick(CATALOG.slice(0, 6));
     const r = rnd();
     if (r < 0.04) product = CATALOG[8]!;
     else if (r < 0.08) product = CATALOG[6]!;
     else if (r < 0.11) product = CATALOG[7]!;
-    const quantity = rnd() < 0.25 ? 2 + Math.floor(rnd() * 3) : 1;
-    const lineCents = product.priceCents * quantity;
-    const discount = rnd() < 0.2 ? Math.round(lineCents * 0.1) : 0;
-    const tax = product.isGiftCard ? 0 : Math.round((lineCents - discount) * 0.0825);
-    subtotal += lineCents - discount;
-    taxTotal += tax;
-    discountTotal += discount;
-    const lineId = `gid://shopify/LineItem/${BASE_ORDER_ID * 10n + BigInt(index * 10 + i)}`;
-    const variantId = `gid://shopify/ProductVariant/${40_000_000_000_000 + CATALOG.indexOf(product)}`;
-    // Artwork is missing on about one printable item in thirty: the mapping must say so.
-    const missingArt = rnd() < 0.033;
-    lineItems.push({
-      id: lineId,
-      name: product.variantTitle ? `${product.title} - ${product.variantTitle}` : product.title,
-      title: product.title,
-      variantTitle: product.variantTitle,
-      sku: product.sku,
-      quantity,
-      currentQuantity: quantity,
-      unfulfilledQuantity: quantity,
-      requiresShipping: product.requiresShipping,
-      isGiftCard: product.isGiftCard,
-      variant: { id: variantId, sku: product.sku },
-      product: { id: `gid://shopify/Product/${8_000_000_000_000 + CATALOG.indexOf(product)}`, productType: product.productType },
-      customAttributes: missingArt
-        ? []
-        : product.printAreas.map((area) => ({ key: `_print_${area}`, value: `https://cdn.example.com/art/${seed}/${index}/${i}-${area}.png` })),
-      originalUnitPriceSet: money(product.priceCents, currency),
-      totalDiscountSet: money(discount, currency),
-      taxLines: tax ? [{ priceSet: money(tax, currency) }] : [],
-    });
+    else if (r < 0.13) product = CATALOG[9]!;
+    const quantity = chance(0.3) ? 2 + Math.floor(rnd() * 4) : 1;
+    const unit = price(product.priceCents);
+    // Automatic line discounts: a percentage or a fixed amount off this line.
+    const discounts: number[] = [];
+    if (!product.isGiftCard && chance(0.15)) discounts.push(chance(0.5) ? Math.round(unit * quantity * 0.1) : Math.min(unit * quantity, price(300)));
+    drafts.push({ product, unit, quantity, current: quantity, unfulfilled: quantity, discounts, tax: 0, duty: 0, dutyTax: 0, tip: false, missingArt: chance(0.03), noSku: false });
   }
-  const shipping = pick(SHIPPING);
-  const shippable = lineItems.some((l) => l.requiresShipping);
-  const shippingCents = shippable ? shipping.cents : 0;
+  if (chance(0.05)) drafts.push({ product: null, unit: price(500), quantity: 1, current: 1, unfulfilled: 1, discounts: [], tax: 0, duty: 0, dutyTax: 0, tip: true, missingArt: false, noSku: true });
+
+  // Discount codes and order-level automatic discounts, allocated to the eligible lines by their value
+  // after line discounts, with the remainders spread like Shopify does.
+  const eligible = drafts.filter((d) => d.product && !d.product.isGiftCard);
+  if (eligible.length && chance(0.3)) {
+    const base = eligible.map((d) => d.unit * d.quantity - sum(d.discounts));
+    const total = chance(0.5) ? Math.round(sum(base) * (chance(0.5) ? 0.15 : 0.1)) : Math.min(sum(base), price(500));
+    spread(total, base).forEach((part, i) => part > 0 && eligible[i]!.discounts.push(part));
+  }
+  for (const d of drafts) {
+    if (!d.product || d.product.isGiftCard) continue;
+    const net = d.unit * d.quantity - sum(d.discounts);
+    d.tax = taxesIncluded ? Math.round((net * person.rate) / (1 + person.rate)) : Math.round(net * person.rate);
+    if (dutiable && d.product.requiresShipping) {
+      d.duty = Math.round(net * 0.05);
+      d.dutyTax = Math.round(d.duty * person.rate);
+    }
+  }
+  // Refunded or removed units (order edits), and units fulfilled by someone else.
+  if (chance(0.12)) {
+    const d = pick(drafts);
+    d.current = Math.max(0, d.quantity - 1 - Math.floor(rnd() * d.quantity));
+  }
+  for (const d of drafts) d.unfulfilled = d.current;
+  if (chance(0.06)) {
+    const d = pick(drafts);
+    d.unfulfilled = Math.max(0, d.current - 1);
+  }
+
+  const shippable = drafts.some((d) => d.product?.requiresShipping && d.current > 0);
+  const ship = pick(SHIPPING);
+  const shippingOriginal = price(ship.cents);
+  const shippingDiscount = !shippable ? 0 : chance(0.1) ? shippingOriginal : chance(0.1) ? Math.round(shippingOriginal / 2) : 0;
+  const shippingNet = shippingOriginal - shippingDiscount;
+  const shippingTax = person.shippingTaxed ? (taxesIncluded ? Math.round((shippingNet * person.rate) / (1 + person.rate)) : Math.round(shippingNet * person.rate)) : 0;
+
+  const orderNo = BASE_ORDER_ID * 10n + BigInt(index * 10);
+  const lineItems: ShopifyLineItem[] = drafts.map((d, i) => {
+    const p = d.product;
+    const sku = p && !d.noSku ? p.sku : null;
+    const lineId = `gid://shopify/LineItem/${orderNo + BigInt(i)}`;
+    const variantId = p ? `gid://shopify/ProductVariant/${40_000_000_000_000 + CATALOG.indexOf(p)}` : null;
+    return {
+      id: lineId,
+      name: d.tip ? 'Tip' : p!.variantTitle ? `${p!.title} - ${p!.variantTitle}` : p!.title,
+      title: d.tip ? 'Tip' : p!.title,
+      variantTitle: d.tip ? null : p!.variantTitle,
+      sku,
+      quantity: d.quantity,
+      currentQuantity: d.current,
+      unfulfilledQuantity: d.unfulfilled,
+      requiresShipping: p?.requiresShipping ?? false,
+      isGiftCard: p?.isGiftCard ?? false,
+      variant: variantId ? { id: variantId, sku } : null,
+      customAttributes:
+        !p || d.missingArt ? [] : p.printAreas.map((area) => ({ key: `_print_${area}`, value: `https://cdn.example.com/art/${seed}/${index}/${i}-${area}.png` })),
+      originalUnitPriceSet: bag(d.unit),
+      discountAllocations: d.discounts.map((x) => ({ allocatedAmountSet: bag(x) })),
+      taxLines: d.tax ? [{ priceSet: bag(d.tax) }] : [],
+      duties: d.duty ? [{ price: bag(d.duty), taxLines: d.dutyTax ? [{ priceSet: bag(d.dutyTax) }] : [] }] : [],
+    };
+  });
+  const shippingLines: ShopifyShippingLine[] = shippable
+    ? [
+        {
+          title: ship.title,
+          code: ship.code,
+          isRemoved: false,
+          originalPriceSet: bag(shippingOriginal),
+          currentDiscountedPriceSet: bag(shippingNet),
+          discountAllocations: shippingDiscount ? [{ allocatedAmountSet: bag(shippingDiscount) }] : [],
+          taxLines: shippingTax ? [{ priceSet: bag(shippingTax) }] : [],
+        },
+      ]
+    : [];
+
+  /** Shopify's definition of what the customer pays now, summed from one currency's parts. */
+  const currentTotal = (amount: (b: MoneyBag) => number) => {
+    let total = 0;
+    lineItems.forEach((li) => {
+      const now = (bags: MoneyBag[]) => share(sum(bags.map(amount)), li.currentQuantity, li.quantity);
+      total += amount(li.originalUnitPriceSet) * li.currentQuantity - now(li.discountAllocations.map((d) => d.allocatedAmountSet));
+      if (!taxesIncluded) total += now(li.taxLines.map((t) => t.priceSet));
+      total += now(li.duties.flatMap((d) => [d.price, ...d.taxLines.map((t) => t.priceSet)]));
+    });
+    for (const s of shippingLines) total += amount(s.currentDiscountedPriceSet) + (taxesIncluded ? 0 : sum(s.taxLines.map((t) => amount(t.priceSet))));
+    return total;
+  };
+  const totalMinor = currentTotal((b) => Math.round(Number(b.presentmentMoney.amount) * 10 ** pe));
+  const totalShop = currentTotal(shop);
+
   const iso = new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-  const street = `${100 + (index % 900)} ${pick(['Main St', 'High Street', 'Hauptstraße 5', 'Rue Sainte-Catherine', 'George St'])}`;
+  const street = `${100 + (index % 900)} ${pick(['Main St', 'High Street', 'Hauptstraße 5', 'Rue Sainte-Catherine', 'George St', '中央通り'])}`;
+  const address = (): ShopifyAddress => ({
+    firstName: person.first,
+    lastName: person.last,
+    company: chance(0.1) ? 'Acme Print GmbH' : null,
+    address1: street,
+    address2: chance(0.3) ? (chance(0.5) ? 'Apt 4' : '') : null,
+    city: person.city,
+    provinceCode: person.province,
+    zip: person.zip,
+    countryCodeV2: person.country,
+    phone: person.phone,
+  });
   return {
     id: orderGid(index),
     name: `#${1001 + index}`,
@@ -128,22 +269,23 @@ export function seededOrder(seed: number, index: number, at: Date): ShopifyOrder
     updatedAt: iso,
     cancelledAt: null,
     cancelReason: null,
-    test: rnd() < 0.05,
+    test: chance(0.05),
     email: `customer${index}@example.com`,
     phone: person.phone,
-    note: rnd() < 0.1 ? 'Please gift wrap' : null,
-    tags: rnd() < 0.2 ? ['vip'] : [],
-    currencyCode: currency,
-    displayFulfillmentStatus: 'UNFULFILLED',
+    note: chance(0.1) ? 'Please gift wrap 🎁' : null,
+    tags: chance(0.2) ? ['vip'] : [],
+    currencyCode: shopCurrency,
+    presentmentCurrencyCode: presentment,
+    taxesIncluded,
+    dutiesIncluded: false,
     customAttributes: [],
-    subtotalPriceSet: money(subtotal, currency),
-    totalPriceSet: money(subtotal + shippingCents + taxTotal, currency),
-    totalShippingPriceSet: money(shippingCents, currency),
-    totalTaxSet: money(taxTotal, currency),
-    totalDiscountsSet: money(discountTotal, currency),
-    shippingAddress: shippable ? address(person, street) : null,
-    billingAddress: rnd() < 0.7 ? address(person, street) : null,
-    shippingLines: shippable ? [{ title: shipping.title, code: shipping.code, originalPriceSet: money(shipping.cents, currency) }] : [],
+    currentTotalPriceSet: {
+      presentmentMoney: { amount: fmt(totalMinor, pe), currencyCode: presentment },
+      shopMoney: { amount: fmt(totalShop, se), currencyCode: shopCurrency },
+    },
+    shippingAddress: shippable ? (address() as ShopifyAddress) : null,
+    billingAddress: chance(0.7) ? address() : null,
+    shippingLines,
     lineItems,
   };
 }

@@ -64,7 +64,11 @@ export class ShopState {
               id: nextId('FulfillmentOrder'),
               status: order.cancelledAt ? 'CLOSED' : 'OPEN',
               locationId: location,
-              lines: shippable.map((l) => ({ id: nextId('FulfillmentOrderLineItem'), lineItemId: l.id, totalQuantity: l.quantity, remainingQuantity: l.quantity })),
+              // Refunded, removed and elsewhere-fulfilled units are not the app's to fulfil.
+              lines: shippable.map((l) => {
+                const open = Math.max(0, Math.min(l.currentQuantity, l.unfulfilledQuantity));
+                return { id: nextId('FulfillmentOrderLineItem'), lineItemId: l.id, totalQuantity: open, remainingQuantity: open };
+              }),
             },
           ]
         : [],
@@ -163,11 +167,11 @@ export class ShopState {
     return { fulfillment: null, userErrors: [{ field: ['fulfillmentId'], message: 'Fulfillment does not exist.' }] };
   }
 
-  /** Line-item quantities not yet covered by a fulfilment. */
+  /** Line-item quantities not yet covered by a fulfilment (of the units still ordered and not fulfilled elsewhere). */
   unfulfilled(sim: SimOrder, lineItemId: string): number {
     const item = sim.order.lineItems.find((l) => l.id === lineItemId);
     const done = sim.fulfillments.filter((f) => f.status === 'SUCCESS').flatMap((f) => f.lines).filter((l) => l.lineItemId === lineItemId).reduce((a, l) => a + l.quantity, 0);
-    return Math.max(0, (item?.quantity ?? 0) - done);
+    return Math.max(0, Math.min(item?.currentQuantity ?? 0, item?.unfulfilledQuantity ?? 0) - done);
   }
 }
 
