@@ -85,6 +85,9 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** An order copy's version: its updatedAt; a copy without one is taken as the newest (it is re-read anyway). */
+const version = (o: StoreOrderPayload) => (o.updatedAt ? Date.parse(o.updatedAt) : Infinity);
+
 export interface StoreChange {
   orderId: string;
   kind: 'cancel' | 'address';
@@ -116,7 +119,7 @@ export async function ingestOrders(
   const latest = new Map<string, StoreOrderPayload>();
   for (const o of orders) {
     const prev = latest.get(o.id);
-    if (!prev || Date.parse(o.updatedAt) >= Date.parse(prev.updatedAt)) latest.set(o.id, o);
+    if (!prev || version(o) >= version(prev)) latest.set(o.id, o);
   }
   const ids = [...latest.keys()];
   const existing = await trx
@@ -139,7 +142,7 @@ export async function ingestOrders(
       store_updated_at: o.updatedAt,
       store_payload: JSON.stringify(o),
       payload_hash: payloadHash(o),
-      hold_until: new Date(Date.parse(o.createdAt) + store.holdMinutes * 60_000),
+      hold_until: new Date((o.createdAt ? Date.parse(o.createdAt) : Date.now()) + store.holdMinutes * 60_000),
     }));
     const inserted = await trx
       .insertInto('orders')
@@ -161,7 +164,7 @@ export async function ingestOrders(
   for (const row of existing) {
     const o = latest.get(row.store_order_id)!;
     const hash = payloadHash(o);
-    const older = row.store_updated_at && Date.parse(o.updatedAt) < row.store_updated_at.getTime();
+    const older = row.store_updated_at && version(o) < row.store_updated_at.getTime();
     if (hash === row.payload_hash || older) {
       result.unchanged++;
       continue;

@@ -49,7 +49,8 @@ export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ page
   for await (const page of pullUpdatedOrders(store.shopify, { since, until })) {
     pages++;
     count += page.length;
-    const newest = new Date(Math.min(until.getTime(), Math.max(...page.map((o) => Date.parse(o.updatedAt)))));
+    const stamps = page.flatMap((o) => (o.updatedAt ? [Date.parse(o.updatedAt)] : []));
+    const newest = new Date(Math.min(until.getTime(), stamps.length ? Math.max(...stamps) : since?.getTime() ?? 0));
     await ingestAndEnqueue(deps, storeId, page, async (trx) => {
       await trx.updateTable('sync_cursors').set({ watermark: advance(newest) as never, updated_at: new Date() }).where('store_id', '=', storeId).where('stream', '=', ORDERS_STREAM).execute();
     });

@@ -16,6 +16,11 @@ export const routeFaults = z.strictObject({
   /** The request is applied, then the connection is dropped before the response. */
   lostResponse: z.number().min(0).max(1).default(0),
   latencyMs: z.number().int().nonnegative().default(0),
+  /**
+   * Shopify simulator: the share of an order's fields (at any depth, its id aside) answered as null,
+   * as broken or partial responses come back: the connector must fail that order alone, by path.
+   */
+  blankFields: z.number().min(0).max(1).default(0),
   count: z.number().int().positive().optional(),
 });
 export type RouteFaults = z.infer<typeof routeFaults>;
@@ -30,6 +35,7 @@ export interface FaultDecision {
   latencyMs: number;
   retryAfterSeconds: number;
   timeoutMs: number;
+  blankFields: number;
 }
 
 /** Deterministic PRNG (mulberry32) so a seeded chaos run repeats. */
@@ -61,10 +67,29 @@ export class FaultInjector {
     this.#rules.clear();
   }
 
+  /** Nulls a share of the fields of every Order in `data` (and of everything inside it), ids kept. */
+  blank(data: unknown, share: number): number {
+    let blanked = 0;
+    const walk = (v: unknown, inOrder: boolean): void => {
+      if (Array.isArray(v)) return v.forEach((x) => walk(x, inOrder));
+      if (!v || typeof v !== 'object') return;
+      const o = v as Record<string, unknown>;
+      const order = inOrder || (typeof o.id === 'string' && o.id.startsWith('gid://shopify/Order/'));
+      for (const key of Object.keys(o)) {
+        if (order && key !== 'id' && this.#random() < share) {
+          o[key] = null;
+          blanked++;
+        } else walk(o[key], order);
+      }
+    };
+    walk(data, false);
+    return blanked;
+  }
+
   decide(route: string): FaultDecision {
     const rule = this.#rules.get(route) ?? this.#rules.get('*');
-    if (!rule) return { kind: undefined, latencyMs: 0, retryAfterSeconds: 1, timeoutMs: 0 };
-    const base = { latencyMs: rule.latencyMs, retryAfterSeconds: rule.retryAfterSeconds, timeoutMs: rule.timeoutMs };
+    if (!rule) return { kind: undefined, latencyMs: 0, retryAfterSeconds: 1, timeoutMs: 0, blankFields: 0 };
+    const base = { latencyMs: rule.latencyMs, retryAfterSeconds: rule.retryAfterSeconds, timeoutMs: rule.timeoutMs, blankFields: rule.blankFields };
     if (rule.count !== undefined && rule.injected >= rule.count) return { ...base, kind: undefined };
     // One draw decides between the kinds, so their probabilities add up rather than shadow each other.
     let roll = this.#random();

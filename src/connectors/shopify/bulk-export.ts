@@ -1,23 +1,27 @@
+import { z } from 'zod';
 import type { ShopifyClient } from './client.ts';
 import { bulkOrdersQuery } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
 import type { StoreOrderPayload } from './types.ts';
 
-export interface BulkOperation {
-  id: string;
-  status: 'CREATED' | 'RUNNING' | 'COMPLETED' | 'CANCELING' | 'CANCELED' | 'FAILED' | 'EXPIRED';
-  errorCode: string | null;
-  objectCount: string;
-  rootObjectCount: string;
-  url: string | null;
-  partialDataUrl: string | null;
-}
+const bulkOperation = z.object({
+  id: z.string(),
+  status: z.enum(['CREATED', 'RUNNING', 'COMPLETED', 'CANCELING', 'CANCELED', 'FAILED', 'EXPIRED']),
+  errorCode: z.string().nullable(),
+  objectCount: z.string(),
+  rootObjectCount: z.string(),
+  url: z.string().nullable(),
+  partialDataUrl: z.string().nullable(),
+});
+export type BulkOperation = z.infer<typeof bulkOperation>;
 
 /** Starts a bulk export of orders updated in [since, until); returns the operation id to keep in the ledger. */
 export async function startBulkExport(client: ShopifyClient, since: Date, until: Date): Promise<string> {
-  const res = await client.request<{
-    bulkOperationRunQuery: { bulkOperation: { id: string } | null; userErrors: Array<{ message: string; code: string | null }> };
-  }>('bulk-orders-run', { query: bulkOrdersQuery(since, until) });
+  const res = await client.query(
+    'bulk-orders-run',
+    z.object({ bulkOperationRunQuery: z.object({ bulkOperation: z.object({ id: z.string() }).nullable(), userErrors: z.array(z.object({ message: z.string(), code: z.string().nullable() })) }) }),
+    { query: bulkOrdersQuery(since, until) },
+  );
   const { bulkOperation, userErrors } = res.bulkOperationRunQuery;
   if (!bulkOperation) {
     throw new ShopifyApiError('BULK_FAILED', `bulk operation refused: ${userErrors.map((e) => `${e.code ?? ''} ${e.message}`.trim()).join('; ')}`);
@@ -26,7 +30,7 @@ export async function startBulkExport(client: ShopifyClient, since: Date, until:
 }
 
 export async function bulkOperationStatus(client: ShopifyClient, id: string): Promise<BulkOperation | null> {
-  return (await client.request<{ bulkOperation: BulkOperation | null }>('bulk-operation', { id })).bulkOperation;
+  return (await client.query('bulk-operation', z.object({ bulkOperation: bulkOperation.nullable() }), { id })).bulkOperation;
 }
 
 /** Polls until the operation ends; resumable, since the id is all it needs. */

@@ -16,6 +16,8 @@ import { registerSecretValue } from '../../log.ts';
 import { documents, type DocumentName } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
 import { CostBucket, type QueryCost } from './throttle.ts';
+import type { z } from 'zod';
+import { formatPath } from '../../util/zod-path.ts';
 
 export type ShopifyAuth =
   | { type: 'accessToken'; accessToken: string }
@@ -140,6 +142,17 @@ export class ShopifyClient {
         await sleep(next.waitMs);
       }
     }
+  }
+
+  /**
+   * `request`, with the answer parsed by `schema`: an answer without the shape our own document asked
+   * for is INVALID_RESPONSE (Shopify's fault, retried), never a TypeError further on.
+   */
+  async query<T>(doc: DocumentName, schema: z.ZodType<T>, variables: Record<string, unknown> = {}): Promise<T> {
+    const r = schema.safeParse(await this.request(doc, variables));
+    if (r.success) return r.data;
+    const where = r.error.issues.map((i) => `${formatPath(i.path) || '$'}: ${i.message}`).join('; ');
+    throw new ShopifyApiError('INVALID_RESPONSE', `${doc} answered an unexpected shape (${where})`);
   }
 
   #noteCost(doc: DocumentName, cost: QueryCost | undefined): void {

@@ -10,14 +10,6 @@ const ordersPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.unkn
 const orderById = z.object({ order: z.unknown().nullable() });
 const lineItemsPage = z.object({ order: z.object({ lineItems: z.object({ pageInfo, nodes: z.array(z.unknown()) }) }).nullable() });
 
-/** A response that does not have the shape our own query asked for: Shopify broke it, retried later. */
-function envelope<T>(schema: z.ZodType<T>, data: unknown, doc: string): T {
-  const r = schema.safeParse(data);
-  if (r.success) return r.data;
-  const where = r.error.issues.map((i) => `${formatPath(i.path) || '$'}: ${i.message}`).join('; ');
-  throw new ShopifyApiError('INVALID_RESPONSE', `${doc} answered an unexpected shape (${where})`);
-}
-
 /** Shopify search syntax for an updated_at window; both bounds inclusive (the overlap absorbs repeats). */
 export function updatedWindowQuery(since: Date | null, until: Date): string {
   const upper = `updated_at:<='${until.toISOString()}'`;
@@ -39,7 +31,7 @@ export async function completeOrder(client: ShopifyClient, raw: Record<string, u
   const lineItems = [...first.nodes];
   let next = info.data;
   while (next.hasNextPage) {
-    const page = envelope(lineItemsPage, await client.request('order-line-items', { id: raw.id, after: next.endCursor }), 'order-line-items');
+    const page = await client.query('order-line-items', lineItemsPage, { id: raw.id, after: next.endCursor });
     if (!page.order) break;
     lineItems.push(...page.order.lineItems.nodes);
     next = page.order.lineItems.pageInfo;
@@ -77,16 +69,15 @@ export async function* pullUpdatedOrders(client: ShopifyClient, window: PullOpti
   let after: string | null = null;
   let first = window.pageSize ?? 250;
   for (;;) {
-    let data: unknown;
+    let page: z.infer<typeof ordersPage>;
     try {
-      data = await client.request('orders-updated-since', { first, after, query });
+      page = await client.query('orders-updated-since', ordersPage, { first, after, query });
     } catch (err) {
       // A page's requested cost grows with `first`; a store with a small bucket gets smaller pages.
       if (!(err instanceof ShopifyApiError && err.code === 'QUERY_TOO_COSTLY' && first > 1)) throw err;
       first = Math.max(1, Math.floor(first / 2));
       continue;
     }
-    const page = envelope(ordersPage, data, 'orders-updated-since');
     const orders: StoreOrderPayload[] = [];
     for (const raw of page.orders.nodes) {
       const order = await storeOrder(client, raw, window.onInvalid ?? (() => {}));
@@ -99,7 +90,7 @@ export async function* pullUpdatedOrders(client: ShopifyClient, window: PullOpti
 }
 
 export async function fetchOrder(client: ShopifyClient, id: string, onInvalid?: (why: string) => void): Promise<StoreOrderPayload | null> {
-  const res = envelope(orderById, await client.request('order-by-id', { id }), 'order-by-id');
+  const res = await client.query('order-by-id', orderById, { id });
   if (res.order === null) return null;
   return (await storeOrder(client, res.order, onInvalid ?? (() => {}))) ?? null;
 }

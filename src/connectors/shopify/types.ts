@@ -148,8 +148,14 @@ export function parseShopifyOrder(raw: unknown): { ok: true; order: ShopifyOrder
   };
 }
 
-/** What the ledger needs of any store order before the full parse: its identity and version. */
-export const orderIdentitySchema = z.object({ id: z.string().min(1), name: z.string(), updatedAt: z.string().min(1), createdAt: z.string().min(1) }).loose();
+/**
+ * What the ledger needs of any store order before the full parse: its id. Name and timestamps are read
+ * when present; an order lacking them is still recorded (and fails its parse by path), never dropped.
+ */
+const maybeTime = z.unknown().transform((v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : null));
+export const orderIdentitySchema = z
+  .object({ id: z.string().min(1), name: z.unknown().transform((v) => (typeof v === 'string' ? v : null)), updatedAt: maybeTime, createdAt: maybeTime })
+  .loose();
 export type StoreOrderPayload = z.infer<typeof orderIdentitySchema>;
 
 /** The GraphQL shape, before connections are flattened. */

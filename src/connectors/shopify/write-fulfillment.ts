@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ShopifyClient } from './client.ts';
 
 export interface TrackingToWrite {
@@ -25,26 +26,30 @@ export type WriteResult =
   | { status: 'created' | 'already_written' | 'updated'; fulfillmentId: string }
   | { status: 'skipped'; reason: WriteSkipReason; message: string };
 
-interface FulfillmentState {
-  order: {
-    id: string;
-    cancelledAt: string | null;
-    fulfillmentOrders: {
-      nodes: Array<{
-        id: string;
-        status: string;
-        assignedLocation: { location: { id: string } | null } | null;
-        lineItems: { nodes: Array<{ id: string; remainingQuantity: number; lineItem: { id: string } }> };
-      }>;
-    };
-    fulfillments: Array<{ id: string; status: string; trackingInfo: Array<{ number: string | null }> }>;
-  } | null;
-}
+const fulfillmentState = z.object({
+  order: z
+    .object({
+      id: z.string(),
+      cancelledAt: z.string().nullable(),
+      fulfillmentOrders: z.object({
+        nodes: z.array(
+          z.object({
+            id: z.string(),
+            status: z.string(),
+            assignedLocation: z.object({ location: z.object({ id: z.string() }).nullable() }).nullable(),
+            lineItems: z.object({ nodes: z.array(z.object({ id: z.string(), remainingQuantity: z.number().int(), lineItem: z.object({ id: z.string() }) })) }),
+          }),
+        ),
+      }),
+      fulfillments: z.array(z.object({ id: z.string(), status: z.string(), trackingInfo: z.array(z.object({ number: z.string().nullable() })) })),
+    })
+    .nullable(),
+});
 
-interface MutationResult {
-  fulfillment: { id: string } | null;
-  userErrors: Array<{ field: string[] | null; message: string }>;
-}
+const mutationResult = z.object({
+  fulfillment: z.object({ id: z.string() }).nullable(),
+  userErrors: z.array(z.object({ field: z.array(z.string()).nullable(), message: z.string() })),
+});
 
 const OPEN_FO = new Set(['OPEN', 'IN_PROGRESS']);
 
@@ -57,7 +62,7 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): 
   const trackingInfo = { number: t.trackingNumber, ...(t.trackingUrl ? { url: t.trackingUrl } : {}), ...(t.carrier ? { company: t.carrier } : {}) };
 
   if (t.fulfillmentId) {
-    const res = await client.request<{ fulfillmentTrackingInfoUpdate: MutationResult }>('fulfillment-tracking-update', {
+    const res = await client.query('fulfillment-tracking-update', z.object({ fulfillmentTrackingInfoUpdate: mutationResult }), {
       fulfillmentId: t.fulfillmentId,
       trackingInfoInput: trackingInfo,
       notifyCustomer: t.notifyCustomer,
@@ -67,7 +72,7 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): 
     return { status: 'updated', fulfillmentId: r.fulfillment.id };
   }
 
-  const { order } = await client.request<FulfillmentState>('order-fulfillment-state', { id: t.orderId });
+  const { order } = await client.query('order-fulfillment-state', fulfillmentState, { id: t.orderId });
   if (!order) return skipped('ORDER_NOT_FOUND', `order ${t.orderId} not found (deleted, or outside the app's scopes)`);
   const existing = order.fulfillments.find((f) => f.status !== 'CANCELLED' && f.trackingInfo.some((ti) => ti.number === t.trackingNumber));
   if (existing) return { status: 'already_written', fulfillmentId: existing.id };
@@ -107,7 +112,7 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): 
   if (locations.size > 1) {
     return skipped('MULTIPLE_LOCATIONS', `the package's items are assigned to ${locations.size} store locations; one fulfilment cannot span them (move them to one location, then reprocess)`);
   }
-  const res = await client.request<{ fulfillmentCreate: MutationResult }>('fulfillment-create', {
+  const res = await client.query('fulfillment-create', z.object({ fulfillmentCreate: mutationResult }), {
     fulfillment: {
       notifyCustomer: t.notifyCustomer,
       trackingInfo,

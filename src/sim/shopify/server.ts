@@ -195,10 +195,16 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     shop.bucket.available -= requested;
 
     const result = await execute({ schema, document, rootValue: rootFor(shop.state), variableValues: variables, operationName: body.operationName ?? null, fieldResolver });
+    let data = result.data;
+    if (fault.blankFields > 0 && data) {
+      // On a copy: the resolvers hand out the shop's own objects, which a fault must not change.
+      data = JSON.parse(JSON.stringify(data)) as typeof data;
+      faults.blank(data, fault.blankFields);
+    }
     const actual = result.errors ? requested : operationCost(schema, op, fragments, variables, result.data);
     shop.bucket.available = Math.min(throttle.maximumAvailable, shop.bucket.available + (requested - actual));
     const payload = {
-      ...(result.data !== undefined ? { data: result.data } : {}),
+      ...(data !== undefined ? { data } : {}),
       ...(result.errors ? { errors: result.errors.map((e) => ({ message: e.message, path: e.path })) } : {}),
       extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: status() } },
     };
