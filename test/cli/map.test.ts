@@ -27,4 +27,29 @@ describe('ordersync map', () => {
     expect(res.code).toBe(1);
     expect(JSON.parse(res.stdout).errors[0].code).toBe('MISSING_SKU');
   });
+
+  it('maps a REST orders/* webhook body like the GraphQL order, and exits 2 on anything that is not an order', async () => {
+    const rest = path.join(dir, 'webhook.json');
+    writeFileSync(rest, JSON.stringify({
+      id: 9007199254741993, admin_graphql_api_id: 'gid://shopify/Order/9007199254741993', name: '#1001', created_at: '2026-11-20T10:00:00Z', updated_at: '2026-11-20T10:05:00Z',
+      cancelled_at: null, cancel_reason: null, test: false, email: 'ada@example.com', phone: null, note: null, tags: '', currency: 'USD', presentment_currency: 'USD',
+      taxes_included: false, note_attributes: [], current_total_price_set: { shop_money: { amount: '19.98', currency_code: 'USD' }, presentment_money: { amount: '19.98', currency_code: 'USD' } },
+      shipping_address: { first_name: 'Ada', last_name: 'Lovelace', address1: '12 Main St', address2: '', city: 'Springfield', province_code: 'IL', zip: '62701', country_code: 'US', phone: null, company: null },
+      billing_address: null,
+      shipping_lines: [{ title: 'Standard', code: 'STANDARD', price_set: { shop_money: { amount: '4.99', currency_code: 'USD' }, presentment_money: { amount: '4.99', currency_code: 'USD' } }, discounted_price_set: { shop_money: { amount: '4.99', currency_code: 'USD' }, presentment_money: { amount: '4.99', currency_code: 'USD' } }, discount_allocations: [], tax_lines: [] }],
+      line_items: [{ id: 1, name: 'Mug', title: 'Mug', variant_title: null, sku: 'MUG-11OZ-WHITE', quantity: 1, current_quantity: 1, fulfillable_quantity: 1, requires_shipping: true, gift_card: false, variant_id: 5, properties: [{ name: '_print_front', value: 'https://cdn.example.com/a.png' }], price_set: { shop_money: { amount: '14.99', currency_code: 'USD' }, presentment_money: { amount: '14.99', currency_code: 'USD' } }, discount_allocations: [], tax_lines: [], duties: [] }],
+    }));
+    const ok = await runCli(['map', '--store', 'sim-shop', '--input', rest, '--config', 'config/sim.yaml']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).model).toMatchObject({ customerTotal: 19.98, shippingAddress: { line2: null } });
+
+    for (const [name, text] of [['not-json.json', '{"id": '], ['array.json', '[1, 2]'], ['number.json', '42'], ['other.json', '{"product": {"id": 1}}']]) {
+      const file = path.join(dir, name!);
+      writeFileSync(file, text!);
+      const res = await runCli(['map', '--store', 'sim-shop', '--input', file, '--config', 'config/sim.yaml']);
+      expect(res.code, `${name}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toMatch(/not JSON|not an order/);
+      expect(res.stderr).not.toMatch(/TypeError|at .*\.ts:/);
+    }
+  });
 });
