@@ -31,6 +31,10 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
+  // The log formatter sees errors before pino's serializer does, and an Error's message and stack are
+  // not enumerable: walked as a plain object, every error was logged as {}. Serialize it first
+  // (type, message, stack, code, cause chain), then scrub that.
+  if (value instanceof Error) value = pino.stdSerializers.err(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
@@ -59,7 +63,8 @@ export function createLogger(opts: LogOptions = {}): Logger {
     level: opts.level ?? 'info',
     base: { service: 'ordersync' },
     serializers: {
-      err: (err: unknown) => redact(pino.stdSerializers.err(err as Error)),
+      // redact() has serialized errors already (see scrub); only a raw Error is left to do here.
+      err: (err: unknown) => (err instanceof Error ? redact(err) : err),
     },
     formatters: { log: (obj) => redact(obj) },
     hooks: {

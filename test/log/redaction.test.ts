@@ -59,4 +59,25 @@ describe('log redaction', () => {
     log.info('sent Authorization: Bearer abcdefghijklmnop.qrstuv');
     expect(text()).not.toContain('abcdefghijklmnop');
   });
+
+  it('logs an error with its type, message, code, stack and cause, secrets masked in each', () => {
+    const token = 'shpat_err0r_in_a_message_77';
+    resolveSecrets(
+      parseConfig({
+        ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'c', clientSecret: { env: 'OM2' } },
+        stores: [{ id: 's', shopDomain: 's.myshopify.com', auth: { type: 'accessToken', accessToken: { env: 'TOK2' } }, merchantId: 'm' }],
+      }),
+      { OM2: 'om-client-secret-654321', TOK2: token },
+    );
+    const { log, text } = capture();
+    const root = new Error(`socket hang up while sending ${token}`);
+    log.error({ err: Object.assign(new TypeError('submit failed', { cause: root }), { code: 'SUBMIT_FAILED' }) }, 'job failed');
+    const line = JSON.parse(text()) as { err: { type: string; message: string; code: string; stack: string } };
+    expect(line.err.type).toBe('TypeError');
+    expect(line.err.code).toBe('SUBMIT_FAILED');
+    expect(line.err.message).toContain('submit failed');
+    expect(line.err.message).toContain('socket hang up');
+    expect(line.err.stack).toMatch(/TypeError: submit failed\n\s+at /);
+    expect(text()).not.toContain(token);
+  });
 });
