@@ -17,7 +17,7 @@ export interface PackageItem {
 const BATCH = 200;
 
 /**
- * Claims submitted orders whose next poll is due and pushes their next poll out: recent orders
+ * Claims orders OrderMesh has whose next poll is due and pushes their next poll out: recent orders
  * (submitted within jobs.recentOrderHours) every pollRecentSeconds, older ones every pollOldSeconds,
  * so 100,000 open orders do not mean 100,000 calls a minute. Specific orders (an OrderMesh webhook
  * named them) are polled at once.
@@ -29,7 +29,9 @@ async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<
     .updateTable('orders')
     .set({ next_poll_at: next as never, last_polled_at: new Date() })
     .where('id', 'in', (eb) => {
-      let q = eb.selectFrom('orders').select('id').where('state', 'in', ['submitted', 'in_production']).where('ordermesh_order_id', 'is not', null);
+      // needs_attention included: an order parked for a person (a change OrderMesh refused, a failed
+      // job) is still being made, and what ships for it must still reach the store.
+      let q = eb.selectFrom('orders').select('id').where('state', 'in', ['submitted', 'in_production', 'needs_attention']).where('ordermesh_order_id', 'is not', null);
       q = orderIds?.length ? q.where('id', 'in', orderIds) : q.where('next_poll_at', '<=', new Date()).orderBy('next_poll_at');
       return q.limit(BATCH).forUpdate().skipLocked();
     })

@@ -9,7 +9,7 @@ import { order } from '../mapping/cases.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, stateCounts, STORE_ID } from '../helpers/pipeline.ts';
-import { explicitOrder, post, seedOrders, shopifySim } from '../helpers/shopify.ts';
+import { explicitOrder, post, seedOrders, shopifySim, shopState } from '../helpers/shopify.ts';
 
 const { url: dbUrl, db } = await freshDb();
 const om = await ordermeshSim();
@@ -55,6 +55,19 @@ describe('ledger rules', () => {
     }, async () => JSON.stringify(await stateCounts(db)));
     expect(after.last_error_code).toBe('ADDRESS_CHANGE_TOO_LATE');
     expect((await simState(om)).orders.find((o: any) => o.safeId === row.safe_id).shippingAddress.line1).not.toBe('1 Too Late St');
+
+    // Parked for a person, still made and shipped: its tracking must reach the store all the same.
+    await post(`${om.url}/_sim/advance`);
+    const shipped = await eventually(
+      async () => {
+        await service.boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
+        const order = (await shopState(shop)).orderList.find((o: any) => o.id === gid);
+        return order?.fulfillmentsCreated > 0 ? order : false;
+      },
+      async () => JSON.stringify(await db.selectFrom('packages').selectAll().where('order_id', '=', row.id).execute()),
+    );
+    expect(shipped.fulfillments[0].tracking.number).toBeTruthy();
+    expect((await db.selectFrom('orders').select('state').where('id', '=', row.id).executeTakeFirstOrThrow()).state).toBe('needs_attention');
   });
 
   it('records a job that ran out of retries on its order', async () => {
