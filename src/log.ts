@@ -37,7 +37,7 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value instanceof Error) value = pino.stdSerializers.err(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(value as object)) {
     out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : scrub(v, depth + 1, seen);
   }
   return out;

@@ -8,7 +8,7 @@ import type { JobDeps } from './jobs/deps.ts';
 import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { buildStores } from './stores.ts';
+import { buildStores, loadMappers } from './stores.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -39,6 +39,7 @@ export interface Runtime {
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, log } = opts;
+  const mappers = await loadMappers(config, opts.configPath);
   const { db, database, close: closeLedger } = await openLedger(config, log, opts.env ?? process.env);
   const cleanup: Array<() => Promise<void>> = [closeLedger];
   const close = async () => {
@@ -58,7 +59,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log,
       onCall: (_op, status) => metrics.httpCalls.inc({ upstream: 'ordermesh', status: String(status) }),
     });
-    const stores = await buildStores(config, opts.secrets, opts.configPath, { log, metrics });
+    const stores = buildStores(config, opts.secrets, mappers, { log, metrics });
     const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, stores, actor: opts.actor };
     await registerJobs(boss, jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds }), metrics, log, {
       concurrency: config.jobs.concurrency,

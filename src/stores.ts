@@ -14,14 +14,21 @@ export interface StoreRuntime {
   webhookSecret: string | undefined;
 }
 
-export async function buildStores(
-  config: Config,
-  secrets: Secrets,
-  configPath: string,
-  deps: { log: Logger; metrics?: Metrics },
-): Promise<Map<string, StoreRuntime>> {
-  const out = new Map<string, StoreRuntime>();
+/**
+ * Each enabled store's mapping module, loaded and its options checked: done before any connection is
+ * opened, so a missing module or a bad option stops start-up naming its config key, like every other key.
+ */
+export async function loadMappers(config: Config, configPath: string): Promise<Map<string, Mapper>> {
+  const out = new Map<string, Mapper>();
   for (const [i, cfg] of config.stores.entries()) {
+    if (cfg.enabled) out.set(cfg.id, await loadMapper(cfg.mapping.module, cfg.mapping.options, `stores[${i}].mapping`, path.dirname(configPath)));
+  }
+  return out;
+}
+
+export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics }): Map<string, StoreRuntime> {
+  const out = new Map<string, StoreRuntime>();
+  for (const cfg of config.stores) {
     if (!cfg.enabled) continue;
     const s = secrets.stores.get(cfg.id)!;
     const shopify = new ShopifyClient(
@@ -36,8 +43,7 @@ export async function buildStores(
       },
       { log: deps.log, onCall: (status) => deps.metrics?.httpCalls.inc({ upstream: 'shopify', status: String(status) }) },
     );
-    const mapper = await loadMapper(cfg.mapping.module, cfg.mapping.options, `stores[${i}].mapping`, path.dirname(configPath));
-    out.set(cfg.id, { cfg, shopify, mapper, webhookSecret: s.webhookSecret });
+    out.set(cfg.id, { cfg, shopify, mapper: mappers.get(cfg.id)!, webhookSecret: s.webhookSecret });
   }
   return out;
 }

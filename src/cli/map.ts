@@ -4,7 +4,7 @@ import { fetchOrder } from '../connectors/shopify/pull-orders.ts';
 import { storeOrderFromInput } from '../connectors/shopify/order-input.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
-import { buildStores } from '../stores.ts';
+import { buildStores, loadMappers } from '../stores.ts';
 import { EXIT, type CliContext } from './main.ts';
 
 /** A usage problem with --input: exit 2 with this message. */
@@ -32,7 +32,7 @@ function readOrderFile(file: string): unknown {
 /** Prints the mapped OrderMesh order (or the mapping errors) without submitting anything. */
 export async function runMap(ctx: CliContext, opts: { store: string; order?: string; input?: string }): Promise<number> {
   if (!opts.order === !opts.input) throw new Error('give exactly one of --order and --input');
-  const stores = await buildStores(ctx.config, resolveSecrets(ctx.config), ctx.configPath, { log: ctx.log });
+  const stores = buildStores(ctx.config, resolveSecrets(ctx.config), await loadMappers(ctx.config, ctx.configPath), { log: ctx.log });
   const store = stores.get(opts.store);
   if (!store) throw new Error(`no enabled store "${opts.store}" in ${ctx.configPath}`);
   let order: unknown;

@@ -82,6 +82,24 @@ describe('ordersync with a bad config', () => {
     expect(res.stderr).toContain('server.port');
   });
 
+  it('exits 2 naming the key for a bad mapping module or option, before connecting to any database', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-badmap-'));
+    const store = { id: 'boot-shop', shopDomain: 'boot-shop.myshopify.com', auth: { type: 'accessToken', accessToken: { env: 'T_SHOP_TOKEN', default: 'shpat_boot_token' } }, merchantId: 'm-boot' };
+    const cases: Array<[unknown, string]> = [
+      [{ module: './no-such-module.ts' }, 'stores[0].mapping.module'],
+      [{ module: 'shopify-default', options: { skuMapp: {} } }, 'stores[0].mapping.options'],
+      [{ module: 'shopify-default', options: { skuMap: ['MUG'] } }, 'stores[0].mapping.options'],
+    ];
+    for (const [mapping, key] of cases) {
+      const config = writeConfig(dir, 1, { stores: [{ ...store, mapping }] });
+      // Nothing listens on this port: a start that tried the database first would fail on it (exit 1).
+      const res = await runCli(['start', '--config', config], { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none' });
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toContain(key);
+      expect(res.stderr).not.toContain('database');
+    }
+  });
+
   it('exits 2 when a named secret is missing from the environment', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-nosecret-'));
     const file = path.join(dir, 'c.json');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { claimPendingOrders, ingestOrders } from '../../src/db/orders.ts';
 import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
 import { Q } from '../../src/jobs/queues.ts';
-import { buildStores } from '../../src/stores.ts';
+import { buildStores, loadMappers } from '../../src/stores.ts';
 import { parseConfig, resolveSecrets } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
 import { order } from '../mapping/cases.ts';
@@ -83,7 +83,7 @@ describe('ledger rules', () => {
     const raw = pipelineConfigObject(om, shop) as any;
     raw.stores[0].mapping = { module: '../examples/custom-mapping.ts', options: { sizeSuffix: true } };
     const cfg = parseConfig(raw);
-    const stores = await buildStores(cfg, resolveSecrets(cfg, {}), new URL('../../config/sim.yaml', import.meta.url).pathname, { log: createLogger({ level: 'silent' }) });
+    const stores = buildStores(cfg, resolveSecrets(cfg, {}), await loadMappers(cfg, new URL('../../config/sim.yaml', import.meta.url).pathname), { log: createLogger({ level: 'silent' }) });
     expect(stores.get(STORE_ID)!.mapper.module.name).toBe('example-size-suffix');
   });
 });
