@@ -44,7 +44,12 @@ const storeSchema = z.strictObject({
     .strictObject({
       /** Rounded to whole minutes (pg-boss cron schedules); webhooks trigger a re-read at once in between. */
       intervalSeconds: durationSeconds.min(60).default(60),
-      overlapSeconds: durationSeconds.default(300),
+      /**
+       * At least 60: Shopify's updatedAt has whole seconds while the watermark is our own clock, the two
+       * clocks drift, and an order saved in Shopify just before a pull can show up in its search index
+       * after it. The overlap re-reads that edge; the ledger's unique keys absorb the repeats.
+       */
+      overlapSeconds: durationSeconds.min(60, 'must be at least 60 (see README: the overlap absorbs clock skew and late index writes)').default(300),
     })
     .default({ intervalSeconds: 60, overlapSeconds: 300 }),
   /** New orders wait this long before submission so early edits and cancellations land in the ledger first. */

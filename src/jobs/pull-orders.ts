@@ -40,7 +40,9 @@ export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ page
   const store = storeOf(deps, storeId);
   await deps.db.insertInto('sync_cursors').values({ store_id: storeId, stream: ORDERS_STREAM, overlap_seconds: store.cfg.pull.overlapSeconds }).onConflict((oc) => oc.doNothing()).execute();
   const cursor = await deps.db.selectFrom('sync_cursors').selectAll().where('store_id', '=', storeId).where('stream', '=', ORDERS_STREAM).executeTakeFirstOrThrow();
-  const until = new Date();
+  // Whole seconds, like Shopify's updatedAt: a watermark with milliseconds would ask for a window
+  // boundary no order can carry.
+  const until = new Date(Math.floor(Date.now() / 1000) * 1000);
   const since = cursor.watermark ? new Date(cursor.watermark.getTime() - store.cfg.pull.overlapSeconds * 1000) : new Date(until.getTime() - FIRST_PULL_LOOKBACK_MS);
   const advance = (to: Date) => sql`greatest(coalesce(watermark, ${to}), ${to})`;
 

@@ -35,6 +35,14 @@ describe('config validation', () => {
     expect(cfg.stores[0]!.mapping.module).toBe('shopify-default');
   });
 
+  it('refuses an overlap window under a minute', () => {
+    const raw = minimal() as any;
+    raw.stores[0].pull = { overlapSeconds: 0 };
+    expect(keyOfError(raw)).toBe('stores[0].pull.overlapSeconds');
+    raw.stores[0].pull = { overlapSeconds: 60 };
+    expect(parseConfig(raw).stores[0]!.pull.overlapSeconds).toBe(60);
+  });
+
   it('names a missing required key', () => {
     const raw = minimal() as any;
     delete raw.ordermesh.baseUrl;
