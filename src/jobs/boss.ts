@@ -38,13 +38,21 @@ export async function registerJobs(
   // Dead-letter targets first: a queue naming one that does not exist yet is refused.
   const ordered = [...defs].sort((a, b) => Number(Boolean(a.queue?.deadLetter)) - Number(Boolean(b.queue?.deadLetter)));
   for (const def of ordered) {
-    if (await boss.getQueue(def.name)) continue;
-    try {
-      await boss.createQueue(def.name, def.queue ?? {});
-    } catch (err) {
-      // Another process starting at the same moment created it first.
-      if (!(await boss.getQueue(def.name))) throw err;
+    const { policy: _policy, ...settings } = def.queue ?? {};
+    const existing = await boss.getQueue(def.name);
+    if (!existing) {
+      try {
+        await boss.createQueue(def.name, def.queue ?? {});
+        continue;
+      } catch (err) {
+        // Another process starting at the same moment created it first.
+        if (!(await boss.getQueue(def.name))) throw err;
+      }
     }
+    // pg-boss applies queue options only at creation: without this, a changed heartbeat, retry or
+    // expiry setting would never reach a database that already has the queue. (The policy cannot
+    // change after creation.)
+    await boss.updateQueue(def.name, settings);
   }
   if (opts.work === false) return;
   for (const def of defs) {
