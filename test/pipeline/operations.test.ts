@@ -108,12 +108,15 @@ describe('reprocess', () => {
 describe('webhooks', () => {
   const body = (gid: string) => JSON.stringify({ id: 1, admin_graphql_api_id: gid });
   const sign = (raw: string, secret: string = SHOPIFY_SIM_DEFAULTS.shop.appSecret) => createHmac('sha256', secret).update(raw).digest('base64');
-  const send = (raw: string, signature: string, id = `${Math.random()}`) =>
+  const send = (raw: string, signature: string, id = `${Math.random()}`, triggeredAt = new Date().toISOString()) =>
     fetch(`${base}/webhooks/shopify`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': signature, 'x-shopify-shop-domain': SHOPIFY_SIM_DEFAULTS.shop.domain, 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': id },
+      headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': signature, 'x-shopify-shop-domain': SHOPIFY_SIM_DEFAULTS.shop.domain, 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': id, 'x-shopify-triggered-at': triggeredAt },
       body: raw,
     });
+  const sendOrderMesh = (raw: string, signature = sign(raw, 'sim-ordermesh-webhook-secret')) =>
+    fetch(`${base}/webhooks/ordermesh`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ordermesh-signature': signature }, body: raw });
+  const refreshJobs = async () => (await service.boss.getQueue(Q.refreshOrder))!;
 
   it('rejects a forged Shopify webhook with 401 and records nothing', async () => {
     const [gid] = await seedOrders(shop, { count: 1, seed: 404 });
@@ -132,6 +135,39 @@ describe('webhooks', () => {
     expect(first.status).toBe(200);
     expect(await again.json()).toMatchObject({ duplicate: true });
     await eventually(async () => (await db.selectFrom('orders').select('id').where('store_order_id', '=', gid!).execute()).length === 1, () => 'webhook order never reached the ledger');
+  });
+
+  it('answers a signed but bad request with a short 4xx, queues nothing, and leaks no internals', async () => {
+    const queuedBefore = (await refreshJobs()).totalCount;
+    const checks: Array<[Response, number]> = [
+      [await send('', sign('')), 400],
+      [await send('[]', sign('[]')), 400],
+      [await send(body('gid://shopify/Order/12\u0000'), sign(body('gid://shopify/Order/12\u0000'))), 400],
+      [await send(body('gid://shopify/Product/12'), sign(body('gid://shopify/Product/12'))), 400],
+      [await sendOrderMesh(''), 400],
+      [await sendOrderMesh(JSON.stringify({ EventType: 'OrderUpdate', RequestId: 'r1', SafeId: 'sim-shop-1\u0000' })), 400],
+      [await sendOrderMesh(JSON.stringify({ EventType: 'OrderUpdate', RequestId: 'r2', OrderId: 'x'.repeat(5000) })), 400],
+    ];
+    for (const [res, status] of checks) {
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      expect(text.length).toBeLessThan(200);
+      expect(text).not.toMatch(/postgres|invalid byte|sequence|stack|at .*\.ts/i);
+    }
+    expect((await refreshJobs()).totalCount).toBe(queuedBefore);
+  });
+
+  it('accepts only a canonical signature, dedupes replays under a new delivery id, and ignores deliveries outside the age window', async () => {
+    const [gid] = await seedOrders(shop, { count: 1, seed: 406 });
+    const raw = body(gid!);
+    expect((await send(raw, `${sign(raw)}junk`)).status).toBe(401);
+    expect((await send(raw, `${sign(raw)}\u00e9`.slice(0, -1) + '!')).status).toBe(401);
+    const stale = await send(raw, sign(raw), 'old-1', new Date(Date.now() - 2 * 3600_000).toISOString());
+    expect(await stale.json()).toMatchObject({ ignored: 'outside the age window' });
+    expect((await send(raw, sign(raw), 'd-1', 'yesterday-ish')).status).toBe(400);
+    expect(await (await send(raw, sign(raw), 'd-2')).json()).toMatchObject({ received: true, duplicate: false });
+    // The delivery id is not covered by the HMAC: a replay under another id is the same event.
+    expect(await (await send(raw, sign(raw), 'd-3-replayed')).json()).toMatchObject({ received: true, duplicate: true });
   });
 
   it('rejects an OrderMesh webhook without a valid signature', async () => {
