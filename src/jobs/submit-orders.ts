@@ -83,6 +83,16 @@ export async function submitOrders(deps: JobDeps, storeId: string): Promise<{ cl
           set: { last_error_code: `ORDERMESH_${outcome.error.code}`, last_error_message: outcome.error.message },
           data: fields ? { fieldErrors: fields } : undefined,
         });
+      } else if (outcome.outcome === 'blocked') {
+        const delay = retryDelaySeconds(retryBaseSeconds, row.attempts);
+        retryIn = Math.min(retryIn ?? delay, delay);
+        await transition(trx, row, ['submitting'], 'pending', {
+          actor: deps.actor,
+          reason: `ORDERMESH_${outcome.error.code}`,
+          message: `${outcome.error.message}: check ordermesh.clientId/clientSecret and the merchant's access; retrying in ${delay}s`,
+          // Not the order's fault: the attempt it was claimed with does not count.
+          set: { attempts: row.attempts - 1, next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: `ORDERMESH_${outcome.error.code}`, last_error_message: outcome.error.message },
+        });
       } else if (row.attempts >= maxSubmitAttempts) {
         await transition(trx, row, ['submitting'], 'failed', {
           actor: deps.actor,

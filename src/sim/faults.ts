@@ -10,6 +10,8 @@ export const routeFaults = z.strictObject({
   retryAfterSeconds: z.number().nonnegative().default(1),
   status500: z.number().min(0).max(1).default(0),
   status503: z.number().min(0).max(1).default(0),
+  /** Access refused (a merchant's access revoked, say): not a verdict on the request's content. */
+  status403: z.number().min(0).max(1).default(0),
   /** The request is held this long, unanswered, before being handled (the client has given up by then). */
   timeout: z.number().min(0).max(1).default(0),
   timeoutMs: z.number().int().nonnegative().default(35_000),
@@ -27,8 +29,8 @@ export type RouteFaults = z.infer<typeof routeFaults>;
 
 export const faultsBody = z.record(z.string(), routeFaults);
 
-export type FaultKind = 'status429' | 'status500' | 'status503' | 'timeout' | 'lostResponse';
-const KINDS: FaultKind[] = ['status429', 'status500', 'status503', 'timeout', 'lostResponse'];
+export type FaultKind = 'status429' | 'status500' | 'status503' | 'status403' | 'timeout' | 'lostResponse';
+const KINDS: FaultKind[] = ['status429', 'status500', 'status503', 'status403', 'timeout', 'lostResponse'];
 
 export interface FaultDecision {
   kind: FaultKind | undefined;

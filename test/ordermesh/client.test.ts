@@ -105,7 +105,7 @@ describe('OrderMesh client: exactly one order per safeId', () => {
     await new Promise((r) => setTimeout(r, 900)); // the held request is processed now
     const held = await ordersWithSafeId(order.safeId);
     expect(held).toHaveLength(1);
-    expect(result.outcome !== 'rejected' && result.outcome !== 'transient' && result.orderId).toBe(held[0].orderId);
+    expect((result.outcome === 'created' || result.outcome === 'existing') && result.orderId).toBe(held[0].orderId);
   });
 
   it('reports a duplicate externalId under another safeId as rejected', async () => {
@@ -136,6 +136,15 @@ describe('OrderMesh client: bulk create', () => {
     const results = await clientFor(sim).createOrders(orders);
     expect(results.map((r) => r.outcome)).toEqual(['existing', 'existing', 'existing']);
     for (const o of orders) expect(await ordersWithSafeId(o.safeId)).toHaveLength(1);
+  });
+
+  it('never rejects an order for refused access: a 403 leaves every order of the batch blocked, not rejected', async () => {
+    await setFaults(sim, { createOrdersBulk: { status403: 1 } });
+    const results = await clientFor(sim).createOrders([validOrder(), validOrder()]);
+    expect(results.map((r) => [r.outcome, r.outcome === 'blocked' && r.error.code])).toEqual([
+      ['blocked', 'FORBIDDEN'],
+      ['blocked', 'FORBIDDEN'],
+    ]);
   });
 
   it('marks orders transient when OrderMesh stays down and none of them exists', async () => {

@@ -18,6 +18,22 @@ const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUr
 const deps = service.deps;
 
 describe('ledger rules', () => {
+  it('never rejects an order because OrderMesh refused us access: it waits, attempts untouched, and goes through once access is back', async () => {
+    await post(`${om.url}/_sim/faults`, { createOrdersBulk: { status403: 1 } });
+    const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#403' })] });
+    await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });
+    const waiting = await eventually(async () => {
+      const r = await db.selectFrom('orders').selectAll().where('store_order_id', '=', gid!).executeTakeFirst();
+      return r?.last_error_code === 'ORDERMESH_FORBIDDEN' ? r : false;
+    }, () => 'the refused submission was never recorded');
+    expect(waiting.state).toBe('pending');
+    expect(waiting.attempts).toBe(0);
+    await post(`${om.url}/_sim/faults`, {});
+    await db.updateTable('orders').set({ next_attempt_at: null }).where('id', '=', waiting.id).execute();
+    await service.boss.send(Q.submitOrders, { storeId: STORE_ID });
+    await eventually(async () => (await db.selectFrom('orders').select('state').where('id', '=', waiting.id).executeTakeFirstOrThrow()).state === 'submitted', () => 'never submitted');
+  });
+
   it('holds a new order for the hold window before it can be claimed for submission', async () => {
     const fresh = order({ id: 'gid://shopify/Order/777000001', name: '#HOLD', createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
     await db.transaction().execute((trx) => ingestOrders(trx, { id: STORE_ID, holdMinutes: 10 }, [fresh], 'test'));

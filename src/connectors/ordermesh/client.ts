@@ -43,6 +43,8 @@ export type CreateOutcome =
   | { safeId: string; outcome: 'created'; orderId: string }
   | { safeId: string; outcome: 'existing'; orderId: string }
   | { safeId: string; outcome: 'rejected'; error: OrderMeshError }
+  /** OrderMesh refused us access: fix the credentials; the order is retried, its attempts untouched. */
+  | { safeId: string; outcome: 'blocked'; error: OrderMeshError }
   | { safeId: string; outcome: 'transient'; error: OrderMeshError };
 
 type ResponseOf<K extends OperationId> = z.infer<(typeof operations)[K]['response']>;
@@ -135,6 +137,9 @@ export class OrderMeshClient {
 
   async #resolveFailedCreate(safeId: string, err: unknown): Promise<CreateOutcome> {
     if (!(err instanceof OrderMeshError)) throw err;
+    // Refused access (a 401 that outlived a token renewal, a 403) says nothing about the order: it
+    // waits for the operator to fix the credentials, and is never rejected for it.
+    if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { safeId, outcome: 'blocked', error: err };
     if (!err.retryable && err.code !== 'CONFLICT' && err.code !== 'BAD_RESPONSE') {
       return { safeId, outcome: 'rejected', error: err };
     }

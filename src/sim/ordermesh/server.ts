@@ -207,6 +207,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
         if (fault.kind === 'status429') return sendError(reply, 429, 'rate limit exceeded (injected)', String(fault.retryAfterSeconds));
         if (fault.kind === 'status500') return sendError(reply, 500, 'internal error (injected)');
         if (fault.kind === 'status503') return sendError(reply, 503, 'service unavailable (injected)');
+        if (fault.kind === 'status403') return sendError(reply, 403, 'forbidden (injected)');
         if (fault.kind === 'timeout') await sleep(fault.timeoutMs);
         try {
           if (spec.auth) {

@@ -170,6 +170,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       return gqlError(reply, 429, 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.');
     }
     if (fault.kind === 'status500' || fault.kind === 'status503') return gqlError(reply, fault.kind === 'status500' ? 500 : 503, 'Internal Server Error (injected)');
+    if (fault.kind === 'status403') return gqlError(reply, 403, 'Forbidden (injected)');
     if (fault.kind === 'timeout') await sleep(fault.timeoutMs);
 
     const fragments = new Map(
