@@ -22,11 +22,19 @@ export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: nu
       throw err;
     }
     const moved = existing
-      ? await transition(deps.db, row, ['submitting'], 'submitted', {
-          actor: deps.actor,
-          reason: 'RESOLVED_BY_SAFE_ID',
-          message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh has it as ${existing.id}`,
-          set: { ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date() },
+      ? await deps.db.transaction().execute(async (trx) => {
+          const done = await transition(trx, row, ['submitting'], 'submitted', {
+            actor: deps.actor,
+            reason: 'RESOLVED_BY_SAFE_ID',
+            message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh has it as ${existing.id}`,
+            set: { ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date() },
+          });
+          // A store change that came in while it was submitting was left for the submit job, which
+          // died: whatever OrderMesh was sent, the store's current state is checked against it now.
+          if (done && row.mapped_hash !== row.payload_hash) {
+            await enqueue(deps.boss, Q.applyOrderChange, { orderId: row.id, kind: 'recheck' }, { trx, singletonKey: row.id });
+          }
+          return done;
         })
       : await transition(deps.db, row, ['submitting'], 'pending', {
           actor: deps.actor,

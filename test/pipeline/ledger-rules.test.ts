@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { claimPendingOrders, ingestOrders } from '../../src/db/orders.ts';
+import { reconcileSubmitting } from '../../src/jobs/reconcile-submitting.ts';
+import { mapOrder } from '../../src/mapping/registry.ts';
 import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { buildStores, loadMappers } from '../../src/stores.ts';
@@ -18,6 +21,34 @@ const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUr
 const deps = service.deps;
 
 describe('ledger rules', () => {
+  it('carries a store change made while the order was submitting over to OrderMesh when that worker died', async () => {
+    const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#DIED' })] });
+    const store = deps.stores.get(STORE_ID)!;
+    const read = async () => (await fetchOrder(store.shopify, gid!))!;
+    const first = await read();
+    // Held, so the service's own submit jobs leave it to this test's dying worker.
+    await db.transaction().execute((trx) => ingestOrders(trx, { id: STORE_ID, holdMinutes: 60 }, [first], 'test'));
+    // A worker claims it, maps it, sends it, and dies before recording the answer.
+    const [row] = await db.updateTable('orders').set({ state: 'submitting', attempts: 1 }).where('store_order_id', '=', gid!).returningAll().execute();
+    const mapped = mapOrder(store.mapper, row!.store_payload, { storeId: STORE_ID, merchantId: store.cfg.merchantId, safeId: row!.safe_id });
+    if (mapped.kind !== 'mapped') throw new Error(JSON.stringify(mapped));
+    await db.updateTable('orders').set({ mapped_payload: JSON.stringify(mapped.model), mapped_hash: row!.payload_hash }).where('id', '=', row!.id).execute();
+    expect((await deps.ordermesh.createOrders([mapped.model]))[0]!.outcome).toBe('created');
+    // Meanwhile the customer cancels in the store, and the pull records it (left for the dead submit job).
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(gid!)}/cancel`);
+    const cancelled = await read();
+    await db.transaction().execute((trx) => ingestOrders(trx, { id: STORE_ID, holdMinutes: 0 }, [cancelled], 'test'));
+    await db.updateTable('orders').set({ state_changed_at: new Date(Date.now() - 3_600_000) }).where('id', '=', row!.id).execute();
+
+    await reconcileSubmitting(deps);
+    const omOrder = await eventually(async () => {
+      const o = (await simState(om)).orders.find((x: any) => x.safeId === row!.safe_id);
+      return o?.status === 'Cancelled' ? o : false;
+    }, async () => JSON.stringify((await simState(om)).orders.find((x: any) => x.safeId === row!.safe_id)?.status));
+    expect(omOrder.createRequests).toBe(1);
+    expect((await db.selectFrom('orders').select('state').where('id', '=', row!.id).executeTakeFirstOrThrow()).state).toBe('cancelled');
+  });
+
   it('never rejects an order because OrderMesh refused us access: it waits, attempts untouched, and goes through once access is back', async () => {
     await post(`${om.url}/_sim/faults`, { createOrdersBulk: { status403: 1 } });
     const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#403' })] });
