@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
+import { cleanText } from './clean-text.ts';
 import type { Database, OrderRow, OrderState } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -117,10 +118,21 @@ export async function ingestOrders(
   const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   if (orders.length === 0) return result;
   const latest = new Map<string, StoreOrderPayload>();
-  for (const o of orders) {
+  /** Where an order held text PostgreSQL cannot store (replaced, see clean-text.ts). */
+  const poison = new Map<string, string[]>();
+  for (const raw of orders) {
+    const { value: o, poisoned } = cleanText(raw);
     const prev = latest.get(o.id);
-    if (!prev || version(o) >= version(prev)) latest.set(o.id, o);
+    if (!prev || version(o) >= version(prev)) {
+      latest.set(o.id, o);
+      if (poisoned.length) poison.set(o.id, poisoned);
+      else poison.delete(o.id);
+    }
   }
+  const poisonError = (id: string) => {
+    const paths = poison.get(id);
+    return paths ? { code: 'INVALID_TEXT', message: `text with a NUL or an unpaired surrogate at ${paths.slice(0, 10).join(', ')}: fix it in the store (the order is read again when it changes)` } : undefined;
+  };
   const ids = [...latest.keys()];
   const existing = await trx
     .selectFrom('orders')
@@ -138,7 +150,9 @@ export async function ingestOrders(
       store_order_id: o.id,
       store_order_name: o.name,
       safe_id: safeIdFor(store.id, o.id),
-      state: 'pending' as const,
+      state: poison.has(o.id) ? ('failed_mapping' as const) : ('pending' as const),
+      last_error_code: poisonError(o.id)?.code ?? null,
+      last_error_message: poisonError(o.id)?.message ?? null,
       store_updated_at: o.updatedAt,
       store_payload: JSON.stringify(o),
       payload_hash: payloadHash(o),
@@ -154,7 +168,12 @@ export async function ingestOrders(
     if (inserted.length) {
       await trx
         .insertInto('events')
-        .values(inserted.map((r) => ({ order_id: r.id, store_id: store.id, kind: 'ingested', to_state: 'pending', actor, from_state: null, reason_code: null, message: null, data: null })))
+        .values(
+          inserted.map((r) => {
+            const bad = poisonError(r.store_order_id);
+            return { order_id: r.id, store_id: store.id, kind: 'ingested', to_state: bad ? 'failed_mapping' : 'pending', actor, from_state: null, reason_code: bad?.code ?? null, message: bad?.message ?? null, data: null };
+          }),
+        )
         .execute();
     }
     // A concurrent ingest won the insert for the rest: they are someone else's new rows, nothing to do.
@@ -176,7 +195,10 @@ export async function ingestOrders(
       .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, updated_at: new Date() })
       .where('id', '=', row.id)
       .execute();
-    if (PRE_SUBMISSION.includes(row.state)) {
+    const bad = poisonError(o.id);
+    if (PRE_SUBMISSION.includes(row.state) && bad) {
+      await transition(trx, row, [row.state], 'failed_mapping', { actor, reason: bad.code, message: bad.message, set: { last_error_code: bad.code, last_error_message: bad.message } });
+    } else if (PRE_SUBMISSION.includes(row.state)) {
       await transition(trx, row, [row.state], 'pending', {
         actor,
         reason: 'STORE_ORDER_CHANGED',

@@ -21,6 +21,25 @@ const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUr
 const deps = service.deps;
 
 describe('ledger rules', () => {
+  it('records an order with text PostgreSQL cannot store as failed with its fields named, and blocks no other order', async () => {
+    const poisonNote = explicitOrder({ name: '#NUL', note: 'gift\u0000wrap' });
+    const poisonName = explicitOrder({ name: '#SURROGATE', shippingAddress: { ...explicitOrder().shippingAddress!, lastName: 'Lovel\ud800ace' } });
+    const fine = explicitOrder({ name: '#FINE' });
+    await seedOrders(shop, { orders: [poisonNote, poisonName, fine] });
+    await service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+    const rows = await eventually(async () => {
+      const r = await db.selectFrom('orders').selectAll().where('store_order_id', 'in', [poisonNote.id, poisonName.id, fine.id]).execute();
+      return r.length === 3 && r.every((x) => x.state !== 'pending' && x.state !== 'submitting') ? r : false;
+    }, async () => JSON.stringify(await stateCounts(db)));
+    const byId = new Map(rows.map((r) => [r.store_order_id, r]));
+    expect(byId.get(fine.id)!.state).toBe('submitted');
+    for (const [o, path] of [[poisonNote, 'note'], [poisonName, 'shippingAddress.lastName']] as const) {
+      expect(byId.get(o.id)).toMatchObject({ state: 'failed_mapping', last_error_code: 'INVALID_TEXT' });
+      expect(byId.get(o.id)!.last_error_message).toContain(path);
+    }
+    expect((await db.selectFrom('sync_cursors').select('last_success_at').where('store_id', '=', STORE_ID).executeTakeFirstOrThrow()).last_success_at).not.toBeNull();
+  });
+
   it('carries a store change made while the order was submitting over to OrderMesh when that worker died', async () => {
     const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#DIED' })] });
     const store = deps.stores.get(STORE_ID)!;

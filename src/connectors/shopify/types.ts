@@ -152,9 +152,18 @@ export function parseShopifyOrder(raw: unknown): { ok: true; order: ShopifyOrder
  * What the ledger needs of any store order before the full parse: its id. Name and timestamps are read
  * when present; an order lacking them is still recorded (and fails its parse by path), never dropped.
  */
-const maybeTime = z.unknown().transform((v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : null));
+const maybeTime = z.unknown().transform((v) => {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  // Within what a timestamptz column holds and a store can mean: anything else is no timestamp.
+  return t >= Date.UTC(1970, 0, 1) && t < Date.UTC(10_000, 0, 1) ? (v as string) : null;
+});
 export const orderIdentitySchema = z
-  .object({ id: z.string().min(1), name: z.unknown().transform((v) => (typeof v === 'string' ? v : null)), updatedAt: maybeTime, createdAt: maybeTime })
+  .object({
+    id: z.string().regex(/^gid:\/\/shopify\/Order\/\d{1,20}$/, 'must be an Order GID'),
+    name: z.unknown().transform((v) => (typeof v === 'string' ? v : null)),
+    updatedAt: maybeTime,
+    createdAt: maybeTime,
+  })
   .loose();
 export type StoreOrderPayload = z.infer<typeof orderIdentitySchema>;
 
