@@ -18,6 +18,7 @@ import type { MappingError, MappingModule, MappingResult } from './types.ts';
  * - `shippingMethods`: shipping line code or title → `customerShippingMethod`; `defaultShippingMethod`.
  * - `currency`: `presentment` (what the customer paid in, default) or `shop` (the shop's currency); the
  *   money model is in shopify-money.ts.
+ * - `maxQuantityPerItem` (1000), `maxQuantityPerOrder` (10,000): beyond them, QUANTITY_OUT_OF_RANGE.
  */
 export const optionsSchema = z.strictObject({
   externalId: z.enum(['name', 'id']).default('name'),
@@ -38,6 +39,9 @@ export const optionsSchema = z.strictObject({
   defaultShippingMethod: z.string().default('Standard'),
   automaticProcessing: z.boolean().default(true),
   currency: z.enum(['presentment', 'shop']).default('presentment'),
+  /** Sanity limits: a print-on-demand item or order beyond them is a typo or an attack, not a sale. */
+  maxQuantityPerItem: z.number().int().positive().default(1000),
+  maxQuantityPerOrder: z.number().int().positive().default(10_000),
 });
 export type ShopifyDefaultOptions = z.infer<typeof optionsSchema>;
 
@@ -92,12 +96,30 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
   const errors: MappingError[] = [];
   const excluded = new Set(o.excludeSkus);
 
+  // Quantities Shopify cannot mean: never guessed around, never skipped in silence.
+  order.lineItems.forEach((li, i) => {
+    if (li.quantity < 0 || li.currentQuantity < 0 || li.unfulfilledQuantity < 0 || li.currentQuantity > li.quantity) {
+      errors.push({ code: 'INVALID_QUANTITY', path: `lineItems[${i}]`, message: `quantity ${li.quantity}, currentQuantity ${li.currentQuantity}, unfulfilledQuantity ${li.unfulfilledQuantity} do not make sense together` });
+    }
+  });
+  if (errors.length) return { kind: 'failed', errors };
+
   // Only what OrderMesh must make and ship: no gift cards, tips, digital goods, excluded SKUs, or
   // quantities already fulfilled elsewhere, refunded or removed by an order edit.
   const lines = order.lineItems
     .map((li, index) => ({ li, index, quantity: Math.min(li.currentQuantity, li.unfulfilledQuantity) }))
     .filter(({ li, quantity }) => !li.isGiftCard && li.requiresShipping && quantity > 0 && !excluded.has(li.sku ?? ''));
   if (lines.length === 0) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS', message: 'no line item needs fulfilment by OrderMesh' };
+
+  for (const { li, index, quantity } of lines) {
+    if (quantity > o.maxQuantityPerItem) {
+      errors.push({ code: 'QUANTITY_OUT_OF_RANGE', path: `lineItems[${index}].quantity`, message: `${quantity} × "${li.name}" is over maxQuantityPerItem (${o.maxQuantityPerItem}): check the order, or raise the limit` });
+    }
+  }
+  const units = lines.reduce((a, l) => a + l.quantity, 0);
+  if (units > o.maxQuantityPerOrder) {
+    errors.push({ code: 'QUANTITY_OUT_OF_RANGE', path: 'lineItems', message: `${units} units are over maxQuantityPerOrder (${o.maxQuantityPerOrder}): check the order, or raise the limit` });
+  }
 
   let shippingAddress: AddressModel | undefined;
   if (!order.shippingAddress) errors.push({ code: 'MISSING_SHIPPING_ADDRESS', path: 'shippingAddress', message: 'the order has items to ship but no shipping address' });

@@ -9,7 +9,9 @@ import type { ShopifyOrder } from '../connectors/shopify/types.ts';
  * INVALID_STORE_ORDER (the store payload lacks a field or has a null where Shopify promises a value:
  * the path says which), MONEY_MISMATCH (the order's parts do not add up to what Shopify says the
  * customer pays: never sent), CURRENCY_PRECISION (a three-decimal amount OrderMesh cannot hold: map
- * the store with `currency: shop` if the shop's currency has two), INVALID_MONEY (not an amount).
+ * the store with `currency: shop` if the shop's currency has two), INVALID_MONEY (not an amount),
+ * INVALID_QUANTITY (negative, or more current units than ordered), QUANTITY_OUT_OF_RANGE (over
+ * maxQuantityPerItem or maxQuantityPerOrder: a typo or an attack, not a sale).
  */
 export type MappingErrorCode =
   | 'MISSING_SKU'
@@ -20,6 +22,8 @@ export type MappingErrorCode =
   | 'CURRENCY_PRECISION'
   | 'MONEY_MISMATCH'
   | 'INVALID_STORE_ORDER'
+  | 'INVALID_QUANTITY'
+  | 'QUANTITY_OUT_OF_RANGE'
   | 'INVALID_MODEL'
   | 'MODULE_ERROR';
 

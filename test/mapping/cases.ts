@@ -268,5 +268,10 @@ function moneyCases(): Case[] {
     // The parts say 19.98, Shopify says 24.98 (a discount or fee the mapping does not know): not sent.
     { name: 'money-mismatch', order: order({ currentTotalPriceSet: money('24.98') }) },
     { name: 'null-in-a-required-field', order: order({ lineItems: [line({ originalUnitPriceSet: null as never })], shippingLines: null as never }) },
+    {
+      name: 'a-billion-totes',
+      order: order({ currentTotalPriceSet: money('12000000004.99'), lineItems: [line({ sku: 'TOTE-BLANK-NATURAL', quantity: 1_000_000_000, currentQuantity: 1_000_000_000, unfulfilledQuantity: 1_000_000_000, originalUnitPriceSet: money('12.00') })] }),
+    },
+    { name: 'negative-quantity', order: order({ lineItems: [line({ quantity: 1, currentQuantity: -1, unfulfilledQuantity: 0 })] }) },
   ];
 }
