@@ -48,7 +48,6 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();
-    cleanup.push(() => boss.stop({ graceful: true, timeout: config.jobs.shutdownTimeoutSeconds * 1000 }));
     const metrics = createMetrics(db);
     const ordermesh = new OrderMeshClient({
       baseUrl: config.ordermesh.baseUrl,
@@ -60,6 +59,22 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       onCall: (_op, status) => metrics.httpCalls.inc({ upstream: 'ordermesh', status: String(status) }),
     });
     const stores = buildStores(config, opts.secrets, mappers, { log, metrics });
+    const abortCalls = () => {
+      ordermesh.close();
+      for (const store of stores.values()) store.shopify.close();
+    };
+    cleanup.push(async () => abortCalls());
+    cleanup.push(async () => {
+      // In-flight jobs get the shutdown timeout to finish; then their upstream calls and retry waits
+      // are cut (their jobs run again elsewhere), so a down upstream cannot hold the process open.
+      const budgetMs = config.jobs.shutdownTimeoutSeconds * 1000;
+      const cut = setTimeout(abortCalls, Math.max(0, budgetMs - 1000));
+      try {
+        await boss.stop({ graceful: true, timeout: budgetMs });
+      } finally {
+        clearTimeout(cut);
+      }
+    });
     const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, stores, actor: opts.actor };
     await registerJobs(boss, jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds }), metrics, log, {
       concurrency: config.jobs.concurrency,

@@ -1,6 +1,7 @@
 import got, { RequestError, type Got } from 'got';
 import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
+import { abortableSleep } from '../../util/sleep.ts';
 import { TokenCache } from './auth.ts';
 import {
   BULK_MAX_ITEMS,
@@ -58,10 +59,10 @@ interface CallOptions {
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
 const NETWORK_TIMEOUT_CODES = new Set(['ETIMEDOUT']);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export class OrderMeshClient {
   readonly #http: Got;
+  /** Aborted by close(): in-flight calls end at once and no retry starts. */
+  readonly #closing = new AbortController();
   readonly #opts: OrderMeshClientOptions;
   readonly #retry: RetryPolicy;
   readonly #tokens: TokenCache;
@@ -209,6 +210,7 @@ export class OrderMeshClient {
     const url = buildPath(this.#opts.paths?.[op] ?? spec.path, call.params).replace(/^\//, '');
     let reauthorised = false;
     for (let attempt = 1; ; attempt++) {
+      if (this.#closing.signal.aborted) throw new OrderMeshError('UNAVAILABLE', op, 'shutting down: not sent (retried by the job later)');
       const token = spec.auth && tokens ? await tokens.get() : undefined;
       let status: number;
       let text: string;
@@ -219,6 +221,7 @@ export class OrderMeshClient {
           ...(call.body !== undefined ? { json: call.body } : {}),
           ...(call.query ? { searchParams: call.query } : {}),
           headers: token ? { authorization: `Bearer ${token}` } : {},
+          signal: this.#closing.signal,
         });
         status = res.statusCode;
         text = res.body;
@@ -273,7 +276,15 @@ export class OrderMeshClient {
     // Full jitter spreads the retries of many workers; Retry-After is a floor, never shortened.
     const delay = Math.max(retryAfterMs ?? 0, Math.round(Math.random() * exp));
     this.#opts.log?.debug({ op, attempt, delayMs: delay, code: error.code }, 'OrderMesh call failed; retrying');
-    await sleep(delay);
+    await abortableSleep(delay, this.#closing.signal);
+  }
+
+  /**
+   * Shutdown: aborts in-flight calls and every retry wait, so a worker stops within its shutdown
+   * timeout even while OrderMesh is down. Their jobs fail as transient and run again elsewhere.
+   */
+  close(): void {
+    this.#closing.abort();
   }
 }
 

@@ -16,6 +16,7 @@ import { registerSecretValue } from '../../log.ts';
 import { documents, type DocumentName } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
 import { CostBucket, type QueryCost } from './throttle.ts';
+import { abortableSleep } from '../../util/sleep.ts';
 import type { z } from 'zod';
 import { formatPath } from '../../util/zod-path.ts';
 
@@ -53,7 +54,6 @@ setAbstractFetchFunc(async (input, init) => {
   return fetch(target, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Requested cost assumed for a document we have not sent yet; refined from every response. */
 const FIRST_GUESS_COST = 50;
@@ -65,6 +65,8 @@ export class ShopifyClient {
   readonly #opts: ShopifyClientOptions;
   readonly #lastCost = new Map<DocumentName, number>();
   #session: Promise<Session> | undefined;
+  /** Aborted by close(): no new attempt and no wait starts (see OrderMeshClient.close). */
+  readonly #closing = new AbortController();
   /** THROTTLED answers seen; steady-state pulls should see none. */
   throttledCount = 0;
 
@@ -114,9 +116,11 @@ export class ShopifyClient {
     let renewedAuth = false;
     const throttleDeadline = Date.now() + 120_000;
     for (let attempt = 1; ; attempt++) {
+      if (this.#closing.signal.aborted) throw new ShopifyApiError('NETWORK', `shutting down: ${doc} not sent (retried by the job later)`);
       const expected = this.#lastCost.get(doc) ?? FIRST_GUESS_COST;
       const wait = this.bucket.waitMs(expected);
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await abortableSleep(wait, this.#closing.signal);
+      if (this.#closing.signal.aborted) continue;
       this.bucket.reserve(expected);
       const session = await this.#currentSession().catch((err) => {
         throw new ShopifyApiError('UNAUTHORIZED', `could not get an access token for ${this.conn.shopDomain}: ${(err as Error).message}`, { cause: err });
@@ -139,9 +143,13 @@ export class ShopifyClient {
         if (next.kind === 'retry' && next.error.code === 'THROTTLED' && Date.now() < throttleDeadline) attempt--;
         if (next.kind !== 'retry' || attempt >= maxAttempts) throw next.error;
         this.#opts.log?.debug({ shop: this.conn.shopDomain, doc, attempt, waitMs: next.waitMs, code: next.error.code }, 'Shopify call retried');
-        await sleep(next.waitMs);
+        await abortableSleep(next.waitMs, this.#closing.signal);
       }
     }
+  }
+
+  close(): void {
+    this.#closing.abort();
   }
 
   /**
