@@ -23,6 +23,13 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string): Promis
   }
   const store = storeOf(deps, pkg.store_id);
   const items = pkg.items as PackageItem[];
+  const siblings = await deps.db
+    .selectFrom('packages')
+    .select('store_fulfillment_id')
+    .where('order_id', '=', pkg.order_id)
+    .where('id', '!=', packageId)
+    .where('store_fulfillment_id', 'is not', null)
+    .execute();
   const result = await writeTracking(store.shopify, {
     orderId: pkg.store_order_id,
     trackingNumber: pkg.tracking_number,
@@ -32,6 +39,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string): Promis
     lines: items.map((i) => ({ lineItemId: i.shopifyLineItemId ?? `gid://shopify/LineItem/${i.externalId}`, quantity: i.quantity })),
     // Only a changed number updates an existing fulfilment; otherwise look before creating.
     fulfillmentId: pkg.written_tracking_number ? pkg.store_fulfillment_id : null,
+    ownedByOtherPackages: siblings.map((p) => p.store_fulfillment_id!),
   });
   if (result.status === 'skipped') {
     await deps.db.updateTable('packages').set({ write_back_error_code: result.reason, write_back_error_message: result.message, updated_at: new Date() }).where('id', '=', packageId).execute();

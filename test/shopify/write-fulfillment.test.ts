@@ -73,4 +73,29 @@ describe('tracking write-back', () => {
 
     expect(await writeTracking(client, pkg({ ...done, id: 'gid://shopify/Order/404404' }, 'X'))).toMatchObject({ status: 'skipped', reason: 'ORDER_NOT_FOUND' });
   });
+
+  it('gives two packages that share a tracking number a fulfilment each', async () => {
+    const order = await shippableOrder();
+    const [mug, tee] = order.lineItems;
+    const base = { orderId: order.id, trackingNumber: 'SHARED-1Z', trackingUrl: null, carrier: 'UPS', notifyCustomer: false };
+    const first = await writeTracking(client, { ...base, lines: [{ lineItemId: mug!.id, quantity: 2 }] });
+    expect(first.status).toBe('created');
+    const ownedByOtherPackages = [(first as { fulfillmentId: string }).fulfillmentId];
+    const second = await writeTracking(client, { ...base, lines: [{ lineItemId: tee!.id, quantity: 1 }], ownedByOtherPackages });
+    expect(second.status).toBe('created');
+    // Run again (a retried job): each finds its own fulfilment, nothing new is created.
+    expect((await writeTracking(client, { ...base, lines: [{ lineItemId: tee!.id, quantity: 1 }], ownedByOtherPackages })).status).toBe('already_written');
+    const fs = await fulfillmentsOf(order.id);
+    expect(fs.map((f: { lines: unknown }) => f.lines)).toEqual([[{ lineItemId: mug!.id, quantity: 2 }], [{ lineItemId: tee!.id, quantity: 1 }]]);
+  });
+
+  it('writes a package of an order with more lines than one page of its fulfilment order holds', async () => {
+    const big = explicitOrder({ name: '#BIG-FO' }, Array.from({ length: 150 }, (_, i) => ({ sku: `SKU-${i}`, title: `Item ${i}`, name: `Item ${i}` })));
+    const [id] = await seedOrders(sim, { orders: [big] });
+    const order = await readOrder(client, id!);
+    const last = order.lineItems[149]!;
+    const res = await writeTracking(client, { orderId: order.id, trackingNumber: 'BIG-1', trackingUrl: null, carrier: null, notifyCustomer: false, lines: [{ lineItemId: last.id, quantity: 1 }] });
+    expect(res.status).toBe('created');
+    expect((await fulfillmentsOf(order.id))[0].lines).toEqual([{ lineItemId: last.id, quantity: 1 }]);
+  });
 });

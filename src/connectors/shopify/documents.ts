@@ -44,6 +44,7 @@ export const DOCUMENT_NAMES = [
   'bulk-orders-query',
   'bulk-operation',
   'order-fulfillment-state',
+  'fulfillment-order-line-items',
   'fulfillment-create',
   'fulfillment-tracking-update',
 ] as const;

@@ -11,6 +11,8 @@ export interface TrackingToWrite {
   notifyCustomer: boolean;
   /** Set when the ledger already knows this package's fulfilment (a tracking change updates it). */
   fulfillmentId?: string | null;
+  /** Fulfilments the ledger has recorded for the order's other packages: never this package's. */
+  ownedByOtherPackages?: string[];
 }
 
 /**
@@ -26,25 +28,72 @@ export type WriteResult =
   | { status: 'created' | 'already_written' | 'updated'; fulfillmentId: string }
   | { status: 'skipped'; reason: WriteSkipReason; message: string };
 
+const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
+const foLine = z.object({ id: z.string(), remainingQuantity: z.number().int(), lineItem: z.object({ id: z.string() }) });
+const foLines = z.object({ pageInfo, nodes: z.array(foLine) });
 const fulfillmentState = z.object({
   order: z
     .object({
       id: z.string(),
       cancelledAt: z.string().nullable(),
       fulfillmentOrders: z.object({
+        pageInfo,
         nodes: z.array(
           z.object({
             id: z.string(),
             status: z.string(),
             assignedLocation: z.object({ location: z.object({ id: z.string() }).nullable() }).nullable(),
-            lineItems: z.object({ nodes: z.array(z.object({ id: z.string(), remainingQuantity: z.number().int(), lineItem: z.object({ id: z.string() }) })) }),
+            lineItems: foLines,
           }),
         ),
       }),
-      fulfillments: z.array(z.object({ id: z.string(), status: z.string(), trackingInfo: z.array(z.object({ number: z.string().nullable() })) })),
+      fulfillments: z.array(
+        z.object({
+          id: z.string(),
+          status: z.string(),
+          trackingInfo: z.array(z.object({ number: z.string().nullable() })),
+          fulfillmentLineItems: z.object({ pageInfo: z.object({ hasNextPage: z.boolean() }), nodes: z.array(z.object({ quantity: z.number().int().nullable(), lineItem: z.object({ id: z.string() }) })) }),
+        }),
+      ),
     })
     .nullable(),
 });
+type OrderState = NonNullable<z.infer<typeof fulfillmentState>['order']>;
+type FulfillmentOrder = OrderState['fulfillmentOrders']['nodes'][number];
+
+/**
+ * The order's whole fulfilment state: every fulfilment order and every one of their lines, however
+ * many pages they take (an order of 500 items has more lines than one page holds).
+ */
+async function readFulfillmentState(client: ShopifyClient, orderId: string): Promise<OrderState | null> {
+  const first = (await client.query('order-fulfillment-state', fulfillmentState, { id: orderId })).order;
+  if (!first) return null;
+  const fos: FulfillmentOrder[] = [...first.fulfillmentOrders.nodes];
+  let page = first.fulfillmentOrders.pageInfo;
+  while (page.hasNextPage) {
+    const next = (await client.query('order-fulfillment-state', fulfillmentState, { id: orderId, foAfter: page.endCursor })).order;
+    if (!next) break;
+    fos.push(...next.fulfillmentOrders.nodes);
+    page = next.fulfillmentOrders.pageInfo;
+  }
+  for (const fo of fos) {
+    let lines = fo.lineItems.pageInfo;
+    while (lines.hasNextPage) {
+      const more = (await client.query('fulfillment-order-line-items', z.object({ fulfillmentOrder: z.object({ lineItems: foLines }).nullable() }), { id: fo.id, after: lines.endCursor })).fulfillmentOrder;
+      if (!more) break;
+      fo.lineItems.nodes.push(...more.lineItems.nodes);
+      lines = more.lineItems.pageInfo;
+    }
+  }
+  return { ...first, fulfillmentOrders: { pageInfo: page, nodes: fos } };
+}
+
+/** Line item → quantity, the identity of a package's or a fulfilment's contents. */
+function contents(lines: Array<{ lineItemId: string; quantity: number }>): string {
+  const sums = new Map<string, number>();
+  for (const l of lines) sums.set(l.lineItemId, (sums.get(l.lineItemId) ?? 0) + l.quantity);
+  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, q]) => `${id}×${q}`).join(',');
+}
 
 const mutationResult = z.object({
   fulfillment: z.object({ id: z.string() }).nullable(),
@@ -72,9 +121,19 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): 
     return { status: 'updated', fulfillmentId: r.fulfillment.id };
   }
 
-  const { order } = await client.query('order-fulfillment-state', fulfillmentState, { id: t.orderId });
+  const order = await readFulfillmentState(client, t.orderId);
   if (!order) return skipped('ORDER_NOT_FOUND', `order ${t.orderId} not found (deleted, or outside the app's scopes)`);
-  const existing = order.fulfillments.find((f) => f.status !== 'CANCELLED' && f.trackingInfo.some((ti) => ti.number === t.trackingNumber));
+  // Written before (a crash after Shopify's answer, a job run twice): the same number AND the same
+  // items, and not a fulfilment another package of the order already owns. Two packages can share a
+  // tracking number; each still gets its own fulfilment.
+  const wanted = contents(t.lines);
+  const existing = order.fulfillments.find(
+    (f) =>
+      f.status !== 'CANCELLED' &&
+      !t.ownedByOtherPackages?.includes(f.id) &&
+      f.trackingInfo.some((ti) => ti.number === t.trackingNumber) &&
+      (f.fulfillmentLineItems.pageInfo.hasNextPage || contents(f.fulfillmentLineItems.nodes.map((n) => ({ lineItemId: n.lineItem.id, quantity: n.quantity ?? 0 }))) === wanted),
+  );
   if (existing) return { status: 'already_written', fulfillmentId: existing.id };
   if (order.cancelledAt) return skipped('ORDER_CANCELLED', `order ${t.orderId} was cancelled in the store`);
 

@@ -7,7 +7,7 @@ import type { ShopState, SimOrder, SimFulfillment } from './shop.ts';
  * A root field outside the subset answers a clear GraphQL error instead of a silent null.
  */
 export const SUPPORTED_ROOT_FIELDS = {
-  query: new Set(['orders', 'order', 'bulkOperation', 'currentBulkOperation', 'shop']),
+  query: new Set(['orders', 'order', 'fulfillmentOrder', 'bulkOperation', 'currentBulkOperation', 'shop']),
   mutation: new Set(['bulkOperationRunQuery', 'fulfillmentCreate', 'fulfillmentTrackingInfoUpdate']),
 };
 
@@ -80,6 +80,12 @@ function fulfillmentView(f: SimFulfillment) {
     status: f.status,
     createdAt: f.createdAt,
     trackingInfo: () => (f.tracking.number || f.tracking.url ? [{ number: f.tracking.number, url: f.tracking.url, company: f.tracking.company }] : []),
+    fulfillmentLineItems: (args: PageArgs) =>
+      connection(
+        f.lines.map((l, i) => ({ id: `${f.id}-${i}`, quantity: l.quantity, lineItem: { id: l.lineItemId } })),
+        args,
+        (l) => pad(l.id),
+      ),
   };
 }
 
@@ -100,24 +106,23 @@ export function orderView(shop: ShopState, sim: SimOrder, bulk: boolean) {
       const total = o.lineItems.filter((l) => l.requiresShipping).reduce((a, l) => a + l.quantity, 0);
       return left === 0 && total > 0 ? 'FULFILLED' : left < total ? 'PARTIALLY_FULFILLED' : 'UNFULFILLED';
     })(),
-    fulfillmentOrders: (args: PageArgs) =>
+    fulfillmentOrders: (args: PageArgs) => connection(sim.fulfillmentOrders.map(fulfillmentOrderView), args, (fo) => pad(fo.id)),
+    fulfillments: (args: { first?: number | null }) => sim.fulfillments.slice(0, args.first ?? undefined).map(fulfillmentView),
+  };
+}
+
+export function fulfillmentOrderView(fo: SimOrder['fulfillmentOrders'][number]) {
+  return {
+    id: fo.id,
+    status: fo.status,
+    requestStatus: 'UNSUBMITTED',
+    assignedLocation: { location: { id: fo.locationId } },
+    lineItems: (a: PageArgs) =>
       connection(
-        sim.fulfillmentOrders.map((fo) => ({
-          id: fo.id,
-          status: fo.status,
-          requestStatus: 'UNSUBMITTED',
-          assignedLocation: { location: { id: fo.locationId } },
-          lineItems: (a: PageArgs) =>
-            connection(
-              fo.lines.map((l) => ({ id: l.id, remainingQuantity: l.remainingQuantity, totalQuantity: l.totalQuantity, lineItem: { id: l.lineItemId } })),
-              a,
-              (l) => pad(l.id),
-            ),
-        })),
-        args,
-        (fo) => pad(fo.id),
+        fo.lines.map((l) => ({ id: l.id, remainingQuantity: l.remainingQuantity, totalQuantity: l.totalQuantity, lineItem: { id: l.lineItemId } })),
+        a,
+        (l) => pad(l.id),
       ),
-    fulfillments: () => sim.fulfillments.map(fulfillmentView),
   };
 }
 

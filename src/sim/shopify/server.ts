@@ -10,7 +10,7 @@ import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
 import { operationCost } from './cost.ts';
-import { connection, fieldResolver, fulfillmentView, orderFilter, orderView, unsupportedRootFields } from './graphql.ts';
+import { connection, fieldResolver, fulfillmentOrderView, fulfillmentView, orderFilter, orderView, unsupportedRootFields } from './graphql.ts';
 import { seededOrder } from './seed.ts';
 import { ShopState, randomToken, type ShopWebhookTopic, type SimOrder } from './shop.ts';
 
@@ -233,6 +233,13 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       order: ({ id }: { id: string }) => {
         const o = state.find(id);
         return o ? orderView(state, o, bulk) : null;
+      },
+      fulfillmentOrder: ({ id }: { id: string }) => {
+        for (const o of state.orders.values()) {
+          const fo = o.fulfillmentOrders.find((f) => f.id === id);
+          if (fo) return fulfillmentOrderView(fo);
+        }
+        return null;
       },
       bulkOperation: ({ id }: { id: string }) => bulkView(bulkOps.get(id)),
       currentBulkOperation: () => bulkView([...bulkOps.values()].filter((b) => b.shop === state.domain).at(-1)),
