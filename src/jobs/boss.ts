@@ -1,6 +1,7 @@
 import { PgBoss, type Job, type JobResult, type Queue } from 'pg-boss';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { errorOutcome } from './outcome.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
@@ -23,6 +24,8 @@ export interface JobDefinition<T extends object = object> {
   name: string;
   queue?: Omit<Queue, 'name'>;
   run: (data: T, job: Job<T>) => Promise<unknown>;
+  /** Records a failure retries cannot fix (see outcome.ts); the job then completes. */
+  record?: (data: T, reason: string, message: string) => Promise<void>;
 }
 
 const BATCH = 10;
@@ -76,6 +79,18 @@ export async function registerJobs(
           metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
           results.push({ id: job.id, status: 'completed' });
         } catch (err) {
+          const outcome = errorOutcome(err);
+          if (outcome.kind === 'record' && def.record) {
+            try {
+              await def.record(job.data, outcome.reason, outcome.message);
+              metrics.jobs.inc({ queue: def.name, outcome: 'recorded' });
+              log.warn({ err, queue: def.name, jobId: job.id, data: job.data, reason: outcome.reason }, 'job failed for a reason retries cannot fix; recorded');
+              results.push({ id: job.id, status: 'completed' });
+              continue;
+            } catch (recordErr) {
+              log.error({ err: recordErr, queue: def.name, jobId: job.id }, 'recording a job failure failed; pg-boss will retry the job');
+            }
+          }
           metrics.jobs.inc({ queue: def.name, outcome: 'failed' });
           log.warn({ err, queue: def.name, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
           results.push({ id: job.id, status: 'failed', output: { message: (err as Error).message } });

@@ -8,17 +8,23 @@ import type { JobDeps } from './deps.ts';
  * `ordersync reprocess` picks it up again.
  */
 export async function recordDeadLetter(deps: JobDeps, job: Job<Record<string, unknown>>): Promise<void> {
-  const data = job.data ?? {};
-  const message = `job ${job.id} (${JSON.stringify(data)}) failed after its retries`;
+  await recordJobFailure(deps, job.data ?? {}, 'JOB_FAILED', `job ${job.id} (${JSON.stringify(job.data ?? {})}) failed after its retries`);
+}
+
+/**
+ * A job that will not succeed (out of retries, or failed for a reason retries cannot fix): its order
+ * is parked as needs_attention, or its package records the error, or, for store-wide jobs, an event.
+ */
+export async function recordJobFailure(deps: JobDeps, data: Record<string, unknown>, reason: string, message: string): Promise<void> {
   if (typeof data.orderId === 'string') {
     const order = await deps.db.selectFrom('orders').select(['id', 'store_id', 'state']).where('id', '=', data.orderId).executeTakeFirst();
     if (order) {
-      await transition(deps.db, order, [order.state], 'needs_attention', { actor: deps.actor, reason: 'JOB_FAILED', message, set: { last_error_code: 'JOB_FAILED', last_error_message: message } });
+      await transition(deps.db, order, [order.state], 'needs_attention', { actor: deps.actor, reason, message, set: { last_error_code: reason, last_error_message: message } });
       return;
     }
   }
   if (typeof data.packageId === 'string') {
-    await deps.db.updateTable('packages').set({ write_back_error_code: 'JOB_FAILED', write_back_error_message: message }).where('id', '=', data.packageId).execute();
+    await deps.db.updateTable('packages').set({ write_back_error_code: reason, write_back_error_message: message }).where('id', '=', data.packageId).execute();
   }
-  await recordEvent(deps.db, { storeId: typeof data.storeId === 'string' ? data.storeId : null, kind: 'dead_letter', reason: 'JOB_FAILED', message, actor: deps.actor, data });
+  await recordEvent(deps.db, { storeId: typeof data.storeId === 'string' ? data.storeId : null, kind: 'job_failed', reason, message, actor: deps.actor, data });
 }

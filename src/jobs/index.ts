@@ -1,7 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import { applyOrderChange } from './apply-order-change.ts';
 import type { JobDefinition } from './boss.ts';
-import { recordDeadLetter } from './dead-letters.ts';
+import { recordDeadLetter, recordJobFailure } from './dead-letters.ts';
 import type { JobDeps } from './deps.ts';
 import { pollShipments } from './poll-shipments.ts';
 import { pullOrders } from './pull-orders.ts';
@@ -29,7 +29,12 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }
     deadLetter: Q.deadLetters,
     notify: true,
   } as const;
-  const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>): JobDefinition<Payloads[K]> => ({ name, queue: retrying, run });
+  const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>): JobDefinition<Payloads[K]> => ({
+    name,
+    queue: retrying,
+    run,
+    record: (data, reason, message) => recordJobFailure(deps, data as Record<string, unknown>, reason, message),
+  });
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
     one(Q.pullOrders, (d) => pullOrders(deps, d.storeId)),

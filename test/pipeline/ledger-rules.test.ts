@@ -21,6 +21,25 @@ const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUr
 const deps = service.deps;
 
 describe('ledger rules', () => {
+  it('does not retry a job whose failure retries cannot fix: records it with its reason, once', async () => {
+    const [gid] = await seedOrders(shop, { count: 1, seed: 909 });
+    await post(`${shop.url}/_sim/faults`, { OrderById: { status403: 1 } });
+    const jobId = (await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! }))!;
+    const job = await eventually(async () => {
+      const j = await service.boss.getJobById(Q.refreshOrder, jobId);
+      return j?.state === 'completed' ? j : false;
+    }, async () => JSON.stringify(await service.boss.getJobById(Q.refreshOrder, jobId)));
+    expect(job.retryCount).toBe(0);
+    const event = await eventually(
+      async () => (await db.selectFrom('events').selectAll().where('kind', '=', 'job_failed').where('reason_code', '=', 'SHOPIFY_UNAUTHORIZED').executeTakeFirst()) ?? false,
+      () => 'the failure was never recorded',
+    );
+    expect(event.message).toContain('403');
+    const injected = ((await (await fetch(`${shop.url}/_sim/state?summary`)).json()) as any).faultsInjected;
+    expect(injected.OrderById.status403).toBe(1);
+    await post(`${shop.url}/_sim/faults`, {});
+  });
+
   it('records an order with text PostgreSQL cannot store as failed with its fields named, and blocks no other order', async () => {
     const poisonNote = explicitOrder({ name: '#NUL', note: 'gift\u0000wrap' });
     const poisonName = explicitOrder({ name: '#SURROGATE', shippingAddress: { ...explicitOrder().shippingAddress!, lastName: 'Lovel\ud800ace' } });
