@@ -260,6 +260,8 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     createRequestsBySafeId: Object.fromEntries(state.createRequests),
   }));
   app.get('/_sim/requests', async () => requestTimes);
+  /** Every token issued, so a test can check that none was ever written to a log or the ledger. */
+  app.get('/_sim/tokens', async () => ({ tokens: [...tokens.keys()] }));
   app.post('/_sim/faults', async (req, reply) => {
     const r = faultsBody.safeParse(req.body);
     if (!r.success) return reply.code(400).send({ message: 'invalid faults', errors: fieldErrors(r.error) });

@@ -413,6 +413,8 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     if (b.tokenTtlSeconds !== undefined) settings.tokenTtlSeconds = b.tokenTtlSeconds;
     return settings;
   });
+  /** Every token issued (and the fixed ones), so a test can check none was written anywhere. */
+  app.get('/_sim/tokens', async () => ({ tokens: [...tokens.keys()] }));
   app.post('/_sim/webhooks/drain', async () => {
     await webhooks.drain();
     return { delivered: webhooks.delivered, failed: webhooks.failed };
