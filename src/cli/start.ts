@@ -1,9 +1,15 @@
-import type { Secrets } from '../config/load.ts';
+import { ConfigError, type Secrets } from '../config/load.ts';
 import { startService } from '../service.ts';
 import type { CliContext } from './main.ts';
 
+/** Start-up attempts through transient failures (a database still booting, a connection cut). */
+const START_ATTEMPTS = 5;
+
 export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void> {
-  const service = await startService({ config: ctx.config, secrets, configPath: ctx.configPath, log: ctx.log });
+  // A long-running worker must not die of one stray rejected promise (a library's background work, a
+  // connection lost at a bad moment): it is logged in full, as a bug to report, and the worker goes on.
+  process.on('unhandledRejection', (err) => ctx.log.error({ err }, 'unhandled promise rejection (a bug: please report it); the worker goes on'));
+  const service = await startWithRetries(ctx, secrets);
   await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {
       ctx.log.info({ signal }, 'signal received');
@@ -23,4 +29,22 @@ export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void>
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/**
+ * Several workers starting at once on a busy machine can meet a transient failure (a connection
+ * refused or reset while the database is busy or restarting): that is retried with backoff, never a
+ * reason to exit. A configuration error is final at once.
+ */
+async function startWithRetries(ctx: CliContext, secrets: Secrets) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startService({ config: ctx.config, secrets, configPath: ctx.configPath, log: ctx.log });
+    } catch (err) {
+      if (err instanceof ConfigError || attempt >= START_ATTEMPTS) throw err;
+      const delay = Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+      ctx.log.warn({ err, attempt, retryInMs: delay }, 'start-up failed; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
