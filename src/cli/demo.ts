@@ -112,7 +112,8 @@ export async function runDemo(logLevel: string | undefined, orderCount: number):
     say(`1. pulling ${total} orders from the store, mapping and submitting them to OrderMesh…`);
     await service.boss.send(Q.pullOrders, { storeId }, { singletonKey: storeId });
     await until(async () => (await count(['pending', 'submitting'])) === 0 && Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === total, 'submission');
-    say(`   submitted: ${await count(['submitted'])}, failed mapping: ${await count(['failed_mapping'])}, nothing to fulfil: ${await count(['skipped'])}`);
+    const others = await count(['rejected', 'failed', 'needs_attention', 'cancelled']);
+    say(`   submitted: ${await count(['submitted'])}, failed mapping: ${await count(['failed_mapping'])}, nothing to fulfil: ${await count(['skipped'])}${others ? `, rejected, failed or parked: ${others} (see status below)` : ''}`);
 
     say('2. OrderMesh produces and ships (simulated); its webhooks trigger shipment polls and tracking write-back…');
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
