@@ -1,7 +1,7 @@
 import { bulkOperationStatus, startBulkExport, streamBulkOrders, waitForBulkOperation } from '../connectors/shopify/bulk-export.ts';
 import { ShopifyApiError } from '../connectors/shopify/errors.ts';
 import { fetchOrder, pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
-import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { orderIdentitySchema, type StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -61,7 +61,11 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
       summary.unchanged += res.unchanged;
     }
   };
-  const add = async (order: StoreOrderPayload) => {
+  const onInvalid = (why: string) => deps.log.warn({ store: o.storeId, why }, 'backfill: an order without a usable id was skipped');
+  const add = async (raw: unknown) => {
+    const identity = orderIdentitySchema.safeParse(raw);
+    if (!identity.success) return onInvalid(identity.error.issues.map((i) => i.message).join('; '));
+    const order = identity.data;
     batch.push(order);
     summary.orders++;
     if (batch.length >= BATCH) {
@@ -98,7 +102,7 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
     if (!(err instanceof ShopifyApiError && err.code === 'BULK_FAILED')) throw err;
     deps.log.warn({ store: o.storeId, err }, 'bulk operation unavailable; falling back to the paged pull');
     summary.mode = 'paged';
-    for await (const page of pullUpdatedOrders(store.shopify, { since: o.since, until: new Date(o.until.getTime() - 1) })) for (const order of page) await add(order);
+    for await (const page of pullUpdatedOrders(store.shopify, { since: o.since, until: new Date(o.until.getTime() - 1), onInvalid })) for (const order of page) await add(order);
   }
   await flush();
   o.onProgress?.({ orders: summary.orders, mode: summary.mode });

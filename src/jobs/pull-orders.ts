@@ -48,7 +48,8 @@ export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ page
 
   let pages = 0;
   let count = 0;
-  for await (const page of pullUpdatedOrders(store.shopify, { since, until })) {
+  const onInvalid = (why: string) => deps.log.warn({ store: storeId, why }, 'Shopify returned an order without a usable id: skipped (it is read again on its next change)');
+  for await (const page of pullUpdatedOrders(store.shopify, { since, until, onInvalid })) {
     pages++;
     count += page.length;
     const stamps = page.flatMap((o) => (o.updatedAt ? [Date.parse(o.updatedAt)] : []));
