@@ -22,6 +22,8 @@ const KILL_EVERY_MS = Number(process.env.CHAOS_KILL_EVERY_MS ?? 2_500);
  * start than the kill interval, and an endless killer would then measure start-up, not recovery.
  */
 const MAX_KILLS = Number(process.env.CHAOS_KILLS ?? 8);
+/** Time to settle, scaled to the run: 5,000 orders through a 100 points/s bucket take minutes to pull. */
+const SETTLE_MS = Math.max(600_000, ORDERS * 300);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T,>(xs: T[], share: number, salt: number) => xs.filter((_, i) => ((i * 2654435761 + salt) >>> 0) % 1000 < share * 1000);
 
@@ -109,7 +111,7 @@ describe('chaos', () => {
       const c = await stateCounts(db);
       return Object.values(c).reduce((a, n) => a + n, 0) === all.length && !c.pending && !c.submitting;
     };
-    await eventually(settled, async () => JSON.stringify(await stateCounts(db)), 600_000);
+    await eventually(settled, async () => JSON.stringify(await stateCounts(db)), SETTLE_MS);
     const inOm = (await simState(om)).orders as Array<{ orderId: string; items: unknown[] }>;
     for (const o of pick(inOm, 0.2, 3)) await post(`${om.url}/_sim/orders/${o.orderId}/ship`, { packages: 2 }).catch(() => {});
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
@@ -130,7 +132,7 @@ describe('chaos', () => {
         return (await settled()) && !c.in_production && !c.submitted && unwritten.length === 0;
       },
       async () => JSON.stringify(await stateCounts(db)),
-      600_000,
+      SETTLE_MS,
     );
 
     // ---- judged from the simulators' own state
@@ -193,5 +195,5 @@ describe('chaos', () => {
     for (const p of poison) expect(ledger.get(p.id)?.state).toBe('failed_mapping');
     expect(bySafe.get(safeIdFor(STORE_ID, huge.id))).toHaveLength(1);
     expect(fleet.unexpectedExits).toEqual([]);
-  }, 1_800_000);
+  }, 3 * SETTLE_MS);
 });
