@@ -429,9 +429,9 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
 
 /**
  * The JSONL file as byte chunks of about 64 KiB. Piping an object-mode stream of one string per line
- * into the response stalled now and then for good under load (seen 3 times in 40 runs: the server
+ * into the response stalled now and then for good on a busy machine (4 of about 35 runs: the server
  * stopped writing mid-file with every socket drained, client and server waiting on each other); byte
- * chunks have not stalled since (0 in 60 runs under the same load), and cost far fewer writes.
+ * chunks have not stalled since (0 in 90 repro runs and every suite run), and cost far fewer writes.
  */
 function* jsonlChunks(lines: string[]): Generator<Buffer> {
   let buf = '';
