@@ -65,6 +65,10 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
       await enqueue(deps.boss, Q.applyOrderChange, { orderId: current.id, kind: 'recheck' }, { singletonKey: current.id });
       await enqueue(deps.boss, Q.pollShipments, { orderIds: [current.id] }, { singletonKey: `order:${current.id}` });
       lines.push({ order: name, state: current.state, action: 're-checking against OrderMesh (never resubmitted)' });
+    } else if (current.last_error_code === 'INVALID_TEXT') {
+      // Its stored text had NUL or unpaired surrogates replaced: sending it would send altered text.
+      // Fixed in the store, the re-read above has already moved it on.
+      lines.push({ order: name, state: current.state, action: 'left alone: fix the text in the store first (INVALID_TEXT)' });
     } else if ([...PRE_SUBMISSION, 'needs_attention' as const].includes(current.state)) {
       await transition(deps.db, current, [current.state], 'pending', {
         actor: deps.actor,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fetchOrder } from '../../src/connectors/shopify/pull-orders.ts';
 import { claimPendingOrders, ingestOrders } from '../../src/db/orders.ts';
 import { reconcileSubmitting } from '../../src/jobs/reconcile-submitting.ts';
+import { reprocess } from '../../src/jobs/reprocess.ts';
 import { mapOrder } from '../../src/mapping/registry.ts';
 import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
 import { Q } from '../../src/jobs/queues.ts';
@@ -57,6 +58,10 @@ describe('ledger rules', () => {
       expect(byId.get(o.id)!.last_error_message).toContain(path);
     }
     expect((await db.selectFrom('sync_cursors').select('last_success_at').where('store_id', '=', STORE_ID).executeTakeFirstOrThrow()).last_success_at).not.toBeNull();
+    // A reprocess without a fix in the store sends nothing: the stored text is not what the customer wrote.
+    const lines = await reprocess(deps, { orders: [poisonNote.id] }, false);
+    expect(lines.map((l) => l.action)).toEqual(['left alone: fix the text in the store first (INVALID_TEXT)']);
+    expect((await db.selectFrom('orders').select('state').where('store_order_id', '=', poisonNote.id).executeTakeFirstOrThrow()).state).toBe('failed_mapping');
   });
 
   it('carries a store change made while the order was submitting over to OrderMesh when that worker died', async () => {
