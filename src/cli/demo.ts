@@ -90,7 +90,7 @@ export async function runDemo(logLevel: string | undefined, orderCount: number):
   raw.stores[0].holdMinutes = 0;
   raw.server = { port: 0, host: '127.0.0.1' };
   raw.database = { embedded: { dataDir: path.join(dir, 'pg'), port: await freePort() } };
-  raw.jobs = { retryBaseSeconds: 1, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5 };
+  raw.jobs = { retryBaseSeconds: 1, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5 };
   const config = parseConfig(raw);
   const storeId = config.stores[0]!.id;
   say(`ordermesh-sync demo: OrderMesh simulator ${om.url}, Shopify simulator ${shop.url}, embedded PostgreSQL in ${dir}`);

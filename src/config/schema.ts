@@ -92,13 +92,24 @@ export const configSchema = z
       .default({ embedded: { dataDir: '.ordersync/pg', port: 54329 } }),
     jobs: z
       .strictObject({
-        submitBatchSize: z.number().int().min(1).max(500).default(50),
+        /** Orders per bulk request (OrderMesh's bulk endpoint takes up to 100; larger batches are sent in chunks). */
+        submitBatchSize: z.number().int().min(1).max(500).default(100),
+        /**
+         * Bulk requests in flight per store. ASSUMED: OrderMesh's docs state no rate limit; 4 keeps a slow
+         * OrderMesh busy without a burst it would refuse (429s are retried with Retry-After anyway).
+         */
+        submitConcurrency: z.number().int().min(1).max(32).default(4),
         /** Attempts at submitting one order through transient OrderMesh failures before it is `failed`. */
         maxSubmitAttempts: z.number().int().min(1).default(10),
         /** First retry delay after a transient failure; doubles per attempt, at most 30 minutes. */
         retryBaseSeconds: z.number().positive().default(30),
         /** An order `submitting` longer than this is resolved by reading OrderMesh by safeId. */
         stuckSubmittingSeconds: z.number().int().min(1).default(300),
+        /**
+         * No order ships the moment it is submitted: its first shipment poll waits this long (an OrderMesh
+         * webhook still brings its shipments at once).
+         */
+        firstPollDelaySeconds: z.number().int().min(0).default(3_600),
         /** Shipment polling: how long after submission an order counts as recent, and the two intervals. */
         pollRecentSeconds: z.number().int().min(1).default(300),
         pollOldSeconds: z.number().int().min(1).default(3_600),
@@ -110,20 +121,14 @@ export const configSchema = z
         superviseIntervalSeconds: z.number().int().min(1).default(30),
         /** How many jobs of each queue one process runs at once. */
         concurrency: z.number().int().min(1).max(32).default(2),
+        /**
+         * Store webhooks name orders to re-read; they are gathered this long and read together in one
+         * query (a burst costs about what a page of the pull costs, not a query per order).
+         */
+        refreshCoalesceMs: z.number().int().min(0).max(60_000).default(1_000),
       })
-      .default({
-        submitBatchSize: 50,
-        maxSubmitAttempts: 10,
-        retryBaseSeconds: 30,
-        stuckSubmittingSeconds: 300,
-        pollRecentSeconds: 300,
-        pollOldSeconds: 3_600,
-        recentOrderHours: 48,
-        shutdownTimeoutSeconds: 25,
-        heartbeatSeconds: 30,
-        superviseIntervalSeconds: 30,
-        concurrency: 2,
-      }),
+      // prefault: an absent `jobs` is parsed as {}, so the defaults above are the only ones.
+      .prefault({}),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

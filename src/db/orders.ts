@@ -224,36 +224,28 @@ export function detectChanges(orderId: string, before: StoreOrderPayload | null,
 
 /**
  * Claims up to `limit` pending orders of a store whose hold window and retry delay have passed, and
- * marks them `submitting`. SKIP LOCKED: workers claim disjoint sets.
+ * marks them `submitting`, with their audit events, in one statement. SKIP LOCKED: workers and
+ * concurrent lanes claim disjoint sets.
  */
 export async function claimPendingOrders(db: Kysely<Database>, storeId: string, limit: number, actor: string): Promise<OrderRow[]> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable('orders')
-      .set({ state: 'submitting', state_changed_at: new Date(), updated_at: new Date(), attempts: sql`attempts + 1` })
-      .where(
-        'id',
-        'in',
-        trx
-          .selectFrom('orders')
-          .select('id')
-          .where('store_id', '=', storeId)
-          .where('state', '=', 'pending')
-          .where((eb) => eb.or([eb('hold_until', 'is', null), eb('hold_until', '<=', new Date())]))
-          .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', new Date())]))
-          .orderBy('id')
-          .limit(limit)
-          .forUpdate()
-          .skipLocked(),
+  const now = new Date();
+  const result = await sql<OrderRow>`
+    with claimed as (
+      update orders set state = 'submitting', state_changed_at = now(), updated_at = now(), attempts = attempts + 1
+      where id in (
+        select id from orders
+        where store_id = ${storeId} and state = 'pending'
+          and (hold_until is null or hold_until <= ${now})
+          and (next_attempt_at is null or next_attempt_at <= ${now})
+        order by id limit ${limit}
+        for update skip locked
       )
-      .returningAll()
-      .execute();
-    if (rows.length) {
-      await trx
-        .insertInto('events')
-        .values(rows.map((r) => ({ order_id: r.id, store_id: storeId, kind: 'state', from_state: 'pending', to_state: 'submitting', actor, reason_code: null, message: null, data: null })))
-        .execute();
-    }
-    return rows;
-  });
+      returning *
+    ), logged as (
+      insert into events (order_id, store_id, kind, from_state, to_state, actor)
+      select id, store_id, 'state', 'pending', 'submitting', ${actor} from claimed
+    )
+    select * from claimed order by id
+  `.execute(db);
+  return result.rows;
 }

@@ -42,3 +42,14 @@ export async function enqueue<K extends keyof Payloads>(
     ...(opts.trx ? { db: fromKysely(opts.trx) } : {}),
   });
 }
+
+/** Many jobs of one queue in one statement (pg-boss `insert`), inside `trx` when given; singletons collapse as with `enqueue`. */
+export async function enqueueMany<K extends keyof Payloads>(
+  boss: PgBoss,
+  name: K,
+  jobs: Array<{ data: Payloads[K]; singletonKey?: string }>,
+  opts: { trx?: Transaction<Database> } = {},
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(name, jobs as Array<{ data: object; singletonKey?: string }>, opts.trx ? { db: fromKysely(opts.trx) } : {});
+}

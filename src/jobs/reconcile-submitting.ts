@@ -27,7 +27,7 @@ export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: nu
             actor: deps.actor,
             reason: 'RESOLVED_BY_SAFE_ID',
             message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh has it as ${existing.id}`,
-            set: { ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date() },
+            set: { ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date(Date.now() + deps.config.jobs.firstPollDelaySeconds * 1000) },
           });
           // A store change that came in while it was submitting was left for the submit job, which
           // died: whatever OrderMesh was sent, the store's current state is checked against it now.

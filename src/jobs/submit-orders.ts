@@ -2,118 +2,154 @@ import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { CreateOutcome } from '../connectors/ordermesh/client.ts';
 import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
-import { claimPendingOrders, transition } from '../db/orders.ts';
+import { transitionMany, type BatchTransition } from '../db/batch-transitions.ts';
+import { claimPendingOrders } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
-import { Q, enqueue } from './queues.ts';
+import { Q, enqueue, enqueueMany } from './queues.ts';
 
 /** Retry delay for a transient failure, by attempt: base·2^(n-1), at most 30 minutes. */
 export function retryDelaySeconds(base: number, attempt: number): number {
   return Math.min(1_800, base * 2 ** Math.max(0, attempt - 1));
 }
 
+/** How long one submit job keeps its lanes claiming before it hands over to a fresh job (prompt shutdown, fair to other stores). */
+const JOB_BUDGET_MS = 20_000;
+
 function describeErrors(result: Extract<MappingResult, { kind: 'failed' }>): string {
   return result.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
 }
 
-/**
- * One batch of a store's pending orders: claim, map, submit in bulk, record each outcome. A crash at
- * any point leaves orders `submitting`, which reconcile-submitting resolves by safeId: never a second
- * OrderMesh order, never an order stuck for good.
- */
-export async function submitOrders(deps: JobDeps, storeId: string): Promise<{ claimed: number; outcomes: Record<string, number> }> {
+/** What mapping decided for each claimed order, before anything is sent. */
+function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]) {
   const store = storeOf(deps, storeId);
-  const { submitBatchSize, maxSubmitAttempts, retryBaseSeconds } = deps.config.jobs;
-  const claimed = await claimPendingOrders(deps.db, storeId, submitBatchSize, deps.actor);
-  const outcomes: Record<string, number> = {};
-  const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
-  if (claimed.length === 0) return { claimed: 0, outcomes };
-
+  const settled: BatchTransition[] = [];
   const toSend: Array<{ row: OrderRow; model: CreateOrderModel }> = [];
   for (const row of claimed) {
-    const payload = row.store_payload as StoreOrderPayload;
-    const result = mapOrder(store.mapper, payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
+    const result = mapOrder(store.mapper, row.store_payload as StoreOrderPayload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
     if (result.kind === 'failed') {
-      count('failed_mapping');
-      await transition(deps.db, row, ['submitting'], 'failed_mapping', {
-        actor: deps.actor,
-        reason: result.errors[0]!.code,
-        message: describeErrors(result),
-        set: { last_error_code: result.errors[0]!.code, last_error_message: describeErrors(result), mapped_payload: null },
-        data: { errors: result.errors },
-      });
+      const message = describeErrors(result);
+      const code = result.errors[0]!.code;
+      settled.push({ order: row, to: 'failed_mapping', reason: code, message, set: { last_error_code: code, last_error_message: message, mapped_payload: null }, data: { errors: result.errors } });
     } else if (result.kind === 'skipped') {
-      count(result.reason);
-      const to = result.reason === 'ORDER_CANCELLED' ? 'cancelled' : 'skipped';
-      await transition(deps.db, row, ['submitting'], to, { actor: deps.actor, reason: result.reason, message: result.message, set: { last_error_code: null, last_error_message: null } });
+      settled.push({ order: row, to: result.reason === 'ORDER_CANCELLED' ? 'cancelled' : 'skipped', reason: result.reason, message: result.message, set: { last_error_code: null, last_error_message: null } });
     } else {
-      await deps.db
-        .updateTable('orders')
-        .set({ mapped_payload: JSON.stringify(result.model), mapped_hash: row.payload_hash })
-        .where('id', '=', row.id)
-        .execute();
+      // Written before sending: a crash after OrderMesh took the order leaves what it was sent on record
+      // for reconcile-submitting and later changes to compare against.
+      settled.push({ order: row, set: { mapped_payload: result.model, mapped_hash: row.payload_hash } });
       toSend.push({ row, model: result.model });
     }
   }
+  return { settled, toSend };
+}
 
-  const results: CreateOutcome[] = toSend.length ? await deps.ordermesh.createOrders(toSend.map((t) => t.model)) : [];
-  let retryIn: number | undefined;
-  for (const [i, outcome] of results.entries()) {
-    const { row } = toSend[i]!;
-    count(outcome.outcome);
-    await deps.db.transaction().execute(async (trx) => {
-      if (outcome.outcome === 'created' || outcome.outcome === 'existing') {
-        const moved = await transition(trx, row, ['submitting'], 'submitted', {
-          actor: deps.actor,
-          reason: outcome.outcome === 'existing' ? 'ALREADY_IN_ORDERMESH' : null,
-          message: `OrderMesh order ${outcome.orderId}`,
-          set: { ordermesh_order_id: outcome.orderId, submitted_at: new Date(), next_poll_at: new Date(), last_error_code: null, last_error_message: null },
-        });
-        // Changed in the store while we were submitting: carry the change over now.
-        const now = await trx.selectFrom('orders').select(['payload_hash']).where('id', '=', row.id).executeTakeFirst();
-        if (moved && now?.payload_hash !== row.payload_hash) await enqueue(deps.boss, Q.applyOrderChange, { orderId: row.id, kind: 'recheck' }, { trx, singletonKey: row.id });
-      } else if (outcome.outcome === 'rejected') {
-        const fields = outcome.error instanceof OrderMeshValidationError ? outcome.error.fieldErrors : undefined;
-        await transition(trx, row, ['submitting'], 'rejected', {
-          actor: deps.actor,
-          reason: `ORDERMESH_${outcome.error.code}`,
-          message: outcome.error.message,
-          set: { last_error_code: `ORDERMESH_${outcome.error.code}`, last_error_message: outcome.error.message },
-          data: fields ? { fieldErrors: fields } : undefined,
-        });
-      } else if (outcome.outcome === 'blocked') {
-        const delay = retryDelaySeconds(retryBaseSeconds, row.attempts);
-        retryIn = Math.min(retryIn ?? delay, delay);
-        await transition(trx, row, ['submitting'], 'pending', {
-          actor: deps.actor,
-          reason: `ORDERMESH_${outcome.error.code}`,
-          message: `${outcome.error.message}: check ordermesh.clientId/clientSecret and the merchant's access; retrying in ${delay}s`,
-          // Not the order's fault: the attempt it was claimed with does not count.
-          set: { attempts: row.attempts - 1, next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: `ORDERMESH_${outcome.error.code}`, last_error_message: outcome.error.message },
-        });
-      } else if (row.attempts >= maxSubmitAttempts) {
-        await transition(trx, row, ['submitting'], 'failed', {
-          actor: deps.actor,
-          reason: 'TRANSIENT_EXHAUSTED',
-          message: `gave up after ${row.attempts} attempts: ${outcome.error.message}`,
-          set: { last_error_code: 'TRANSIENT_EXHAUSTED', last_error_message: outcome.error.message },
-        });
-      } else {
-        const delay = retryDelaySeconds(retryBaseSeconds, row.attempts);
-        retryIn = Math.min(retryIn ?? delay, delay);
-        await transition(trx, row, ['submitting'], 'pending', {
-          actor: deps.actor,
-          reason: `ORDERMESH_${outcome.error.code}`,
-          message: `${outcome.error.message}; retrying in ${delay}s`,
-          set: { next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: `ORDERMESH_${outcome.error.code}`, last_error_message: outcome.error.message },
-        });
-      }
-    });
+/** The ledger transition for one OrderMesh answer, and (for a retry) its delay. */
+function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome): { t: BatchTransition; retryIn?: number } {
+  const { maxSubmitAttempts, retryBaseSeconds } = deps.config.jobs;
+  const firstPoll = new Date(Date.now() + deps.config.jobs.firstPollDelaySeconds * 1000);
+  if (outcome.outcome === 'created' || outcome.outcome === 'existing') {
+    return {
+      t: {
+        order: row,
+        to: 'submitted',
+        claimedHash: row.payload_hash,
+        reason: outcome.outcome === 'existing' ? 'ALREADY_IN_ORDERMESH' : null,
+        message: `OrderMesh order ${outcome.orderId}`,
+        set: { ordermesh_order_id: outcome.orderId, submitted_at: new Date(), next_poll_at: firstPoll, last_error_code: null, last_error_message: null },
+      },
+    };
   }
-  if (claimed.length === submitBatchSize) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
+  const code = `ORDERMESH_${outcome.error.code}`;
+  if (outcome.outcome === 'rejected') {
+    const fields = outcome.error instanceof OrderMeshValidationError ? outcome.error.fieldErrors : undefined;
+    return { t: { order: row, to: 'rejected', reason: code, message: outcome.error.message, set: { last_error_code: code, last_error_message: outcome.error.message }, data: fields ? { fieldErrors: fields } : undefined } };
+  }
+  if (outcome.outcome !== 'blocked' && row.attempts >= maxSubmitAttempts) {
+    return { t: { order: row, to: 'failed', reason: 'TRANSIENT_EXHAUSTED', message: `gave up after ${row.attempts} attempts: ${outcome.error.message}`, set: { last_error_code: 'TRANSIENT_EXHAUSTED', last_error_message: outcome.error.message } } };
+  }
+  const delay = retryDelaySeconds(retryBaseSeconds, row.attempts);
+  const retry = { next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: code, last_error_message: outcome.error.message };
+  if (outcome.outcome === 'blocked') {
+    return {
+      retryIn: delay,
+      t: {
+        order: row,
+        to: 'pending',
+        reason: code,
+        message: `${outcome.error.message}: check ordermesh.clientId/clientSecret and the merchant's access; retrying in ${delay}s`,
+        // Not the order's fault: the attempt it was claimed with does not count.
+        set: { ...retry, attempts: row.attempts - 1 },
+      },
+    };
+  }
+  return { retryIn: delay, t: { order: row, to: 'pending', reason: code, message: `${outcome.error.message}; retrying in ${delay}s`, set: retry } };
+}
+
+/**
+ * One batch: claim, map, record the mapping results, submit in bulk, record each outcome. Set-based:
+ * a constant number of statements per batch. A crash at any point leaves orders `submitting`, which
+ * reconcile-submitting resolves by safeId: never a second OrderMesh order, never an order stuck for good.
+ */
+async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<string, number>): Promise<{ claimed: number; retryIn?: number }> {
+  const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
+  const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor);
+  if (claimed.length === 0) return { claimed: 0 };
+  const { settled, toSend } = mapClaimed(deps, storeId, claimed);
+  for (const s of settled) if (s.to) count(s.to === 'failed_mapping' ? 'failed_mapping' : s.reason!);
+  await transitionMany(deps.db, 'submitting', settled, deps.actor);
+  if (toSend.length === 0) return { claimed: claimed.length };
+
+  const results = await deps.ordermesh.createOrders(toSend.map((t) => t.model));
+  let retryIn: number | undefined;
+  const recorded = results.map((outcome, i) => {
+    count(outcome.outcome);
+    const r = outcomeTransition(deps, toSend[i]!.row, outcome);
+    if (r.retryIn !== undefined) retryIn = Math.min(retryIn ?? r.retryIn, r.retryIn);
+    return r.t;
+  });
+  await deps.db.transaction().execute(async (trx) => {
+    const moved = await transitionMany(trx, 'submitting', recorded, deps.actor);
+    // Changed in the store while we were submitting: carry the change over now.
+    const changed = moved.filter((m) => m.changed);
+    await enqueueMany(deps.boss, Q.applyOrderChange, changed.map((m) => ({ data: { orderId: m.id, kind: 'recheck' as const }, singletonKey: m.id })), { trx });
+  });
+  return { claimed: claimed.length, retryIn };
+}
+
+/**
+ * Submits a store's due orders with up to `jobs.submitConcurrency` bulk requests in flight, each lane
+ * claiming its own batch (claims are disjoint), for up to JOB_BUDGET_MS; then a fresh job carries on
+ * if there is more. Order between an order's create and its later cancel or update is kept by state:
+ * those jobs only act on orders already `submitted`.
+ */
+export async function submitOrders(deps: JobDeps, storeId: string): Promise<{ claimed: number; outcomes: Record<string, number> }> {
+  storeOf(deps, storeId);
+  const { submitBatchSize, submitConcurrency } = deps.config.jobs;
+  const outcomes: Record<string, number> = {};
+  const started = Date.now();
+  let claimedTotal = 0;
+  let more = false;
+  let retryIn: number | undefined;
+  const lane = async () => {
+    for (;;) {
+      const r = await submitBatch(deps, storeId, outcomes);
+      claimedTotal += r.claimed;
+      if (r.retryIn !== undefined) retryIn = Math.min(retryIn ?? r.retryIn, r.retryIn);
+      if (r.claimed < submitBatchSize) return;
+      if (Date.now() - started > JOB_BUDGET_MS) {
+        more = true;
+        return;
+      }
+    }
+  };
+  // Settled, not all: a failing lane must not leave the others running past the job's end.
+  const lanes = await Promise.allSettled(Array.from({ length: submitConcurrency }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (more) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
   else if (retryIn !== undefined) await enqueue(deps.boss, Q.submitOrders, { storeId }, { startAfter: retryIn, singletonKey: `${storeId}:retry` });
-  deps.log.info({ store: storeId, claimed: claimed.length, outcomes }, 'submitted a batch');
-  return { claimed: claimed.length, outcomes };
+  if (claimedTotal) deps.log.info({ store: storeId, claimed: claimedTotal, outcomes }, 'submitted orders');
+  return { claimed: claimedTotal, outcomes };
 }

@@ -44,7 +44,7 @@ export function pipelineConfigObject(om: { url: string }, shop: { url: string },
       },
     ],
     server: { port: 0, host: '127.0.0.1' },
-    jobs: { submitBatchSize: 50, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, concurrency: 2 },
+    jobs: { submitBatchSize: 50, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, concurrency: 2 },
     log: { level: 'warn' },
     ...over,
   };

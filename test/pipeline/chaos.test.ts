@@ -34,7 +34,7 @@ const shop = await shopifySim({ restoreRate: 100, maximumAvailable: 1000, seed: 
 const fleet = new WorkerFleet(
   writePipelineConfig(
     pipelineConfigObject(om, shop, {
-      jobs: { submitBatchSize: 25, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 1, concurrency: 2 },
+      jobs: { submitBatchSize: 25, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 1, concurrency: 2 },
     }),
   ),
   dbUrl,

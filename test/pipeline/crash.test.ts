@@ -11,7 +11,7 @@ const om = await ordermeshSim({ seed: 7 });
 const shop = await shopifySim({ restoreRate: 1000, seed: 7 });
 const configFile = writePipelineConfig(
   pipelineConfigObject(om, shop, {
-    jobs: { submitBatchSize: 10, retryBaseSeconds: 1, stuckSubmittingSeconds: 2, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 1, concurrency: 2 },
+    jobs: { submitBatchSize: 10, retryBaseSeconds: 1, stuckSubmittingSeconds: 2, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 1, concurrency: 2 },
   }),
 );
 const fleet = new WorkerFleet(configFile, dbUrl);

@@ -13,7 +13,7 @@ const { url: dbUrl, db } = await freshDb();
 // Short-lived tokens on both sides: many are issued and renewed during the run.
 const om = await ordermeshSim({ tokenTtlSeconds: 3 });
 const shop = await shopifySim({ restoreRate: 1000, tokenTtlSeconds: 2 });
-const cfg = pipelineConfigObject(om, shop, { log: { level: 'debug' }, jobs: { retryBaseSeconds: 1, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5 } }) as any;
+const cfg = pipelineConfigObject(om, shop, { log: { level: 'debug' }, jobs: { retryBaseSeconds: 1, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5 } }) as any;
 cfg.stores[0].auth = { type: 'clientCredentials', clientId: SHOPIFY_SIM_DEFAULTS.shop.clientId, clientSecret: { env: 'T_SHOP_CLIENT_SECRET', default: SHOPIFY_SIM_DEFAULTS.shop.appSecret } };
 const fleet = new WorkerFleet(writePipelineConfig(cfg), dbUrl);
 

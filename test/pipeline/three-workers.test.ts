@@ -11,7 +11,7 @@ const om = await ordermeshSim();
 const shop = await shopifySim({ restoreRate: 1000 });
 const configFile = writePipelineConfig(
   pipelineConfigObject(om, shop, {
-    jobs: { submitBatchSize: 25, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 2, concurrency: 2 },
+    jobs: { submitBatchSize: 25, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 2, concurrency: 2 },
   }),
 );
 const fleet = new WorkerFleet(configFile, dbUrl);
