@@ -24,6 +24,10 @@ export interface JobDefinition<T extends object = object> {
   name: string;
   queue?: Omit<Queue, 'name'>;
   run: (data: T, job: Job<T>) => Promise<unknown>;
+  /** When given, used instead of `run`: every job of a fetched batch at once (coalesced reads), sharing the outcome. */
+  runBatch?: (data: T[]) => Promise<unknown>;
+  /** Jobs fetched at once, and the polling interval (a delayed job is seen by polling, not NOTIFY). */
+  fetch?: { batchSize: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number };
   /** Records a failure retries cannot fix (see outcome.ts); the job then completes. */
   record?: (data: T, reason: string, message: string) => Promise<void>;
 }
@@ -71,7 +75,16 @@ export async function registerJobs(
       // One job failing must not fail (and re-run) the rest of its batch.
       perJobResults: true,
     } as const;
-    await boss.work(def.name, options, async (jobs: Job<object>[]): Promise<JobResult[]> => {
+    await boss.work(def.name, { ...options, ...(def.fetch ?? {}) }, async (jobs: Job<object>[]): Promise<JobResult[]> => {
+      if (def.runBatch) {
+        try {
+          await def.runBatch(jobs.map((j) => j.data));
+        } catch (err) {
+          return Promise.all(jobs.map((job) => settleFailure(def, job, err, metrics, log)));
+        }
+        metrics.jobs.inc({ queue: def.name, outcome: 'completed' }, jobs.length);
+        return jobs.map((job) => ({ id: job.id, status: 'completed' }));
+      }
       const results: JobResult[] = [];
       for (const job of jobs) {
         try {
@@ -79,24 +92,28 @@ export async function registerJobs(
           metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
           results.push({ id: job.id, status: 'completed' });
         } catch (err) {
-          const outcome = errorOutcome(err);
-          if (outcome.kind === 'record' && def.record) {
-            try {
-              await def.record(job.data, outcome.reason, outcome.message);
-              metrics.jobs.inc({ queue: def.name, outcome: 'recorded' });
-              log.warn({ err, queue: def.name, jobId: job.id, data: job.data, reason: outcome.reason }, 'job failed for a reason retries cannot fix; recorded');
-              results.push({ id: job.id, status: 'completed' });
-              continue;
-            } catch (recordErr) {
-              log.error({ err: recordErr, queue: def.name, jobId: job.id }, 'recording a job failure failed; pg-boss will retry the job');
-            }
-          }
-          metrics.jobs.inc({ queue: def.name, outcome: 'failed' });
-          log.warn({ err, queue: def.name, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
-          results.push({ id: job.id, status: 'failed', output: { message: (err as Error).message } });
+          results.push(await settleFailure(def, job, err, metrics, log));
         }
       }
       return results;
     });
   }
+}
+
+/** A failed job: recorded and completed when retries cannot fix it (outcome.ts), else failed for pg-boss to retry. */
+async function settleFailure(def: JobDefinition<any>, job: Job<object>, err: unknown, metrics: Metrics, log: Logger): Promise<JobResult> {
+  const outcome = errorOutcome(err);
+  if (outcome.kind === 'record' && def.record) {
+    try {
+      await def.record(job.data, outcome.reason, outcome.message);
+      metrics.jobs.inc({ queue: def.name, outcome: 'recorded' });
+      log.warn({ err, queue: def.name, jobId: job.id, data: job.data, reason: outcome.reason }, 'job failed for a reason retries cannot fix; recorded');
+      return { id: job.id, status: 'completed' };
+    } catch (recordErr) {
+      log.error({ err: recordErr, queue: def.name, jobId: job.id }, 'recording a job failure failed; pg-boss will retry the job');
+    }
+  }
+  metrics.jobs.inc({ queue: def.name, outcome: 'failed' });
+  log.warn({ err, queue: def.name, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
+  return { id: job.id, status: 'failed', output: { message: (err as Error).message } };
 }

@@ -7,7 +7,7 @@ import { pollShipments } from './poll-shipments.ts';
 import { pullOrders } from './pull-orders.ts';
 import { Q, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
-import { refreshOrder } from './refresh-order.ts';
+import { refreshOrders } from './refresh-order.ts';
 import { submitOrders } from './submit-orders.ts';
 import { writeTrackingJob } from './write-tracking.ts';
 
@@ -29,16 +29,22 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }
     deadLetter: Q.deadLetters,
     notify: true,
   } as const;
-  const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>): JobDefinition<Payloads[K]> => ({
+  const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>, more: Partial<JobDefinition<Payloads[K]>> = {}): JobDefinition<Payloads[K]> => ({
     name,
     queue: retrying,
     run,
+    ...more,
     record: (data, reason, message) => recordJobFailure(deps, data as Record<string, unknown>, reason, message),
   });
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
     one(Q.pullOrders, (d) => pullOrders(deps, d.storeId)),
-    one(Q.refreshOrder, (d) => refreshOrder(deps, d.storeId, d.storeOrderId)),
+    // Webhook refreshes are sent delayed by jobs.refreshCoalesceMs (so without NOTIFY): polling every
+    // half second gathers what arrived meanwhile into one batch, read together.
+    one(Q.refreshOrder, (d) => refreshOrders(deps, [d]), {
+      runBatch: (items) => refreshOrders(deps, items),
+      fetch: { batchSize: 250, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
+    }),
     one(Q.submitOrders, (d) => submitOrders(deps, d.storeId)),
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),

@@ -24,7 +24,7 @@ const deps = service.deps;
 describe('ledger rules', () => {
   it('does not retry a job whose failure retries cannot fix: records it with its reason, once', async () => {
     const [gid] = await seedOrders(shop, { count: 1, seed: 909 });
-    await post(`${shop.url}/_sim/faults`, { OrderById: { status403: 1 } });
+    await post(`${shop.url}/_sim/faults`, { OrdersByIds: { status403: 1 } });
     const jobId = (await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! }))!;
     const job = await eventually(async () => {
       const j = await service.boss.getJobById(Q.refreshOrder, jobId);
@@ -37,7 +37,7 @@ describe('ledger rules', () => {
     );
     expect(event.message).toContain('403');
     const injected = ((await (await fetch(`${shop.url}/_sim/state?summary`)).json()) as any).faultsInjected;
-    expect(injected.OrderById.status403).toBe(1);
+    expect(injected.OrdersByIds.status403).toBe(1);
     await post(`${shop.url}/_sim/faults`, {});
   });
 

@@ -137,6 +137,21 @@ describe('webhooks', () => {
     await eventually(async () => (await db.selectFrom('orders').select('id').where('store_order_id', '=', gid!).execute()).length === 1, () => 'webhook order never reached the ledger');
   });
 
+  it('reads a burst of webhook orders together: a few coalesced reads by id, not one read per order', async () => {
+    const gids = await seedOrders(shop, { count: 40, seed: 407 });
+    const ops = async () => ((await (await fetch(`${shop.url}/_sim/state?summary`)).json()) as any).shops[SHOPIFY_SIM_DEFAULTS.shop.domain].operations;
+    const before = await ops();
+    await Promise.all(gids.map((gid) => send(body(gid), sign(body(gid)))));
+    const inLedger = async () => (await db.selectFrom('orders').select('id').where('store_order_id', 'in', gids).execute()).length;
+    await eventually(async () => (await inLedger()) === gids.length, async () => `${await inLedger()} of ${gids.length} webhook orders in the ledger`);
+    const after = await ops();
+    const reads = (after.OrdersByIds?.requests ?? 0) - (before.OrdersByIds?.requests ?? 0);
+    expect(reads).toBeGreaterThanOrEqual(1);
+    // 40 webhooks inside about a second: gathered into a handful of reads (50 ids each at most).
+    expect(reads).toBeLessThanOrEqual(6);
+    expect(after.OrderById?.requests ?? 0).toBe(before.OrderById?.requests ?? 0);
+  });
+
   it('answers a signed but bad request with a short 4xx, queues nothing, and leaks no internals', async () => {
     const queuedBefore = (await refreshJobs()).totalCount;
     const checks: Array<[Response, number]> = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fetchOrder, pullUpdatedOrders } from '../../src/connectors/shopify/pull-orders.ts';
+import { fetchOrder, fetchOrders, pullUpdatedOrders } from '../../src/connectors/shopify/pull-orders.ts';
 import { explicitOrder, post, readOrder, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
 
 const sim = await shopifySim({ restoreRate: 1000, maximumAvailable: 2000 });
@@ -44,6 +44,22 @@ describe('incremental pull', () => {
     const [id] = await seedOrders(sim, { orders: [{ ...big, lineItems: { nodes: big.lineItems } }] });
     const order = await readOrder(shopifyClientFor(sim), id!);
     expect(order.lineItems.map((l) => l.sku)).toEqual(big.lineItems.map((l) => l.sku));
+  });
+
+  it('reads many orders by id in a few coalesced reads, complete, skipping ids the store does not have, for a fraction of the cost of one read each', async () => {
+    const ids = await seedOrders(sim, { count: 120, seed: 77 });
+    const client = shopifyClientFor(sim);
+    const ops = async () => ((await shopState(sim)) as any).operations as Record<string, { requests: number; actualCost: number }>;
+    const before = await ops();
+    const asked = [...ids, 'gid://shopify/Order/1', 'gid://shopify/Product/5'];
+    const orders = await fetchOrders(client, asked);
+    expect(orders.map((o) => o.id).sort()).toEqual([...ids].sort());
+    for (const id of ids.slice(0, 5)) expect(orders.find((o) => o.id === id)).toEqual(await fetchOrder(client, id));
+    const after = await ops();
+    const batch = { requests: after.OrdersByIds!.requests - (before.OrdersByIds?.requests ?? 0), cost: after.OrdersByIds!.actualCost - (before.OrdersByIds?.actualCost ?? 0) };
+    expect(batch.requests).toBe(Math.ceil(asked.length / 50));
+    const single = (after.OrderById!.actualCost - (before.OrderById?.actualCost ?? 0)) / (after.OrderById!.requests - (before.OrderById?.requests ?? 0));
+    expect(batch.cost / ids.length).toBeLessThan(single / 3);
   });
 
   it('waits out a 429 (Retry-After) and retries 5xx answers', async () => {

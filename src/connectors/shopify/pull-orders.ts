@@ -8,6 +8,7 @@ const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().null
 /** The envelope the pull walks; each order inside is checked on its own (see ShopifyOrder). */
 const ordersPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.unknown()) }) });
 const orderById = z.object({ order: z.unknown().nullable() });
+const ordersByIds = z.object({ nodes: z.array(z.unknown()) });
 const lineItemsPage = z.object({ order: z.object({ lineItems: z.object({ pageInfo, nodes: z.array(z.unknown()) }) }).nullable() });
 
 /** Shopify search syntax for an updated_at window; both bounds inclusive (the overlap absorbs repeats). */
@@ -93,4 +94,35 @@ export async function fetchOrder(client: ShopifyClient, id: string, onInvalid?: 
   const res = await client.query('order-by-id', orderById, { id });
   if (res.order === null) return null;
   return (await storeOrder(client, res.order, onInvalid ?? (() => {}))) ?? null;
+}
+
+/** Ids per `nodes` read: Shopify takes at most 250; 50 keeps the requested cost of one read near a page's. */
+const IDS_PER_READ = 50;
+
+/**
+ * Many orders by id, in as few reads as their cost allows (halved on MAX_COST_EXCEEDED). Returns the
+ * orders the store still has; an id it does not return (deleted, or not an order) is simply absent.
+ */
+export async function fetchOrders(client: ShopifyClient, ids: string[], onInvalid?: (why: string) => void): Promise<StoreOrderPayload[]> {
+  const out: StoreOrderPayload[] = [];
+  let size = IDS_PER_READ;
+  for (let i = 0; i < ids.length; ) {
+    const chunk = ids.slice(i, i + size);
+    let res: z.infer<typeof ordersByIds>;
+    try {
+      res = await client.query('orders-by-ids', ordersByIds, { ids: chunk });
+    } catch (err) {
+      if (!(err instanceof ShopifyApiError && err.code === 'QUERY_TOO_COSTLY' && size > 1)) throw err;
+      size = Math.max(1, Math.floor(size / 2));
+      continue;
+    }
+    for (const raw of res.nodes) {
+      // null: no such node; {}: a node of another type (the inline fragment selected nothing).
+      if (raw === null || (typeof raw === 'object' && Object.keys(raw).length === 0)) continue;
+      const order = await storeOrder(client, raw, onInvalid ?? (() => {}));
+      if (order) out.push(order);
+    }
+    i += chunk.length;
+  }
+  return out;
 }

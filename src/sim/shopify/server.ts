@@ -82,7 +82,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const faults = new FaultInjector(opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
   const webhooks = new WebhookSender();
   const shopsConfig = opts.shops ?? [SHOPIFY_SIM_DEFAULTS.shop];
-  const shops = new Map<string, { cfg: SimShop; state: ShopState; bucket: { available: number; at: number }; stats: Record<string, number> }>();
+  const shops = new Map<string, { cfg: SimShop; state: ShopState; bucket: { available: number; at: number }; stats: Record<string, number>; operations: Record<string, { requests: number; actualCost: number }> }>();
   const tokens = new Map<string, { shop: string; expiresAt: number }>();
   const bulkOps = new Map<string, BulkOp>();
   let origin = '';
@@ -113,7 +113,8 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       cfg,
       state: new ShopState(cfg.domain, emit(cfg)),
       bucket: { available: throttle.maximumAvailable, at: Date.now() },
-      stats: { requests: 0, throttled: 0, rateLimited: 0 },
+      stats: { requests: 0, throttled: 0, rateLimited: 0, actualCost: 0 },
+      operations: {},
     });
     tokens.set(cfg.accessToken, { shop: cfg.domain, expiresAt: Infinity });
   }
@@ -203,6 +204,11 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       faults.blank(data, fault.blankFields);
     }
     const actual = result.errors ? requested : operationCost(schema, op, fragments, variables, result.data);
+    // What each operation really cost, for benchmarks to compute what the bucket allows.
+    const opStats = (shop.operations[op.name?.value ?? 'anonymous'] ??= { requests: 0, actualCost: 0 });
+    opStats.requests++;
+    opStats.actualCost += actual;
+    shop.stats.actualCost! += actual;
     shop.bucket.available = Math.min(throttle.maximumAvailable, shop.bucket.available + (requested - actual));
     const payload = {
       ...(data !== undefined ? { data } : {}),
@@ -233,6 +239,14 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       order: ({ id }: { id: string }) => {
         const o = state.find(id);
         return o ? orderView(state, o, bulk) : null;
+      },
+      // Only orders are Node-resolvable here; another id answers null, as an unknown id does on Shopify.
+      nodes: ({ ids }: { ids: string[] }) => {
+        if (ids.length > 250) throw new GraphQLError('The ids argument accepts at most 250 ids.');
+        return ids.map((id) => {
+          const o = state.find(id);
+          return o ? { __typename: 'Order', ...orderView(state, o, bulk) } : null;
+        });
       },
       fulfillmentOrder: ({ id }: { id: string }) => {
         for (const o of state.orders.values()) {
@@ -369,6 +383,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
           {
             orders: s.state.orders.size,
             ...s.stats,
+            operations: s.operations,
             fulfillments: [...s.state.orders.values()].reduce((a, o) => a + o.fulfillments.length, 0),
             ...(summary
               ? {}
