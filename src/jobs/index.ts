@@ -5,7 +5,7 @@ import { recordDeadLetter, recordJobFailure } from './dead-letters.ts';
 import type { JobDeps } from './deps.ts';
 import { pollShipments } from './poll-shipments.ts';
 import { pullOrders } from './pull-orders.ts';
-import { Q, type Payloads } from './queues.ts';
+import { Q, enqueue, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
 import { refreshOrders } from './refresh-order.ts';
 import { submitOrders } from './submit-orders.ts';
@@ -66,4 +66,10 @@ export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<voi
   }
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });
+  // No idle start: each store is pulled, and its due orders submitted, now rather than at the next
+  // whole minute of the cron (singletons collapse these with jobs another starting process queued).
+  for (const store of deps.stores.values()) {
+    await enqueue(boss, Q.pullOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+    await enqueue(boss, Q.submitOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+  }
 }

@@ -16,6 +16,8 @@ function writeConfig(dir: string, pgPort: number, extra: Record<string, unknown>
         {
           id: 'boot-shop',
           shopDomain: 'boot-shop.myshopify.com',
+          // start pulls at once: nothing listens here, so the test never reaches a real shop.
+          apiOrigin: 'http://127.0.0.1:9',
           auth: { type: 'accessToken', accessToken: { env: 'T_SHOP_TOKEN', default: 'shpat_boot_token' } },
           merchantId: 'm-boot',
         },

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { Q } from '../../src/jobs/queues.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { config, eventually, pipelineConfigObject, startPipeline, stateCounts, STORE_ID } from '../helpers/pipeline.ts';
+import { seedOrders, shopifySim } from '../helpers/shopify.ts';
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+
+describe('a service that starts', () => {
+  it('pulls and submits each store at once instead of waiting for the next minute of its schedule', async () => {
+    await seedOrders(shop, { count: 30, seed: 31 });
+    const startedAt = Date.now();
+    const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUrl, { schedules: true });
+    const pulls = await service.boss.findJobs<{ storeId: string }>(Q.pullOrders);
+    // A cron job is created at a whole minute; the start's own is there the moment start returns.
+    expect(pulls.some((j) => j.data.storeId === STORE_ID && j.createdOn.getTime() - startedAt < 5_000)).toBe(true);
+    const settled = async () => {
+      const c = await stateCounts(db);
+      return Object.values(c).reduce((a, n) => a + n, 0) === 30 && !c.pending && !c.submitting;
+    };
+    // Well inside the first minute: no cron run is needed for any of it.
+    await eventually(settled, async () => JSON.stringify(await stateCounts(db)), 30_000);
+    expect((await simState(om)).orders.length).toBe((await stateCounts(db)).submitted);
+    expect((await stateCounts(db)).submitted).toBeGreaterThan(0);
+  });
+});
