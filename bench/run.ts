@@ -1,137 +1,355 @@
 /**
- * `npm run bench`: throughput and memory of the hot paths, against the simulators and a real
- * PostgreSQL (TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded one). Prints numbers; asserts
- * nothing. Sizes: BENCH_ORDERS (default 100000 for mapping and bulk streaming, a fifth of it for the
- * paged pull and the pipeline); BENCH_ONLY=mapping,pull,bulk,pipeline picks some.
+ * `npm run bench`: ordersync against the simulators and a naive loop (bench/naive.ts) against the same
+ * simulators, in one run, each in its own process so CPU and memory are each process's own. Prints a
+ * table and writes bench/results/bench-<commit>.json (machine, commit, every figure).
+ *
+ * Scenarios: own overhead (no latency, no throttle; each size of BENCH_OVERHEAD_SIZES), a standard store
+ * (2000-point bucket, 100 points/s) with an 80 ms OrderMesh, webhook orders arriving at BENCH_WEBHOOK_RATE
+ * per second for BENCH_WEBHOOK_SECONDS on that store, and 4 stores on 1, 2 and 4 worker processes.
+ * BENCH_ONLY=overhead,standard,webhooks,processes picks some; BENCH_TINY=1 runs every scenario small
+ * (the suite does, so the harness cannot rot; its figures mean nothing). BENCH_RESULTS_DIR moves the output.
  */
-import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
+import { execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { parseConfig, resolveSecrets } from '../src/config/load.ts';
-import { startBulkExport, streamBulkOrders, waitForBulkOperation } from '../src/connectors/shopify/bulk-export.ts';
-import { pullUpdatedOrders } from '../src/connectors/shopify/pull-orders.ts';
-import { Q } from '../src/jobs/queues.ts';
-import { createLogger } from '../src/log.ts';
-import { loadMapper, mapOrder } from '../src/mapping/registry.ts';
+import { stringify } from 'yaml';
 import { safeIdFor } from '../src/mapping/safe-id.ts';
-import { startService } from '../src/service.ts';
-import { startOrderMeshSim } from '../src/sim/ordermesh/server.ts';
-import { seededOrder } from '../src/sim/shopify/seed.ts';
-import { startShopifySim } from '../src/sim/shopify/server.ts';
-import { pipelineConfigObject, SIM_MAPPING } from '../test/helpers/pipeline.ts';
+import { SHOPIFY_SIM_DEFAULTS } from '../src/sim/shopify/server.ts';
+import { SIM_MAPPING } from '../test/helpers/pipeline.ts';
 import { providePostgres } from '../test/helpers/postgres-provider.ts';
-import { shopifyClientFor } from '../test/helpers/shopify.ts';
+import { freePort, getJson, percentile, post, ROOT, run, simProcess, sleep, until, type Proc } from './procs.ts';
 
-const N = Number(process.env.BENCH_ORDERS ?? 100_000);
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const env = process.env;
+const tiny = env.BENCH_TINY === '1';
+const num = (name: string, normal: number, small: number) => Number(env[name] ?? (tiny ? small : normal));
+const sizes = (env.BENCH_OVERHEAD_SIZES ?? (tiny ? '200' : '10000,20000,100000')).split(',').map(Number);
+const STANDARD_ORDERS = num('BENCH_STANDARD_ORDERS', 20_000, 300);
+const NAIVE_STANDARD_ORDERS = num('BENCH_NAIVE_STANDARD_ORDERS', 2_000, 100);
+const WEBHOOK_RATE = num('BENCH_WEBHOOK_RATE', 20, 5);
+const WEBHOOK_SECONDS = num('BENCH_WEBHOOK_SECONDS', 120, 6);
+const PER_STORE = num('BENCH_PROCESS_ORDERS', 5_000, 50);
+const PROCESS_COUNTS = (env.BENCH_PROCESSES ?? (tiny ? '1,2' : '1,2,4')).split(',').map(Number);
+const only = env.BENCH_ONLY?.split(',');
+const STANDARD = { bucket: 2000, restoreRate: 100 };
+const UNTHROTTLED = { bucket: 1_000_000_000, restoreRate: 1_000_000_000 };
 
-async function benchMapping() {
-  const mapper = await loadMapper('shopify-default', SIM_MAPPING, 'm', '.');
-  const at = new Date();
-  let mapped = 0;
+const pgAdmin = await providePostgres();
+const admin = new pg.Client({ connectionString: pgAdmin.adminUrl });
+await admin.connect();
+
+async function freshDatabase(): Promise<{ name: string; url: string }> {
+  const name = `ordersync_bench_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  await admin.query(`create database ${name}`);
+  const u = new URL(pgAdmin.adminUrl);
+  u.pathname = `/${name}`;
+  return { name, url: u.toString() };
+}
+
+/** Transactions the database has committed or rolled back (each autocommit statement is one). */
+async function transactions(db: string): Promise<number> {
+  await admin.query('select pg_stat_clear_snapshot()');
+  const r = await admin.query('select xact_commit + xact_rollback as n from pg_stat_database where datname = $1', [db]);
+  return Number(r.rows[0].n);
+}
+
+async function shopifySim(throttle: { bucket: number; restoreRate: number }, orders: number, seed: number) {
+  const sim = await simProcess('shopify', ['--bucket', String(throttle.bucket), '--restore-rate', String(throttle.restoreRate), '--orders', String(orders), '--seed', String(seed)]);
+  // It answers while it seeds: the clock starts once every order is there.
+  await until(async () => (await shopOps(sim.url)).orders === orders, `${orders} orders seeded`, 600_000);
+  return sim;
+}
+
+async function ordermeshSim(latencyMs: number) {
+  const om = await simProcess('ordermesh');
+  if (latencyMs) await post(`${om.url}/_sim/faults`, { '*': { latencyMs } });
+  return om;
+}
+
+const shopOps = async (url: string) => (await getJson(`${url}/_sim/state?summary`)).shops[SHOPIFY_SIM_DEFAULTS.shop.domain];
+
+function configFile(om: { url: string }, shops: Array<{ url: string }>, extra: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-bench-'));
+  const file = path.join(dir, 'ordersync.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      ordermesh: { baseUrl: om.url, clientId: 'sim-client', clientSecret: { env: 'BENCH_OM_SECRET', default: 'sim-secret' }, webhookSecret: { env: 'BENCH_OM_WEBHOOK', default: 'sim-ordermesh-webhook-secret' } },
+      stores: shops.map((s, i) => ({
+        id: `bench-${i}`,
+        shopDomain: SHOPIFY_SIM_DEFAULTS.shop.domain,
+        apiOrigin: s.url,
+        auth: { type: 'accessToken', accessToken: { env: 'BENCH_SHOP_TOKEN', default: SHOPIFY_SIM_DEFAULTS.shop.accessToken } },
+        webhookSecret: { env: 'BENCH_SHOP_SECRET', default: SHOPIFY_SIM_DEFAULTS.shop.appSecret },
+        merchantId: `merchant-bench-${i}`,
+        holdMinutes: 0,
+        mapping: { module: 'shopify-default', options: SIM_MAPPING },
+      })),
+      server: { host: '127.0.0.1' },
+      log: { level: 'warn' },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+interface Workers {
+  procs: Proc[];
+  ports: number[];
+  readyMs: number;
+}
+
+async function startWorkers(config: string, dbUrl: string, count: number): Promise<Workers> {
   const t0 = performance.now();
-  for (let i = 0; i < N; i++) {
-    const o = seededOrder(1, i, at);
-    if (mapOrder(mapper, o, { storeId: 'bench', merchantId: 'm', safeId: safeIdFor('bench', o.id) }).kind === 'mapped') mapped++;
+  const ports: number[] = [];
+  const procs: Proc[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    ports.push(port);
+    procs.push(run(['bin/ordersync.js', 'start', '--config', config], { DATABASE_URL: dbUrl, PORT: String(port) }));
   }
-  const s = (performance.now() - t0) / 1000;
-  line(`mapping: ${N} orders (incl. generating them)`, `${Math.round(N / s)} orders/s, ${((s / N) * 1e6).toFixed(1)} µs/order, ${mapped} mapped`);
+  for (const [i, port] of ports.entries()) {
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, `worker ${i} to answer (output: ${procs[i]!.output().slice(-2000)})`, 120_000, 100);
+  }
+  return { procs, ports, readyMs: performance.now() - t0 };
 }
 
-async function benchPull() {
-  const n = Math.round(N / 5);
-  const shop = await startShopifySim({ port: 0 });
-  await post(`${shop.url}/_sim/orders`, { count: n, seed: 2, spreadSeconds: 3600 });
-  const client = shopifyClientFor(shop);
+/** Polls the ledger until `total` orders are in it and none is waiting or being submitted. Returns the polls made (they count as transactions). */
+async function untilSettled(dbUrl: string, total: number, timeoutMs: number): Promise<number> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  let polls = 0;
+  try {
+    await until(
+      async () => {
+        polls++;
+        const r = await c.query(`select count(*)::int as total, count(*) filter (where state in ('pending','submitting'))::int as busy from orders`);
+        return r.rows[0].total === total && r.rows[0].busy === 0;
+      },
+      `${total} orders settled`,
+      timeoutMs,
+    );
+    return polls;
+  } finally {
+    await c.end();
+  }
+}
+
+async function ledgerCounts(dbUrl: string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  const r = await c.query('select state, count(*)::int as n from orders group by state');
+  await c.end();
+  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
+}
+
+/** ordersync: boot workers on a fresh database, wait until every order is settled, measure, stop. */
+async function ordersyncRun(om: { url: string }, shops: Array<{ url: string }>, orders: number, processes = 1) {
+  const db = await freshDatabase();
+  const before = await transactions(db.name);
   const t0 = performance.now();
-  let count = 0;
-  for await (const page of pullUpdatedOrders(client, { since: null, until: new Date(Date.now() + 1000) })) count += page.length;
-  const s = (performance.now() - t0) / 1000;
-  const state = (await (await fetch(`${shop.url}/_sim/state?summary`)).json()) as any;
-  line(`paged pull: ${count} orders, bucket 2000 / 100 per s`, `${Math.round(count / s)} orders/s, ${state.shops['sim-shop.myshopify.com'].requests} requests, THROTTLED ${client.throttledCount}`);
-  await shop.close();
+  const workers = await startWorkers(configFile(om, shops), db.url, processes);
+  const polls = await untilSettled(db.url, orders, 1_800_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = workers.procs.reduce((a, p) => a + p.cpuMs(), 0);
+  const peakRssMb = Math.max(...workers.procs.map((p) => p.peakRssMb()));
+  for (const p of workers.procs) await p.stop();
+  await sleep(500);
+  const xacts = (await transactions(db.name)) - before - polls;
+  const ledger = await ledgerCounts(db.url);
+  const omHolds = (await getJson(`${om.url}/_sim/state?summary`)).counts.orders;
+  await admin.query(`drop database ${db.name} with (force)`);
+  const work = seconds - workers.readyMs / 1000;
+  return {
+    orders,
+    processes,
+    seconds: round(seconds),
+    bootSeconds: round(workers.readyMs / 1000),
+    ordersPerSecond: Math.round(orders / seconds),
+    ordersPerSecondAfterBoot: Math.round(orders / Math.max(work, 0.001)),
+    workerCpuMsPerOrder: round(cpuMs / orders, 3),
+    transactionsPerOrder: round(xacts / orders, 2),
+    peakRssMb: Math.round(peakRssMb),
+    ledger,
+    ordermeshHolds: omHolds,
+  };
 }
 
-/** The simulator in its own process, so this process's heap holds only what our streaming keeps. */
-async function shopifySimProcess(orders: number): Promise<{ url: string; stop: () => void }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ['bin/ordersync.js', 'sim', 'shopify', '--port', String(port), '--orders', String(orders)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
+async function naiveRun(shop: { url: string }, om: { url: string }, orders: number) {
+  const p = run(['bench/naive.ts', shop.url, om.url, 'naive', String(orders)]);
+  let cpuMs = 0;
+  let peakRssMb = 0;
+  // Sampled while it runs: its /proc entry is gone once it exits.
+  const sampler = setInterval(() => {
+    try {
+      cpuMs = p.cpuMs();
+      peakRssMb = p.peakRssMb();
+    } catch {}
+  }, 200);
+  const code = await p.exited;
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`naive loop failed: ${p.output().slice(-2000)}`);
+  const r = JSON.parse(p.output().trim().split('\n').at(-1)!) as { orders: number; created: number; failed: number; seconds: number };
+  return { ...r, seconds: round(r.seconds), ordersPerSecond: Math.round(r.orders / r.seconds), workerCpuMsPerOrder: round(cpuMs / r.orders, 3), peakRssMb: Math.round(peakRssMb) };
+}
+
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function overhead() {
+  const out = [];
+  for (const n of sizes) {
+    const shop = await shopifySim(UNTHROTTLED, n, 11);
+    const om = await ordermeshSim(0);
+    const ours = await ordersyncRun(om, [shop], n);
+    const simCpuMsPerOrder = { shopify: round(shop.cpuMs() / n, 3), ordermesh: round(om.cpuMs() / n, 3) };
+    await om.stop();
+    const om2 = await ordermeshSim(0);
+    const naive = await naiveRun(shop, om2, n);
+    out.push({ orders: n, ordersync: { ...ours, simCpuMsPerOrder }, naive, ratio: round(ours.ordersPerSecond / naive.ordersPerSecond, 2) });
+    await Promise.all([shop.stop(), om2.stop()]);
+  }
+  return out;
+}
+
+async function standard() {
+  const shop = await shopifySim(STANDARD, STANDARD_ORDERS, 12);
+  const om = await ordermeshSim(80);
+  const ours = await ordersyncRun(om, [shop], STANDARD_ORDERS);
+  const ops = await shopOps(shop.url);
+  const pull = ops.operations.OrdersUpdatedSince;
+  // The ceiling: the bucket's burst, then the restore rate, at the pull's own observed cost per order.
+  const costPerOrder = pull.actualCost / STANDARD_ORDERS;
+  const ceilingSeconds = Math.max(0, STANDARD_ORDERS * costPerOrder - STANDARD.bucket) / STANDARD.restoreRate;
+  const ceiling = ceilingSeconds > 0 ? STANDARD_ORDERS / ceilingSeconds : null;
+  await Promise.all([shop.stop(), om.stop()]);
+  const shop2 = await shopifySim(STANDARD, NAIVE_STANDARD_ORDERS, 12);
+  const om2 = await ordermeshSim(80);
+  const naive = await naiveRun(shop2, om2, NAIVE_STANDARD_ORDERS);
+  await Promise.all([shop2.stop(), om2.stop()]);
+  return {
+    ordersync: { ...ours, shopify: { requests: ops.requests, throttled: ops.throttled, pullCostPerOrder: round(costPerOrder, 3) } },
+    ceilingOrdersPerSecond: ceiling && Math.round(ceiling),
+    achievedOfCeiling: ceiling && round(ours.ordersPerSecond / ceiling, 3),
+    naive,
+    ratio: round(ours.ordersPerSecond / naive.ordersPerSecond, 1),
+  };
+}
+
+async function webhooks() {
+  const shop = await shopifySim(STANDARD, 0, 13);
+  const om = await ordermeshSim(80);
+  const db = await freshDatabase();
+  const workers = await startWorkers(configFile(om, [shop]), db.url, 1);
+  const base = `http://127.0.0.1:${workers.ports[0]}`;
+  await post(`${shop.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/shopify` });
+  await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh` });
+  const createdAt = new Map<string, number>(); // safeId → when the store order was created
+  const shipped = new Set<string>();
+  const tick = 100;
+  const perTick = (WEBHOOK_RATE * tick) / 1000;
+  let owed = 0;
+  const end = Date.now() + WEBHOOK_SECONDS * 1000;
+  // Ship in OrderMesh what it holds, once a second, as production would (later, in reality).
+  const shipLoop = async () => {
+    const state = await getJson(`${om.url}/_sim/state`);
+    for (const o of state.orders) {
+      if (shipped.has(o.orderId) || o.status === 'Cancelled') continue;
+      shipped.add(o.orderId);
+      await post(`${om.url}/_sim/orders/${o.orderId}/ship`, {}).catch(() => shipped.delete(o.orderId));
+    }
+  };
+  let lastShip = 0;
+  while (Date.now() < end) {
+    const t = Date.now();
+    owed += perTick;
+    const count = Math.floor(owed);
+    owed -= count;
+    if (count > 0) {
+      const { ids } = await post(`${shop.url}/_sim/orders`, { count, seed: t % 1_000_000, spreadSeconds: 0, notify: true });
+      for (const id of ids as string[]) createdAt.set(safeIdFor('bench-0', id), t);
+    }
+    if (t - lastShip > 1000) {
+      lastShip = t;
+      await shipLoop();
+    }
+    await sleep(Math.max(0, tick - (Date.now() - t)));
+  }
+  const fed = createdAt.size;
+  // Settle: everything fed reaches OrderMesh, is shipped, and its tracking reaches the store (60 s at most).
+  const settleUntil = Date.now() + 60_000;
+  let omState: any;
+  let shopState: any;
   for (;;) {
-    const up = await fetch(`${url}/_sim/state?summary`).then((r) => r.json() as Promise<any>).catch(() => null);
-    if (up?.shops?.['sim-shop.myshopify.com']?.orders === orders) break;
-    await new Promise((r) => setTimeout(r, 500));
+    await shipLoop();
+    omState = await getJson(`${om.url}/_sim/state`);
+    shopState = (await getJson(`${shop.url}/_sim/state`)).shops[SHOPIFY_SIM_DEFAULTS.shop.domain];
+    const withTracking = shopState.orderList.filter((o: any) => o.fulfillments.length > 0).length;
+    if (Date.now() > settleUntil || withTracking >= omState.orders.filter((o: any) => o.shipments.length > 0).length && omState.orders.length >= fed * 0.8) break;
+    await sleep(1000);
   }
-  await post(`${url}/_sim/settings`, { bulkDelayMs: 10 });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
-async function benchBulkStream() {
-  const shop = await shopifySimProcess(N);
-  const client = shopifyClientFor(shop);
-  const tExport = performance.now();
-  const id = await startBulkExport(client, new Date(Date.now() - 7_200_000), new Date(Date.now() + 60_000));
-  const op = await waitForBulkOperation(client, id, 100);
-  line('bulk export in the simulator (not ours)', `${((performance.now() - tExport) / 1000).toFixed(1)} s`);
-  global.gc?.();
-  const base = process.memoryUsage().heapUsed;
-  let peak = base;
-  let count = 0;
-  const samples: number[] = [];
-  const t0 = performance.now();
-  for await (const item of streamBulkOrders(op.url!)) {
-    if ('order' in item) count++;
-    if (count % 5_000 === 0) {
-      global.gc?.(); // live objects only: what streaming keeps, not garbage awaiting collection
-      const h = process.memoryUsage().heapUsed;
-      peak = Math.max(peak, h);
-      samples.push(h);
+  const toOrderMesh = omState.orders.filter((o: any) => createdAt.has(o.safeId)).map((o: any) => Date.parse(o.createdAt) - createdAt.get(o.safeId)!).sort((a: number, b: number) => a - b);
+  const shopBySafeId = new Map<string, any>(shopState.orderList.map((o: any) => [safeIdFor('bench-0', o.id), o]));
+  const toTracking: number[] = [];
+  let packages = 0;
+  for (const o of omState.orders) {
+    for (const s of o.shipments) {
+      packages += s.packages.length;
+      const f = shopBySafeId.get(o.safeId)?.fulfillments ?? [];
+      const first = f.map((x: any) => Date.parse(x.createdAt)).sort((a: number, b: number) => a - b)[0];
+      if (first !== undefined) toTracking.push(first - Date.parse(s.createdAt));
     }
   }
-  const s = (performance.now() - t0) / 1000;
-  line(`bulk JSONL streaming: ${count} orders`, `${Math.round(count / s)} orders/s`);
-  line('  live heap growth while streaming (peak - start)', `${mb(peak - base)} (live heap every 5k orders: ${samples.filter((_, i) => i % Math.ceil(samples.length / 6) === 0).map(mb).join(', ')})`);
-  shop.stop();
+  toTracking.sort((a, b) => a - b);
+  const ops = shopState.operations;
+  const ledger = await ledgerCounts(db.url);
+  for (const p of workers.procs) await p.stop();
+  await Promise.all([shop.stop(), om.stop()]);
+  await admin.query(`drop database ${db.name} with (force)`);
+  const ms = (xs: number[], p: number) => percentile(xs, p);
+  return {
+    ratePerSecond: WEBHOOK_RATE,
+    seconds: WEBHOOK_SECONDS,
+    ordersFed: fed,
+    inOrderMesh: toOrderMesh.length,
+    orderToOrderMeshMs: { p50: ms(toOrderMesh, 50), p95: ms(toOrderMesh, 95), p99: ms(toOrderMesh, 99) },
+    packagesShipped: packages,
+    fulfilmentsInStore: shopState.fulfillments,
+    shipmentToTrackingMs: { p50: ms(toTracking, 50), p95: ms(toTracking, 95), p99: ms(toTracking, 99) },
+    shopify: { requests: shopState.requests, throttled: shopState.throttled, operations: ops },
+    ledger,
+  };
 }
 
-async function benchPipeline() {
-  const n = Math.round(N / 5);
-  const provided = await providePostgres();
-  const admin = new pg.Client({ connectionString: provided.adminUrl });
-  await admin.connect();
-  const dbName = `ordersync_bench_${Date.now()}`;
-  await admin.query(`create database ${dbName}`);
-  const url = new URL(provided.adminUrl);
-  url.pathname = `/${dbName}`;
-  const om = await startOrderMeshSim({ port: 0 });
-  const shop = await startShopifySim({ port: 0, restoreRate: 1000 });
-  const config = parseConfig(pipelineConfigObject(om, shop, { log: { level: 'error' } }));
-  const service = await startService({ config, secrets: resolveSecrets(config, {}), configPath: 'config/sim.yaml', log: createLogger({ level: 'error', stderr: true }), env: { DATABASE_URL: url.toString() }, schedules: false });
-  await post(`${shop.url}/_sim/orders`, { count: n, seed: 4, spreadSeconds: 600 });
-  const t0 = performance.now();
-  await service.boss.send(Q.pullOrders, { storeId: 'sim-shop' });
-  const db = service.db;
-  for (;;) {
-    const rows = await db.selectFrom('orders').select(['state', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('state').execute();
-    const total = rows.reduce((a, r) => a + Number(r.n), 0);
-    const busy = rows.filter((r) => r.state === 'pending' || r.state === 'submitting').reduce((a, r) => a + Number(r.n), 0);
-    if (total === n && busy === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
+async function processes() {
+  const out = [];
+  for (const count of PROCESS_COUNTS) {
+    const shops = await Promise.all([0, 1, 2, 3].map((i) => shopifySim(UNTHROTTLED, PER_STORE, 20 + i)));
+    const om = await ordermeshSim(0);
+    const r = await ordersyncRun(om, shops, PER_STORE * 4, count);
+    out.push(r);
+    await Promise.all([...shops.map((s) => s.stop()), om.stop()]);
   }
-  const s = (performance.now() - t0) / 1000;
-  line(`pipeline: ${n} orders pulled, mapped, submitted`, `${Math.round(n / s)} orders/s (${s.toFixed(1)} s, batch ${config.jobs.submitBatchSize}, 1 process)`);
-  await service.stop();
-  await om.close();
-  await shop.close();
-  await admin.query(`drop database ${dbName} with (force)`);
-  await admin.end();
-  await provided.stop();
+  return out.map((r) => ({ ...r, speedupOverOne: round(r.ordersPerSecond / out[0]!.ordersPerSecond, 2) }));
 }
 
-console.log(`ordermesh-sync bench (node ${process.version}, BENCH_ORDERS=${N})`);
-const benches = { mapping: benchMapping, pull: benchPull, bulk: benchBulkStream, pipeline: benchPipeline };
-// BENCH_ONLY=bulk,pipeline runs a subset.
-const only = process.env.BENCH_ONLY?.split(',');
-for (const [name, run] of Object.entries(benches)) if (!only || only.includes(name)) await run();
+const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgAdmin.source };
+const results: Record<string, unknown> = { commit, date: new Date().toISOString(), machine, tiny };
+const scenarios = { overhead, standard, webhooks, processes };
+try {
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    if (only && !only.includes(name)) continue;
+    console.error(`bench: ${name}…`);
+    results[name] = await scenario();
+    console.log(JSON.stringify({ [name]: results[name] }, null, 1));
+  }
+} finally {
+  await admin.end();
+  await pgAdmin.stop();
+}
+const dir = env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `bench-${commit}${tiny ? '-tiny' : ''}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.error(`bench: results in ${file}`);
