@@ -7,7 +7,8 @@
  * (2000-point bucket, 100 points/s) with an 80 ms OrderMesh, webhook orders arriving at BENCH_WEBHOOK_RATE
  * per second for BENCH_WEBHOOK_SECONDS on that store, and 4 stores on 1, 2 and 4 worker processes.
  * BENCH_ONLY=overhead,standard,webhooks,processes picks some; BENCH_TINY=1 runs every scenario small
- * (the suite does, so the harness cannot rot; its figures mean nothing). BENCH_RESULTS_DIR moves the output.
+ * (the suite does, so the harness cannot rot; its figures mean nothing). BENCH_RESULTS_DIR moves the output;
+ * BENCH_CPU_PROF=DIR writes each worker's CPU profile there.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -107,7 +108,9 @@ async function startWorkers(config: string, dbUrl: string, count: number): Promi
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     ports.push(port);
-    procs.push(run(['bin/ordersync.js', 'start', '--config', config], { DATABASE_URL: dbUrl, PORT: String(port) }));
+    // BENCH_CPU_PROF=DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+    const profile = env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.BENCH_CPU_PROF}` } : {};
+    procs.push(run(['bin/ordersync.js', 'start', '--config', config], { DATABASE_URL: dbUrl, PORT: String(port), ...profile }));
   }
   for (const [i, port] of ports.entries()) {
     await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, `worker ${i} to answer (output: ${procs[i]!.output().slice(-2000)})`, 120_000, 100);
@@ -285,7 +288,10 @@ async function webhooks() {
     omState = await getJson(`${om.url}/_sim/state`);
     shopState = (await getJson(`${shop.url}/_sim/state`)).shops[SHOPIFY_SIM_DEFAULTS.shop.domain];
     const withTracking = shopState.orderList.filter((o: any) => o.fulfillments.length > 0).length;
-    if (Date.now() > settleUntil || withTracking >= omState.orders.filter((o: any) => o.shipments.length > 0).length && omState.orders.length >= fed * 0.8) break;
+    const c = await ledgerCounts(db.url);
+    const inLedger = Object.values(c).reduce((a, n) => a + n, 0);
+    const settled = inLedger === fed && !c.pending && !c.submitting && withTracking >= omState.orders.filter((o: any) => o.shipments.length > 0).length;
+    if (settled || Date.now() > settleUntil) break;
     await sleep(1000);
   }
   const toOrderMesh = omState.orders.filter((o: any) => createdAt.has(o.safeId)).map((o: any) => Date.parse(o.createdAt) - createdAt.get(o.safeId)!).sort((a: number, b: number) => a - b);
