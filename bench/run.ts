@@ -109,7 +109,7 @@ async function startWorkers(config: string, dbUrl: string, count: number): Promi
     const port = await freePort();
     ports.push(port);
     // BENCH_CPU_PROF=DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-    const profile = env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.BENCH_CPU_PROF}` } : {};
+    const profile: Record<string, string> = env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.BENCH_CPU_PROF}` } : {};
     procs.push(run(['bin/ordersync.js', 'start', '--config', config], { DATABASE_URL: dbUrl, PORT: String(port), ...profile }));
   }
   for (const [i, port] of ports.entries()) {
@@ -200,7 +200,7 @@ async function naiveRun(shop: { url: string }, om: { url: string }, orders: numb
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function overhead() {
-  const out = [];
+  const out: unknown[] = [];
   for (const n of sizes) {
     const shop = await shopifySim(UNTHROTTLED, n, 11);
     const om = await ordermeshSim(0);
@@ -328,7 +328,7 @@ async function webhooks() {
 }
 
 async function processes() {
-  const out = [];
+  const out: Array<Awaited<ReturnType<typeof ordersyncRun>>> = [];
   for (const count of PROCESS_COUNTS) {
     const shops = await Promise.all([0, 1, 2, 3].map((i) => shopifySim(UNTHROTTLED, PER_STORE, 20 + i)));
     const om = await ordermeshSim(0);

@@ -1,3 +1,4 @@
+import { finishBulkOperation, readCursor, rememberBulkOperation } from '../db/cursors.ts';
 import { bulkOperationStatus, startBulkExport, streamBulkOrders, waitForBulkOperation } from '../connectors/shopify/bulk-export.ts';
 import { ShopifyApiError } from '../connectors/shopify/errors.ts';
 import { fetchOrder, pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
@@ -74,19 +75,14 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
     }
   };
 
-  const cursor = o.dryRun ? undefined : await deps.db.selectFrom('sync_cursors').selectAll().where('store_id', '=', o.storeId).where('stream', '=', stream).executeTakeFirst();
+  const key = { storeId: o.storeId, stream };
+  const cursor = o.dryRun ? undefined : await readCursor(deps.db, key);
   let opId = cursor?.bulk_operation_id ?? null;
   if (opId && !(await bulkOperationStatus(store.shopify, opId))) opId = null;
   try {
     if (!opId) {
       opId = await startBulkExport(store.shopify, o.since, o.until);
-      if (!o.dryRun) {
-        await deps.db
-          .insertInto('sync_cursors')
-          .values({ store_id: o.storeId, stream, bulk_operation_id: opId })
-          .onConflict((oc) => oc.columns(['store_id', 'stream']).doUpdateSet({ bulk_operation_id: opId, updated_at: new Date() }))
-          .execute();
-      }
+      if (!o.dryRun) await rememberBulkOperation(deps.db, key, opId);
     } else deps.log.info({ store: o.storeId, bulkOperation: opId }, 'resuming the bulk operation of an interrupted backfill');
     const op = await waitForBulkOperation(store.shopify, opId);
     if (op.url) {
@@ -106,8 +102,6 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
   }
   await flush();
   o.onProgress?.({ orders: summary.orders, mode: summary.mode });
-  if (!o.dryRun) {
-    await deps.db.updateTable('sync_cursors').set({ last_success_at: new Date(), bulk_operation_id: null, state: JSON.stringify(summary), updated_at: new Date() }).where('store_id', '=', o.storeId).where('stream', '=', stream).execute();
-  }
+  if (!o.dryRun) await finishBulkOperation(deps.db, key, summary);
   return summary;
 }

@@ -1,18 +1,11 @@
 import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { ShipmentModel } from '../connectors/ordermesh/contract.ts';
-import { transition } from '../db/orders.ts';
+import { transitionMany } from '../db/batch-transitions.ts';
+import { upsertShipments, type ShipmentRecord } from '../db/packages.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { JobDeps } from './deps.ts';
-import { Q, enqueue } from './queues.ts';
-
-/** What the ledger keeps of each package item: enough to name the store line item it fulfils. */
-export interface PackageItem {
-  orderItemId: string;
-  externalId: string | null;
-  quantity: number;
-  shopifyLineItemId: string | null;
-}
+import { Q, enqueue, enqueueMany } from './queues.ts';
 
 const BATCH = 200;
 
@@ -39,64 +32,67 @@ async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<
     .execute();
 }
 
+/** OrderMesh reads in flight at once while polling: the calls are per order, the waits need not be. */
+const READS_IN_FLIGHT = 8;
+
 export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise<{ polled: number; newTracking: number }> {
   const due = await claimDue(deps, orderIds);
-  let newTracking = 0;
-  for (const order of due) {
-    let shipments: ShipmentModel[];
-    try {
-      shipments = await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!);
-    } catch (err) {
-      if (err instanceof OrderMeshError && err.retryable) continue; // polled again at its next slot
-      throw err;
+  const read: Array<{ order: OrderRow; shipments: ShipmentModel[] }> = [];
+  let next = 0;
+  const reader = async () => {
+    while (next < due.length) {
+      const order = due[next++]!;
+      try {
+        read.push({ order, shipments: await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!) });
+      } catch (err) {
+        if (!(err instanceof OrderMeshError && err.retryable)) throw err;
+        // polled again at its next slot
+      }
     }
-    newTracking += await recordShipments(deps, order, shipments);
-  }
+  };
+  const readers = await Promise.allSettled(Array.from({ length: Math.min(READS_IN_FLIGHT, due.length) }, reader));
+  const failed = readers.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  // What was read is recorded even when one read failed for good: the failure is then the job's.
+  const newTracking = await recordShipments(deps, read);
+  if (failed) throw failed.reason;
   if (due.length === BATCH && !orderIds) await enqueue(deps.boss, Q.pollShipments, {}, { singletonKey: 'sweep' });
   if (due.length) deps.log.info({ polled: due.length, newTracking }, 'polled shipments');
   return { polled: due.length, newTracking };
 }
 
-/** Upserts shipments and packages; a package with new or changed tracking gets a write-back job. */
-export async function recordShipments(deps: JobDeps, order: OrderRow, shipments: ShipmentModel[]): Promise<number> {
-  let queued = 0;
-  await deps.db.transaction().execute(async (trx) => {
-    for (const s of shipments) {
-      await trx
-        .insertInto('shipments')
-        .values({ id: s.shipmentId, order_id: order.id, status: s.status })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ status: s.status, updated_at: new Date() }))
-        .execute();
-      for (const p of s.packages) {
-        const items: PackageItem[] = p.packageOrderItems.map((i) => ({
-          orderItemId: i.orderItemId,
-          externalId: i.externalId ?? null,
-          quantity: i.quantity,
-          shopifyLineItemId: i.itemMeta?.shopifyLineItemId ?? null,
-        }));
-        const values = {
-          carrier: p.carrierName ?? null,
-          carrier_method: p.carrierMethodName ?? null,
-          tracking_number: p.carrierTrackingNumber ?? null,
-          tracking_url: p.carrierLink ?? null,
-          items: JSON.stringify(items),
-          shipped_at: p.shippedDate ?? null,
-        };
-        const row = await trx
-          .insertInto('packages')
-          .values({ id: p.packageId, shipment_id: s.shipmentId, order_id: order.id, ...values })
-          .onConflict((oc) => oc.column('id').doUpdateSet({ ...values, updated_at: new Date() }))
-          .returning(['id', 'tracking_number', 'written_tracking_number'])
-          .executeTakeFirstOrThrow();
-        if (row.tracking_number && row.tracking_number !== row.written_tracking_number) {
-          await enqueue(deps.boss, Q.writeTracking, { packageId: row.id }, { trx, singletonKey: row.id });
-          queued++;
-        }
-      }
-    }
-    if (shipments.length && order.state === 'submitted') {
-      await transition(trx, order, ['submitted'], 'in_production', { actor: deps.actor, reason: 'SHIPMENT_CREATED', message: `${shipments.length} shipment(s) in OrderMesh` });
-    }
+/**
+ * Records what OrderMesh said for a batch of orders in one transaction and a constant number of
+ * statements: shipments and packages upserted, a write-back job for each package with new or changed
+ * tracking, orders with a first shipment moved to in_production.
+ */
+export async function recordShipments(deps: JobDeps, read: Array<{ order: OrderRow; shipments: ShipmentModel[] }>): Promise<number> {
+  const records: ShipmentRecord[] = read.flatMap(({ order, shipments }) =>
+    shipments.map((s) => ({
+      id: s.shipmentId,
+      orderId: order.id,
+      status: s.status,
+      packages: s.packages.map((p) => ({
+        id: p.packageId,
+        carrier: p.carrierName ?? null,
+        carrierMethod: p.carrierMethodName ?? null,
+        trackingNumber: p.carrierTrackingNumber ?? null,
+        trackingUrl: p.carrierLink ?? null,
+        items: p.packageOrderItems.map((i) => ({ orderItemId: i.orderItemId, externalId: i.externalId ?? null, quantity: i.quantity, shopifyLineItemId: i.itemMeta?.shopifyLineItemId ?? null })),
+        shippedAt: p.shippedDate ?? null,
+      })),
+    })),
+  );
+  if (records.length === 0) return 0;
+  return deps.db.transaction().execute(async (trx) => {
+    const toWrite = await upsertShipments(trx, records);
+    await enqueueMany(deps.boss, Q.writeTracking, toWrite.map((packageId) => ({ data: { packageId }, singletonKey: packageId })), { trx });
+    const started = read.filter((r) => r.shipments.length && r.order.state === 'submitted');
+    await transitionMany(
+      trx,
+      'submitted',
+      started.map((r) => ({ order: r.order, to: 'in_production' as const, reason: 'SHIPMENT_CREATED', message: `${r.shipments.length} shipment(s) in OrderMesh` })),
+      deps.actor,
+    );
+    return toWrite.length;
   });
-  return queued;
 }

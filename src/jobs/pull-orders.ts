@@ -1,4 +1,5 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
+import { advanceWatermark, openCursor } from '../db/cursors.ts';
 import type { Database } from '../db/schema.ts';
 import { pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
@@ -38,13 +39,12 @@ export async function ingestAndEnqueue(
  */
 export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ pages: number; orders: number }> {
   const store = storeOf(deps, storeId);
-  await deps.db.insertInto('sync_cursors').values({ store_id: storeId, stream: ORDERS_STREAM, overlap_seconds: store.cfg.pull.overlapSeconds }).onConflict((oc) => oc.doNothing()).execute();
-  const cursor = await deps.db.selectFrom('sync_cursors').selectAll().where('store_id', '=', storeId).where('stream', '=', ORDERS_STREAM).executeTakeFirstOrThrow();
+  const key = { storeId, stream: ORDERS_STREAM };
+  const cursor = await openCursor(deps.db, key, store.cfg.pull.overlapSeconds);
   // Whole seconds, like Shopify's updatedAt: a watermark with milliseconds would ask for a window
   // boundary no order can carry.
   const until = new Date(Math.floor(Date.now() / 1000) * 1000);
   const since = cursor.watermark ? new Date(cursor.watermark.getTime() - store.cfg.pull.overlapSeconds * 1000) : new Date(until.getTime() - FIRST_PULL_LOOKBACK_MS);
-  const advance = (to: Date) => sql`greatest(coalesce(watermark, ${to}), ${to})`;
 
   let pages = 0;
   let count = 0;
@@ -54,16 +54,9 @@ export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ page
     count += page.length;
     const stamps = page.flatMap((o) => (o.updatedAt ? [Date.parse(o.updatedAt)] : []));
     const newest = new Date(Math.min(until.getTime(), stamps.length ? Math.max(...stamps) : since?.getTime() ?? 0));
-    await ingestAndEnqueue(deps, storeId, page, async (trx) => {
-      await trx.updateTable('sync_cursors').set({ watermark: advance(newest) as never, updated_at: new Date() }).where('store_id', '=', storeId).where('stream', '=', ORDERS_STREAM).execute();
-    });
+    await ingestAndEnqueue(deps, storeId, page, (trx) => advanceWatermark(trx, key, newest));
   }
-  await deps.db
-    .updateTable('sync_cursors')
-    .set({ watermark: advance(until) as never, last_success_at: new Date(), updated_at: new Date() })
-    .where('store_id', '=', storeId)
-    .where('stream', '=', ORDERS_STREAM)
-    .execute();
+  await advanceWatermark(deps.db, key, until, { success: true });
   deps.log.info({ store: storeId, pages, orders: count, since, until }, 'pulled store orders');
   return { pages, orders: count };
 }

@@ -2,7 +2,7 @@ import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import { writeTracking } from '../connectors/shopify/write-fulfillment.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import { storeOf, type JobDeps } from './deps.ts';
-import type { PackageItem } from './poll-shipments.ts';
+import type { PackageItem } from '../db/packages.ts';
 
 /**
  * Writes one package's tracking back to the store, once (keyed by the OrderMesh package id; the

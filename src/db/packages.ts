@@ -1,0 +1,71 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** What the ledger keeps of each package item: enough to name the store line item it fulfils. */
+export interface PackageItem {
+  orderItemId: string;
+  externalId: string | null;
+  quantity: number;
+  shopifyLineItemId: string | null;
+}
+
+export interface ShipmentRecord {
+  id: string;
+  orderId: string;
+  status: string;
+  packages: Array<{
+    id: string;
+    carrier: string | null;
+    carrierMethod: string | null;
+    trackingNumber: string | null;
+    trackingUrl: string | null;
+    items: PackageItem[];
+    shippedAt: string | null;
+  }>;
+}
+
+/**
+ * Upserts shipments and their packages, any number of orders at once, in two statements. Returns the
+ * packages whose tracking is not yet in the store as it now stands (new, or a changed number).
+ */
+export async function upsertShipments(db: Db, shipments: ShipmentRecord[]): Promise<string[]> {
+  if (shipments.length === 0) return [];
+  // One row per key: a statement may not upsert the same row twice.
+  shipments = [...new Map(shipments.map((x) => [x.id, x])).values()];
+  const s = shipments.map((x) => ({ id: x.id, order_id: x.orderId, status: x.status }));
+  await sql`
+    insert into shipments (id, order_id, status)
+    select id, order_id, status from jsonb_to_recordset(${JSON.stringify(s)}::jsonb) as x(id text, order_id bigint, status text)
+    on conflict (id) do update set status = excluded.status, updated_at = now()
+  `.execute(db);
+  const p = shipments.flatMap((x) =>
+    x.packages.map((pk) => ({
+      id: pk.id,
+      shipment_id: x.id,
+      order_id: x.orderId,
+      carrier: pk.carrier,
+      carrier_method: pk.carrierMethod,
+      tracking_number: pk.trackingNumber,
+      tracking_url: pk.trackingUrl,
+      items: pk.items,
+      shipped_at: pk.shippedAt,
+    })),
+  );
+  if (p.length === 0) return [];
+  const unique = [...new Map(p.map((x) => [x.id, x])).values()];
+  const rows = await sql<{ id: string }>`
+    insert into packages (id, shipment_id, order_id, carrier, carrier_method, tracking_number, tracking_url, items, shipped_at)
+    select id, shipment_id, order_id, carrier, carrier_method, tracking_number, tracking_url, items, shipped_at
+    from jsonb_to_recordset(${JSON.stringify(unique)}::jsonb)
+      as x(id text, shipment_id text, order_id bigint, carrier text, carrier_method text, tracking_number text, tracking_url text, items jsonb, shipped_at timestamptz)
+    on conflict (id) do update set
+      carrier = excluded.carrier, carrier_method = excluded.carrier_method, tracking_number = excluded.tracking_number,
+      tracking_url = excluded.tracking_url, items = excluded.items, shipped_at = excluded.shipped_at, updated_at = now()
+    returning id, tracking_number, written_tracking_number
+  `.execute(db);
+  return (rows.rows as Array<{ id: string; tracking_number: string | null; written_tracking_number: string | null }>)
+    .filter((r) => r.tracking_number && r.tracking_number !== r.written_tracking_number)
+    .map((r) => r.id);
+}
