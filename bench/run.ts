@@ -5,8 +5,9 @@
  *
  * Scenarios: own overhead (no latency, no throttle; each size of BENCH_OVERHEAD_SIZES), a standard store
  * (2000-point bucket, 100 points/s) with an 80 ms OrderMesh, webhook orders arriving at BENCH_WEBHOOK_RATE
- * per second for BENCH_WEBHOOK_SECONDS on that store, and 4 stores on 1, 2 and 4 worker processes.
- * BENCH_ONLY=overhead,standard,webhooks,processes picks some; BENCH_TINY=1 runs every scenario small
+ * per second for BENCH_WEBHOOK_SECONDS on that store, orders arriving and shipping at BENCH_WRITEBACK_RATE
+ * per second for BENCH_WRITEBACK_SECONDS (tracking write-back under sustained load), and 4 stores on 1, 2
+ * and 4 worker processes. BENCH_ONLY=overhead,standard,webhooks,writeback,processes picks some; BENCH_TINY=1 runs every scenario small
  * (the suite does, so the harness cannot rot; its figures mean nothing). BENCH_RESULTS_DIR moves the output;
  * BENCH_CPU_PROF=DIR writes each worker's CPU profile there.
  */
@@ -30,6 +31,8 @@ const STANDARD_ORDERS = num('BENCH_STANDARD_ORDERS', 20_000, 300);
 const NAIVE_STANDARD_ORDERS = num('BENCH_NAIVE_STANDARD_ORDERS', 2_000, 100);
 const WEBHOOK_RATE = num('BENCH_WEBHOOK_RATE', 20, 5);
 const WEBHOOK_SECONDS = num('BENCH_WEBHOOK_SECONDS', 120, 6);
+const WRITEBACK_RATE = num('BENCH_WRITEBACK_RATE', 5, 5);
+const WRITEBACK_SECONDS = num('BENCH_WRITEBACK_SECONDS', 600, 6);
 const PER_STORE = num('BENCH_PROCESS_ORDERS', 5_000, 50);
 const PROCESS_COUNTS = (env.BENCH_PROCESSES ?? (tiny ? '1,2' : '1,2,4')).split(',').map(Number);
 const only = env.BENCH_ONLY?.split(',');
@@ -239,7 +242,7 @@ async function standard() {
   };
 }
 
-async function webhooks() {
+async function webhookFeed(rate: number, seconds: number, ship: boolean) {
   const shop = await shopifySim(STANDARD, 0, 13);
   const om = await ordermeshSim(80);
   const db = await freshDatabase();
@@ -250,11 +253,12 @@ async function webhooks() {
   const createdAt = new Map<string, number>(); // safeId → when the store order was created
   const shipped = new Set<string>();
   const tick = 100;
-  const perTick = (WEBHOOK_RATE * tick) / 1000;
+  const perTick = (rate * tick) / 1000;
   let owed = 0;
-  const end = Date.now() + WEBHOOK_SECONDS * 1000;
+  const end = Date.now() + seconds * 1000;
   // Ship in OrderMesh what it holds, once a second, as production would (later, in reality).
   const shipLoop = async () => {
+    if (!ship) return;
     const state = await getJson(`${om.url}/_sim/state`);
     for (const o of state.orders) {
       if (shipped.has(o.orderId) || o.status === 'Cancelled') continue;
@@ -314,8 +318,9 @@ async function webhooks() {
   await admin.query(`drop database ${db.name} with (force)`);
   const ms = (xs: number[], p: number) => percentile(xs, p);
   return {
-    ratePerSecond: WEBHOOK_RATE,
-    seconds: WEBHOOK_SECONDS,
+    ratePerSecond: rate,
+    seconds,
+    shipping: ship,
     ordersFed: fed,
     inOrderMesh: toOrderMesh.length,
     orderToOrderMeshMs: { p50: ms(toOrderMesh, 50), p95: ms(toOrderMesh, 95), p99: ms(toOrderMesh, 99) },
@@ -326,6 +331,11 @@ async function webhooks() {
     ledger,
   };
 }
+
+/** Orders arriving by webhook on a standard store: how soon each reaches OrderMesh, and whether a burst throttles. */
+const webhooks = () => webhookFeed(WEBHOOK_RATE, WEBHOOK_SECONDS, false);
+/** Orders arriving and shipping at once, sustained: does tracking write-back keep up with the bucket? */
+const writeback = () => webhookFeed(WRITEBACK_RATE, WRITEBACK_SECONDS, true);
 
 async function processes() {
   const out: Array<Awaited<ReturnType<typeof ordersyncRun>>> = [];
@@ -342,7 +352,7 @@ async function processes() {
 const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgAdmin.source };
 const results: Record<string, unknown> = { commit, date: new Date().toISOString(), machine, tiny };
-const scenarios = { overhead, standard, webhooks, processes };
+const scenarios = { overhead, standard, webhooks, writeback, processes };
 try {
   for (const [name, scenario] of Object.entries(scenarios)) {
     if (only && !only.includes(name)) continue;

@@ -32,7 +32,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
   const { deps, database } = runtime;
   let accepting = true;
   const app = buildServer({ db: deps.db, boss: deps.boss, metrics: deps.metrics, log, isAccepting: () => accepting });
-  registerWebhooks(app, { db: deps.db, boss: deps.boss, log, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds, refreshCoalesceMs: config.jobs.refreshCoalesceMs });
+  registerWebhooks(app, { db: deps.db, boss: deps.boss, log, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds });
   const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
   try {
     await app.listen({ port, host: config.server.host });

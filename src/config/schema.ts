@@ -122,10 +122,10 @@ export const configSchema = z
         /** How many jobs of each queue one process runs at once. */
         concurrency: z.number().int().min(1).max(32).default(2),
         /**
-         * Store webhooks name orders to re-read; they are gathered this long and read together in one
-         * query (a burst costs about what a page of the pull costs, not a query per order).
+         * Store webhooks name orders to re-read; what arrives within this window is read together in one
+         * query (a burst costs about what a page of the pull costs, not a query per order). At least 500.
          */
-        refreshCoalesceMs: z.number().int().min(0).max(60_000).default(1_000),
+        refreshCoalesceMs: z.number().int().min(500).max(60_000).default(2_000),
       })
       // prefault: an absent `jobs` is parsed as {}, so the defaults above are the only ones.
       .prefault({}),

@@ -252,3 +252,11 @@ export async function claimPendingOrders(db: Kysely<Database>, storeId: string, 
   `.execute(db);
   return result.rows;
 }
+
+/** Of these store orders, the ones the ledger lacks or holds an older copy of (by Shopify's updatedAt). */
+export async function staleOrMissing(db: Kysely<Database>, storeId: string, seen: Array<{ id: string; updatedAt: string }>): Promise<string[]> {
+  if (seen.length === 0) return [];
+  const held = await db.selectFrom('orders').select(['store_order_id', 'store_updated_at']).where('store_id', '=', storeId).where('store_order_id', 'in', seen.map((s) => s.id)).execute();
+  const at = new Map(held.map((h) => [h.store_order_id, h.store_updated_at?.getTime() ?? -Infinity]));
+  return seen.filter((s) => !at.has(s.id) || at.get(s.id)! < Date.parse(s.updatedAt)).map((s) => s.id);
+}

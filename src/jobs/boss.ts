@@ -24,8 +24,11 @@ export interface JobDefinition<T extends object = object> {
   name: string;
   queue?: Omit<Queue, 'name'>;
   run: (data: T, job: Job<T>) => Promise<unknown>;
-  /** When given, used instead of `run`: every job of a fetched batch at once (coalesced reads), sharing the outcome. */
-  runBatch?: (data: T[]) => Promise<unknown>;
+  /**
+   * When given, used instead of `run`: every job of a fetched batch at once (coalesced reads). It may
+   * return an error (or undefined) per job; if it throws, every job of the batch shares the failure.
+   */
+  runBatch?: (data: T[]) => Promise<Array<unknown | undefined> | void>;
   /** Jobs fetched at once, and the polling interval (a delayed job is seen by polling, not NOTIFY). */
   fetch?: { batchSize: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number };
   /** Records a failure retries cannot fix (see outcome.ts); the job then completes. */
@@ -77,13 +80,20 @@ export async function registerJobs(
     } as const;
     await boss.work(def.name, { ...options, ...(def.fetch ?? {}) }, async (jobs: Job<object>[]): Promise<JobResult[]> => {
       if (def.runBatch) {
+        let errors: Array<unknown | undefined> | void;
         try {
-          await def.runBatch(jobs.map((j) => j.data));
+          errors = await def.runBatch(jobs.map((j) => j.data));
         } catch (err) {
           return Promise.all(jobs.map((job) => settleFailure(def, job, err, metrics, log)));
         }
-        metrics.jobs.inc({ queue: def.name, outcome: 'completed' }, jobs.length);
-        return jobs.map((job) => ({ id: job.id, status: 'completed' }));
+        return Promise.all(
+          jobs.map(async (job, i) => {
+            const err = errors?.[i];
+            if (err !== undefined) return settleFailure(def, job, err, metrics, log);
+            metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
+            return { id: job.id, status: 'completed' as const };
+          }),
+        );
       }
       const results: JobResult[] = [];
       for (const job of jobs) {

@@ -9,7 +9,7 @@ import { Q, enqueue, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
 import { refreshOrders } from './refresh-order.ts';
 import { submitOrders } from './submit-orders.ts';
-import { writeTrackingJob } from './write-tracking.ts';
+import { writeTrackingBatch, writeTrackingJob } from './write-tracking.ts';
 
 /**
  * Every queue: `stately` (one queued and one running per singletonKey) so duplicate triggers collapse;
@@ -29,6 +29,8 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }
     deadLetter: Q.deadLetters,
     notify: true,
   } as const;
+  // pg-boss polls at most every half second.
+  const coalesceSeconds = Math.max(0.5, deps.config.jobs.refreshCoalesceMs / 1000);
   const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>, more: Partial<JobDefinition<Payloads[K]>> = {}): JobDefinition<Payloads[K]> => ({
     name,
     queue: retrying,
@@ -39,17 +41,22 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
     one(Q.pullOrders, (d) => pullOrders(deps, d.storeId)),
-    // Webhook refreshes are sent delayed by jobs.refreshCoalesceMs (so without NOTIFY): polling every
-    // half second gathers what arrived meanwhile into one batch, read together.
+    // Webhook refreshes wake no worker (no NOTIFY): a worker polls every jobs.refreshCoalesceMs and reads
+    // whatever arrived meanwhile in one batch, so a burst is read together instead of order by order.
     one(Q.refreshOrder, (d) => refreshOrders(deps, [d]), {
+      queue: { ...retrying, notify: false },
       runBatch: (items) => refreshOrders(deps, items),
-      fetch: { batchSize: 250, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
+      fetch: { batchSize: 250, pollingIntervalSeconds: coalesceSeconds, notifyPollingIntervalSeconds: coalesceSeconds },
     }),
     one(Q.submitOrders, (d) => submitOrders(deps, d.storeId)),
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
-    one(Q.writeTracking, (d) => writeTrackingJob(deps, d.packageId)),
+    // Fetched up to 50 at once: under load a batch's fulfilment states are read together.
+    one(Q.writeTracking, (d) => writeTrackingJob(deps, d.packageId), {
+      runBatch: (items) => writeTrackingBatch(deps, items.map((i) => i.packageId)),
+      fetch: { batchSize: 50, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 },
+    }),
   ];
 }
 

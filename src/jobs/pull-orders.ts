@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import { advanceWatermark, openCursor } from '../db/cursors.ts';
 import type { Database } from '../db/schema.ts';
-import { pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
+import { fetchOrders, pullUpdatedIds, pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
-import { ingestOrders, type IngestResult } from '../db/orders.ts';
+import { ingestOrders, staleOrMissing, type IngestResult } from '../db/orders.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
@@ -49,7 +49,20 @@ export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ page
   let pages = 0;
   let count = 0;
   const onInvalid = (why: string) => deps.log.warn({ store: storeId, why }, 'Shopify returned an order without a usable id: skipped (it is read again on its next change)');
-  for await (const page of pullUpdatedOrders(store.shopify, { since, until, onInvalid })) {
+  // The overlap (already read once): ids and update times first, then only what changed, by id. The
+  // rest of the window is read in full pages.
+  const fullFrom = cursor.watermark ?? since;
+  if (cursor.watermark) {
+    for await (const seen of pullUpdatedIds(store.shopify, { since, until: new Date(fullFrom.getTime() - 1000) })) {
+      pages++;
+      const changed = await staleOrMissing(deps.db, storeId, seen);
+      if (changed.length === 0) continue;
+      const orders = await fetchOrders(store.shopify, changed, onInvalid);
+      count += orders.length;
+      await ingestAndEnqueue(deps, storeId, orders);
+    }
+  }
+  for await (const page of pullUpdatedOrders(store.shopify, { since: fullFrom, until, onInvalid })) {
     pages++;
     count += page.length;
     const stamps = page.flatMap((o) => (o.updatedAt ? [Date.parse(o.updatedAt)] : []));

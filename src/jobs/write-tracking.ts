@@ -1,5 +1,5 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
-import { writeTracking } from '../connectors/shopify/write-fulfillment.ts';
+import { readFulfillmentStates, writeTracking, type OrderFulfillmentState } from '../connectors/shopify/write-fulfillment.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import type { PackageItem } from '../db/packages.ts';
@@ -9,7 +9,7 @@ import type { PackageItem } from '../db/packages.ts';
  * connector also checks the store's existing fulfilments). A changed tracking number updates the
  * fulfilment written before. A refusal (held, cancelled, fulfilled elsewhere) is recorded on the package.
  */
-export async function writeTrackingJob(deps: JobDeps, packageId: string): Promise<string> {
+export async function writeTrackingJob(deps: JobDeps, packageId: string, state?: OrderFulfillmentState | null): Promise<string> {
   const pkg = await deps.db
     .selectFrom('packages')
     .innerJoin('orders', 'orders.id', 'packages.order_id')
@@ -40,7 +40,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string): Promis
     // Only a changed number updates an existing fulfilment; otherwise look before creating.
     fulfillmentId: pkg.written_tracking_number ? pkg.store_fulfillment_id : null,
     ownedByOtherPackages: siblings.map((p) => p.store_fulfillment_id!),
-  });
+  }, state);
   if (result.status === 'skipped') {
     await deps.db.updateTable('packages').set({ write_back_error_code: result.reason, write_back_error_message: result.message, updated_at: new Date() }).where('id', '=', packageId).execute();
     await recordEvent(deps.db, { orderId: pkg.order_id, storeId: pkg.store_id, kind: 'write_back_skipped', reason: result.reason, message: result.message, actor: deps.actor, data: { packageId } });
@@ -68,4 +68,48 @@ async function markFulfilledIfDone(deps: JobDeps, orderId: string): Promise<void
   if (sent.every((it) => (shipped.get(it.externalId ?? '') ?? 0) >= it.quantity)) {
     await transition(deps.db, order, [order.state], 'fulfilled', { actor: deps.actor, reason: 'ALL_TRACKING_WRITTEN', message: `${packages.length} package(s) written back` });
   }
+}
+
+/**
+ * The write-backs of a fetched batch: the fulfilment state of all their orders read together (a read
+ * per 20 orders instead of one per package), then each package written with it, so a write-back
+ * costs about the mutation alone. A second package of the same order reads again (the first changed
+ * what is left to fulfil). Returns each package's error, if it failed, so only those are retried.
+ */
+export async function writeTrackingBatch(deps: JobDeps, packageIds: string[]): Promise<Array<unknown | undefined>> {
+  const rows = await deps.db
+    .selectFrom('packages')
+    .innerJoin('orders', 'orders.id', 'packages.order_id')
+    .select(['packages.id', 'orders.store_id', 'orders.store_order_id', 'packages.tracking_number', 'packages.written_tracking_number'])
+    .where('packages.id', 'in', packageIds)
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // Only packages on the create path use a state: a changed number updates its fulfilment directly.
+  const needsState = rows.filter((r) => r.tracking_number && !r.written_tracking_number);
+  const states = new Map<string, OrderFulfillmentState>();
+  const byStore = new Map<string, Set<string>>();
+  for (const r of needsState) byStore.set(r.store_id, (byStore.get(r.store_id) ?? new Set()).add(r.store_order_id));
+  for (const [storeId, orders] of byStore) {
+    try {
+      for (const [id, st] of await readFulfillmentStates(storeOf(deps, storeId).shopify, [...orders])) states.set(id, st);
+    } catch (err) {
+      deps.log.warn({ err, store: storeId }, 'reading fulfilment states for a batch failed; each package reads its own');
+    }
+  }
+  const used = new Set<string>();
+  const errors: Array<unknown | undefined> = [];
+  for (const id of packageIds) {
+    const r = byId.get(id);
+    const order = r?.store_order_id;
+    // Read for the batch and not yet changed by a write in it: use it; else the job reads afresh.
+    const state = order && states.has(order) && !used.has(order) ? states.get(order) : undefined;
+    if (order) used.add(order);
+    try {
+      await writeTrackingJob(deps, id, state);
+      errors.push(undefined);
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  return errors;
 }

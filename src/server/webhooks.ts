@@ -17,8 +17,6 @@ export interface WebhookDeps {
   ordermeshSecret: string | undefined;
   /** Shopify deliveries triggered longer ago than this are acknowledged and ignored. */
   maxAgeSeconds: number;
-  /** Refreshes wait this long so a burst is read together (jobs.refreshCoalesceMs). */
-  refreshCoalesceMs: number;
   now?: () => number;
 }
 
@@ -93,7 +91,7 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       // replay under a new id must not count as a new event.
       const deliveryId = `${topic}:${createHash('sha256').update(raw).digest('base64url')}`;
       const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) =>
-        enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}`, startAfter: deps.refreshCoalesceMs / 1000 }),
+        enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
       );
       return reply.code(200).send({ received: true, duplicate: !fresh });
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeTracking } from '../../src/connectors/shopify/write-fulfillment.ts';
+import { readFulfillmentStates, writeTracking } from '../../src/connectors/shopify/write-fulfillment.ts';
 import { explicitOrder, post, readOrder, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
 
 const sim = await shopifySim();
@@ -30,6 +30,21 @@ describe('tracking write-back', () => {
     const fs = await fulfillmentsOf(order.id);
     expect(fs).toHaveLength(1);
     expect(fs[0]).toMatchObject({ tracking: { number: '1Z999AA10123456784', company: 'UPS' }, lines: [{ lineItemId: order.lineItems[0]!.id, quantity: 2 }] });
+  });
+
+  it('reads the fulfilment state of many orders in one read, and a write with that state is still written once', async () => {
+    const orders = await Promise.all(Array.from({ length: 5 }, () => shippableOrder()));
+    const ops = async () => (await shopState(sim, true)).operations as Record<string, { requests: number }>;
+    const before = (await ops()).OrdersFulfillmentState?.requests ?? 0;
+    const states = await readFulfillmentStates(client, [...orders.map((o) => o.id), 'gid://shopify/Order/1']);
+    expect((await ops()).OrdersFulfillmentState!.requests - before).toBe(1);
+    expect([...states.keys()].sort()).toEqual(orders.map((o) => o.id).sort());
+    const pkg = (o: (typeof orders)[number]) => ({ orderId: o.id, trackingNumber: `B-${o.id.slice(-6)}`, trackingUrl: null, carrier: 'UPS', notifyCustomer: false, lines: [{ lineItemId: o.lineItems[0]!.id, quantity: 2 }] });
+    for (const o of orders) expect((await writeTracking(client, pkg(o), states.get(o.id)!)).status).toBe('created');
+    // Run again (a retried job): a fresh state shows the fulfilment, so nothing new is created.
+    const again = await readFulfillmentStates(client, orders.map((o) => o.id));
+    for (const o of orders) expect((await writeTracking(client, pkg(o), again.get(o.id)!)).status).toBe('already_written');
+    for (const o of orders) expect(await fulfillmentsOf(o.id)).toHaveLength(1);
   });
 
   it('writes two packages of one order as two fulfilments with exactly their items', async () => {

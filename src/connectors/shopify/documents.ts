@@ -38,6 +38,7 @@ export function withFragments(source: string): string {
 
 export const DOCUMENT_NAMES = [
   'orders-updated-since',
+  'orders-updated-ids',
   'order-by-id',
   'orders-by-ids',
   'order-line-items',
@@ -45,6 +46,7 @@ export const DOCUMENT_NAMES = [
   'bulk-orders-query',
   'bulk-operation',
   'order-fulfillment-state',
+  'orders-fulfillment-state',
   'fulfillment-order-line-items',
   'fulfillment-create',
   'fulfillment-tracking-update',

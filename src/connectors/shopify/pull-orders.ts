@@ -9,6 +9,7 @@ const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().null
 const ordersPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.unknown()) }) });
 const orderById = z.object({ order: z.unknown().nullable() });
 const ordersByIds = z.object({ nodes: z.array(z.unknown()) });
+const idsPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.object({ id: z.string(), updatedAt: z.string() })) }) });
 const lineItemsPage = z.object({ order: z.object({ lineItems: z.object({ pageInfo, nodes: z.array(z.unknown()) }) }).nullable() });
 
 /** Shopify search syntax for an updated_at window; both bounds inclusive (the overlap absorbs repeats). */
@@ -125,4 +126,16 @@ export async function fetchOrders(client: ShopifyClient, ids: string[], onInvali
     i += chunk.length;
   }
   return out;
+}
+
+/** Ids and update times of the orders updated in [since, until], a page at a time (cheap: no order fields). */
+export async function* pullUpdatedIds(client: ShopifyClient, window: { since: Date; until: Date }): AsyncGenerator<Array<{ id: string; updatedAt: string }>> {
+  const query = updatedWindowQuery(window.since, window.until);
+  let after: string | null = null;
+  for (;;) {
+    const page: z.infer<typeof idsPage> = await client.query('orders-updated-ids', idsPage, { first: 250, after, query });
+    if (page.orders.nodes.length) yield page.orders.nodes;
+    if (!page.orders.pageInfo.hasNextPage) return;
+    after = page.orders.pageInfo.endCursor;
+  }
 }

@@ -31,34 +31,34 @@ export type WriteResult =
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 const foLine = z.object({ id: z.string(), remainingQuantity: z.number().int(), lineItem: z.object({ id: z.string() }) });
 const foLines = z.object({ pageInfo, nodes: z.array(foLine) });
-const fulfillmentState = z.object({
-  order: z
-    .object({
-      id: z.string(),
-      cancelledAt: z.string().nullable(),
-      fulfillmentOrders: z.object({
-        pageInfo,
-        nodes: z.array(
-          z.object({
-            id: z.string(),
-            status: z.string(),
-            assignedLocation: z.object({ location: z.object({ id: z.string() }).nullable() }).nullable(),
-            lineItems: foLines,
-          }),
-        ),
+const orderFulfillmentState = z.object({
+  id: z.string(),
+  cancelledAt: z.string().nullable(),
+  fulfillmentOrders: z.object({
+    pageInfo,
+    nodes: z.array(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        assignedLocation: z.object({ location: z.object({ id: z.string() }).nullable() }).nullable(),
+        lineItems: foLines,
       }),
-      fulfillments: z.array(
-        z.object({
-          id: z.string(),
-          status: z.string(),
-          trackingInfo: z.array(z.object({ number: z.string().nullable() })),
-          fulfillmentLineItems: z.object({ pageInfo: z.object({ hasNextPage: z.boolean() }), nodes: z.array(z.object({ quantity: z.number().int().nullable(), lineItem: z.object({ id: z.string() }) })) }),
-        }),
-      ),
-    })
-    .nullable(),
+    ),
+  }),
+  fulfillments: z.array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      trackingInfo: z.array(z.object({ number: z.string().nullable() })),
+      fulfillmentLineItems: z.object({ pageInfo: z.object({ hasNextPage: z.boolean() }), nodes: z.array(z.object({ quantity: z.number().int().nullable(), lineItem: z.object({ id: z.string() }) })) }),
+    }),
+  ),
 });
-type OrderState = NonNullable<z.infer<typeof fulfillmentState>['order']>;
+const fulfillmentState = z.object({ order: orderFulfillmentState.nullable() });
+// null: no such node; {}: a node of another type.
+const fulfillmentStates = z.object({ nodes: z.array(z.union([orderFulfillmentState, z.object({}).strict()]).nullable()) });
+export type OrderFulfillmentState = z.infer<typeof orderFulfillmentState>;
+type OrderState = OrderFulfillmentState;
 type FulfillmentOrder = OrderState['fulfillmentOrders']['nodes'][number];
 
 /**
@@ -67,7 +67,30 @@ type FulfillmentOrder = OrderState['fulfillmentOrders']['nodes'][number];
  */
 async function readFulfillmentState(client: ShopifyClient, orderId: string): Promise<OrderState | null> {
   const first = (await client.query('order-fulfillment-state', fulfillmentState, { id: orderId })).order;
-  if (!first) return null;
+  return first ? completeState(client, first) : null;
+}
+
+/** Ids per `nodes` read of fulfilment states: the requested cost of 20 orders stays near a page's. */
+const STATES_PER_READ = 20;
+
+/**
+ * The fulfilment state of many orders in few reads (write-backs gathered in one batch). An order the
+ * store does not return is absent from the map.
+ */
+export async function readFulfillmentStates(client: ShopifyClient, orderIds: string[]): Promise<Map<string, OrderState>> {
+  const out = new Map<string, OrderState>();
+  for (let i = 0; i < orderIds.length; i += STATES_PER_READ) {
+    const res = await client.query('orders-fulfillment-state', fulfillmentStates, { ids: orderIds.slice(i, i + STATES_PER_READ) });
+    for (const node of res.nodes) if (isOrderState(node)) out.set(node.id, await completeState(client, node));
+  }
+  return out;
+}
+
+const isOrderState = (n: unknown): n is OrderState => Boolean(n && typeof n === 'object' && 'id' in n);
+
+/** The rest of an order's fulfilment orders and of their lines, when the first read did not hold them all. */
+async function completeState(client: ShopifyClient, first: OrderState): Promise<OrderState> {
+  const orderId = first.id;
   const fos: FulfillmentOrder[] = [...first.fulfillmentOrders.nodes];
   let page = first.fulfillmentOrders.pageInfo;
   while (page.hasNextPage) {
@@ -103,11 +126,11 @@ const mutationResult = z.object({
 const OPEN_FO = new Set(['OPEN', 'IN_PROGRESS']);
 
 /**
- * Writes one package's tracking to the store, at most once: existing fulfilments are read first and one
- * with the same tracking number counts as written (a crash between Shopify's answer and our ledger
+ * Writes one package's tracking to the store, at most once: existing fulfilments are read first (or
+ * given, read for a batch the moment before) and one with the same tracking number counts as written (a crash between Shopify's answer and our ledger
  * write, or a job run twice, creates nothing new).
  */
-export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): Promise<WriteResult> {
+export async function writeTracking(client: ShopifyClient, t: TrackingToWrite, state?: OrderState | null): Promise<WriteResult> {
   const trackingInfo = { number: t.trackingNumber, ...(t.trackingUrl ? { url: t.trackingUrl } : {}), ...(t.carrier ? { company: t.carrier } : {}) };
 
   if (t.fulfillmentId) {
@@ -121,7 +144,8 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite): 
     return { status: 'updated', fulfillmentId: r.fulfillment.id };
   }
 
-  const order = await readFulfillmentState(client, t.orderId);
+  // `state`: read just before in a batch (undefined: read it now; null: the store does not have it).
+  const order = state === undefined ? await readFulfillmentState(client, t.orderId) : state;
   if (!order) return skipped('ORDER_NOT_FOUND', `order ${t.orderId} not found (deleted, or outside the app's scopes)`);
   // Written before (a crash after Shopify's answer, a job run twice): the same number AND the same
   // items, and not a fulfilment another package of the order already owns. Two packages can share a

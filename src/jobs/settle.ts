@@ -1,0 +1,87 @@
+import { sql } from 'kysely';
+import type { JobDeps } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
+
+/** Which orders a one-shot command waits for: a store's orders, optionally only these store order ids. */
+export interface SettleScope {
+  storeId: string;
+  storeOrderIds?: string[];
+}
+
+export interface SettleProgress {
+  total: number;
+  /** Submitted or beyond (OrderMesh has them). */
+  submitted: number;
+  /** Recorded with a reason: failed mapping, rejected, failed, needs attention. */
+  failed: number;
+  skipped: number;
+  /** Pending, but not yet due: a hold window or a retry delay; `heldUntil` is the latest. */
+  held: number;
+  heldUntil: Date | null;
+  /** Due or being submitted: what is still being worked on. */
+  busy: number;
+  /** Orders per state and reason code, for the summary. */
+  byReason: Array<{ state: string; reason: string | null; count: number }>;
+}
+
+const SUBMITTED_OR_BEYOND = ['submitted', 'in_production', 'fulfilled'];
+const FAILED = ['failed_mapping', 'rejected', 'failed', 'needs_attention'];
+
+export async function settleProgress(deps: JobDeps, scope: SettleScope): Promise<SettleProgress> {
+  const ids = scope.storeOrderIds;
+  const rows = await sql<{ state: string; reason: string | null; due: boolean; held_until: Date | null; n: number }>`
+    select state, last_error_code as reason,
+      (state = 'submitting' or (state = 'pending' and coalesce(hold_until, '-infinity') <= now() and coalesce(next_attempt_at, '-infinity') <= now())) as due,
+      max(greatest(hold_until, next_attempt_at)) filter (where state = 'pending') as held_until,
+      count(*)::int as n
+    from orders
+    where store_id = ${scope.storeId} ${ids ? sql`and store_order_id = any(${ids})` : sql``}
+    group by 1, 2, 3
+  `.execute(deps.db);
+  const p: SettleProgress = { total: 0, submitted: 0, failed: 0, skipped: 0, held: 0, heldUntil: null, busy: 0, byReason: [] };
+  const reasons = new Map<string, SettleProgress['byReason'][number]>();
+  for (const r of rows.rows) {
+    p.total += r.n;
+    if (r.due) p.busy += r.n;
+    else if (r.state === 'pending') {
+      p.held += r.n;
+      if (r.held_until && (!p.heldUntil || r.held_until > p.heldUntil)) p.heldUntil = r.held_until;
+    } else if (SUBMITTED_OR_BEYOND.includes(r.state)) p.submitted += r.n;
+    else if (FAILED.includes(r.state)) p.failed += r.n;
+    else p.skipped += r.n;
+    const key = `${r.state}|${r.reason ?? ''}`;
+    const entry = reasons.get(key) ?? { state: r.state, reason: r.reason, count: 0 };
+    entry.count += r.n;
+    reasons.set(key, entry);
+  }
+  p.byReason = [...reasons.values()].sort((a, b) => b.count - a.count);
+  return p;
+}
+
+/**
+ * Waits until every order in scope is settled: submitted, recorded with a reason, skipped, or held
+ * (pending with a hold window or retry delay still to run). The jobs run in this process's workers
+ * (and any `start` workers on the same database); every few seconds it re-queues the store's submit
+ * and the stuck-submission resolver, which the service would run by schedule, so an order a killed
+ * run left `submitting` settles too.
+ */
+export async function waitUntilSettled(
+  deps: JobDeps,
+  scope: SettleScope,
+  opts: { onProgress?: (p: SettleProgress) => void; pollMs?: number; nudgeMs?: number } = {},
+): Promise<SettleProgress> {
+  const pollMs = opts.pollMs ?? 500;
+  const nudgeMs = opts.nudgeMs ?? 5_000;
+  let lastNudge = 0;
+  for (;;) {
+    const p = await settleProgress(deps, scope);
+    opts.onProgress?.(p);
+    if (p.busy === 0) return p;
+    if (Date.now() - lastNudge >= nudgeMs) {
+      lastNudge = Date.now();
+      await enqueue(deps.boss, Q.submitOrders, { storeId: scope.storeId }, { singletonKey: scope.storeId });
+      await enqueue(deps.boss, Q.reconcileSubmitting, {}, { singletonKey: 'all' });
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
