@@ -76,7 +76,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
     });
     const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, stores, actor: opts.actor };
-    await registerJobs(boss, jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds }), metrics, log, {
+    await registerJobs(boss, jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds, refreshCoalesceMs: config.jobs.refreshCoalesceMs }), metrics, log, {
       concurrency: config.jobs.concurrency,
       work: opts.workers,
     });

@@ -1,6 +1,10 @@
 import { SingleBar, Presets } from 'cli-progress';
+import { countOrders } from '../connectors/shopify/pull-orders.ts';
 import { backfill, type BackfillSummary } from '../jobs/backfill.ts';
+import { storeOf } from '../jobs/deps.ts';
+import { waitUntilSettled, type SettleProgress } from '../jobs/settle.ts';
 import type { CliContext } from './main.ts';
+import { formatSettled } from './settled.ts';
 import { withRuntime } from './with-runtime.ts';
 
 function parseDate(value: string, flag: string): Date {
@@ -9,7 +13,7 @@ function parseDate(value: string, flag: string): Date {
   return d;
 }
 
-function formatSummary(s: BackfillSummary, dryRun: boolean): string {
+function formatRead(s: BackfillSummary, dryRun: boolean, submit: boolean): string {
   const lines = [`backfill (${s.mode}): ${s.orders} order(s) read`];
   if (dryRun) {
     lines.push(`  would submit: ${s.wouldSubmit}`);
@@ -17,34 +21,63 @@ function formatSummary(s: BackfillSummary, dryRun: boolean): string {
     for (const [reason, n] of Object.entries(s.wouldSkip)) lines.push(`  would skip ${reason}: ${n}`);
   } else {
     lines.push(`  new in the ledger: ${s.inserted}, changed: ${s.updated}, already there: ${s.unchanged}`);
-    lines.push('  new orders are submitted by the running `ordersync start` workers.');
+    if (!submit) lines.push('  --no-submit: new orders are submitted by the running `ordersync start` workers.');
   }
   return `${lines.join('\n')}\n`;
 }
 
-export async function runBackfill(ctx: CliContext, o: { store: string; since: string; until?: string; dryRun?: boolean; json?: boolean }): Promise<void> {
+/**
+ * `ordersync backfill`: reads the range into the ledger, then (unless --no-submit or --dry-run) maps
+ * and submits it with this process's own workers, the same job code the service runs, and waits until
+ * every order of the range is settled. Safe beside `start` workers: claims are disjoint, jobs singletons.
+ */
+export async function runBackfill(ctx: CliContext, o: { store: string; since: string; until?: string; dryRun?: boolean; submit?: boolean; json?: boolean }): Promise<void> {
   const since = parseDate(o.since, '--since');
   const until = o.until ? parseDate(o.until, '--until') : new Date();
   if (until <= since) throw new Error('--until must be after --since');
+  const dryRun = Boolean(o.dryRun);
+  const submit = o.submit !== false && !dryRun;
   const tty = process.stderr.isTTY === true;
-  const bar = tty ? new SingleBar({ format: 'backfill [{bar}] {value} orders | {rate}/s | {mode}', hideCursor: true }, Presets.shades_classic) : undefined;
-  const started = Date.now();
-  bar?.start(0, 0, { rate: 0, mode: 'bulk' });
-  const summary = await withRuntime(ctx, `cli:backfill:${process.pid}`, (deps) =>
-    backfill(deps, {
+  const result = await withRuntime(ctx, `cli:backfill:${process.pid}`, { workers: submit }, async (deps) => {
+    // Created once the runtime is open: its start-up logs (migrations) come before the bar, not through it.
+    const total = await countOrders(storeOf(deps, o.store).shopify, since, new Date(until.getTime() - 1)).catch(() => null);
+    const bar = tty ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} orders | {detail}', hideCursor: true }, Presets.shades_classic) : undefined;
+    const started = Date.now();
+    bar?.start(total ?? 0, 0, { phase: 'read  ', detail: total === null ? 'total unknown' : '' });
+    const ids = submit ? new Set<string>() : undefined;
+    const read = await backfill(deps, {
       storeId: o.store,
       since,
       until,
-      dryRun: Boolean(o.dryRun),
+      dryRun,
+      onBatch: ids ? (batch) => batch.forEach((id) => ids.add(id)) : undefined,
       onProgress: ({ orders, mode }) => {
         const rate = Math.round(orders / Math.max(0.001, (Date.now() - started) / 1000));
         if (bar) {
-          bar.setTotal(orders);
-          bar.update(orders, { rate, mode });
-        } else ctx.log.info({ orders, rate, mode }, 'backfill progress');
+          if (orders > bar.getTotal()) bar.setTotal(orders);
+          bar.update(orders, { detail: `${rate}/s, ${mode}` });
+        } else ctx.log.info({ orders, total, rate, mode }, 'backfill: reading');
       },
-    }),
-  );
-  bar?.stop();
-  process.stdout.write(o.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, Boolean(o.dryRun)));
+    });
+    if (!ids) {
+      bar?.stop();
+      return { read };
+    }
+    bar?.setTotal(ids.size);
+    let lastLog = 0;
+    const settled = await waitUntilSettled(deps, { storeId: o.store, storeOrderIds: [...ids] }, {
+      onProgress: (p: SettleProgress) => {
+        const done = p.total - p.busy;
+        if (bar) bar.update(done, { phase: 'submit', detail: `submitted ${p.submitted}, failed ${p.failed}, skipped ${p.skipped}, held ${p.held}` });
+        else if (Date.now() - lastLog > 5_000) {
+          lastLog = Date.now();
+          ctx.log.info({ settled: done, total: p.total, submitted: p.submitted, failed: p.failed, skipped: p.skipped, held: p.held }, 'backfill: submitting');
+        }
+      },
+    });
+    bar?.stop();
+    return { read, settled };
+  });
+  if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(formatRead(result.read, dryRun, submit) + (result.settled ? formatSettled(result.settled) : ''));
 }

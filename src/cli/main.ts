@@ -11,6 +11,7 @@ import { runMap } from './map.ts';
 import { runBackfill } from './backfill.ts';
 import { runReprocess } from './reprocess.ts';
 import { runDemo } from './demo.ts';
+import { runOnce } from './run-once.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -71,17 +72,25 @@ export function buildProgram(): Command {
 
   program
     .command('backfill')
-    .description('one-off import of a date range (Shopify bulk operation; resumable; safe while start runs)')
+    .description('one-off import of a date range, read (Shopify bulk operation), mapped and submitted to the end; resumable; safe while start runs')
     .requiredOption('--store <id>', 'store id from the config')
     .requiredOption('--since <date>', 'orders updated from this date (YYYY-MM-DD or ISO)')
     .option('--until <date>', 'up to this date (default: now)')
     .option('--dry-run', 'map without writing: what would be sent, what would fail')
+    .option('--no-submit', 'only read the range into the ledger; running `start` workers submit it')
     .option('--json', 'machine-readable summary')
     .action(async (o, cmd: Command) => runBackfill(contextFrom(cmd), o));
 
   program
+    .command('run')
+    .description('one whole cycle for every store (pull, submit, resolve, poll shipments, write back), then exit: for schedulers')
+    .requiredOption('--once', 'run one cycle and exit (the only mode; `start` is the service)')
+    .option('--json', 'machine-readable summary')
+    .action(async (o: { json?: boolean }, cmd: Command) => runOnce(contextFrom(cmd), o));
+
+  program
     .command('reprocess')
-    .description('re-read, re-map and resubmit failed or changed orders (never creates a second OrderMesh order)')
+    .description('re-read, re-map and resubmit failed or changed orders with this config, and wait for each outcome (never creates a second OrderMesh order)')
     .option('--order <id...>', 'store order ids, names (#1001) or safeIds')
     .option('--store <id>', 'only this store')
     .option('--state <state...>', 'only orders in these states (default: failed_mapping rejected failed needs_attention skipped)')

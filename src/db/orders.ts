@@ -260,3 +260,10 @@ export async function staleOrMissing(db: Kysely<Database>, storeId: string, seen
   const at = new Map(held.map((h) => [h.store_order_id, h.store_updated_at?.getTime() ?? -Infinity]));
   return seen.filter((s) => !at.has(s.id) || at.get(s.id)! < Date.parse(s.updatedAt)).map((s) => s.id);
 }
+
+/** Where each of these orders stands now, with its reason: what a one-shot command reports at its end. */
+export async function orderOutcomes(db: Kysely<Database>, ids: string[]): Promise<Map<string, { state: OrderState; reason: string | null; message: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('orders').select(['id', 'state', 'last_error_code', 'last_error_message']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, { state: r.state, reason: r.last_error_code, message: r.last_error_message }]));
+}

@@ -15,6 +15,8 @@ export interface BackfillOptions {
   /** Map without writing anything: what would be sent, what would fail. */
   dryRun: boolean;
   onProgress?: (p: { orders: number; mode: 'bulk' | 'paged' }) => void;
+  /** The store order ids of each batch recorded (not on a dry run): what a caller then waits for. */
+  onBatch?: (storeOrderIds: string[]) => void;
 }
 
 export interface BackfillSummary {
@@ -57,6 +59,7 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
       }
     } else {
       const res = await ingestAndEnqueue(deps, o.storeId, orders);
+      o.onBatch?.(orders.map((order) => order.id));
       summary.inserted += res.inserted;
       summary.updated += res.updated;
       summary.unchanged += res.unchanged;

@@ -16,7 +16,7 @@ import { writeTrackingBatch, writeTrackingJob } from './write-tracking.ts';
  * retried with backoff; a job out of retries goes to the dead-letter queue, whose worker records the
  * failure in the ledger.
  */
-export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }): JobDefinition<any>[] {
+export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; refreshCoalesceMs: number }): JobDefinition<any>[] {
   // A worker that dies mid-job stops heartbeating; its job is retried after heartbeatSeconds.
   const retrying = {
     policy: 'stately',
@@ -30,7 +30,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number }
     notify: true,
   } as const;
   // pg-boss polls at most every half second.
-  const coalesceSeconds = Math.max(0.5, deps.config.jobs.refreshCoalesceMs / 1000);
+  const coalesceSeconds = Math.max(0.5, opts.refreshCoalesceMs / 1000);
   const one = <K extends keyof Payloads>(name: K, run: (data: Payloads[K]) => Promise<unknown>, more: Partial<JobDefinition<Payloads[K]>> = {}): JobDefinition<Payloads[K]> => ({
     name,
     queue: retrying,

@@ -18,6 +18,10 @@ export interface ReprocessSelection {
 }
 
 export interface ReprocessLine {
+  /** The ledger row, its store and store order id. */
+  id: string;
+  storeId: string;
+  storeOrderId: string;
   order: string;
   state: OrderState;
   action: string;
@@ -53,7 +57,7 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
     const payload = fresh ?? (row.store_payload as StoreOrderPayload);
     if (dryRun) {
       const result = mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
-      lines.push({ order: name, state: row.state, action: row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, result });
+      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: row.state, action: row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, result });
       continue;
     }
     if (fresh) await ingestAndEnqueue(deps, row.store_id, [fresh]);
@@ -64,11 +68,11 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
       }
       await enqueue(deps.boss, Q.applyOrderChange, { orderId: current.id, kind: 'recheck' }, { singletonKey: current.id });
       await enqueue(deps.boss, Q.pollShipments, { orderIds: [current.id] }, { singletonKey: `order:${current.id}` });
-      lines.push({ order: name, state: current.state, action: 're-checking against OrderMesh (never resubmitted)' });
+      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: 're-checking against OrderMesh (never resubmitted)' });
     } else if (current.last_error_code === 'INVALID_TEXT') {
       // Its stored text had NUL or unpaired surrogates replaced: sending it would send altered text.
       // Fixed in the store, the re-read above has already moved it on.
-      lines.push({ order: name, state: current.state, action: 'left alone: fix the text in the store first (INVALID_TEXT)' });
+      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: 'left alone: fix the text in the store first (INVALID_TEXT)' });
     } else if ([...PRE_SUBMISSION, 'needs_attention' as const].includes(current.state)) {
       await transition(deps.db, current, [current.state], 'pending', {
         actor: deps.actor,
@@ -77,9 +81,9 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
         set: { attempts: 0, next_attempt_at: null, hold_until: null, last_error_code: null, last_error_message: null },
       });
       stores.add(current.store_id);
-      lines.push({ order: name, state: current.state, action: 'queued for submission' });
+      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: 'queued for submission' });
     } else {
-      lines.push({ order: name, state: current.state, action: `left alone (${current.state})` });
+      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: `left alone (${current.state})` });
     }
   }
   for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });

@@ -15,7 +15,7 @@ describe('queue settings', () => {
       const boss = createBoss(url, log);
       await boss.start();
       // No workers run here: the handlers never see these deps.
-      await registerJobs(boss, jobDefinitions({} as never, { heartbeatSeconds }), metrics, log, { work: false });
+      await registerJobs(boss, jobDefinitions({} as never, { heartbeatSeconds, refreshCoalesceMs: 2_000 }), metrics, log, { work: false });
       const queue = await boss.getQueue('pull-orders');
       await boss.stop({ graceful: false, close: true });
       return queue;

@@ -39,6 +39,7 @@ export function withFragments(source: string): string {
 export const DOCUMENT_NAMES = [
   'orders-updated-since',
   'orders-updated-ids',
+  'orders-count',
   'order-by-id',
   'orders-by-ids',
   'order-line-items',

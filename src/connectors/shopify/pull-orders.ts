@@ -9,6 +9,7 @@ const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().null
 const ordersPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.unknown()) }) });
 const orderById = z.object({ order: z.unknown().nullable() });
 const ordersByIds = z.object({ nodes: z.array(z.unknown()) });
+const ordersCount = z.object({ ordersCount: z.object({ count: z.number().int(), precision: z.string() }).nullable() });
 const idsPage = z.object({ orders: z.object({ pageInfo, nodes: z.array(z.object({ id: z.string(), updatedAt: z.string() })) }) });
 const lineItemsPage = z.object({ order: z.object({ lineItems: z.object({ pageInfo, nodes: z.array(z.unknown()) }) }).nullable() });
 
@@ -138,4 +139,10 @@ export async function* pullUpdatedIds(client: ShopifyClient, window: { since: Da
     if (!page.orders.pageInfo.hasNextPage) return;
     after = page.orders.pageInfo.endCursor;
   }
+}
+
+/** How many orders were updated in [since, until], by Shopify's own count (no limit). */
+export async function countOrders(client: ShopifyClient, since: Date, until: Date): Promise<number | null> {
+  const res = await client.query('orders-count', ordersCount, { query: updatedWindowQuery(since, until) });
+  return res.ordersCount?.count ?? null;
 }

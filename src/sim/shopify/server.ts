@@ -240,6 +240,10 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
         const o = state.find(id);
         return o ? orderView(state, o, bulk) : null;
       },
+      ordersCount: ({ query, limit }: { query?: string; limit?: number | null }) => {
+        const n = sortedOrders(state, query, false).length;
+        return limit != null && n > limit ? { count: limit, precision: 'AT_LEAST' } : { count: n, precision: 'EXACT' };
+      },
       // Only orders are Node-resolvable here; another id answers null, as an unknown id does on Shopify.
       nodes: ({ ids }: { ids: string[] }) => {
         if (ids.length > 250) throw new GraphQLError('The ids argument accepts at most 250 ids.');

@@ -1,0 +1,10 @@
+import type { SettleProgress } from '../jobs/settle.ts';
+
+/** The end of a one-shot run: where every order ended, failures grouped by reason with the fix's hint. */
+export function formatSettled(p: SettleProgress): string {
+  const lines = [`settled: ${p.total} order(s): submitted ${p.submitted}, failed ${p.failed}, skipped ${p.skipped}, held ${p.held}`];
+  for (const r of p.byReason) lines.push(`  ${String(r.count).padStart(6)}  ${r.state}${r.reason ? ` ${r.reason}` : ''}`);
+  if (p.held) lines.push(`  held orders wait for their hold window or retry delay (until ${p.heldUntil?.toISOString() ?? 'unknown'}); the service, or a later run, submits them`);
+  if (p.failed) lines.push('  failures: `ordersync status` shows each reason with examples and its fix; after fixing, `ordersync reprocess`');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { expectedFinalStates, pipelineConfigObject, SIM_MAPPING, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { post, readOrder, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+
+/** The one-shot ways of running, each a CLI process on its own with no service beside it. */
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000, bulkDelayMs: 20 });
+const cfg = pipelineConfigObject(om, shop, { log: { level: 'warn' } }) as any;
+const file = writePipelineConfig(cfg);
+const cli = (args: string[]) => runCli([...args, '--config', file], { DATABASE_URL: dbUrl });
+const createRequests = async () => Object.values((await simState(om)).createRequestsBySafeId as Record<string, number>);
+
+describe('one-shot commands carry their work through themselves', () => {
+  it('backfill with no service running reads, maps and submits the range, and exits 0 once every order is settled', async () => {
+    const ids = await seedOrders(shop, { count: 60, seed: 71, spreadSeconds: 3600 });
+    const res = await cli(['backfill', '--store', STORE_ID, '--since', new Date(Date.now() - 2 * 3600_000).toISOString(), '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.read.orders).toBe(60);
+    expect(out.settled).toMatchObject({ total: 60, busy: 0 });
+    // Judged from the simulator: every mappable order is in OrderMesh, once.
+    const client = shopifyClientFor(shop);
+    const expected = await expectedFinalStates(await Promise.all(ids.map((id) => readOrder(client, id))));
+    expect((await simState(om)).orders.length).toBe(expected.fulfilled);
+    expect((await createRequests()).every((n) => n === 1)).toBe(true);
+    expect(out.settled.submitted).toBe(expected.fulfilled);
+    expect((await stateCounts(db)).pending ?? 0).toBe(0);
+  });
+
+  it('reprocess submits what failed with the configuration it is given, and prints where each order ended', async () => {
+    const legacy = () => db.selectFrom('orders').select('id').where('last_error_message', 'like', '%LEGACY-SKU-0042%').execute();
+    expect((await legacy()).length).toBeGreaterThan(0);
+    // The fix: the missing SKU mapped, in the file reprocess is run with (no service to restart).
+    const fixed = writePipelineConfig({ ...cfg, stores: [{ ...cfg.stores[0], mapping: { module: 'shopify-default', options: { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'LEGACY-SKU-0042': 'POSTER-18X24-MATTE' } } } }] });
+    const held = (await simState(om)).orders.length;
+    const res = await runCli(['reprocess', '--state', 'failed_mapping', '--config', fixed], { DATABASE_URL: dbUrl });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/queued for submission → submitted/);
+    expect(await legacy()).toEqual([]);
+    // Every order that failed only for that SKU is in OrderMesh now.
+    expect((await simState(om)).orders.length).toBeGreaterThan(held);
+    expect((await createRequests()).every((n) => n === 1)).toBe(true);
+  });
+
+  it('run --once does one whole cycle and exits; the next run carries on from the ledger and repeats nothing', async () => {
+    await seedOrders(shop, { count: 20, seed: 72 });
+    const first = await cli(['run', '--once', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).stores[STORE_ID].settled.busy).toBe(0);
+    const afterFirst = await simState(om);
+    expect(await stateCounts(db)).not.toHaveProperty('pending');
+
+    // OrderMesh ships one order; the next run writes its tracking back, and submits nothing again.
+    const shipped = afterFirst.orders.find((o: any) => o.status !== 'Cancelled')!;
+    await post(`${om.url}/_sim/orders/${shipped.orderId}/ship`, {});
+    const second = await cli(['run', '--once', '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout).thisRun).toMatchObject({ tracking_written: 1 });
+    expect(JSON.parse(second.stdout).thisRun.submitted).toBeUndefined();
+    expect((await simState(om)).orders.length).toBe(afterFirst.orders.length);
+    const fulfilments = async () => (await shopState(shop)).orderList.reduce((a: number, o: any) => a + o.fulfillments.length, 0);
+    expect(await fulfilments()).toBe(1);
+
+    const third = await cli(['run', '--once', '--json']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(JSON.parse(third.stdout).thisRun).toEqual({});
+    expect(await fulfilments()).toBe(1);
+    expect((await createRequests()).every((n) => n === 1)).toBe(true);
+  });
+});
