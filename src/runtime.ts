@@ -9,6 +9,7 @@ import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { buildStores, loadMappers } from './stores.ts';
+import type { Mapper } from './mapping/registry.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -28,6 +29,12 @@ export interface RuntimeOptions {
 export interface Runtime {
   deps: JobDeps;
   database: OpenedDatabase;
+  /**
+   * Puts a new, already validated configuration into effect for every job from now on: stores (clients,
+   * mappers, settings), the OrderMesh client, job settings read per job, schedules. Database, server,
+   * and queue-worker settings (concurrency, heartbeat) take effect at the next restart.
+   */
+  reload(next: { config: Config; secrets: Secrets; mappers: Map<string, Mapper> }): Promise<void>;
   /** Stops pg-boss (draining in-flight jobs, bounded), closes pools, stops an embedded PostgreSQL. */
   close(): Promise<void>;
 }
@@ -49,18 +56,22 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();
     const metrics = createMetrics(db);
-    const ordermesh = new OrderMeshClient({
-      baseUrl: config.ordermesh.baseUrl,
-      clientId: config.ordermesh.clientId,
-      clientSecret: opts.secrets.ordermeshClientSecret,
-      timeoutMs: config.ordermesh.timeoutMs,
-      paths: config.ordermesh.paths,
-      log,
-      onCall: (_op, status) => metrics.httpCalls.inc({ upstream: 'ordermesh', status: String(status) }),
-    });
+    const ordermeshClient = (c: Config, secrets: Secrets) =>
+      new OrderMeshClient({
+        baseUrl: c.ordermesh.baseUrl,
+        clientId: c.ordermesh.clientId,
+        clientSecret: secrets.ordermeshClientSecret,
+        timeoutMs: c.ordermesh.timeoutMs,
+        paths: c.ordermesh.paths,
+        log,
+        onCall: (_op, status) => metrics.httpCalls.inc({ upstream: 'ordermesh', status: String(status) }),
+      });
+    const ordermesh = ordermeshClient(config, opts.secrets);
     const stores = buildStores(config, opts.secrets, mappers, { log, metrics });
+    // What is in use now: a reload replaces the OrderMesh client and refills `stores`.
+    const live = { ordermesh };
     const abortCalls = () => {
-      ordermesh.close();
+      live.ordermesh.close();
       for (const store of stores.values()) store.shopify.close();
     };
     cleanup.push(async () => abortCalls());
@@ -81,7 +92,22 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       work: opts.workers,
     });
     if (opts.schedules) await installSchedules(boss, deps);
-    return { deps, database, close };
+    const reload: Runtime['reload'] = async (next) => {
+      const previous = { ordermesh: deps.ordermesh, stores: [...deps.stores.values()] };
+      deps.config = next.config;
+      deps.ordermesh = live.ordermesh = ordermeshClient(next.config, next.secrets);
+      // The same Map, changed in place: the webhook receiver and every job hold it.
+      const fresh = buildStores(next.config, next.secrets, next.mappers, { log, metrics });
+      deps.stores.clear();
+      for (const [id, store] of fresh) deps.stores.set(id, store);
+      if (opts.schedules) await installSchedules(boss, deps);
+      // Calls in flight on the old clients finish; then their connections close.
+      setTimeout(() => {
+        previous.ordermesh.close();
+        for (const store of previous.stores) store.shopify.close();
+      }, 60_000).unref();
+    };
+    return { deps, database, close, reload };
   } catch (err) {
     await close();
     throw err;

@@ -6,9 +6,18 @@ import type { Metrics } from './metrics.ts';
 import { openRuntime, type RuntimeOptions } from './runtime.ts';
 import { buildServer } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
+import type { Config } from './config/schema.ts';
+import type { Secrets } from './config/load.ts';
+import { configHash } from './config/hash.ts';
+import { forgetWorker, HEARTBEAT_SECONDS, recordWorker } from './db/workers.ts';
+import type { Mapper } from './mapping/registry.ts';
 
 export interface Service {
   db: Kysely<Database>;
+  /** The configuration in effect (a hash of it, as `status` shows). */
+  configHash(): string;
+  /** Puts a validated configuration into effect without a restart (see Runtime.reload). */
+  reload(next: { config: Config; secrets: Secrets; mappers: Map<string, Mapper> }): Promise<void>;
   boss: PgBoss;
   metrics: Metrics;
   deps: JobDeps;
@@ -40,6 +49,11 @@ export async function startService(opts: StartOptions): Promise<Service> {
     await runtime.close();
     throw err;
   }
+  let hash = configHash(config);
+  const actor = deps.actor;
+  await recordWorker(deps.db, actor, hash);
+  const heartbeat = setInterval(() => void recordWorker(deps.db, actor, hash).catch((err) => log.warn({ err }, 'recording this worker failed')), HEARTBEAT_SECONDS * 1000);
+  heartbeat.unref();
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   log.info({ port: boundPort, embeddedDatabase: database.embedded, stores: config.stores.length }, 'ordersync started');
@@ -51,9 +65,21 @@ export async function startService(opts: StartOptions): Promise<Service> {
     metrics: deps.metrics,
     deps,
     port: boundPort,
+    configHash: () => hash,
+    async reload(next) {
+      const before = deps.config;
+      await runtime.reload(next);
+      hash = configHash(next.config);
+      await recordWorker(deps.db, actor, hash);
+      const restartOnly = (['database', 'server'] as const).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next.config[k]));
+      for (const k of ['concurrency', 'heartbeatSeconds', 'superviseIntervalSeconds', 'refreshCoalesceMs'] as const) if (before.jobs[k] !== next.config.jobs[k]) restartOnly.push(`jobs.${k}` as never);
+      log.info({ configHash: hash, ...(restartOnly.length ? { takesEffectAtRestart: restartOnly } : {}) }, 'configuration reloaded');
+    },
     stop() {
       stopping ??= (async () => {
         accepting = false;
+        clearInterval(heartbeat);
+        await forgetWorker(deps.db, actor).catch((err) => log.warn({ err }, 'removing this worker from the registry failed'));
         log.info('shutting down: no new jobs, draining in-flight ones');
         await app.close().catch((err) => log.error({ err }, 'closing the HTTP server failed'));
         await runtime.close();

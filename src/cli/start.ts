@@ -1,5 +1,6 @@
-import { ConfigError, type Secrets } from '../config/load.ts';
-import { startService } from '../service.ts';
+import { ConfigError, loadConfig, resolveSecrets, type Secrets } from '../config/load.ts';
+import { startService, type Service } from '../service.ts';
+import { loadMappers } from '../stores.ts';
 import type { CliContext } from './main.ts';
 
 /** Start-up attempts through transient failures (a database still booting, a connection cut). */
@@ -10,6 +11,7 @@ export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void>
   // connection lost at a bad moment): it is logged in full, as a bug to report, and the worker goes on.
   process.on('unhandledRejection', (err) => ctx.log.error({ err }, 'unhandled promise rejection (a bug: please report it); the worker goes on'));
   const service = await startWithRetries(ctx, secrets);
+  process.on('SIGHUP', () => void reloadConfig(ctx, service));
   await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {
       ctx.log.info({ signal }, 'signal received');
@@ -46,5 +48,23 @@ async function startWithRetries(ctx: CliContext, secrets: Secrets) {
       ctx.log.warn({ err, attempt, retryInMs: delay }, 'start-up failed; retrying');
       await new Promise((r) => setTimeout(r, delay));
     }
+  }
+}
+
+/**
+ * SIGHUP: the config file is read and validated again, mapping modules and secrets included, before
+ * anything changes. A bad file is refused naming the key, and the running configuration is kept.
+ */
+async function reloadConfig(ctx: CliContext, service: Service): Promise<void> {
+  ctx.log.info({ config: ctx.configPath }, 'SIGHUP: reloading the configuration');
+  try {
+    const config = loadConfig(ctx.configPath);
+    const secrets = resolveSecrets(config);
+    const mappers = await loadMappers(config, ctx.configPath);
+    await service.reload({ config, secrets, mappers });
+    ctx.config = config;
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : (err as Error).message;
+    ctx.log.error({ err, configHash: service.configHash() }, `configuration refused, the running one is kept: ${message}`);
   }
 }

@@ -1,6 +1,8 @@
 import { resolveSecrets } from '../config/load.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 import { openRuntime } from '../runtime.ts';
+import { configHash } from '../config/hash.ts';
+import { liveWorkers } from '../db/workers.ts';
 import type { CliContext } from './main.ts';
 
 /**
@@ -19,6 +21,15 @@ export async function withRuntime<T>(ctx: CliContext, actor: string, opts: { wor
     actor,
   });
   try {
+    // A fix given to this command (a new skuMap, say) is not what running workers map with.
+    const own = configHash(ctx.config);
+    const others = (await liveWorkers(runtime.deps.db)).filter((w) => w.configHash !== own);
+    if (others.length) {
+      ctx.log.warn(
+        { configHash: own, workers: others.map((w) => `${w.actor}@${w.host}: ${w.configHash}`) },
+        'running workers use another configuration than this command: reload them (kill -HUP) so they map alike',
+      );
+    }
     return await fn(runtime.deps);
   } finally {
     await runtime.close();

@@ -130,6 +130,15 @@ export interface WebhookReceiptsTable {
   received_at: DefaultedTimestamp;
 }
 
+export interface WorkersTable {
+  actor: string;
+  host: string;
+  pid: number;
+  config_hash: string;
+  started_at: DefaultedTimestamp;
+  seen_at: DefaultedTimestamp;
+}
+
 export interface Database {
   stores: StoresTable;
   sync_cursors: SyncCursorsTable;
@@ -138,6 +147,7 @@ export interface Database {
   packages: PackagesTable;
   events: EventsTable;
   webhook_receipts: WebhookReceiptsTable;
+  workers: WorkersTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { liveWorkers } from './workers.ts';
 
 export interface FailureGroup {
   code: string;
@@ -21,6 +22,8 @@ export interface StoreStatus {
 
 export interface StatusReport {
   stores: StoreStatus[];
+  /** Running workers (seen in the last 90 s) and the configuration each runs. */
+  workers: Awaited<ReturnType<typeof liveWorkers>>;
   queues: Record<string, { queued: number; active: number; failed: number }>;
 }
 
@@ -69,7 +72,7 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
       lastPollAt: iso(poll?.at as Date | null),
     });
   }
-  return { stores: out, queues: await queueDepths(db) };
+  return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db) };
 }
 
 async function groupFailures(db: Kysely<Database>, storeId: string): Promise<FailureGroup[]> {
@@ -130,6 +133,12 @@ export function formatStatus(report: StatusReport): string {
         for (const e of g.examples) lines.push(`      ${e.order}: ${e.message ?? ''}`.slice(0, 220));
       }
     }
+    lines.push('');
+  }
+  if (report.workers.length) {
+    lines.push('workers (configuration hash):');
+    for (const w of report.workers) lines.push(`  ${w.actor.padEnd(22)} ${w.host} pid ${w.pid}  config ${w.configHash}  since ${w.startedAt}`);
+    if (new Set(report.workers.map((w) => w.configHash)).size > 1) lines.push('  the workers run different configurations: reload them (SIGHUP) or restart them');
     lines.push('');
   }
   const queues = Object.entries(report.queues);

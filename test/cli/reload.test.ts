@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createBoss } from '../../src/jobs/boss.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { createLogger } from '../../src/log.ts';
+import { exited, runCli, spawnCli, waitForHttp } from '../helpers/cli.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { eventually, pipelineConfigObject, SIM_MAPPING, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { freePort } from '../helpers/ports.ts';
+import { explicitOrder, seedOrders, shopifySim } from '../helpers/shopify.ts';
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+
+describe('a running service and its configuration', () => {
+  it('reloads on SIGHUP: a bad file is refused naming the key and the old one kept; a good one takes effect for the next orders, no restart', async () => {
+    const base = pipelineConfigObject(om, shop, { log: { level: 'info' } }) as any;
+    const file = writePipelineConfig(base);
+    // status reads the ledger only; its own copy stays valid while the service's file is broken on purpose.
+    const statusFile = writePipelineConfig(base);
+    const withSku = (over: Record<string, unknown>) => ({ ...base, stores: [{ ...base.stores[0], ...over }] });
+    const newSkuOrder = () => explicitOrder({}, [{ sku: 'NEW-SKU-1', variant: null }]);
+    const [first] = await seedOrders(shop, { orders: [newSkuOrder()] });
+
+    const port = await freePort();
+    const child = spawnCli(['start', '--config', file], { DATABASE_URL: dbUrl, PORT: String(port) });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const boss = createBoss(dbUrl, createLogger({ level: 'silent' }));
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+      const state = async (id: string) => (await db.selectFrom('orders').select(['state', 'last_error_code']).where('store_order_id', '=', id).executeTakeFirst()) ?? null;
+      await eventually(async () => (await state(first!))?.last_error_code === 'MISSING_SKU', async () => `first order: ${JSON.stringify(await state(first!))} ${output.slice(-2000)}`);
+      const workers = async () => {
+        const res = await runCli(['status', '--json', '--config', statusFile], { DATABASE_URL: dbUrl });
+        expect(res.code, res.stderr).toBe(0);
+        return JSON.parse(res.stdout).workers as Array<{ configHash: string }>;
+      };
+      const [before] = await workers();
+
+      writeFileSync(file, stringify(withSku({ pull: { overlapSeconds: 5 } })));
+      child.kill('SIGHUP');
+      await eventually(async () => output.includes('configuration refused'), () => output.slice(-2000), 20_000);
+      expect(output).toContain('stores[0].pull.overlapSeconds');
+      expect((await workers())[0]!.configHash).toBe(before!.configHash);
+      expect(child.exitCode).toBeNull();
+
+      writeFileSync(file, stringify(withSku({ mapping: { module: 'shopify-default', options: { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'NEW-SKU-1': 'MUG-11OZ-WHITE' } } } })));
+      child.kill('SIGHUP');
+      await eventually(async () => output.includes('configuration reloaded'), () => output.slice(-2000), 20_000);
+      const [after] = await workers();
+      expect(after!.configHash).not.toBe(before!.configHash);
+
+      // The next order with that SKU goes through, mapped by the reloaded configuration.
+      const [second] = await seedOrders(shop, { orders: [newSkuOrder()] });
+      await boss.start();
+      await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+      await eventually(async () => (await state(second!))?.state === 'submitted', async () => `${JSON.stringify(await state(second!))} ${output.slice(-2000)}`, 30_000);
+      expect((await simState(om)).orders.some((o: any) => o.items.some((i: any) => i.sku === 'MUG-11OZ-WHITE'))).toBe(true);
+
+      // A one-shot command given another configuration than the service runs says so.
+      const other = await runCli(['reprocess', '--dry-run', '--config', statusFile], { DATABASE_URL: dbUrl });
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stderr).toContain('running workers use another configuration');
+    } finally {
+      await boss.stop({ graceful: false, close: true }).catch(() => {});
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }, 120_000);
+});
