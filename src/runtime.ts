@@ -8,8 +8,11 @@ import type { JobDeps } from './jobs/deps.ts';
 import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { buildStores, loadMappers } from './stores.ts';
+import { applySkuMaps, buildStores, loadMappers } from './stores.ts';
 import type { Mapper } from './mapping/registry.ts';
+
+/** How soon a worker sees a change made with `ordersync sku`. */
+const SKU_MAP_REFRESH_MS = 5_000;
 
 export interface RuntimeOptions {
   config: Config;
@@ -92,6 +95,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       work: opts.workers,
     });
     if (opts.schedules) await installSchedules(boss, deps);
+    let skuSeen = new Map<string, string>();
+    await applySkuMaps(db, deps.stores, skuSeen, log);
+    if (opts.workers) {
+      const skuTimer = setInterval(() => void applySkuMaps(db, deps.stores, skuSeen, log).catch((err) => log.warn({ err }, 'reading the SKU maps failed')), SKU_MAP_REFRESH_MS);
+      skuTimer.unref();
+      cleanup.push(async () => clearInterval(skuTimer));
+    }
     const reload: Runtime['reload'] = async (next) => {
       const previous = { ordermesh: deps.ordermesh, stores: [...deps.stores.values()] };
       deps.config = next.config;
@@ -100,6 +110,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const fresh = buildStores(next.config, next.secrets, next.mappers, { log, metrics });
       deps.stores.clear();
       for (const [id, store] of fresh) deps.stores.set(id, store);
+      skuSeen = new Map();
+      await applySkuMaps(db, deps.stores, skuSeen, log);
       if (opts.schedules) await installSchedules(boss, deps);
       // Calls in flight on the old clients finish; then their connections close.
       setTimeout(() => {

@@ -5,6 +5,9 @@ import { ShopifyClient } from './connectors/shopify/client.ts';
 import type { Logger } from './log.ts';
 import { loadMapper, type Mapper } from './mapping/registry.ts';
 import type { Metrics } from './metrics.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.ts';
+import { skuMapOf, skuMapVersions } from './db/sku-maps.ts';
 
 /** Everything the jobs need for one store: its settings, its Shopify client and its mapper. */
 export interface StoreRuntime {
@@ -46,4 +49,27 @@ export function buildStores(config: Config, secrets: Secrets, mappers: Map<strin
     out.set(cfg.id, { cfg, shopify, mapper: mappers.get(cfg.id)!, webhookSecret: s.webhookSecret });
   }
   return out;
+}
+
+/**
+ * Puts the ledger's SKU maps (`ordersync sku`) into each store's mapper, over the config's skuMap,
+ * for the stores whose entries changed since `seen` (a version per store). Called at start and every
+ * few seconds, so a change reaches every worker without a restart.
+ */
+export async function applySkuMaps(db: Kysely<Database>, stores: Map<string, StoreRuntime>, seen: Map<string, string>, log: Logger): Promise<void> {
+  const versions = await skuMapVersions(db);
+  for (const [id, store] of stores) {
+    const version = versions.get(id) ?? '';
+    if ((seen.get(id) ?? '') === version) continue;
+    const raw = store.cfg.mapping.options as { skuMap?: Record<string, string> };
+    const ledger = version ? await skuMapOf(db, id) : {};
+    try {
+      store.mapper = { module: store.mapper.module, options: store.mapper.module.parseOptions({ ...raw, skuMap: { ...(raw.skuMap ?? {}), ...ledger } }) };
+      seen.set(id, version);
+      log.info({ store: id, entries: Object.keys(ledger).length }, 'SKU maps from the ledger in effect');
+    } catch (err) {
+      seen.set(id, version);
+      log.error({ err, store: id }, `the mapping module ${store.mapper.module.name} does not take a skuMap option: the ledger's SKU maps are not used for this store`);
+    }
+  }
 }

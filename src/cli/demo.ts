@@ -7,6 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig, resolveSecrets } from '../config/load.ts';
 import { formatStatus, statusReport } from '../db/status.ts';
 import { Q } from '../jobs/queues.ts';
+import { reprocess } from '../jobs/reprocess.ts';
+import { waitUntilSettled } from '../jobs/settle.ts';
+import { orderOutcomes } from '../db/orders.ts';
+import { setSkuMaps } from '../db/sku-maps.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../service.ts';
 import { startOrderMeshSim } from '../sim/ordermesh/server.ts';
@@ -128,7 +132,21 @@ export async function runDemo(logLevel: string | undefined, orderCount: number):
 
     say('\n4. ordersync status:\n');
     process.stdout.write(formatStatus(await statusReport(db)));
-    say('Fix a failure (e.g. add LEGACY-SKU-0042 to skuMap in config/sim.yaml) and run `ordersync reprocess` to send it again.');
+
+    say('5. the fix loop, no restart: the unmapped SKU gets a mapping, and the orders that failed for it go again');
+    say(`   $ ordersync sku set --store ${storeId} LEGACY-SKU-0042 POSTER-18X24-MATTE`);
+    await setSkuMaps(db, storeId, [{ storeSku: 'LEGACY-SKU-0042', ordermeshSku: 'POSTER-18X24-MATTE' }], 'demo');
+    // The running workers read the ledger's SKU maps every few seconds.
+    await until(async () => (service.deps.stores.get(storeId)!.mapper.options as { skuMap: Record<string, string> }).skuMap['LEGACY-SKU-0042'] !== undefined, 'the SKU map to reach the workers', 30_000);
+    const failedBefore = await count(['failed_mapping']);
+    say(`   $ ordersync reprocess --store ${storeId} --state failed_mapping`);
+    const lines = await reprocess(service.deps, { storeId, states: ['failed_mapping'] }, false);
+    const settled = await waitUntilSettled(service.deps, { storeId, storeOrderIds: lines.map((l) => l.storeOrderId) });
+    const outcomes = await orderOutcomes(db, lines.map((l) => l.id));
+    const now = [...outcomes.values()];
+    say(`   ${lines.length} order(s) reprocessed: ${now.filter((o) => o.state === 'submitted').length} submitted now; ${now.filter((o) => o.state === 'failed_mapping').length} still failing for another reason (${[...new Set(now.flatMap((o) => (o.state === 'failed_mapping' && o.reason ? [o.reason] : [])))].join(', ') || 'none'}), fixed in the store, not here`);
+    say(`   failed mapping before: ${failedBefore}, after: ${await count(['failed_mapping'])}; in OrderMesh now: ${((await (await fetch(`${om.url}/_sim/state?summary`)).json()) as { counts: { orders: number } }).counts.orders} (none twice)`);
+    if (settled.busy) throw new Error('demo: reprocessed orders did not settle');
     return EXIT.OK;
   } finally {
     await service.stop();

@@ -12,6 +12,7 @@ import { runBackfill } from './backfill.ts';
 import { runReprocess } from './reprocess.ts';
 import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
+import { skuCommand } from './sku.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
       process.exitCode = await runDemo(cmd.optsWithGlobals<{ logLevel?: string }>().logLevel, o.orders);
     });
 
+  program.addCommand(skuCommand(contextFrom));
   program.addCommand(simCommand());
 
   return program;

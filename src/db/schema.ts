@@ -139,6 +139,14 @@ export interface WorkersTable {
   seen_at: DefaultedTimestamp;
 }
 
+export interface SkuMapsTable {
+  store_id: string;
+  store_sku: string;
+  ordermesh_sku: string;
+  updated_by: string;
+  updated_at: DefaultedTimestamp;
+}
+
 export interface Database {
   stores: StoresTable;
   sync_cursors: SyncCursorsTable;
@@ -148,6 +156,7 @@ export interface Database {
   events: EventsTable;
   webhook_receipts: WebhookReceiptsTable;
   workers: WorkersTable;
+  sku_maps: SkuMapsTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -11,5 +11,12 @@ describe('ordersync demo', () => {
     expect(written).toBeGreaterThanOrEqual(submitted);
     expect(res.stdout).toContain('failures by reason');
     expect(res.stdout).toMatch(/MISSING_(SKU|ARTWORK)/);
+    // The fix loop, shown working: the SKU mapped, the orders that failed for it submitted, none twice.
+    expect(res.stdout).toContain('$ ordersync sku set --store sim-shop LEGACY-SKU-0042');
+    const fixed = /(\d+) order\(s\) reprocessed: (\d+) submitted now/.exec(res.stdout);
+    expect(fixed, res.stdout).not.toBeNull();
+    expect(Number(fixed![2])).toBeGreaterThan(0);
+    const [, before, after] = /failed mapping before: (\d+), after: (\d+)/.exec(res.stdout)!;
+    expect(Number(after)).toBe(Number(before) - Number(fixed![2]));
   }, 180_000);
 });

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createBoss } from '../../src/jobs/boss.ts';
@@ -66,6 +67,62 @@ describe('a running service and its configuration', () => {
       const other = await runCli(['reprocess', '--dry-run', '--config', statusFile], { DATABASE_URL: dbUrl });
       expect(other.code, other.stderr).toBe(0);
       expect(other.stderr).toContain('running workers use another configuration');
+    } finally {
+      await boss.stop({ graceful: false, close: true }).catch(() => {});
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }, 120_000);
+
+  it('takes SKU maps set with `ordersync sku` within seconds, no restart; reprocess then submits what failed for them', async () => {
+    const file = writePipelineConfig(pipelineConfigObject(om, shop, { log: { level: 'info' } }));
+    const order = () => explicitOrder({}, [{ sku: 'NEW-SKU-2', variant: null }]);
+    const [first] = await seedOrders(shop, { orders: [order()] });
+    const port = await freePort();
+    const child = spawnCli(['start', '--config', file], { DATABASE_URL: dbUrl, PORT: String(port) });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const boss = createBoss(dbUrl, createLogger({ level: 'silent' }));
+    const cli = (args: string[]) => runCli([...args, '--config', file], { DATABASE_URL: dbUrl });
+    const state = async (id: string) => (await db.selectFrom('orders').select(['state', 'last_error_code']).where('store_order_id', '=', id).executeTakeFirst()) ?? null;
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+      await boss.start();
+      await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+      await eventually(async () => (await state(first!))?.last_error_code === 'MISSING_SKU', async () => `${JSON.stringify(await state(first!))} ${output.slice(-2000)}`);
+
+      const set = await cli(['sku', 'set', '--store', STORE_ID, 'NEW-SKU-2', 'MUG-11OZ-WHITE']);
+      expect(set.code, set.stderr).toBe(0);
+      const listed = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout) as Array<{ storeSku: string; source: string }>;
+      expect(listed).toContainEqual(expect.objectContaining({ storeSku: 'NEW-SKU-2', ordermeshSku: 'MUG-11OZ-WHITE', source: 'ledger' }));
+      expect(listed).toContainEqual(expect.objectContaining({ storeSku: 'MUG-11OZ-WHITE', source: 'config' }));
+
+      // The running service takes it within seconds (it says so), and maps the next such order with it.
+      await eventually(async () => output.includes('SKU maps from the ledger in effect'), () => output.slice(-2000), 20_000);
+      const [second] = await seedOrders(shop, { orders: [order()] });
+      await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+      await eventually(async () => (await state(second!))?.state === 'submitted', async () => `${JSON.stringify(await state(second!))} ${output.slice(-2000)}`, 30_000);
+      // And reprocess sends the one that failed before.
+      const re = await cli(['reprocess', '--store', STORE_ID, '--state', 'failed_mapping']);
+      expect(re.code, re.stderr).toBe(0);
+      expect((await state(first!))?.state).toBe('submitted');
+
+      // Audited; a CSV import; a removal.
+      const audit = await db.selectFrom('events').select(['kind', 'actor', 'message']).where('kind', 'in', ['sku_map_set', 'sku_map_removed']).execute();
+      expect(audit).toContainEqual(expect.objectContaining({ kind: 'sku_map_set', message: 'NEW-SKU-2 → MUG-11OZ-WHITE' }));
+      expect(audit[0]!.actor).toMatch(/^cli:sku:/);
+      const csv = path.join(path.dirname(file), 'skus.csv');
+      writeFileSync(csv, 'store_sku,ordermesh_sku\nA-1,MUG-11OZ-WHITE\nB-2 , POSTER-18X24-MATTE\n');
+      expect((await cli(['sku', 'import', '--store', STORE_ID, csv])).code).toBe(0);
+      expect((await cli(['sku', 'remove', '--store', STORE_ID, 'A-1'])).code).toBe(0);
+      const after = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout) as Array<{ storeSku: string; ordermeshSku: string }>;
+      expect(after.map((e) => e.storeSku)).toContain('B-2');
+      expect(after.map((e) => e.storeSku)).not.toContain('A-1');
+      writeFileSync(csv, 'A-1,"quoted"\n');
+      const bad = await cli(['sku', 'import', '--store', STORE_ID, csv]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('line 1');
     } finally {
       await boss.stop({ graceful: false, close: true }).catch(() => {});
       child.kill('SIGTERM');

@@ -223,7 +223,17 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     return reply.code(200).send(payload);
   });
 
+  // A pull asks for the same listing page after page: it is computed once per query and shop version,
+  // not filtered and sorted again for every page (which made the simulator, not the client, the limit).
+  const listings = new Map<ShopState, { version: number; query: string; reverse: boolean; list: SimOrder[] }>();
   function sortedOrders(state: ShopState, query: string | null | undefined, reverse: boolean): SimOrder[] {
+    const cached = listings.get(state);
+    if (cached && cached.version === state.version && cached.query === (query ?? '') && cached.reverse === reverse) return cached.list;
+    const list = listOrders(state, query, reverse);
+    listings.set(state, { version: state.version, query: query ?? '', reverse, list });
+    return list;
+  }
+  function listOrders(state: ShopState, query: string | null | undefined, reverse: boolean): SimOrder[] {
     const keep = orderFilter(query);
     const list = [...state.orders.values()].filter(keep);
     list.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));

@@ -46,6 +46,8 @@ export const shopifyTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000
 export class ShopState {
   readonly domain: string;
   readonly orders = new Map<string, SimOrder>();
+  /** Bumped whenever an order is added or its updatedAt moves: what a cached, sorted listing depends on. */
+  version = 0;
   readonly #emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void;
 
   constructor(domain: string, emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void) {
@@ -75,6 +77,7 @@ export class ShopState {
       fulfillments: [],
     };
     this.orders.set(order.id, sim);
+    this.version++;
     if (notify) this.#emit('orders/create', order);
     return sim;
   }
@@ -87,6 +90,7 @@ export class ShopState {
     // Strictly later than before, even within one second, so updated_at filters see the change.
     const prev = Date.parse(sim.order.updatedAt);
     sim.order.updatedAt = shopifyTime(Math.max(Date.now(), prev + 1000));
+    this.version++;
     this.#emit(topic, sim.order);
     if (topic === 'orders/cancelled') this.#emit('orders/updated', sim.order);
   }
