@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
-import { expectedFinalStates, pipelineConfigObject, stateCounts, STORE_ID, untilShipped, untilSubmitted, writePipelineConfig } from '../helpers/pipeline.ts';
+import { expectedFinalStates, pipelineConfigObject, SIM_MAPPING, stateCounts, STORE_ID, untilShipped, untilSubmitted, writePipelineConfig } from '../helpers/pipeline.ts';
+import { runCli } from '../helpers/cli.ts';
 import { post, readOrder, seedOrders, shopifyClientFor, shopifySim, shopState } from '../helpers/shopify.ts';
-import { WorkerFleet } from '../helpers/workers.ts';
+import { testBoss, WorkerFleet } from '../helpers/workers.ts';
 
 const { url: dbUrl, db } = await freshDb();
 const om = await ordermeshSim();
@@ -41,5 +42,38 @@ describe('three worker processes on one database', () => {
     expect(shopOrders.reduce((a, o) => a + o.fulfillmentsCreated, 0)).toBe(packages.length);
     expect(fleet.unexpectedExits).toEqual([]);
     expect(fleet.alive.length).toBe(3);
+  }, 300_000);
+
+  it('a backfill and a reprocess run beside them, each carrying its work through, create no duplicate', async () => {
+    const more = await seedOrders(shop, { count: 150, seed: 304, spreadSeconds: 300 });
+    const client = shopifyClientFor(shop);
+    const expectedMore = await expectedFinalStates(await Promise.all(more.map((id) => readOrder(client, id))));
+    const before = (await simState(om)).orders.length;
+    // The reprocess is given a fix the workers do not have: the unmapped SKU mapped.
+    const base = pipelineConfigObject(om, shop) as any;
+    const fixed = writePipelineConfig({ ...base, stores: [{ ...base.stores[0], mapping: { module: 'shopify-default', options: { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'LEGACY-SKU-0042': 'POSTER-18X24-MATTE' } } } }] });
+    const boss = await testBoss(dbUrl);
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const [backfill, reprocess] = await Promise.all([
+      runCli(['backfill', '--store', STORE_ID, '--since', since, '--config', configFile, '--json'], { DATABASE_URL: dbUrl }),
+      runCli(['reprocess', '--store', STORE_ID, '--state', 'failed_mapping', '--config', fixed], { DATABASE_URL: dbUrl }),
+      // The workers compete for the same orders meanwhile.
+      (async () => {
+        await boss.send(Q.pullOrders, { storeId: STORE_ID });
+        for (let i = 0; i < 6; i++) await boss.send(Q.submitOrders, { storeId: STORE_ID });
+      })(),
+    ]);
+    expect(backfill.code, backfill.stderr.slice(-3000)).toBe(0);
+    expect(reprocess.code, reprocess.stderr.slice(-3000)).toBe(0);
+    expect(JSON.parse(backfill.stdout).settled.busy).toBe(0);
+    await untilSubmitted(db, 450);
+
+    const st = await simState(om);
+    // Judged from OrderMesh: one order per safeId, and at least every newly mappable order arrived.
+    expect(new Set(st.orders.map((o: any) => o.safeId)).size).toBe(st.orders.length);
+    expect(st.orders.length).toBeGreaterThanOrEqual(before + expectedMore.fulfilled);
+    const ledger = await db.selectFrom('orders').select(['ordermesh_order_id']).where('ordermesh_order_id', 'is not', null).execute();
+    expect(new Set(ledger.map((r) => r.ordermesh_order_id)).size).toBe(st.orders.length);
+    expect(fleet.unexpectedExits).toEqual([]);
   }, 300_000);
 });
