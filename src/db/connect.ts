@@ -7,6 +7,10 @@ export function createDb(connectionString: string, max = 10): Kysely<Database> {
   const pool = new pg.Pool({ connectionString, max, application_name: 'ordersync' });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one (a transaction between two statements when the server ends the
+  // connection): pg-pool listens only while a client is idle, and an 'error' event with no listener
+  // kills the process. The transaction's next statement fails instead, and its job is retried.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
