@@ -16,6 +16,28 @@ const { url: dbUrl, db } = await freshDb();
 const om = await ordermeshSim();
 const shop = await shopifySim({ restoreRate: 1000 });
 
+/** `ordersync start` on the file, ready; its output collected; stopped with SIGTERM by `stop`. */
+async function runningService(file: string) {
+  const port = await freePort();
+  const child = spawnCli(['start', '--config', file], { DATABASE_URL: dbUrl, PORT: String(port) });
+  const out = { text: '' };
+  child.stdout!.on('data', (d) => (out.text += d));
+  child.stderr!.on('data', (d) => (out.text += d));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited(child);
+  };
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${out.text.slice(-2000)}`);
+  }
+  return { child, out, stop };
+}
+
+const orderState = async (id: string) => (await db.selectFrom('orders').select(['state', 'last_error_code']).where('store_order_id', '=', id).executeTakeFirst()) ?? null;
+
 describe('a running service and its configuration', () => {
   it('reloads on SIGHUP: a bad file is refused naming the key and the old one kept; a good one takes effect for the next orders, no restart', async () => {
     const base = pipelineConfigObject(om, shop, { log: { level: 'info' } }) as any;
@@ -26,16 +48,11 @@ describe('a running service and its configuration', () => {
     const newSkuOrder = () => explicitOrder({}, [{ sku: 'NEW-SKU-1', variant: null }]);
     const [first] = await seedOrders(shop, { orders: [newSkuOrder()] });
 
-    const port = await freePort();
-    const child = spawnCli(['start', '--config', file], { DATABASE_URL: dbUrl, PORT: String(port) });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    const { child, out, stop } = await runningService(file);
     const boss = createBoss(dbUrl, createLogger({ level: 'silent' }));
+    const state = orderState;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`);
-      const state = async (id: string) => (await db.selectFrom('orders').select(['state', 'last_error_code']).where('store_order_id', '=', id).executeTakeFirst()) ?? null;
-      await eventually(async () => (await state(first!))?.last_error_code === 'MISSING_SKU', async () => `first order: ${JSON.stringify(await state(first!))} ${output.slice(-2000)}`);
+      await eventually(async () => (await state(first!))?.last_error_code === 'MISSING_SKU', async () => `first order: ${JSON.stringify(await state(first!))} ${out.text.slice(-2000)}`);
       const workers = async () => {
         const res = await runCli(['status', '--json', '--config', statusFile], { DATABASE_URL: dbUrl });
         expect(res.code, res.stderr).toBe(0);
@@ -45,14 +62,14 @@ describe('a running service and its configuration', () => {
 
       writeFileSync(file, stringify(withSku({ pull: { overlapSeconds: 5 } })));
       child.kill('SIGHUP');
-      await eventually(async () => output.includes('configuration refused'), () => output.slice(-2000), 20_000);
-      expect(output).toContain('stores[0].pull.overlapSeconds');
+      await eventually(async () => out.text.includes('configuration refused'), () => out.text.slice(-2000), 20_000);
+      expect(out.text).toContain('stores[0].pull.overlapSeconds');
       expect((await workers())[0]!.configHash).toBe(before!.configHash);
       expect(child.exitCode).toBeNull();
 
       writeFileSync(file, stringify(withSku({ mapping: { module: 'shopify-default', options: { ...SIM_MAPPING, skuMap: { ...SIM_MAPPING.skuMap, 'NEW-SKU-1': 'MUG-11OZ-WHITE' } } } })));
       child.kill('SIGHUP');
-      await eventually(async () => output.includes('configuration reloaded'), () => output.slice(-2000), 20_000);
+      await eventually(async () => out.text.includes('configuration reloaded'), () => out.text.slice(-2000), 20_000);
       const [after] = await workers();
       expect(after!.configHash).not.toBe(before!.configHash);
 
@@ -60,7 +77,7 @@ describe('a running service and its configuration', () => {
       const [second] = await seedOrders(shop, { orders: [newSkuOrder()] });
       await boss.start();
       await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
-      await eventually(async () => (await state(second!))?.state === 'submitted', async () => `${JSON.stringify(await state(second!))} ${output.slice(-2000)}`, 30_000);
+      await eventually(async () => (await state(second!))?.state === 'submitted', async () => `${JSON.stringify(await state(second!))} ${out.text.slice(-2000)}`, 30_000);
       expect((await simState(om)).orders.some((o: any) => o.items.some((i: any) => i.sku === 'MUG-11OZ-WHITE'))).toBe(true);
 
       // A one-shot command given another configuration than the service runs says so.
@@ -69,8 +86,7 @@ describe('a running service and its configuration', () => {
       expect(other.stderr).toContain('running workers use another configuration');
     } finally {
       await boss.stop({ graceful: false, close: true }).catch(() => {});
-      child.kill('SIGTERM');
-      await exited(child);
+      await stop();
     }
   }, 120_000);
 
@@ -78,19 +94,14 @@ describe('a running service and its configuration', () => {
     const file = writePipelineConfig(pipelineConfigObject(om, shop, { log: { level: 'info' } }));
     const order = () => explicitOrder({}, [{ sku: 'NEW-SKU-2', variant: null }]);
     const [first] = await seedOrders(shop, { orders: [order()] });
-    const port = await freePort();
-    const child = spawnCli(['start', '--config', file], { DATABASE_URL: dbUrl, PORT: String(port) });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    const { out, stop } = await runningService(file);
     const boss = createBoss(dbUrl, createLogger({ level: 'silent' }));
     const cli = (args: string[]) => runCli([...args, '--config', file], { DATABASE_URL: dbUrl });
-    const state = async (id: string) => (await db.selectFrom('orders').select(['state', 'last_error_code']).where('store_order_id', '=', id).executeTakeFirst()) ?? null;
+    const state = orderState;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`);
       await boss.start();
       await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
-      await eventually(async () => (await state(first!))?.last_error_code === 'MISSING_SKU', async () => `${JSON.stringify(await state(first!))} ${output.slice(-2000)}`);
+      await eventually(async () => (await state(first!))?.last_error_code === 'MISSING_SKU', async () => `${JSON.stringify(await state(first!))} ${out.text.slice(-2000)}`);
 
       const set = await cli(['sku', 'set', '--store', STORE_ID, 'NEW-SKU-2', 'MUG-11OZ-WHITE']);
       expect(set.code, set.stderr).toBe(0);
@@ -99,10 +110,10 @@ describe('a running service and its configuration', () => {
       expect(listed).toContainEqual(expect.objectContaining({ storeSku: 'MUG-11OZ-WHITE', source: 'config' }));
 
       // The running service takes it within seconds (it says so), and maps the next such order with it.
-      await eventually(async () => output.includes('SKU maps from the ledger in effect'), () => output.slice(-2000), 20_000);
+      await eventually(async () => out.text.includes('SKU maps from the ledger in effect'), () => out.text.slice(-2000), 20_000);
       const [second] = await seedOrders(shop, { orders: [order()] });
       await boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
-      await eventually(async () => (await state(second!))?.state === 'submitted', async () => `${JSON.stringify(await state(second!))} ${output.slice(-2000)}`, 30_000);
+      await eventually(async () => (await state(second!))?.state === 'submitted', async () => `${JSON.stringify(await state(second!))} ${out.text.slice(-2000)}`, 30_000);
       // And reprocess sends the one that failed before.
       const re = await cli(['reprocess', '--store', STORE_ID, '--state', 'failed_mapping']);
       expect(re.code, re.stderr).toBe(0);
@@ -125,8 +136,7 @@ describe('a running service and its configuration', () => {
       expect(bad.stderr).toContain('line 1');
     } finally {
       await boss.stop({ graceful: false, close: true }).catch(() => {});
-      child.kill('SIGTERM');
-      await exited(child);
+      await stop();
     }
   }, 120_000);
 });
