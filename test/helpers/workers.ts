@@ -75,12 +75,20 @@ export class WorkerFleet {
     await exited(child);
   }
 
+  /** SIGTERM to each; one still running after 60 s is SIGKILLed and reported with the end of its output. */
   async stopAll(): Promise<void> {
+    const hung: string[] = [];
     await Promise.all(
       this.alive.map(async (p) => {
         p.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          hung.push(`worker ${p.pid} did not stop within 60 s of SIGTERM:\n${this.#outputOf.get(p)!.join('').slice(-4_000)}`);
+          p.kill('SIGKILL');
+        }, 60_000);
         await exited(p);
+        clearTimeout(timer);
       }),
     );
+    if (hung.length) throw new Error(hung.join('\n\n'));
   }
 }
