@@ -10,6 +10,19 @@ export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void>
   // A long-running worker must not die of one stray rejected promise (a library's background work, a
   // connection lost at a bad moment): it is logged in full, as a bug to report, and the worker goes on.
   process.on('unhandledRejection', (err) => ctx.log.error({ err }, 'unhandled promise rejection (a bug: please report it); the worker goes on'));
+  // PostgreSQL ending a connection (a failover, pg_terminate_backend, a restart) can reach a pg client
+  // after its owner stopped listening (pg-boss's LISTEN client between connect and LISTEN): an 'error'
+  // event nobody hears. The connection is gone either way and its owner reconnects; anything else
+  // uncaught still ends the process, as it would without this handler.
+  process.on('uncaughtException', (err) => {
+    const code = (err as { code?: unknown; severity?: unknown }).code;
+    if ((err as { severity?: unknown }).severity === 'FATAL' && (code === '57P01' || code === '57P02' || code === '57P03')) {
+      ctx.log.warn({ err }, 'PostgreSQL ended a connection nobody was listening on; it reconnects');
+      return;
+    }
+    ctx.log.fatal({ err }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
   const service = await startWithRetries(ctx, secrets);
   process.on('SIGHUP', () => void reloadConfig(ctx, service));
   await new Promise<void>((resolve, reject) => {
