@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/helpers/ports.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -53,17 +53,6 @@ export function run(args: string[], env: Record<string, string> = {}): Proc {
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function until<T>(check: () => Promise<T | false>, what: string, timeoutMs: number, everyMs = 250): Promise<T> {
@@ -74,13 +63,6 @@ export async function until<T>(check: () => Promise<T | false>, what: string, ti
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-export async function post(url: string, body: unknown = {}): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 export const getJson = async (url: string): Promise<any> => (await fetch(url)).json();

@@ -21,7 +21,9 @@ import { safeIdFor } from '../src/mapping/safe-id.ts';
 import { SHOPIFY_SIM_DEFAULTS } from '../src/sim/shopify/server.ts';
 import { SIM_MAPPING } from '../test/helpers/pipeline.ts';
 import { providePostgres } from '../test/helpers/postgres-provider.ts';
-import { freePort, getJson, percentile, post, ROOT, run, simProcess, sleep, until, type Proc } from './procs.ts';
+import { post } from '../test/helpers/shopify.ts';
+import { freePort } from '../test/helpers/ports.ts';
+import { getJson, percentile, ROOT, run, simProcess, sleep, until, type Proc } from './procs.ts';
 
 const env = process.env;
 const tiny = env.BENCH_TINY === '1';
