@@ -1,10 +1,14 @@
+import { isoExponent } from './currencies.ts';
+
 /**
- * Money as integer minor units of its currency (cents for USD, yen for JPY, fils for KWD), never
- * floats: Shopify sends decimal strings ("12.50", "1500.0"), OrderMesh takes JSON numbers with at most
- * two decimals. Every sum and share is done in minor units, so totals add up exactly.
+ * Money as integer units, never floats: Shopify sends decimal strings ("12.50", "1500.0"), OrderMesh
+ * takes JSON numbers with at most two decimals (contract.ts: money). Amounts are read at their
+ * currency's ISO 4217 precision and computed in the precision OrderMesh takes, min(exponent, 2): cents
+ * for USD, yen for JPY, hundredths for KWD. Every sum and share is done in those units, so totals add
+ * up exactly and every figure sent is one OrderMesh can hold.
  */
 
-/** A decimal that is not one, or has more precision than its currency: the order cannot be priced. */
+/** A decimal that is not one, or has more precision than its currency or OrderMesh: the order cannot be priced. */
 export class MoneyError extends Error {
   readonly code: 'INVALID_MONEY' | 'CURRENCY_PRECISION';
   constructor(code: MoneyError['code'], message: string) {
@@ -14,15 +18,13 @@ export class MoneyError extends Error {
   }
 }
 
-const exponents = new Map<string, number>();
+/** OrderMesh money has at most two decimals (contract.ts: money). */
+export const ORDERMESH_DECIMALS = 2;
 
-/** ISO 4217 minor-unit exponent, as Intl knows it: JPY 0, USD 2, KWD and BHD 3. */
+/** ISO 4217 minor-unit exponent (currencies.ts): JPY 0, USD 2, HUF 2, KWD 3. */
 export function currencyExponent(code: string): number {
-  let e = exponents.get(code);
-  if (e === undefined) {
-    e = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
-    exponents.set(code, e);
-  }
+  const e = isoExponent(code);
+  if (e === undefined) throw new MoneyError('INVALID_MONEY', `"${code}" is not an ISO 4217 currency`);
   return e;
 }
 
@@ -40,25 +42,31 @@ export function toMinor(amount: string, exponent: number): number {
   return sign && minor !== 0 ? -minor : minor;
 }
 
+/** The decimals money is computed and sent in for a currency of this exponent. */
+export const sendDecimals = (exponent: number) => Math.min(exponent, ORDERMESH_DECIMALS);
+
 /**
- * Minor units → OrderMesh's JSON number with at most two decimals (contract.ts: money). A currency with
- * three decimals (KWD, BHD) goes through only when the amount is a whole number of hundredths; otherwise
- * a typed CURRENCY_PRECISION error: rounding would send a figure the customer never paid.
+ * A decimal amount of a currency with `exponent` decimals, in units of `sendDecimals(exponent)`:
+ * "4.500" KWD → 450. A three-decimal amount that is not a whole number of hundredths is a typed
+ * CURRENCY_PRECISION error: rounding would send a figure the customer never paid.
  */
-export function toOrderMesh(minor: number, exponent: number, what: string, currency: string): number {
-  if (exponent <= 2) return Number((minor / 10 ** exponent).toFixed(exponent));
-  const step = 10 ** (exponent - 2);
+export function toUnits(amount: string, exponent: number, currency: string): number {
+  const minor = toMinor(amount, exponent);
+  const step = 10 ** (exponent - sendDecimals(exponent));
   if (minor % step !== 0) {
-    throw new MoneyError(
-      'CURRENCY_PRECISION',
-      `${what} is ${(minor / 10 ** exponent).toFixed(exponent)} ${currency}: OrderMesh money takes at most two decimals, and rounding would change what the customer paid`,
-    );
+    throw new MoneyError('CURRENCY_PRECISION', `"${amount}" ${currency}: OrderMesh money takes at most ${ORDERMESH_DECIMALS} decimals, and rounding would change what the customer paid`);
   }
-  return Number((minor / 10 ** exponent).toFixed(2));
+  return minor / step;
+}
+
+/** Units of `decimals` → OrderMesh's JSON number: 1250 at 2 → 12.5. */
+export function toOrderMesh(units: number, decimals: number): number {
+  return Number((units / 10 ** decimals).toFixed(decimals));
 }
 
 /** `total × part / whole`, rounded half to even: a line's discount or tax for the units actually sent. */
 export function share(total: number, part: number, whole: number): number {
+  if (part === 0) return 0;
   if (whole <= 0 || part === whole) return total;
   const n = BigInt(total) * BigInt(part);
   const d = BigInt(whole);

@@ -1,5 +1,5 @@
-import type { MoneyBag, ShopifyLineItem, ShopifyOrder } from '../connectors/shopify/types.ts';
-import { MoneyError, allocate, currencyExponent, share, toMinor, toOrderMesh } from './money.ts';
+import type { MoneyBag, ShopifyOrder } from '../connectors/shopify/types.ts';
+import { MoneyError, allocate, currencyExponent, sendDecimals, share, toOrderMesh, toUnits } from './money.ts';
 import type { MappingError } from './types.ts';
 
 /**
@@ -21,15 +21,18 @@ import type { MappingError } from './types.ts';
  * - customerItemTotal, customerTotalDiscountAndPromotions, customerTotalTaxes = the sums of the items'
  * - customerTotal = items − discounts + shipping + taxes unless `taxesIncluded` + duties unless
  *   `dutiesIncluded`: what the customer pays for what is sent
- * Shares (× q / Q) are rounded half to even. Invariant: an order sent whole (every unit still ordered,
- * none fulfilled elsewhere or left out) has customerTotal = `currentTotalPriceSet` to the cent; any
- * other order's totals are the sums of its items. Anything else is MONEY_MISMATCH, never sent.
+ * Shares (× q / Q) are rounded half to even. Invariant, for every order: customerTotal plus what is
+ * left out (each left-out unit's own figures, by the same rule: tips, gift cards, excluded SKUs, units
+ * fulfilled elsewhere) equals `currentTotalPriceSet` to the cent; otherwise MONEY_MISMATCH, never sent.
+ *
+ * Amounts are computed in the precision OrderMesh takes (money.ts): a three-decimal currency in
+ * hundredths, so an order whose amounts are all whole hundredths always goes through, and one that is
+ * not fails CURRENCY_PRECISION naming the amount.
  */
 export type CurrencyMode = 'presentment' | 'shop';
 
 export interface SentLine {
-  li: ShopifyLineItem;
-  /** Index in the order's line items (for error paths). */
+  /** Index in the order's line items. */
   index: number;
   quantity: number;
 }
@@ -52,129 +55,156 @@ export interface OrderMoney {
   customerTotal: number;
 }
 
+type Result<T> = { ok: true; value: T } | { ok: false; errors: MappingError[] };
+
 const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
 
-export function orderMoney(order: ShopifyOrder, sent: SentLine[], mode: CurrencyMode): { ok: true; money: OrderMoney } | { ok: false; errors: MappingError[] } {
+/** A line item's amounts for all Q units, in units of the currency's send precision. */
+interface LineAmounts {
+  unit: number;
+  ordered: number;
+  current: number;
+  discount: number;
+  tax: number;
+  duty: number;
+}
+
+interface OrderAmounts {
+  currency: string;
+  decimals: number;
+  lines: LineAmounts[];
+  shipping: number;
+  shippingTax: number;
+  currentTotal: number;
+}
+
+/** Step 1: every amount the model reads, in one currency and one precision, or typed errors naming each bad one. */
+function readAmounts(order: ShopifyOrder, mode: CurrencyMode): Result<OrderAmounts> {
+  const currencyPath = mode === 'presentment' ? 'presentmentCurrencyCode' : 'currencyCode';
   const currency = mode === 'presentment' ? order.presentmentCurrencyCode : order.currencyCode;
   let exponent: number;
   try {
     exponent = currencyExponent(currency);
-  } catch {
-    return { ok: false, errors: [{ code: 'INVALID_MONEY', path: mode === 'presentment' ? 'presentmentCurrencyCode' : 'currencyCode', message: `unknown currency "${currency}"` }] };
+  } catch (err) {
+    return { ok: false, errors: [{ code: 'INVALID_STORE_ORDER', path: currencyPath, message: (err as Error).message }] };
   }
   const errors: MappingError[] = [];
-  /** One amount in the chosen currency; a bag in another currency is an error, not a conversion. */
-  const minor = (bag: MoneyBag, path: string): number => {
+  /** A bag in another currency, or an amount finer than its currency, is a broken store order: never converted or rounded. */
+  const units = (bag: MoneyBag, path: string): number => {
     const m = mode === 'presentment' ? bag.presentmentMoney : bag.shopMoney;
     try {
-      if (m.currencyCode !== currency) throw new MoneyError('INVALID_MONEY', `is in ${m.currencyCode}, the order's ${mode} currency is ${currency}`);
-      return toMinor(m.amount, exponent);
+      if (m.currencyCode !== currency) throw new MoneyError('INVALID_MONEY', `is in ${m.currencyCode}, the order's ${currencyPath} is ${currency}`);
+      return toUnits(m.amount, exponent, currency);
     } catch (err) {
-      errors.push({ code: (err as MoneyError).code ?? 'INVALID_MONEY', path, message: (err as Error).message });
+      const code = (err as MoneyError).code === 'CURRENCY_PRECISION' ? 'CURRENCY_PRECISION' : 'INVALID_STORE_ORDER';
+      errors.push({ code, path, message: (err as Error).message });
       return 0;
     }
   };
+  const all = (bags: MoneyBag[], path: (i: number) => string) => sum(bags.map((b, i) => units(b, path(i))));
 
-  const lines = sent.map(({ li, index, quantity: q }) => {
-    const p = `lineItems[${index}]`;
-    const unit = minor(li.originalUnitPriceSet, `${p}.originalUnitPriceSet`);
-    const discountAll = sum(li.discountAllocations.map((d, i) => minor(d.allocatedAmountSet, `${p}.discountAllocations[${i}]`)));
-    const taxAll = sum(li.taxLines.map((t, i) => minor(t.priceSet, `${p}.taxLines[${i}]`)));
-    const dutyAll = sum(
-      li.duties.map((d, i) => minor(d.price, `${p}.duties[${i}].price`) + sum(d.taxLines.map((t, j) => minor(t.priceSet, `${p}.duties[${i}].taxLines[${j}]`)))),
-    );
-    return { unit, q, subtotal: unit * q, discount: share(discountAll, q, li.quantity), tax: share(taxAll, q, li.quantity), duty: share(dutyAll, q, li.quantity) };
+  const lines = order.lineItems.map((li, n): LineAmounts => {
+    const p = `lineItems[${n}]`;
+    return {
+      unit: units(li.originalUnitPriceSet, `${p}.originalUnitPriceSet`),
+      ordered: li.quantity,
+      current: li.currentQuantity,
+      discount: all(li.discountAllocations.map((d) => d.allocatedAmountSet), (i) => `${p}.discountAllocations[${i}]`),
+      tax: all(li.taxLines.map((t) => t.priceSet), (i) => `${p}.taxLines[${i}]`),
+      duty: sum(li.duties.map((d, i) => units(d.price, `${p}.duties[${i}].price`) + all(d.taxLines.map((t) => t.priceSet), (j) => `${p}.duties[${i}].taxLines[${j}]`))),
+    };
   });
-
   let shipping = 0;
   let shippingTax = 0;
   order.shippingLines.forEach((s, i) => {
     if (s.isRemoved) return;
     const p = `shippingLines[${i}]`;
-    const current = minor(s.currentDiscountedPriceSet, `${p}.currentDiscountedPriceSet`);
-    const discounted = minor(s.originalPriceSet, `${p}.originalPriceSet`) - sum(s.discountAllocations.map((d, j) => minor(d.allocatedAmountSet, `${p}.discountAllocations[${j}]`)));
-    const taxAll = sum(s.taxLines.map((t, j) => minor(t.priceSet, `${p}.taxLines[${j}]`)));
+    const current = units(s.currentDiscountedPriceSet, `${p}.currentDiscountedPriceSet`);
+    const discounted = units(s.originalPriceSet, `${p}.originalPriceSet`) - all(s.discountAllocations.map((d) => d.allocatedAmountSet), (j) => `${p}.discountAllocations[${j}]`);
+    const tax = all(s.taxLines.map((t) => t.priceSet), (j) => `${p}.taxLines[${j}]`);
     shipping += current;
     // Tax lines are "before returns": a partly refunded shipping line keeps the tax of what is left.
-    shippingTax += discounted > 0 ? share(taxAll, current, discounted) : 0;
+    shippingTax += discounted > 0 ? share(tax, current, discounted) : 0;
   });
+  const currentTotal = units(order.currentTotalPriceSet, 'currentTotalPriceSet');
   if (errors.length) return { ok: false, errors };
+  return { ok: true, value: { currency, decimals: sendDecimals(exponent), lines, shipping, shippingTax, currentTotal } };
+}
 
+/** A line's figures for q of its units. */
+function lineFigures(l: LineAmounts, q: number) {
+  return { unit: l.unit, subtotal: l.unit * q, discount: share(l.discount, q, l.ordered), tax: share(l.tax, q, l.ordered), duty: share(l.duty, q, l.ordered) };
+}
+type LineFigures = ReturnType<typeof lineFigures>;
+
+/** What the customer pays for these figures. */
+const payable = (f: LineFigures, order: ShopifyOrder) => f.subtotal - f.discount + (order.taxesIncluded ? 0 : f.tax) + (order.dutiesIncluded ? 0 : f.duty);
+
+/** Step 2: the items sent and the order's totals, in units. */
+function compute(order: ShopifyOrder, a: OrderAmounts, sent: SentLine[]): Omit<OrderMoney, 'currencyCode'> {
+  const lines = sent.map((s) => lineFigures(a.lines[s.index]!, s.quantity));
   const weights = lines.map((l) => l.subtotal);
-  const shippingParts = allocate(shipping, weights);
-  const shippingTaxParts = allocate(shippingTax, weights);
-  const itemTaxes = sum(lines.map((l) => l.tax)) + shippingTax;
-  const duties = sum(lines.map((l) => l.duty));
-  const minorItems = lines.map((l, i) => ({
+  const shippingParts = allocate(a.shipping, weights);
+  const shippingTaxParts = allocate(a.shippingTax, weights);
+  const items = lines.map((l, i) => ({
     customerPrice: l.unit,
     customerSubtotal: l.subtotal,
     customerDiscountsOrPromotions: l.discount,
     customerTaxes: l.tax + l.duty + shippingTaxParts[i]!,
     customerShippingPrice: shippingParts[i]!,
   }));
-  const totals = {
-    customerItemTotal: sum(lines.map((l) => l.subtotal)),
-    customerTotalDiscountAndPromotions: sum(lines.map((l) => l.discount)),
-    customerTotalTaxes: itemTaxes + duties,
-    customerTotalShipping: shipping,
-    customerTotal:
-      sum(lines.map((l) => l.subtotal - l.discount)) + shipping + (order.taxesIncluded ? 0 : itemTaxes) + (order.dutiesIncluded ? 0 : duties),
+  return {
+    items,
+    customerItemTotal: sum(items.map((i) => i.customerSubtotal)),
+    customerTotalDiscountAndPromotions: sum(items.map((i) => i.customerDiscountsOrPromotions)),
+    customerTotalTaxes: sum(items.map((i) => i.customerTaxes)),
+    customerTotalShipping: a.shipping,
+    customerTotal: sum(lines.map((l) => payable(l, order))) + a.shipping + (order.taxesIncluded ? 0 : a.shippingTax),
   };
-
-  const whole = order.lineItems.every((li) => li.currentQuantity <= 0 || sent.some((s) => s.li === li && s.quantity === li.currentQuantity));
-  const mismatch = whole ? reconcileWithShopify(order, totals.customerTotal, currency, exponent, mode) : reconcileSums(minorItems, totals);
-  if (mismatch) return { ok: false, errors: [mismatch] };
-
-  const out = (v: number, what: string) => toOrderMesh(v, exponent, what, currency);
-  try {
-    return {
-      ok: true,
-      money: {
-        currencyCode: currency,
-        items: minorItems.map((it, i) => ({
-          customerPrice: out(it.customerPrice, `lineItems[${sent[i]!.index}] customerPrice`),
-          customerSubtotal: out(it.customerSubtotal, `lineItems[${sent[i]!.index}] customerSubtotal`),
-          customerDiscountsOrPromotions: out(it.customerDiscountsOrPromotions, `lineItems[${sent[i]!.index}] customerDiscountsOrPromotions`),
-          customerTaxes: out(it.customerTaxes, `lineItems[${sent[i]!.index}] customerTaxes`),
-          customerShippingPrice: out(it.customerShippingPrice, `lineItems[${sent[i]!.index}] customerShippingPrice`),
-        })),
-        customerItemTotal: out(totals.customerItemTotal, 'customerItemTotal'),
-        customerTotalDiscountAndPromotions: out(totals.customerTotalDiscountAndPromotions, 'customerTotalDiscountAndPromotions'),
-        customerTotalTaxes: out(totals.customerTotalTaxes, 'customerTotalTaxes'),
-        customerTotalShipping: out(totals.customerTotalShipping, 'customerTotalShipping'),
-        customerTotal: out(totals.customerTotal, 'customerTotal'),
-      },
-    };
-  } catch (err) {
-    return { ok: false, errors: [{ code: (err as MoneyError).code, path: '', message: (err as Error).message }] };
-  }
 }
 
-const fmt = (minor: number, exponent: number) => (minor / 10 ** exponent).toFixed(exponent);
-
-/** An order sent whole must cost what Shopify says the customer pays now. */
-function reconcileWithShopify(order: ShopifyOrder, total: number, currency: string, exponent: number, mode: CurrencyMode): MappingError | undefined {
-  const bag = order.currentTotalPriceSet;
-  const expected = toMinor((mode === 'presentment' ? bag.presentmentMoney : bag.shopMoney).amount, exponent);
-  if (expected === total) return undefined;
+/**
+ * Step 3: what is sent plus Shopify's own figures for what is left out must be what Shopify says the
+ * customer pays now. A left-out unit's figures are its line's current figures less the sent ones.
+ */
+function reconcile(order: ShopifyOrder, a: OrderAmounts, sent: SentLine[], customerTotal: number): MappingError | undefined {
+  const sentQuantity = new Map(sent.map((s) => [s.index, s.quantity]));
+  const leftOut = sum(a.lines.map((l, i) => payable(lineFigures(l, l.current), order) - payable(lineFigures(l, sentQuantity.get(i) ?? 0), order)));
+  if (customerTotal + leftOut === a.currentTotal) return undefined;
+  const fmt = (u: number) => `${(u / 10 ** a.decimals).toFixed(a.decimals)} ${a.currency}`;
   return {
     code: 'MONEY_MISMATCH',
     path: 'currentTotalPriceSet',
-    message: `the order's parts add up to ${fmt(total, exponent)} ${currency} but Shopify's currentTotalPriceSet is ${fmt(expected, exponent)} ${currency}: not sent`,
+    message: `what is sent (${fmt(customerTotal)}) and what is left out (${fmt(leftOut)}) add up to ${fmt(customerTotal + leftOut)} but Shopify's currentTotalPriceSet is ${fmt(a.currentTotal)}: not sent`,
   };
 }
 
-/** A partial order (items left out) has no Shopify figure to match: its totals must be its items' sums. */
-function reconcileSums(items: ItemMoney[], totals: Omit<OrderMoney, 'currencyCode' | 'items'>): MappingError | undefined {
-  const pairs: Array<[keyof ItemMoney, keyof typeof totals]> = [
-    ['customerSubtotal', 'customerItemTotal'],
-    ['customerDiscountsOrPromotions', 'customerTotalDiscountAndPromotions'],
-    ['customerTaxes', 'customerTotalTaxes'],
-    ['customerShippingPrice', 'customerTotalShipping'],
-  ];
-  for (const [item, total] of pairs) {
-    const s = sum(items.map((i) => i[item]));
-    if (s !== totals[total]) return { code: 'MONEY_MISMATCH', path: total, message: `the items' ${item} add up to ${s} minor units but ${total} is ${totals[total]}: not sent` };
-  }
-  return undefined;
+/** The money of the items sent, reconciled with Shopify's total, as OrderMesh numbers; or typed errors. */
+export function orderMoney(order: ShopifyOrder, sent: SentLine[], mode: CurrencyMode): { ok: true; money: OrderMoney } | { ok: false; errors: MappingError[] } {
+  const read = readAmounts(order, mode);
+  if (!read.ok) return read;
+  const a = read.value;
+  const m = compute(order, a, sent);
+  const mismatch = reconcile(order, a, sent, m.customerTotal);
+  if (mismatch) return { ok: false, errors: [mismatch] };
+  // Step 4: emit. Every figure is whole units of the send precision, so none needs rounding.
+  const out = (u: number) => toOrderMesh(u, a.decimals);
+  return {
+    ok: true,
+    money: {
+      currencyCode: a.currency,
+      items: m.items.map((it) => ({
+        customerPrice: out(it.customerPrice),
+        customerSubtotal: out(it.customerSubtotal),
+        customerDiscountsOrPromotions: out(it.customerDiscountsOrPromotions),
+        customerTaxes: out(it.customerTaxes),
+        customerShippingPrice: out(it.customerShippingPrice),
+      })),
+      customerItemTotal: out(m.customerItemTotal),
+      customerTotalDiscountAndPromotions: out(m.customerTotalDiscountAndPromotions),
+      customerTotalTaxes: out(m.customerTotalTaxes),
+      customerTotalShipping: out(m.customerTotalShipping),
+      customerTotal: out(m.customerTotal),
+    },
+  };
 }

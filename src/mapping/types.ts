@@ -6,10 +6,11 @@ import type { ShopifyOrder } from '../connectors/shopify/types.ts';
  * MISSING_SKU (add the SKU to the store's skuMap), MISSING_ARTWORK (the item has no print file in its
  * properties), MISSING_SHIPPING_ADDRESS / INVALID_ADDRESS (fix the order in the store), INVALID_MODEL
  * (the module produced something OrderMesh would refuse: a module bug), MODULE_ERROR (the module threw),
- * INVALID_STORE_ORDER (the store payload lacks a field or has a null where Shopify promises a value:
- * the path says which), MONEY_MISMATCH (the order's parts do not add up to what Shopify says the
- * customer pays: never sent), CURRENCY_PRECISION (a three-decimal amount OrderMesh cannot hold: map
- * the store with `currency: shop` if the shop's currency has two), INVALID_MONEY (not an amount),
+ * INVALID_STORE_ORDER (the store payload lacks a field, has a null where Shopify promises a value, or
+ * an amount that is not one of its currency: the path says which), MONEY_MISMATCH (what is sent and
+ * what is left out do not add up to what Shopify says the customer pays: never sent),
+ * CURRENCY_PRECISION (a three-decimal amount that is not whole hundredths, which OrderMesh cannot
+ * hold: map the store with `currency: shop` if the shop's currency has two),
  * INVALID_QUANTITY (negative, or more current units than ordered), QUANTITY_OUT_OF_RANGE (over
  * maxQuantityPerItem or maxQuantityPerOrder: a typo or an attack, not a sale).
  */
@@ -18,7 +19,6 @@ export type MappingErrorCode =
   | 'MISSING_ARTWORK'
   | 'MISSING_SHIPPING_ADDRESS'
   | 'INVALID_ADDRESS'
-  | 'INVALID_MONEY'
   | 'CURRENCY_PRECISION'
   | 'MONEY_MISMATCH'
   | 'INVALID_STORE_ORDER'

@@ -6,7 +6,7 @@ import type { MoneyBag, ShopifyLineItem, ShopifyOrder, ShopifyShippingLine } fro
  * discounts for the units still ordered + shipping after discounts + taxes unless included + duties),
  * not by the code under test.
  */
-const money = (amount: string, presentment: string = amount, shopCurrency = 'USD', presentmentCurrency = shopCurrency): MoneyBag => ({
+export const money = (amount: string, presentment: string = amount, shopCurrency = 'USD', presentmentCurrency = shopCurrency): MoneyBag => ({
   shopMoney: { amount, currencyCode: shopCurrency },
   presentmentMoney: { amount: presentment, currencyCode: presentmentCurrency },
 });

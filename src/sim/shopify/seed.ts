@@ -1,5 +1,4 @@
 import type { MoneyBag, ShopifyAddress, ShopifyLineItem, ShopifyOrder, ShopifyShippingLine } from '../../connectors/shopify/types.ts';
-import { currencyExponent, share } from '../../mapping/money.ts';
 import { seededRandom } from '../faults.ts';
 
 /**
@@ -17,8 +16,14 @@ import { seededRandom } from '../faults.ts';
  * `currentTotalPriceSet` is then summed from that currency's own parts, the way Shopify defines it:
  * line items after all discounts for the units still ordered, plus shipping after discounts, plus
  * taxes unless prices include them, plus duties unless included, plus tips. A line's discounts, taxes
- * and duties are for all units ever ordered; the part for the units still ordered is share(x, current,
- * ordered), rounded half to even.
+ * and duties are for all units ever ordered; the part for the units still ordered is prorate(x,
+ * current, ordered), rounded half to even. The simulator does this arithmetic with its own code: it
+ * is the oracle the mapping is judged by, and must not borrow the mapping's.
+ *
+ * Each order also carries what must become of it under the simulator's standard mapping (its
+ * catalogue mapped one to one but for LEGACY-SKU-0042, TOTE-BLANK-NATURAL blank; SIM_MAPPING in the
+ * tests), declared from the case the generator built: sent whole with Shopify's total, sent in part
+ * with the total of what is sent, failed with the reasons it built in, or skipped.
  */
 export interface Product {
   sku: string | null;
@@ -30,19 +35,21 @@ export interface Product {
   isGiftCard: boolean;
   /** Print areas whose artwork the storefront puts in line-item properties. */
   printAreas: string[];
+  /** In the standard mapping's skuMap (a SKU-less item never is). */
+  mapped: boolean;
 }
 
 export const CATALOG: Product[] = [
-  { sku: 'MUG-11OZ-WHITE', title: 'Custom Mug', variantTitle: '11 oz / White', priceCents: 1499, productType: 'Mug', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
-  { sku: 'TEE-BELLA3001-BLK-M', title: 'Custom T-Shirt', variantTitle: 'M / Black', priceCents: 2450, productType: 'Apparel', requiresShipping: true, isGiftCard: false, printAreas: ['front', 'back'] },
-  { sku: 'TEE-BELLA3001-WHT-L', title: 'Custom T-Shirt', variantTitle: 'L / White', priceCents: 2450, productType: 'Apparel', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
-  { sku: 'POSTER-18X24-MATTE', title: 'Art Poster', variantTitle: '18x24 / Matte', priceCents: 3200, productType: 'Wall Art', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
-  { sku: 'HOODIE-G185-NAVY-XL', title: 'Custom Hoodie', variantTitle: 'XL / Navy', priceCents: 4900, productType: 'Apparel', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
-  { sku: 'TOTE-BLANK-NATURAL', title: 'Blank Tote Bag', variantTitle: null, priceCents: 1200, productType: 'Blank', requiresShipping: true, isGiftCard: false, printAreas: [] },
-  { sku: null, title: 'Gift Card', variantTitle: '$25', priceCents: 2500, productType: 'Gift Card', requiresShipping: false, isGiftCard: true, printAreas: [] },
-  { sku: 'DIGITAL-WALLPAPER', title: 'Phone Wallpaper (download)', variantTitle: null, priceCents: 300, productType: 'Digital', requiresShipping: false, isGiftCard: false, printAreas: [] },
-  { sku: 'LEGACY-SKU-0042', title: 'Discontinued Print', variantTitle: null, priceCents: 1800, productType: 'Wall Art', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
-  { sku: null, title: 'Custom Sticker', variantTitle: 'Die cut', priceCents: 450, productType: 'Sticker', requiresShipping: true, isGiftCard: false, printAreas: ['front'] },
+  { sku: 'MUG-11OZ-WHITE', title: 'Custom Mug', variantTitle: '11 oz / White', priceCents: 1499, productType: 'Mug', requiresShipping: true, isGiftCard: false, printAreas: ['front'], mapped: true },
+  { sku: 'TEE-BELLA3001-BLK-M', title: 'Custom T-Shirt', variantTitle: 'M / Black', priceCents: 2450, productType: 'Apparel', requiresShipping: true, isGiftCard: false, printAreas: ['front', 'back'], mapped: true },
+  { sku: 'TEE-BELLA3001-WHT-L', title: 'Custom T-Shirt', variantTitle: 'L / White', priceCents: 2450, productType: 'Apparel', requiresShipping: true, isGiftCard: false, printAreas: ['front'], mapped: true },
+  { sku: 'POSTER-18X24-MATTE', title: 'Art Poster', variantTitle: '18x24 / Matte', priceCents: 3200, productType: 'Wall Art', requiresShipping: true, isGiftCard: false, printAreas: ['front'], mapped: true },
+  { sku: 'HOODIE-G185-NAVY-XL', title: 'Custom Hoodie', variantTitle: 'XL / Navy', priceCents: 4900, productType: 'Apparel', requiresShipping: true, isGiftCard: false, printAreas: ['front'], mapped: true },
+  { sku: 'TOTE-BLANK-NATURAL', title: 'Blank Tote Bag', variantTitle: null, priceCents: 1200, productType: 'Blank', requiresShipping: true, isGiftCard: false, printAreas: [], mapped: true },
+  { sku: null, title: 'Gift Card', variantTitle: '$25', priceCents: 2500, productType: 'Gift Card', requiresShipping: false, isGiftCard: true, printAreas: [], mapped: false },
+  { sku: 'DIGITAL-WALLPAPER', title: 'Phone Wallpaper (download)', variantTitle: null, priceCents: 300, productType: 'Digital', requiresShipping: false, isGiftCard: false, printAreas: [], mapped: true },
+  { sku: 'LEGACY-SKU-0042', title: 'Discontinued Print', variantTitle: null, priceCents: 1800, productType: 'Wall Art', requiresShipping: true, isGiftCard: false, printAreas: ['front'], mapped: false },
+  { sku: null, title: 'Custom Sticker', variantTitle: 'Die cut', priceCents: 450, productType: 'Sticker', requiresShipping: true, isGiftCard: false, printAreas: ['front'], mapped: false },
 ];
 
 /** Tax rate by country (items, and shipping where the country taxes it). */
@@ -86,6 +93,38 @@ export const orderGid = (n: bigint | number) => `gid://shopify/Order/${BASE_ORDE
 const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
 const fmt = (minor: number, exponent: number) => (minor / 10 ** exponent).toFixed(Math.max(exponent, 1));
 
+/** ISO 4217 minor units of the currencies this generator makes (the simulator's own table). */
+const EXPONENTS: Record<string, number> = { USD: 2, CAD: 2, EUR: 2, GBP: 2, AUD: 2, JPY: 0, KWD: 3 };
+export const SEED_CURRENCIES = Object.keys(EXPONENTS);
+const exponentOf = (code: string) => {
+  const e = EXPONENTS[code];
+  if (e === undefined) throw new Error(`the order generator makes no ${code} orders (it knows ${SEED_CURRENCIES.join(', ')})`);
+  return e;
+};
+
+/** x × part / whole, rounded half to even: how Shopify prorates a line's discounts and taxes to the units still ordered. */
+function prorate(x: number, part: number, whole: number): number {
+  if (part === whole) return x;
+  if (part === 0 || whole === 0) return 0;
+  const n = x * part;
+  const q = Math.floor(n / whole);
+  const twice = 2 * (n - q * whole);
+  return twice > whole || (twice === whole && q % 2 !== 0) ? q + 1 : q;
+}
+
+/**
+ * What must become of a generated order under the standard mapping, in one of the two currency modes
+ * (`presentment` or `shop`). `total` is the decimal customerTotal OrderMesh must receive.
+ */
+export type DeclaredOutcome =
+  | { kind: 'sent'; whole: boolean; currency: string; total: string }
+  | { kind: 'failed'; codes: string[] }
+  | { kind: 'skipped'; reason: 'NO_FULFILLABLE_ITEMS' | 'ORDER_CANCELLED' };
+export interface Declared {
+  presentment: DeclaredOutcome;
+  shop: DeclaredOutcome;
+}
+
 /** Splits `total` over `weights` (largest remainder), the way an order-level discount reaches lines. */
 function spread(total: number, weights: number[]): number[] {
   const all = sum(weights);
@@ -102,6 +141,11 @@ function spread(total: number, weights: number[]): number[] {
 
 /** Order number `index` of a store seeded with `seed`. */
 export function seededOrder(seed: number, index: number, at: Date, settings: SeedSettings = {}): ShopifyOrder {
+  return seededCase(seed, index, at, settings).order;
+}
+
+/** Order number `index` of a store seeded with `seed`, with what must become of it. */
+export function seededCase(seed: number, index: number, at: Date, settings: SeedSettings = {}): { order: ShopifyOrder; declared: Declared } {
   const rnd = seededRandom(seed * 1_000_003 + index);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number) => rnd() < p;
@@ -111,10 +155,14 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
   const others = FOREIGN.filter((f) => f.code !== shopCurrency);
   const foreign = chance(0.25) ? (chance(0.08) ? others.find((f) => f.code === 'KWD') : pick(others.filter((f) => f.code !== 'KWD'))) : undefined;
   const presentment = foreign?.code ?? shopCurrency;
-  const pe = currencyExponent(presentment);
-  const se = currencyExponent(shopCurrency);
+  const pe = exponentOf(presentment);
+  const se = exponentOf(shopCurrency);
+  // A shop pricing a three-decimal currency in whole hundredths (every amount of the order comes out
+  // even, and no unit is refunded): such an order must go through; the others fail on precision.
+  const step = pe === 3 && chance(0.5) ? 10 : 1;
+  const even = (minor: number) => Math.round(minor / step) * step;
   /** Presentment minor units of a catalogue price in shop cents. */
-  const price = (shopCents: number) => (foreign ? Math.round((shopCents / 100) * foreign.rate * 10 ** pe) : Math.round((shopCents / 100) * 10 ** pe));
+  const price = (shopCents: number) => even(foreign ? Math.round((shopCents / 100) * foreign.rate * 10 ** pe) : Math.round((shopCents / 100) * 10 ** pe));
   /** A presentment amount, and its shop-currency counterpart converted on its own. */
   const bag = (minor: number): MoneyBag => ({
     presentmentMoney: { amount: fmt(minor, pe), currencyCode: presentment },
@@ -153,7 +201,7 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
     const unit = price(product.priceCents);
     // Automatic line discounts: a percentage or a fixed amount off this line.
     const discounts: number[] = [];
-    if (!product.isGiftCard && chance(0.15)) discounts.push(chance(0.5) ? Math.round(unit * quantity * 0.1) : Math.min(unit * quantity, price(300)));
+    if (!product.isGiftCard && chance(0.15)) discounts.push(chance(0.5) ? even(Math.round(unit * quantity * 0.1)) : Math.min(unit * quantity, price(300)));
     drafts.push({ product, unit, quantity, current: quantity, unfulfilled: quantity, discounts, tax: 0, duty: 0, dutyTax: 0, tip: false, missingArt: chance(0.03), noSku: false });
   }
   if (chance(0.05)) drafts.push({ product: null, unit: price(500), quantity: 1, current: 1, unfulfilled: 1, discounts: [], tax: 0, duty: 0, dutyTax: 0, tip: true, missingArt: false, noSku: true });
@@ -163,25 +211,25 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
   const eligible = drafts.filter((d) => d.product && !d.product.isGiftCard);
   if (eligible.length && chance(0.3)) {
     const base = eligible.map((d) => d.unit * d.quantity - sum(d.discounts));
-    const total = chance(0.5) ? Math.round(sum(base) * (chance(0.5) ? 0.15 : 0.1)) : Math.min(sum(base), price(500));
-    spread(total, base).forEach((part, i) => part > 0 && eligible[i]!.discounts.push(part));
+    const total = chance(0.5) ? even(Math.round(sum(base) * (chance(0.5) ? 0.15 : 0.1))) : Math.min(sum(base), price(500));
+    spread(total / step, base).forEach((part, i) => part > 0 && eligible[i]!.discounts.push(part * step));
   }
   for (const d of drafts) {
     if (!d.product || d.product.isGiftCard) continue;
     const net = d.unit * d.quantity - sum(d.discounts);
-    d.tax = taxesIncluded ? Math.round((net * person.rate) / (1 + person.rate)) : Math.round(net * person.rate);
+    d.tax = even(taxesIncluded ? Math.round((net * person.rate) / (1 + person.rate)) : Math.round(net * person.rate));
     if (dutiable && d.product.requiresShipping) {
-      d.duty = Math.round(net * 0.05);
-      d.dutyTax = Math.round(d.duty * person.rate);
+      d.duty = even(Math.round(net * 0.05));
+      d.dutyTax = even(Math.round(d.duty * person.rate));
     }
   }
   // Refunded or removed units (order edits), and units fulfilled by someone else.
-  if (chance(0.12)) {
+  if (chance(0.12) && step === 1) {
     const d = pick(drafts);
     d.current = Math.max(0, d.quantity - 1 - Math.floor(rnd() * d.quantity));
   }
   for (const d of drafts) d.unfulfilled = d.current;
-  if (chance(0.06)) {
+  if (chance(0.06) && step === 1) {
     const d = pick(drafts);
     d.unfulfilled = Math.max(0, d.current - 1);
   }
@@ -189,9 +237,9 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
   const shippable = drafts.some((d) => d.product?.requiresShipping && d.current > 0);
   const ship = pick(SHIPPING);
   const shippingOriginal = price(ship.cents);
-  const shippingDiscount = !shippable ? 0 : chance(0.1) ? shippingOriginal : chance(0.1) ? Math.round(shippingOriginal / 2) : 0;
+  const shippingDiscount = !shippable ? 0 : chance(0.1) ? shippingOriginal : chance(0.1) ? even(Math.round(shippingOriginal / 2)) : 0;
   const shippingNet = shippingOriginal - shippingDiscount;
-  const shippingTax = person.shippingTaxed ? (taxesIncluded ? Math.round((shippingNet * person.rate) / (1 + person.rate)) : Math.round(shippingNet * person.rate)) : 0;
+  const shippingTax = person.shippingTaxed ? even(taxesIncluded ? Math.round((shippingNet * person.rate) / (1 + person.rate)) : Math.round(shippingNet * person.rate)) : 0;
 
   const orderNo = BASE_ORDER_ID * 10n + BigInt(index * 10);
   const lineItems: ShopifyLineItem[] = drafts.map((d, i) => {
@@ -233,20 +281,25 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
       ]
     : [];
 
-  /** Shopify's definition of what the customer pays now, summed from one currency's parts. */
-  const currentTotal = (amount: (b: MoneyBag) => number) => {
+  /**
+   * What the customer pays for `units(line)` of each line, summed from one currency's parts:
+   * Shopify's definition of the current total when every unit still ordered counts.
+   */
+  const payFor = (amount: (b: MoneyBag) => number, units: (li: ShopifyLineItem, i: number) => number) => {
     let total = 0;
-    lineItems.forEach((li) => {
-      const now = (bags: MoneyBag[]) => share(sum(bags.map(amount)), li.currentQuantity, li.quantity);
-      total += amount(li.originalUnitPriceSet) * li.currentQuantity - now(li.discountAllocations.map((d) => d.allocatedAmountSet));
-      if (!taxesIncluded) total += now(li.taxLines.map((t) => t.priceSet));
-      total += now(li.duties.flatMap((d) => [d.price, ...d.taxLines.map((t) => t.priceSet)]));
+    lineItems.forEach((li, i) => {
+      const n = units(li, i);
+      const part = (bags: MoneyBag[]) => prorate(sum(bags.map(amount)), n, li.quantity);
+      total += amount(li.originalUnitPriceSet) * n - part(li.discountAllocations.map((d) => d.allocatedAmountSet));
+      if (!taxesIncluded) total += part(li.taxLines.map((t) => t.priceSet));
+      total += part(li.duties.flatMap((d) => [d.price, ...d.taxLines.map((t) => t.priceSet)]));
     });
     for (const s of shippingLines) total += amount(s.currentDiscountedPriceSet) + (taxesIncluded ? 0 : sum(s.taxLines.map((t) => amount(t.priceSet))));
     return total;
   };
-  const totalMinor = currentTotal((b) => Math.round(Number(b.presentmentMoney.amount) * 10 ** pe));
-  const totalShop = currentTotal(shop);
+  const presentmentMinor = (b: MoneyBag) => Math.round(Number(b.presentmentMoney.amount) * 10 ** pe);
+  const totalMinor = payFor(presentmentMinor, (li) => li.currentQuantity);
+  const totalShop = payFor(shop, (li) => li.currentQuantity);
 
   const iso = new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   const street = `${100 + (index % 900)} ${pick(['Main St', 'High Street', 'Hauptstraße 5', 'Rue Sainte-Catherine', 'George St', '中央通り'])}`;
@@ -262,7 +315,7 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
     countryCodeV2: person.country,
     phone: person.phone,
   });
-  return {
+  const order: ShopifyOrder = {
     id: orderGid(index),
     name: `#${1001 + index}`,
     createdAt: iso,
@@ -288,4 +341,37 @@ export function seededOrder(seed: number, index: number, at: Date, settings: See
     shippingLines,
     lineItems,
   };
+
+  // What the standard mapping must make of it, from what was built: the units OrderMesh makes are the
+  // shippable, physical, still unfulfilled ones; a SKU the mapping lacks, or missing artwork on an item
+  // that needs some, fails the order.
+  const sentUnits = drafts.map((d) => (d.product && d.product.requiresShipping && !d.product.isGiftCard ? d.unfulfilled : 0));
+  const codes = new Set<string>();
+  drafts.forEach((d, i) => {
+    if (!sentUnits[i]) return;
+    if (d.noSku || !d.product!.mapped) codes.add('MISSING_SKU');
+    else if (d.missingArt && d.product!.printAreas.length > 0) codes.add('MISSING_ARTWORK');
+  });
+  const whole = drafts.every((d, i) => d.current === 0 || sentUnits[i] === d.current);
+  const declare = (exponent: number, currency: string, amount: (b: MoneyBag) => number, total: number): DeclaredOutcome => {
+    if (!sentUnits.some(Boolean)) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS' };
+    const all = new Set(codes);
+    if (exponent === 3 && step === 1 && allBags(order).some((b) => amount(b) % 10 !== 0)) all.add('CURRENCY_PRECISION');
+    if (all.size) return { kind: 'failed', codes: [...all].sort() };
+    const sent = whole ? total : payFor(amount, (_li, i) => sentUnits[i]!);
+    return { kind: 'sent', whole, currency, total: (sent / 10 ** exponent).toFixed(Math.min(exponent, 2)) };
+  };
+  return {
+    order,
+    declared: { presentment: declare(pe, presentment, presentmentMinor, totalMinor), shop: declare(se, shopCurrency, shop, totalShop) },
+  };
+}
+
+/** Every money bag of an order. */
+function allBags(o: ShopifyOrder): MoneyBag[] {
+  return [
+    o.currentTotalPriceSet,
+    ...o.lineItems.flatMap((li) => [li.originalUnitPriceSet, ...li.discountAllocations.map((d) => d.allocatedAmountSet), ...li.taxLines.map((t) => t.priceSet), ...li.duties.flatMap((d) => [d.price, ...d.taxLines.map((t) => t.priceSet)])]),
+    ...o.shippingLines.flatMap((s) => [s.originalPriceSet, s.currentDiscountedPriceSet, ...s.discountAllocations.map((d) => d.allocatedAmountSet), ...s.taxLines.map((t) => t.priceSet)]),
+  ];
 }

@@ -11,7 +11,7 @@ import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
 import { operationCost } from './cost.ts';
 import { connection, fieldResolver, fulfillmentOrderView, fulfillmentView, orderFilter, orderView, unsupportedRootFields } from './graphql.ts';
-import { seededOrder } from './seed.ts';
+import { SEED_CURRENCIES, seededCase, type Declared } from './seed.ts';
 import { ShopState, randomToken, type ShopWebhookTopic, type SimOrder } from './shop.ts';
 
 export interface SimShop {
@@ -64,7 +64,7 @@ const seedBody = z.strictObject({
   /** Explicit orders in the Admin GraphQL Order shape (connections as nodes or edges), kept exactly as given. */
   orders: z.array(z.record(z.string(), z.unknown())).optional(),
   /** Settings of the generated orders: the shop's currency, and whether prices include tax. */
-  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  currency: z.enum(SEED_CURRENCIES as [string, ...string[]]).optional(),
   taxesIncluded: z.boolean().optional(),
   notify: z.boolean().default(false),
 });
@@ -87,6 +87,8 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const bulkOps = new Map<string, BulkOp>();
   let origin = '';
   let orderSeq = 0;
+  /** What must become of each generated order (seed.ts): what tests judge the pipeline by. */
+  const declared = new Map<string, Declared>();
   let unauthorized = 0;
 
   const emit = (cfg: SimShop) => (topic: ShopWebhookTopic, order: ShopifyOrder) => {
@@ -365,8 +367,9 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     const settings = { ...(b.data.currency ? { currency: b.data.currency } : {}), ...(b.data.taxesIncluded !== undefined ? { taxesIncluded: b.data.taxesIncluded } : {}) };
     for (let i = 0; i < count; i++) {
       const at = new Date(now - Math.round(((count - i) / count) * (b.data.spreadSeconds ?? 0) * 1000));
-      const order = seededOrder(b.data.seed ?? 1, orderSeq++, at, settings);
+      const { order, declared: outcome } = seededCase(b.data.seed ?? 1, orderSeq++, at, settings);
       shop.state.add(order, b.data.notify);
+      declared.set(order.id, outcome);
       ids.push(order.id);
     }
     for (const order of explicit) {
@@ -411,6 +414,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
                     currentTotalPriceSet: o.order.currentTotalPriceSet,
                     fulfillmentsCreated: o.fulfillments.length,
                     fulfillments: o.fulfillments,
+                    declared: declared.get(o.order.id) ?? null,
                   })),
                 }),
           },
