@@ -66,8 +66,8 @@ export function toOrderMesh(units: number, decimals: number): number {
 
 /** `total × part / whole`, rounded half to even: a line's discount or tax for the units actually sent. */
 export function share(total: number, part: number, whole: number): number {
+  // Nothing of a line with no units (quantity 0) rather than a division by zero.
   if (part === 0) return 0;
-  if (whole <= 0 || part === whole) return total;
   const n = BigInt(total) * BigInt(part);
   const d = BigInt(whole);
   let q = n / d;
@@ -83,7 +83,6 @@ export function share(total: number, part: number, whole: number): number {
  */
 export function allocate(total: number, weights: number[]): number[] {
   const sum = weights.reduce((a, w) => a + w, 0);
-  if (weights.length === 0) return [];
   if (sum <= 0) return weights.map((_, i) => (i === 0 ? total : 0));
   const raw = weights.map((w) => (total * w) / sum);
   const parts = raw.map(Math.floor);
