@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { addressSchema, type StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { canonicalJson, sameValue } from '../util/canonical-json.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { cleanText } from './clean-text.ts';
 import type { Database, OrderRow, OrderState } from './schema.ts';
@@ -9,8 +10,15 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** States before an OrderMesh order exists: a store change simply re-maps them. */
 export const PRE_SUBMISSION: OrderState[] = ['pending', 'mapped', 'failed_mapping', 'rejected', 'skipped', 'failed'];
-/** States with an OrderMesh order whose store changes must be carried over (cancel, address). */
-export const SUBMITTED: OrderState[] = ['submitted', 'in_production'];
+/**
+ * States in which OrderMesh may have the order: store changes must be carried over (cancel, address),
+ * including an order parked for a person after submission (a refused change, a failed job).
+ */
+export const SUBMITTED: OrderState[] = ['submitted', 'in_production', 'needs_attention'];
+/** Done with: nothing (a dead letter, a late job) moves an order out of these. */
+export const FINAL: OrderState[] = ['fulfilled', 'cancelled', 'skipped'];
+/** An order OrderMesh has, in a state that still follows the store. */
+export const followsStore = (row: Pick<OrderRow, 'state' | 'ordermesh_order_id'>) => SUBMITTED.includes(row.state) && row.ordermesh_order_id !== null;
 
 export interface EventInput {
   orderId?: string | null;
@@ -74,16 +82,6 @@ export function payloadHash(order: StoreOrderPayload): string {
     ? { ...rest, lineItems: rest.lineItems.map((li: unknown) => (li && typeof li === 'object' ? { ...li, unfulfilledQuantity: undefined } : li)) }
     : rest;
   return createHash('sha256').update(canonicalJson(stable)).digest('base64url');
-}
-
-/** JSON with object keys sorted: the same order read by the paged pull or the bulk export hashes alike. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 /** An order copy's version: its updatedAt; a copy without one is taken as the newest (it is re-read anyway). */
@@ -208,7 +206,7 @@ export async function ingestOrders(
         message: 'changed in the store before submission: mapped again',
         set: { attempts: 0, next_attempt_at: null, last_error_code: null, last_error_message: null },
       });
-    } else if (SUBMITTED.includes(row.state)) {
+    } else if (followsStore(row)) {
       result.changes.push(...detectChanges(row.id, previous, o));
     }
     // submitting: the submit job compares hashes when it records the outcome (submit-orders.ts).
@@ -221,8 +219,14 @@ export function detectChanges(orderId: string, before: StoreOrderPayload | null,
   const changes: StoreChange[] = [];
   // Read without the full parse: a payload broken elsewhere must still carry its cancellation over.
   if (after.cancelledAt && !before?.cancelledAt) changes.push({ orderId, kind: 'cancel' });
-  else if (JSON.stringify(before?.shippingAddress ?? null) !== JSON.stringify(after.shippingAddress ?? null)) changes.push({ orderId, kind: 'address' });
+  else if (!sameValue(normalAddress(before?.shippingAddress), normalAddress(after.shippingAddress))) changes.push({ orderId, kind: 'address' });
   return changes;
+}
+
+/** An address as the mapping reads it (blank lines are none), compared by value: one read back from jsonb has its keys reordered. */
+function normalAddress(a: unknown): unknown {
+  const parsed = addressSchema.safeParse(a);
+  return parsed.success ? parsed.data : (a ?? null);
 }
 
 /**

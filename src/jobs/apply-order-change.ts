@@ -1,7 +1,8 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
-import { SUBMITTED, recordEvent, transition } from '../db/orders.ts';
+import { followsStore, recordEvent, transition } from '../db/orders.ts';
+import { sameValue } from '../util/canonical-json.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 
@@ -13,9 +14,9 @@ import { storeOf, type JobDeps } from './deps.ts';
  */
 export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<string> {
   const row = await deps.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
-  if (!row || !SUBMITTED.includes(row.state) || !row.ordermesh_order_id) return 'nothing to apply';
+  if (!row || !followsStore(row)) return 'nothing to apply';
   const payload = row.store_payload as StoreOrderPayload;
-  const omId = row.ordermesh_order_id;
+  const omId = row.ordermesh_order_id!;
   const tooLate = (err: unknown) => err instanceof OrderMeshError && err.code === 'CONFLICT';
 
   if (payload.cancelledAt) {
@@ -33,7 +34,22 @@ export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<
   const store = storeOf(deps, row.store_id);
   const mapped = mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
   const sent = row.mapped_payload as CreateOrderModel | null;
-  if (mapped.kind !== 'mapped' || JSON.stringify(mapped.model.shippingAddress) === JSON.stringify(sent?.shippingAddress)) return 'no change';
+  if (mapped.kind !== 'mapped') {
+    // The store's order no longer maps (an address without a city, say): OrderMesh keeps the old one,
+    // and a person must know.
+    const why = mapped.kind === 'failed' ? mapped.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ') : mapped.message;
+    const message = `changed in the store, but the change cannot be sent to OrderMesh: ${why}`;
+    const moved = await transition(deps.db, row, [row.state], 'needs_attention', {
+      actor: deps.actor,
+      reason: 'CHANGE_NOT_MAPPED',
+      message,
+      set: { last_error_code: 'CHANGE_NOT_MAPPED', last_error_message: message },
+      data: mapped.kind === 'failed' ? { errors: mapped.errors } : { skipped: mapped.reason },
+    });
+    return moved ? 'change not mapped' : 'nothing to apply';
+  }
+  // By value: the payload sent was read back from jsonb, with its keys in another order.
+  if (sameValue(mapped.model.shippingAddress, sent?.shippingAddress)) return 'no change';
   try {
     await deps.ordermesh.updateOrder(omId, { shippingAddress: mapped.model.shippingAddress });
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { Job } from 'pg-boss';
-import { recordEvent, transition } from '../db/orders.ts';
+import { FINAL, recordEvent, transition } from '../db/orders.ts';
 import type { JobDeps } from './deps.ts';
 
 /**
@@ -18,6 +18,11 @@ export async function recordDeadLetter(deps: JobDeps, job: Job<Record<string, un
 export async function recordJobFailure(deps: JobDeps, data: Record<string, unknown>, reason: string, message: string): Promise<void> {
   if (typeof data.orderId === 'string') {
     const order = await deps.db.selectFrom('orders').select(['id', 'store_id', 'state']).where('id', '=', data.orderId).executeTakeFirst();
+    // A final order is never demoted (a late job about a fulfilled or cancelled order): the failure is an event on it.
+    if (order && FINAL.includes(order.state)) {
+      await recordEvent(deps.db, { orderId: order.id, storeId: order.store_id, kind: 'job_failed', reason, message, actor: deps.actor, data });
+      return;
+    }
     if (order) {
       await transition(deps.db, order, [order.state], 'needs_attention', { actor: deps.actor, reason, message, set: { last_error_code: reason, last_error_message: message } });
       return;
