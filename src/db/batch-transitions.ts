@@ -13,6 +13,7 @@ const SETTABLE = {
   last_error_message: 'text',
   mapped_hash: 'text',
   attempts: 'int',
+  access_retries: 'int',
   mapped_payload: 'jsonb',
 } as const;
 type Settable = keyof typeof SETTABLE;

@@ -33,19 +33,27 @@ export interface EventInput {
 }
 
 export async function recordEvent(db: Db, e: EventInput): Promise<void> {
+  await recordEvents(db, [e]);
+}
+
+/** Several audit events in one statement. */
+export async function recordEvents(db: Db, events: EventInput[]): Promise<void> {
+  if (events.length === 0) return;
   await db
     .insertInto('events')
-    .values({
-      order_id: e.orderId ?? null,
-      store_id: e.storeId ?? null,
-      kind: e.kind,
-      from_state: e.from ?? null,
-      to_state: e.to ?? null,
-      reason_code: e.reason ?? null,
-      message: e.message ?? null,
-      actor: e.actor,
-      data: e.data === undefined ? null : JSON.stringify(e.data),
-    })
+    .values(
+      events.map((e) => ({
+        order_id: e.orderId ?? null,
+        store_id: e.storeId ?? null,
+        kind: e.kind,
+        from_state: e.from ?? null,
+        to_state: e.to ?? null,
+        reason_code: e.reason ?? null,
+        message: e.message ?? null,
+        actor: e.actor,
+        data: e.data === undefined ? null : JSON.stringify(e.data),
+      })),
+    )
     .execute();
 }
 

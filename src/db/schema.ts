@@ -69,6 +69,8 @@ export interface OrdersTable {
   mapped_payload: Json | null;
   ordermesh_order_id: string | null;
   attempts: ColumnType<number, number | undefined, number>;
+  /** Submissions refused for access (401/403) in a row: their backoff, apart from `attempts`. */
+  access_retries: ColumnType<number, number | undefined, number>;
   last_error_code: string | null;
   last_error_message: string | null;
   hold_until: Timestamp | null;

@@ -16,6 +16,8 @@ export interface StoreStatus {
   oldestPending: { order: string; since: string; holdUntil: string | null } | null;
   failures: FailureGroup[];
   writeBackFailures: FailureGroup[];
+  /** What the mapping left out of orders it sent (MappingWarning), in the last 7 days. */
+  warnings: FailureGroup[];
   lastPullAt: string | null;
   lastPollAt: string | null;
 }
@@ -68,6 +70,7 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
       oldestPending: oldest ? { order: oldest.store_order_name ?? oldest.store_order_id, since: oldest.created_at.toISOString(), holdUntil: iso(oldest.hold_until) } : null,
       failures,
       writeBackFailures: group(writeBack.map((w) => ({ code: w.code!, order: w.order ?? '?', message: w.message }))),
+      warnings: group(await recentWarnings(db, s.id)),
       lastPullAt: iso(cursor?.last_success_at),
       lastPollAt: iso(poll?.at as Date | null),
     });
@@ -84,6 +87,20 @@ async function groupFailures(db: Kysely<Database>, storeId: string): Promise<Fai
     .orderBy('id')
     .execute();
   return group(rows.map((r) => ({ code: r.code ?? 'UNKNOWN', order: r.order ?? '?', message: r.message })));
+}
+
+async function recentWarnings(db: Kysely<Database>, storeId: string) {
+  const rows = await db
+    .selectFrom('events')
+    .leftJoin('orders', 'orders.id', 'events.order_id')
+    .select(['events.reason_code as code', 'events.message as message', 'orders.store_order_name as order'])
+    .where('events.store_id', '=', storeId)
+    .where('events.kind', '=', 'warning')
+    .where('events.at', '>', sql<Date>`now() - interval '7 days'`)
+    .orderBy('events.id', 'desc')
+    .limit(1000)
+    .execute();
+  return rows.map((r) => ({ code: r.code ?? 'UNKNOWN', order: r.order ?? '?', message: r.message }));
 }
 
 function group(rows: Array<{ code: string; order: string; message: string | null }>): FailureGroup[] {
@@ -125,7 +142,7 @@ export function formatStatus(report: StatusReport): string {
     lines.push(...(states.length ? states.map(([st, n]) => `  ${st.padEnd(16)} ${n}`) : ['  (none yet)']));
     if (s.oldestPending) lines.push(`  oldest waiting: ${s.oldestPending.order} (since ${s.oldestPending.since}${s.oldestPending.holdUntil ? `, held until ${s.oldestPending.holdUntil}` : ''})`);
     lines.push(`  last pull: ${s.lastPullAt ?? 'never'}; last shipment poll: ${s.lastPollAt ?? 'never'}`);
-    for (const [title, groups] of [['failures', s.failures], ['tracking write-back problems', s.writeBackFailures]] as const) {
+    for (const [title, groups] of [['failures', s.failures], ['tracking write-back problems', s.writeBackFailures], ['sent with warnings (7 days)', s.warnings]] as const) {
       if (!groups.length) continue;
       lines.push(`  ${title} by reason:`);
       for (const g of groups) {

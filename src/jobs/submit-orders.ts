@@ -3,7 +3,7 @@ import type { CreateOutcome } from '../connectors/ordermesh/client.ts';
 import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { transitionMany, type BatchTransition } from '../db/batch-transitions.ts';
-import { claimPendingOrders } from '../db/orders.ts';
+import { claimPendingOrders, recordEvents, type EventInput } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import type { MappingResult } from '../mapping/types.ts';
@@ -27,6 +27,7 @@ function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]) {
   const store = storeOf(deps, storeId);
   const settled: BatchTransition[] = [];
   const toSend: Array<{ row: OrderRow; model: CreateOrderModel }> = [];
+  const warnings: EventInput[] = [];
   for (const row of claimed) {
     const result = mapOrder(store.mapper, row.store_payload as StoreOrderPayload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
     if (result.kind === 'failed') {
@@ -40,9 +41,10 @@ function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]) {
       // for reconcile-submitting and later changes to compare against.
       settled.push({ order: row, set: { mapped_payload: result.model, mapped_hash: row.payload_hash } });
       toSend.push({ row, model: result.model });
+      for (const w of result.warnings ?? []) warnings.push({ orderId: row.id, storeId, kind: 'warning', reason: w.code, message: `${w.path}: ${w.message}`, actor: deps.actor });
     }
   }
-  return { settled, toSend };
+  return { settled, toSend, warnings };
 }
 
 /** The ledger transition for one OrderMesh answer, and (for a retry) its delay. */
@@ -57,7 +59,7 @@ function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome)
         claimedHash: row.payload_hash,
         reason: outcome.outcome === 'existing' ? 'ALREADY_IN_ORDERMESH' : null,
         message: `OrderMesh order ${outcome.orderId}`,
-        set: { ordermesh_order_id: outcome.orderId, submitted_at: new Date(), next_poll_at: firstPoll, last_error_code: null, last_error_message: null },
+        set: { ordermesh_order_id: outcome.orderId, submitted_at: new Date(), next_poll_at: firstPoll, last_error_code: null, last_error_message: null, access_retries: 0 },
       },
     };
   }
@@ -69,9 +71,11 @@ function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome)
   if (outcome.outcome !== 'blocked' && row.attempts >= maxSubmitAttempts) {
     return { t: { order: row, to: 'failed', reason: 'TRANSIENT_EXHAUSTED', message: `gave up after ${row.attempts} attempts: ${outcome.error.message}`, set: { last_error_code: 'TRANSIENT_EXHAUSTED', last_error_message: outcome.error.message } } };
   }
-  const delay = retryDelaySeconds(retryBaseSeconds, row.attempts);
-  const retry = { next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: code, last_error_message: outcome.error.message };
+  const retry = (delay: number) => ({ next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: code, last_error_message: outcome.error.message });
   if (outcome.outcome === 'blocked') {
+    // Not the order's fault: the attempt it was claimed with does not count, but the wait grows with
+    // every refusal in a row, to the cap, instead of knocking at the base delay for ever.
+    const delay = retryDelaySeconds(retryBaseSeconds, row.access_retries + 1);
     return {
       retryIn: delay,
       t: {
@@ -79,12 +83,12 @@ function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome)
         to: 'pending',
         reason: code,
         message: `${outcome.error.message}: check ordermesh.clientId/clientSecret and the merchant's access; retrying in ${delay}s`,
-        // Not the order's fault: the attempt it was claimed with does not count.
-        set: { ...retry, attempts: row.attempts - 1 },
+        set: { ...retry(delay), attempts: row.attempts - 1, access_retries: row.access_retries + 1 },
       },
     };
   }
-  return { retryIn: delay, t: { order: row, to: 'pending', reason: code, message: `${outcome.error.message}; retrying in ${delay}s`, set: retry } };
+  const delay = retryDelaySeconds(retryBaseSeconds, row.attempts);
+  return { retryIn: delay, t: { order: row, to: 'pending', reason: code, message: `${outcome.error.message}; retrying in ${delay}s`, set: retry(delay) } };
 }
 
 /**
@@ -96,9 +100,12 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
   const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
   const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor);
   if (claimed.length === 0) return { claimed: 0 };
-  const { settled, toSend } = mapClaimed(deps, storeId, claimed);
+  const { settled, toSend, warnings } = mapClaimed(deps, storeId, claimed);
   for (const s of settled) if (s.to) count(s.to === 'failed_mapping' ? 'failed_mapping' : s.reason!);
-  await transitionMany(deps.db, 'submitting', settled, deps.actor);
+  await deps.db.transaction().execute(async (trx) => {
+    await transitionMany(trx, 'submitting', settled, deps.actor);
+    await recordEvents(trx, warnings);
+  });
   if (toSend.length === 0) return { claimed: claimed.length };
 
   const results = await deps.ordermesh.createOrders(toSend.map((t) => t.model));

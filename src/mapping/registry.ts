@@ -69,5 +69,5 @@ export function mapOrder(mapper: Mapper, payload: unknown, ctx: Omit<MappingCont
   if (checked.data.safeId !== ctx.safeId || checked.data.merchantId !== ctx.merchantId) {
     return { kind: 'failed', errors: [{ code: 'INVALID_MODEL', path: 'safeId', message: 'a mapping module must keep the safeId and merchantId it was given' }] };
   }
-  return { kind: 'mapped', model: checked.data };
+  return { kind: 'mapped', model: checked.data, ...(result.warnings?.length ? { warnings: result.warnings } : {}) };
 }

@@ -167,7 +167,8 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
     allowExternalOrderIdDuplication: false,
     automaticProcessing: o.automaticProcessing,
   };
-  return { kind: 'mapped', model: model as never };
+  const warnings = billingErrors.map((e) => ({ code: 'BILLING_ADDRESS_DROPPED' as const, path: e.path, message: `${e.message}: sent without a billing address` }));
+  return { kind: 'mapped', model: model as never, ...(warnings.length ? { warnings } : {}) };
 }
 
 function shippingMethod(order: ShopifyOrder, o: ShopifyDefaultOptions): string {

@@ -37,8 +37,19 @@ export interface MappingError {
 /** Why an order needs no OrderMesh order at all: recorded, not failed. */
 export type SkipReason = 'ORDER_CANCELLED' | 'NO_FULFILLABLE_ITEMS';
 
+/**
+ * Something the mapping left out of an order it still sends, for the operator to know (an event on
+ * the order, shown in `status`): BILLING_ADDRESS_DROPPED (the store's billing address lacks a field
+ * OrderMesh needs: the order goes without one; fix it in the store if the merchant needs it).
+ */
+export interface MappingWarning {
+  code: 'BILLING_ADDRESS_DROPPED';
+  path: string;
+  message: string;
+}
+
 export type MappingResult =
-  | { kind: 'mapped'; model: CreateOrderModel }
+  | { kind: 'mapped'; model: CreateOrderModel; warnings?: MappingWarning[] }
   | { kind: 'failed'; errors: MappingError[] }
   | { kind: 'skipped'; reason: SkipReason; message: string };
 

@@ -5,6 +5,7 @@ import { reconcileSubmitting } from '../../src/jobs/reconcile-submitting.ts';
 import { reprocess } from '../../src/jobs/reprocess.ts';
 import { mapOrder } from '../../src/mapping/registry.ts';
 import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
+import { formatStatus, statusReport } from '../../src/db/status.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { buildStores, loadMappers } from '../../src/stores.ts';
 import { parseConfig, resolveSecrets } from '../../src/config/load.ts';
@@ -106,6 +107,36 @@ describe('ledger rules', () => {
     await db.updateTable('orders').set({ next_attempt_at: null }).where('id', '=', waiting.id).execute();
     await service.boss.send(Q.submitOrders, { storeId: STORE_ID });
     await eventually(async () => (await db.selectFrom('orders').select('state').where('id', '=', waiting.id).executeTakeFirstOrThrow()).state === 'submitted', () => 'never submitted');
+  });
+
+  it('backs off while OrderMesh keeps refusing us access, attempts untouched, then goes through', async () => {
+    const refused = async () => ((await simState(om)).counts.faultsInjected.createOrdersBulk?.status403 ?? 0) as number;
+    const before = await refused();
+    await post(`${om.url}/_sim/faults`, { createOrdersBulk: { status403: 1, count: 3 } });
+    const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#403x3' })] });
+    await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });
+    // retryBaseSeconds is 1: 1 s, 2 s, 4 s between the refusals, each submit job queued after the last.
+    const done = await eventually(async () => {
+      const r = await db.selectFrom('orders').selectAll().where('store_order_id', '=', gid!).executeTakeFirst();
+      return r?.state === 'submitted' ? r : false;
+    }, async () => JSON.stringify(await db.selectFrom('orders').select(['state', 'last_error_message', 'access_retries']).where('store_order_id', '=', gid!).execute()));
+    const refusals = await db.selectFrom('events').select('message').where('order_id', '=', done.id).where('reason_code', '=', 'ORDERMESH_FORBIDDEN').orderBy('id').execute();
+    expect(refusals.map((e) => /retrying in (\d+)s/.exec(e.message ?? '')?.[1])).toEqual(['1', '2', '4']);
+    expect([done.attempts, done.access_retries]).toEqual([1, 0]);
+    expect((await refused()) - before).toBe(3);
+    await post(`${om.url}/_sim/faults`, {});
+  });
+
+  it('records an order sent without its unusable billing address as a warning, shown in status', async () => {
+    const bad = { ...explicitOrder().billingAddress!, city: null };
+    const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#NOBILL', billingAddress: bad })] });
+    await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });
+    const omOrder = await eventually(async () => (await simState(om)).orders.find((o: any) => o.externalId === '#NOBILL') ?? false, () => 'never sent');
+    expect(omOrder.billingAddress ?? null).toBeNull();
+    const report = await statusReport(db, STORE_ID);
+    const group = report.stores[0]!.warnings.find((g) => g.code === 'BILLING_ADDRESS_DROPPED');
+    expect(group?.examples.map((e) => e.order)).toContain('#NOBILL');
+    expect(formatStatus(report)).toContain('BILLING_ADDRESS_DROPPED');
   });
 
   it('holds a new order for the hold window before it can be claimed for submission', async () => {

@@ -255,6 +255,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       createRequests: state.createRequests.get(o.safeId) ?? 0,
       items: state.view(o).items,
       shippingAddress: o.model.shippingAddress,
+      billingAddress: o.model.billingAddress ?? null,
       money: { currencyCode: o.model.currencyCode, customerTotal: o.model.customerTotal ?? null, customerTotalDiscountAndPromotions: o.model.customerTotalDiscountAndPromotions ?? null, customerTotalTaxes: o.model.customerTotalTaxes ?? null },
       meta: o.model.meta ?? null,
       shipments: o.shipmentIds.map((id) => state.shipments.get(id)),
