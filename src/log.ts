@@ -13,15 +13,20 @@ const SECRET_KEY = /(secret|token|passw(or)?d|authori[sz]ation|api[-_]?key|cooki
  * The set is process-wide on purpose: a secret read anywhere must be masked everywhere.
  */
 const secretValues = new Set<string>();
+/** Short secrets (a weak password, a test token) are masked where they stand alone: inside a longer word they would mask ordinary text. */
+const shortSecrets = new Map<string, RegExp>();
+const SHORT = 8;
 
 export function registerSecretValue(value: string): void {
-  // Very short values would mask ordinary words; real credentials are longer than this.
-  if (value.length >= 6) secretValues.add(value);
+  if (!value) return;
+  if (value.length >= SHORT) secretValues.add(value);
+  else shortSecrets.set(value, new RegExp(`(?<![A-Za-z0-9])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'));
 }
 
 function scrubString(s: string): string {
   let out = s;
   for (const v of secretValues) if (out.includes(v)) out = out.split(v).join(REDACTED);
+  for (const [v, re] of shortSecrets) if (out.includes(v)) out = out.replace(re, REDACTED);
   // A bearer token in a header dump or message, whether or not we know its value.
   return out.replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
 }

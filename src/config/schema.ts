@@ -42,7 +42,7 @@ const storeSchema = z.strictObject({
     .default({ module: 'shopify-default', options: {} }),
   pull: z
     .strictObject({
-      /** Rounded to whole minutes (pg-boss cron schedules); webhooks trigger a re-read at once in between. */
+      /** How often the incremental pull runs, to the minute (any length: 7200 is every two hours); webhooks trigger a re-read at once in between. */
       intervalSeconds: durationSeconds.min(60).default(60),
       /**
        * At least 60: Shopify's updatedAt has whole seconds while the watermark is our own clock, the two

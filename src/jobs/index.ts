@@ -40,7 +40,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
   });
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
-    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId)),
+    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
     // Webhook refreshes wake no worker (no NOTIFY): a worker polls every jobs.refreshCoalesceMs and reads
     // whatever arrived meanwhile in one batch, so a burst is read together instead of order by order.
     one(Q.refreshOrder, (d) => refreshOrders(deps, [d]), {
@@ -67,8 +67,9 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
  */
 export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<void> {
   for (const store of deps.stores.values()) {
-    const minutes = Math.max(1, Math.round(store.cfg.pull.intervalSeconds / 60));
-    await boss.schedule(Q.pullOrders, minutes === 1 ? '* * * * *' : `*/${minutes} * * * *`, { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    // Every minute, whatever the interval: cron cannot say "every 120 minutes" (*/120 is hourly), so
+    // the tick pulls only when the interval has passed since the last pull (pullIsDue).
+    await boss.schedule(Q.pullOrders, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
     await boss.schedule(Q.submitOrders, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
   }
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });

@@ -32,15 +32,24 @@ export async function ingestAndEnqueue(
   });
 }
 
+/** Slack for the per-minute tick: a pull that took a few seconds still runs again at the next whole interval. */
+const DUE_SLACK_MS = 30_000;
+
+/** Whether a scheduled pull is due: `intervalSeconds` since the last completed one, give or take the tick's slack. */
+export function pullIsDue(lastSuccess: Date | null, now: Date, intervalSeconds: number): boolean {
+  return !lastSuccess || now.getTime() - lastSuccess.getTime() >= intervalSeconds * 1000 - DUE_SLACK_MS;
+}
+
 /**
  * The incremental pull of one store: orders updated since the watermark (minus the overlap window, so
  * late writes are re-read), page by page. Each page is committed together with the new watermark, which
  * never passes an uncommitted order nor the pull's own start time.
  */
-export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ pages: number; orders: number }> {
+export async function pullOrders(deps: JobDeps, storeId: string, opts: { onlyIfDue?: boolean } = {}): Promise<{ pages: number; orders: number }> {
   const store = storeOf(deps, storeId);
   const key = { storeId, stream: ORDERS_STREAM };
   const cursor = await openCursor(deps.db, key, store.cfg.pull.overlapSeconds);
+  if (opts.onlyIfDue && !pullIsDue(cursor.last_success_at, new Date(), store.cfg.pull.intervalSeconds)) return { pages: 0, orders: 0 };
   // Whole seconds, like Shopify's updatedAt: a watermark with milliseconds would ask for a window
   // boundary no order can carry.
   const until = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -15,7 +15,8 @@ export const Q = {
 } as const;
 
 export interface Payloads {
-  [Q.pullOrders]: { storeId: string };
+  /** `scheduled`: the per-minute tick, which pulls only once `pull.intervalSeconds` have passed. */
+  [Q.pullOrders]: { storeId: string; scheduled?: boolean };
   [Q.refreshOrder]: { storeId: string; storeOrderId: string };
   [Q.submitOrders]: { storeId: string };
   [Q.reconcileSubmitting]: Record<string, never>;

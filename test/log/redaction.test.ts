@@ -81,3 +81,23 @@ describe('log redaction', () => {
     expect(text()).not.toContain(token);
   });
 });
+
+describe('short secrets', () => {
+  it('are masked too, wherever they stand alone, without masking the words they hide in', () => {
+    const cfg = parseConfig({
+      ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'c', clientSecret: { env: 'OM_SHORT' } },
+      stores: [{ id: 's', shopDomain: 's.myshopify.com', auth: { type: 'accessToken', accessToken: { env: 'TOK_SHORT' } }, merchantId: 'm' }],
+    });
+    resolveSecrets(cfg, { OM_SHORT: 'q7', TOK_SHORT: 'a+b.c' });
+    const { log, text } = capture();
+    log.info({ url: 'https://x/?secret=q7&n=1' }, 'with q7 in it');
+    log.info({ payload: 'q7' }, 'under an innocent key, then a+b.c in a message');
+    log.info('q7q7 and aq7 and a+b.cd stay as they are');
+    const out = text();
+    expect(out.match(/q7/g)?.length).toBe(3); // q7q7 (2) and aq7: inside longer words only
+    expect(out).not.toMatch(/[^A-Za-z0-9]q7[^A-Za-z0-9]/);
+    expect(out).toContain('secret=[REDACTED]&n=1');
+    expect(out).toContain('then [REDACTED] in a message');
+    expect(out).toContain('a+b.cd');
+  });
+});
