@@ -33,6 +33,8 @@ function scrubString(s: string): string {
 
 function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return scrubString(value);
+  // A Date has no enumerable members: walked as an object it was logged as {}.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (seen.has(value)) return '[Circular]';
   seen.add(value);

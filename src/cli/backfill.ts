@@ -13,8 +13,10 @@ function parseDate(value: string, flag: string): Date {
   return d;
 }
 
-function formatRead(s: BackfillSummary, dryRun: boolean, submit: boolean): string {
-  const lines = [`backfill (${s.mode}): ${s.orders} order(s) read`];
+function formatRead(s: BackfillSummary, expected: number | null, dryRun: boolean, submit: boolean): string {
+  const lines = [`backfill (${s.mode}): ${s.orders} order(s) read${expected === null ? '' : ` of the ${expected} Shopify counts in the range`}`];
+  for (const [why, n] of Object.entries(s.unusable)) lines.push(`  unusable, not recorded: ${n} (${why})`);
+  if (expected !== null && s.orders < expected) lines.push(`  INCOMPLETE: ${expected - s.orders} order(s) of the range were not read; run the backfill again (it repeats nothing)`);
   if (dryRun) {
     lines.push(`  would submit: ${s.wouldSubmit}`);
     for (const [code, n] of Object.entries(s.wouldFail)) lines.push(`  would fail ${code}: ${n}`);
@@ -61,7 +63,7 @@ export async function runBackfill(ctx: CliContext, o: { store: string; since: st
     });
     if (!ids) {
       bar?.stop();
-      return { read };
+      return { expected: total, read };
     }
     bar?.setTotal(ids.size);
     let lastLog = 0;
@@ -76,8 +78,10 @@ export async function runBackfill(ctx: CliContext, o: { store: string; since: st
       },
     });
     bar?.stop();
-    return { read, settled };
+    return { expected: total, read, settled };
   });
   if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(formatRead(result.read, dryRun, submit) + (result.settled ? formatSettled(result.settled) : ''));
+  else process.stdout.write(formatRead(result.read, result.expected, dryRun, submit) + ('settled' in result && result.settled ? formatSettled(result.settled) : ''));
+  // Fewer orders than Shopify counts: the range is not in the ledger, whatever else went well.
+  if (result.expected !== null && result.read.orders < result.expected) process.exitCode = 1;
 }

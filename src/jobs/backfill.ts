@@ -2,7 +2,7 @@ import { finishBulkOperation, readCursor, rememberBulkOperation } from '../db/cu
 import { bulkOperationStatus, startBulkExport, streamBulkOrders, waitForBulkOperation } from '../connectors/shopify/bulk-export.ts';
 import { ShopifyApiError } from '../connectors/shopify/errors.ts';
 import { fetchOrder, pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
-import { orderIdentitySchema, type StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { orderIdentity, type StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -29,6 +29,8 @@ export interface BackfillSummary {
   wouldSubmit: number;
   wouldFail: Record<string, number>;
   wouldSkip: Record<string, number>;
+  /** Answers that were no usable order (no Order GID), by why: read but never recorded. */
+  unusable: Record<string, number>;
 }
 
 const BATCH = 250;
@@ -43,7 +45,7 @@ const BATCH = 250;
 export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<BackfillSummary> {
   const store = storeOf(deps, o.storeId);
   const stream = `backfill:${o.since.toISOString()}..${o.until.toISOString()}`;
-  const summary: BackfillSummary = { mode: 'bulk', orders: 0, inserted: 0, updated: 0, unchanged: 0, wouldSubmit: 0, wouldFail: {}, wouldSkip: {} };
+  const summary: BackfillSummary = { mode: 'bulk', orders: 0, inserted: 0, updated: 0, unchanged: 0, wouldSubmit: 0, wouldFail: {}, wouldSkip: {}, unusable: {} };
   let batch: StoreOrderPayload[] = [];
 
   const flush = async () => {
@@ -65,11 +67,14 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
       summary.unchanged += res.unchanged;
     }
   };
-  const onInvalid = (why: string) => deps.log.warn({ store: o.storeId, why }, 'backfill: an order without a usable id was skipped');
+  const onInvalid = (why: string) => {
+    summary.unusable[why] = (summary.unusable[why] ?? 0) + 1;
+    deps.log.warn({ store: o.storeId, why }, 'backfill: an order without a usable id was skipped');
+  };
   const add = async (raw: unknown) => {
-    const identity = orderIdentitySchema.safeParse(raw);
-    if (!identity.success) return onInvalid(identity.error.issues.map((i) => i.message).join('; '));
-    const order = identity.data;
+    const identity = orderIdentity(raw);
+    if (!identity.ok) return onInvalid(identity.why);
+    const order = identity.order;
     batch.push(order);
     summary.orders++;
     if (batch.length >= BATCH) {

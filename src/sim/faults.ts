@@ -23,6 +23,11 @@ export const routeFaults = z.strictObject({
    * as broken or partial responses come back: the connector must fail that order alone, by path.
    */
   blankFields: z.number().min(0).max(1).default(0),
+  /**
+   * Shopify simulator: the share of orders answered with an id that is no Order GID (what a broken
+   * proxy or a corrupted export hands over); on `BulkExport`, the share of a bulk operation's orders.
+   */
+  brokenIds: z.number().min(0).max(1).default(0),
   count: z.number().int().positive().optional(),
 });
 export type RouteFaults = z.infer<typeof routeFaults>;
@@ -38,6 +43,7 @@ export interface FaultDecision {
   retryAfterSeconds: number;
   timeoutMs: number;
   blankFields: number;
+  brokenIds: number;
 }
 
 /** Deterministic PRNG (mulberry32) so a seeded chaos run repeats. */
@@ -69,6 +75,23 @@ export class FaultInjector {
     this.#rules.clear();
   }
 
+  /** Replaces the id of a share of the Orders in `data` by one that is no Order GID. */
+  breakIds(data: unknown, share: number): number {
+    let broken = 0;
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (!v || typeof v !== 'object') return;
+      const o = v as Record<string, unknown>;
+      if (typeof o.id === 'string' && o.id.startsWith('gid://shopify/Order/') && this.#random() < share) {
+        o.id = `gid://shopify/Order/${o.id.slice('gid://shopify/Order/'.length)}-broken`;
+        broken++;
+      }
+      for (const x of Object.values(o)) walk(x);
+    };
+    walk(data);
+    return broken;
+  }
+
   /** Nulls a share of the fields of every Order in `data` (and of everything inside it), ids kept. */
   blank(data: unknown, share: number): number {
     let blanked = 0;
@@ -90,8 +113,8 @@ export class FaultInjector {
 
   decide(route: string): FaultDecision {
     const rule = this.#rules.get(route) ?? this.#rules.get('*');
-    if (!rule) return { kind: undefined, latencyMs: 0, retryAfterSeconds: 1, timeoutMs: 0, blankFields: 0 };
-    const base = { latencyMs: rule.latencyMs, retryAfterSeconds: rule.retryAfterSeconds, timeoutMs: rule.timeoutMs, blankFields: rule.blankFields };
+    if (!rule) return { kind: undefined, latencyMs: 0, retryAfterSeconds: 1, timeoutMs: 0, blankFields: 0, brokenIds: 0 };
+    const base = { latencyMs: rule.latencyMs, retryAfterSeconds: rule.retryAfterSeconds, timeoutMs: rule.timeoutMs, blankFields: rule.blankFields, brokenIds: rule.brokenIds };
     if (rule.count !== undefined && rule.injected >= rule.count) return { ...base, kind: undefined };
     // One draw decides between the kinds, so their probabilities add up rather than shadow each other.
     let roll = this.#random();

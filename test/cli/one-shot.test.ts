@@ -31,6 +31,22 @@ describe('one-shot commands carry their work through themselves', () => {
     expect((await stateCounts(db)).pending ?? 0).toBe(0);
   });
 
+  it('backfill flags a range it could not read: unusable answers counted by reason, fewer orders than Shopify counts, exit 1', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const ids = await seedOrders(shop, { count: 30, seed: 73 });
+    await post(`${shop.url}/_sim/faults`, { BulkExport: { brokenIds: 1 } });
+    try {
+      const res = await cli(['backfill', '--store', STORE_ID, '--since', since]);
+      expect(res.code, res.stdout + res.stderr).toBe(1);
+      expect(res.stdout).toContain('0 order(s) read of the 30 Shopify counts in the range');
+      expect(res.stdout).toMatch(/unusable, not recorded: 30 \(id: must be an Order GID\)/);
+      expect(res.stdout).toContain('INCOMPLETE: 30 order(s) of the range were not read');
+      expect(await db.selectFrom('orders').select('id').where('store_order_id', 'in', ids).execute()).toEqual([]);
+    } finally {
+      await post(`${shop.url}/_sim/faults`, {});
+    }
+  });
+
   it('reprocess submits what failed with the configuration it is given, and prints where each order ended', async () => {
     const legacy = () => db.selectFrom('orders').select('id').where('last_error_message', 'like', '%LEGACY-SKU-0042%').execute();
     expect((await legacy()).length).toBeGreaterThan(0);

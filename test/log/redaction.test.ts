@@ -101,3 +101,12 @@ describe('short secrets', () => {
     expect(out).toContain('a+b.cd');
   });
 });
+
+describe('dates', () => {
+  it('are logged as ISO timestamps, not as {}', () => {
+    const { log, text } = capture();
+    log.info({ since: new Date('2026-11-20T10:00:00Z'), range: { until: new Date('2026-11-21T00:00:00Z') } }, 'range');
+    const line = JSON.parse(text());
+    expect([line.since, line.range.until]).toEqual(['2026-11-20T10:00:00.000Z', '2026-11-21T00:00:00.000Z']);
+  });
+});

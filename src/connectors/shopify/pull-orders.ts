@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { formatPath } from '../../util/zod-path.ts';
 import type { ShopifyClient } from './client.ts';
 import { ShopifyApiError } from './errors.ts';
-import { orderIdentitySchema, type StoreOrderPayload } from './types.ts';
+import { orderIdentity, type StoreOrderPayload } from './types.ts';
 
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 /** The envelope the pull walks; each order inside is checked on its own (see ShopifyOrder). */
@@ -47,12 +46,12 @@ export async function completeOrder(client: ShopifyClient, raw: Record<string, u
  * Without an id nothing can be recorded: that order is reported and the rest go on.
  */
 async function storeOrder(client: ShopifyClient, raw: unknown, onInvalid: (why: string) => void): Promise<StoreOrderPayload | undefined> {
-  const identity = orderIdentitySchema.safeParse(raw);
-  if (!identity.success) {
-    onInvalid(identity.error.issues.map((i) => `${formatPath(i.path) || '$'}: ${i.message}`).join('; '));
+  const identity = orderIdentity(raw);
+  if (!identity.ok) {
+    onInvalid(identity.why);
     return undefined;
   }
-  return (await completeOrder(client, identity.data)) as StoreOrderPayload;
+  return (await completeOrder(client, identity.order)) as StoreOrderPayload;
 }
 
 export interface PullOptions {

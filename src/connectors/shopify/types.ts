@@ -167,6 +167,12 @@ export const orderIdentitySchema = z
   .loose();
 export type StoreOrderPayload = z.infer<typeof orderIdentitySchema>;
 
+/** The identity the ledger keys on, or why an answer has none (paths named). */
+export function orderIdentity(raw: unknown): { ok: true; order: StoreOrderPayload } | { ok: false; why: string } {
+  const r = orderIdentitySchema.safeParse(raw);
+  return r.success ? { ok: true, order: r.data } : { ok: false, why: r.error.issues.map((i) => `${formatPath(i.path) || '$'}: ${i.message}`).join('; ') };
+}
+
 /** The GraphQL shape, before connections are flattened. */
 export interface Connection<T> {
   pageInfo?: { hasNextPage: boolean; endCursor: string | null } | null;

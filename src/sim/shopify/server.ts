@@ -200,10 +200,11 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
 
     const result = await execute({ schema, document, rootValue: rootFor(shop.state), variableValues: variables, operationName: body.operationName ?? null, fieldResolver });
     let data = result.data;
-    if (fault.blankFields > 0 && data) {
+    if ((fault.blankFields > 0 || fault.brokenIds > 0) && data) {
       // On a copy: the resolvers hand out the shop's own objects, which a fault must not change.
       data = JSON.parse(JSON.stringify(data)) as typeof data;
-      faults.blank(data, fault.blankFields);
+      if (fault.blankFields > 0) faults.blank(data, fault.blankFields);
+      if (fault.brokenIds > 0) faults.breakIds(data, fault.brokenIds);
     }
     const actual = result.errors ? requested : operationCost(schema, op, fragments, variables, result.data);
     // What each operation really cost, for benchmarks to compute what the bucket allows.
@@ -323,7 +324,12 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       try {
         const result = await execute({ schema, document: doc, rootValue: rootFor(state, true), fieldResolver });
         if (result.errors) throw new Error(result.errors[0]!.message);
-        const roots = connectionNodes((result.data as { orders: never }).orders) as Array<Record<string, unknown>>;
+        let roots = connectionNodes((result.data as { orders: never }).orders) as Array<Record<string, unknown>>;
+        const fault = faults.decide('BulkExport');
+        if (fault.brokenIds > 0) {
+          roots = JSON.parse(JSON.stringify(roots)) as typeof roots; // a copy: the shop's own orders stay whole
+          faults.breakIds(roots, fault.brokenIds);
+        }
         for (const node of roots) op.lines.push(...flattenJsonl(node));
         op.rootObjectCount = roots.length;
       } catch (err) {
