@@ -87,6 +87,38 @@ describe('store orders in every accepted input shape', () => {
     }
   });
 
+  /** The same order as an API version before 2019-10 writes it: no current_* fields, no address key when there is none. */
+  const olderRest = (o: ShopifyOrder, refunds: unknown[]) => {
+    const { current_total_price_set, shipping_address, billing_address, ...rest } = toRest(o);
+    return {
+      ...rest,
+      total_price_set: current_total_price_set,
+      refunds,
+      ...(shipping_address ? { shipping_address } : {}),
+      ...(billing_address ? { billing_address } : {}),
+      line_items: rest.line_items.map(({ current_quantity: _c, ...li }) => li),
+    };
+  };
+  const untouched = wellFormed.filter((c) => c.order.lineItems.every((li) => li.currentQuantity === li.quantity));
+
+  it.each(untouched.map((c) => [c.name, c] as const))('%s: a REST body of an older API version, nothing refunded, maps like the GraphQL order', async (_n, c) => {
+    const mapper = await loadMapper('shopify-default', c.options ?? {}, 'm', '.');
+    const found = storeOrderFromInput(olderRest(c.order, []));
+    expect(mapOrder(mapper, found.ok && found.order, ctx(c.order.id))).toEqual(mapOrder(mapper, c.order, ctx(c.order.id)));
+  });
+
+  it('derives nothing from an older REST body with refunds: it names what is missing', async () => {
+    const c = CASES.find((x) => x.name === 'refunded-units')!;
+    const mapper = await loadMapper('shopify-default', {}, 'm', '.');
+    const found = storeOrderFromInput(olderRest(c.order, [{ id: 1, refund_line_items: [] }]));
+    const r = mapOrder(mapper, found.ok && found.order, ctx(c.order.id));
+    expect(r.kind === 'failed' && r.errors.map((e) => [e.code, e.path])).toEqual([
+      ['INVALID_STORE_ORDER', 'currentTotalPriceSet'],
+      ...c.order.lineItems.map((_, i) => ['INVALID_STORE_ORDER', `lineItems[${i}].currentQuantity`]),
+    ]);
+    expect(untouched.length).toBeGreaterThan(20);
+  });
+
   it('names every missing field of a partial capture', async () => {
     const mapper = await loadMapper('shopify-default', {}, 'm', '.');
     const { currentTotalPriceSet: _t, taxesIncluded: _i, ...partial } = CASES[0]!.order;

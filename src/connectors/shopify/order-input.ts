@@ -36,10 +36,10 @@ export const REST_TO_GRAPHQL = {
     presentment_currency: 'presentmentCurrencyCode',
     taxes_included: 'taxesIncluded',
     'duties_included (false when the order has no duties at all)': 'dutiesIncluded',
+    'current_total_price_set (older versions: total_price_set when refunds is [])': 'currentTotalPriceSet',
     'note_attributes [{name, value}]': 'customAttributes [{key, value}]',
-    current_total_price_set: 'currentTotalPriceSet',
-    shipping_address: 'shippingAddress',
-    billing_address: 'billingAddress',
+    'shipping_address (absent: none)': 'shippingAddress',
+    'billing_address (absent: none)': 'billingAddress',
     shipping_lines: 'shippingLines',
     line_items: 'lineItems',
   },
@@ -62,7 +62,7 @@ export const REST_TO_GRAPHQL = {
     variant_title: 'variantTitle',
     sku: 'sku',
     quantity: 'quantity',
-    current_quantity: 'currentQuantity',
+    'current_quantity (older versions: quantity when refunds is [])': 'currentQuantity',
     fulfillable_quantity: 'unfulfilledQuantity',
     requires_shipping: 'requiresShipping',
     gift_card: 'isGiftCard',
@@ -98,7 +98,7 @@ function address(a: unknown) {
   return Object.fromEntries(Object.entries(REST_TO_GRAPHQL.address).map(([rest, gql]) => [gql, a[rest]]));
 }
 
-function restLineItem(li: Json) {
+function restLineItem(li: Json, untouched: boolean) {
   return {
     id: gid('LineItem', li),
     name: li.name,
@@ -106,7 +106,7 @@ function restLineItem(li: Json) {
     variantTitle: li.variant_title,
     sku: li.sku,
     quantity: li.quantity,
-    currentQuantity: li.current_quantity,
+    currentQuantity: li.current_quantity ?? (untouched ? li.quantity : undefined),
     unfulfilledQuantity: li.fulfillable_quantity,
     requiresShipping: li.requires_shipping,
     isGiftCard: li.gift_card,
@@ -131,8 +131,15 @@ function restShippingLine(s: Json) {
   };
 }
 
-/** A REST order or webhook body in the GraphQL shape; see REST_TO_GRAPHQL. */
+/**
+ * A REST order or webhook body in the GraphQL shape; see REST_TO_GRAPHQL. API versions before 2019-10
+ * have no `current_*` fields: where nothing was refunded (`refunds: []`), Shopify's own rule makes the
+ * current figures the original ones, so they are taken from those. An order edited since (which such a
+ * body cannot show) still cannot slip through: its parts would not add up to that total, and the
+ * money check refuses it. Without `refunds` nothing is derived, and the parse names what is missing.
+ */
 export function restOrderToGraphql(o: Json): Json {
+  const untouched = Array.isArray(o.refunds) && o.refunds.length === 0;
   const hasDuties = Array.isArray(o.line_items) && o.line_items.some((li: unknown) => isObject(li) && Array.isArray(li.duties) && li.duties.length > 0);
   return {
     id: gid('Order', o),
@@ -151,11 +158,12 @@ export function restOrderToGraphql(o: Json): Json {
     taxesIncluded: o.taxes_included,
     dutiesIncluded: o.duties_included ?? (hasDuties ? undefined : false),
     customAttributes: attributes(o.note_attributes),
-    currentTotalPriceSet: bag(o.current_total_price_set),
-    shippingAddress: address(o.shipping_address),
-    billingAddress: address(o.billing_address),
+    currentTotalPriceSet: bag(o.current_total_price_set ?? (untouched ? o.total_price_set : undefined)),
+    // REST leaves the key out of an order with no address (a digital order): that is none, not missing.
+    shippingAddress: 'shipping_address' in o ? address(o.shipping_address) : null,
+    billingAddress: 'billing_address' in o ? address(o.billing_address) : null,
     shippingLines: each(o.shipping_lines, restShippingLine),
-    lineItems: each(o.line_items, restLineItem),
+    lineItems: each(o.line_items, (li) => restLineItem(li, untouched)),
   };
 }
 
