@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
-import { expectedFinalStates, pipelineConfigObject, SIM_MAPPING, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
-import { post, readOrder, seedOrders, shopState, shopifyClientFor, shopifySim } from '../helpers/shopify.ts';
+import { declaredFinalStates, declaredOutcomes, judgeOrderMesh, pipelineConfigObject, SIM_MAPPING, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { post, seedOrders, shopState, shopifySim } from '../helpers/shopify.ts';
 
 /** The one-shot ways of running, each a CLI process on its own with no service beside it. */
 const { url: dbUrl, db } = await freshDb();
@@ -22,9 +22,10 @@ describe('one-shot commands carry their work through themselves', () => {
     const out = JSON.parse(res.stdout);
     expect(out.read.orders).toBe(60);
     expect(out.settled).toMatchObject({ total: 60, busy: 0 });
-    // Judged from the simulator: every mappable order is in OrderMesh, once.
-    const client = shopifyClientFor(shop);
-    const expected = await expectedFinalStates(await Promise.all(ids.map((id) => readOrder(client, id))));
+    // Judged from the simulators: every order declared sent is in OrderMesh once, with its total.
+    const declared = await declaredOutcomes(shop, ids);
+    const expected = declaredFinalStates(declared);
+    expect(await judgeOrderMesh(om, declared)).toEqual([]);
     expect((await simState(om)).orders.length).toBe(expected.fulfilled);
     expect((await createRequests()).every((n) => n === 1)).toBe(true);
     expect(out.settled.submitted).toBe(expected.fulfilled);

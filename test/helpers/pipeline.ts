@@ -94,21 +94,71 @@ export async function stateCounts(db: import('kysely').Kysely<import('../../src/
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
+type Declared = import('../../src/sim/shopify/seed.ts').DeclaredOutcome;
+
 /**
- * What the ledger must end with for these store orders, whatever happened on the way: each order's
- * final state as mapping alone decides it (fulfilled once shipped and written back).
+ * What the order generator declared must become of these store orders under the standard mapping
+ * (SIM_MAPPING, presentment currency), read from the Shopify simulator's own state: the oracle every
+ * pipeline test judges by, never the mapping under test.
  */
-export async function expectedFinalStates(orders: import('../../src/connectors/shopify/types.ts').ShopifyOrder[]): Promise<Record<string, number>> {
-  const { loadMapper, mapOrder } = await import('../../src/mapping/registry.ts');
-  const { safeIdFor } = await import('../../src/mapping/safe-id.ts');
-  const mapper = await loadMapper('shopify-default', SIM_MAPPING, 'm', '.');
+export async function declaredOutcomes(shop: { url: string }, ids: string[]): Promise<Map<string, Declared>> {
+  const { shopState } = await import('./shopify.ts');
+  const list = (await shopState(shop)).orderList as Array<{ id: string; declared: { presentment: Declared } | null }>;
+  const byId = new Map(list.map((o) => [o.id, o.declared?.presentment]));
+  return new Map(
+    ids.map((id) => {
+      const d = byId.get(id);
+      if (!d) throw new Error(`the simulator declared nothing for ${id} (not a generated order)`);
+      return [id, d];
+    }),
+  );
+}
+
+/** The ledger state each declared outcome ends in once OrderMesh has shipped everything it made. */
+export function declaredFinalStates(declared: Map<string, Declared>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const o of orders) {
-    const r = mapOrder(mapper, o, { storeId: STORE_ID, merchantId: 'merchant-e2e', safeId: safeIdFor(STORE_ID, o.id) });
-    const state = r.kind === 'failed' ? 'failed_mapping' : r.kind === 'skipped' ? (r.reason === 'ORDER_CANCELLED' ? 'cancelled' : 'skipped') : 'fulfilled';
+  for (const d of declared.values()) {
+    const state = d.kind === 'sent' ? 'fulfilled' : d.kind === 'failed' ? 'failed_mapping' : d.reason === 'ORDER_CANCELLED' ? 'cancelled' : 'skipped';
     out[state] = (out[state] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * Judges OrderMesh's own state against the declarations: every order declared sent is there once,
+ * in its declared currency and total to the cent; no order declared failed or skipped is there (unless
+ * `mayBeSent` says a fix made it sendable); and no safeId got more create requests than one plus those
+ * whose answer never reached the client (counted by the simulator, not inferred from its 409s).
+ * Returns the problems found, empty when all is well.
+ */
+export async function judgeOrderMesh(om: { url: string }, declared: Map<string, Declared>, opts: { mayBeSent?: (d: Declared) => boolean } = {}): Promise<string[]> {
+  const { simState } = await import('./ordermesh.ts');
+  const st = await simState(om);
+  const held = new Map<string, any[]>();
+  for (const o of st.orders) {
+    const id = o.meta?.shopifyOrderId as string | undefined;
+    if (id) held.set(id, [...(held.get(id) ?? []), o]);
+  }
+  const problems: string[] = [];
+  for (const [id, d] of declared) {
+    const there = held.get(id) ?? [];
+    if (there.length > 1) problems.push(`${id}: ${there.length} OrderMesh orders`);
+    if (d.kind === 'sent') {
+      if (there.length === 0) problems.push(`${id}: declared sent (${d.total} ${d.currency}), not in OrderMesh`);
+      else if (there[0].money.currencyCode !== d.currency || there[0].money.customerTotal !== Number(d.total)) {
+        problems.push(`${id}: declared ${d.total} ${d.currency}, OrderMesh holds ${there[0].money.customerTotal} ${there[0].money.currencyCode}`);
+      }
+    } else if (there.length && !opts.mayBeSent?.(d)) problems.push(`${id}: declared ${JSON.stringify(d)}, but OrderMesh has it`);
+  }
+  problems.push(...duplicateCreates(st));
+  return problems;
+}
+
+/** SafeIds asked for more often than once plus the answers lost on the way: a second create OrderMesh's 409 would have hidden. */
+export function duplicateCreates(st: { createRequestsBySafeId: Record<string, number>; unansweredCreatesBySafeId: Record<string, number> }): string[] {
+  return Object.entries(st.createRequestsBySafeId)
+    .filter(([safeId, n]) => n > 1 + (st.unansweredCreatesBySafeId[safeId] ?? 0))
+    .map(([safeId, n]) => `${safeId}: ${n} create requests, ${st.unansweredCreatesBySafeId[safeId] ?? 0} of them unanswered`);
 }
 
 type Db = import('kysely').Kysely<import('../../src/db/schema.ts').Database>;

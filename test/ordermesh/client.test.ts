@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OrderMeshValidationError } from '../../src/connectors/ordermesh/errors.ts';
 import { clientFor, ordermeshSim, setFaults, simState, validOrder } from '../helpers/ordermesh.ts';
+import { eventually } from '../helpers/pipeline.ts';
 
 const sim = await ordermeshSim();
 const ordersWithSafeId = async (safeId: string) => (await simState(sim)).orders.filter((o: any) => o.safeId === safeId);
@@ -102,7 +103,8 @@ describe('OrderMesh client: exactly one order per safeId', () => {
     const order = validOrder();
     const result = await clientFor(sim, { timeoutMs: 300 }).createOrder(order);
     expect(['created', 'existing']).toContain(result.outcome);
-    await new Promise((r) => setTimeout(r, 900)); // the held request is processed now
+    // The held request is processed at last (the simulator counts it as unanswered the moment it is).
+    await eventually(async () => ((await simState(sim)).unansweredCreatesBySafeId[order.safeId] ?? 0) >= 1, () => 'the held request was never processed');
     const held = await ordersWithSafeId(order.safeId);
     expect(held).toHaveLength(1);
     expect((result.outcome === 'created' || result.outcome === 'existing') && result.orderId).toBe(held[0].orderId);

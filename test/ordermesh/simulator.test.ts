@@ -133,3 +133,22 @@ describe('OrderMesh simulator: lifecycle, shipments and webhooks', () => {
     await fetch(`${sim.url}/_sim/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rateLimitPerSecond: 0 }) });
   });
 });
+
+describe('OrderMesh simulator: counting what a duplicate check needs', () => {
+  it('counts a second create of a delivered order as such, and a retry after a lost answer as unanswered', async () => {
+    const { duplicateCreates } = await import('../helpers/pipeline.ts');
+    const { setFaults } = await import('../helpers/ordermesh.ts');
+    const twice = validOrder();
+    expect((await rawPost('/order/v1/orders', twice)).status).toBe(201);
+    expect((await rawPost('/order/v1/orders', twice)).status).toBe(409);
+    await setFaults(sim, { createOrder: { lostResponse: 1, count: 1 } });
+    const lost = validOrder();
+    await rawPost('/order/v1/orders', lost).catch(() => undefined);
+    expect((await rawPost('/order/v1/orders', lost)).status).toBe(409);
+    await setFaults(sim, {});
+    const st = await simState(sim);
+    expect([st.createRequestsBySafeId[twice.safeId], st.unansweredCreatesBySafeId[twice.safeId]]).toEqual([2, undefined]);
+    expect([st.createRequestsBySafeId[lost.safeId], st.unansweredCreatesBySafeId[lost.safeId]]).toEqual([2, 1]);
+    expect(duplicateCreates(st)).toEqual([`${twice.safeId}: 2 create requests, 0 of them unanswered`]);
+  });
+});

@@ -120,10 +120,14 @@ describe('webhooks', () => {
 
   it('rejects a forged Shopify webhook with 401 and records nothing', async () => {
     const [gid] = await seedOrders(shop, { count: 1, seed: 404 });
+    const receipts = async () => (await db.selectFrom('webhook_receipts').select('delivery_id').where('source', '=', 'shopify').execute()).length;
+    const receiptsBefore = await receipts();
     const raw = body(gid!);
     const res = await send(raw, sign(raw, 'not-the-app-secret'));
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 500));
+    // The receiver answers after its transaction (receipt and job together): nothing can come later.
+    expect(await receipts()).toBe(receiptsBefore);
+    expect((await service.boss.findJobs<{ storeOrderId: string }>(Q.refreshOrder)).filter((j) => j.data.storeOrderId === gid)).toEqual([]);
     expect(await db.selectFrom('orders').select('id').where('store_order_id', '=', gid!).execute()).toEqual([]);
   });
 

@@ -215,6 +215,14 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
             const wait = takeRateToken();
             if (wait !== undefined) return sendError(reply, 429, 'rate limit exceeded', wait.toFixed(3));
           }
+          // Whether the client hears the answer to a create: one it never hears makes asking again legitimate.
+          const safeIds = id === 'createOrder' ? createdSafeIds([req.body]) : id === 'createOrdersBulk' ? createdSafeIds((req.body as { items?: unknown } | null)?.items) : [];
+          let unanswered = fault.kind === 'lostResponse' || fault.kind === 'timeout';
+          if (safeIds.length) {
+            if (unanswered) state.countUnanswered(safeIds);
+            // A client that gave up or died before the answer was written.
+            else reply.raw.once('close', () => !reply.raw.writableFinished && !unanswered && (unanswered = true) && state.countUnanswered(safeIds));
+          }
           const result = handlers[id](req);
           if (fault.kind === 'lostResponse') {
             // Applied above; now the client never hears of it.
@@ -261,6 +269,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       shipments: o.shipmentIds.map((id) => state.shipments.get(id)),
     })),
     createRequestsBySafeId: (req.query as { summary?: string }).summary !== undefined ? {} : Object.fromEntries(state.createRequests),
+    unansweredCreatesBySafeId: (req.query as { summary?: string }).summary !== undefined ? {} : Object.fromEntries(state.unansweredCreates),
   }));
   app.get('/_sim/requests', async () => requestTimes);
   /** Every token issued, so a test can check that none was ever written to a log or the ledger. */
@@ -317,6 +326,12 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   return { ...server, state, faults, webhooks, settings };
 }
 
+
+/** The safeIds the orders of a create request name. */
+function createdSafeIds(orders: unknown): string[] {
+  if (!Array.isArray(orders)) return [];
+  return orders.flatMap((o) => (o && typeof (o as { safeId?: unknown }).safeId === 'string' ? [(o as { safeId: string }).safeId] : []));
+}
 
 function param(req: FastifyRequest, name: string): string {
   return (req.params as Record<string, string>)[name]!;

@@ -72,8 +72,19 @@ export class OrderMeshState {
     this.#emit = emit;
   }
 
+  /**
+   * Create requests whose answer never reached the client (a lost response, a timeout, a client that
+   * gave up or died): the only ones after which asking again is not a duplicate. A duplicate check
+   * counts requests against these, instead of trusting the 409 this simulator answers a second create.
+   */
+  readonly unansweredCreates = new Map<string, number>();
+
   countCreateRequest(safeId: unknown): void {
     if (typeof safeId === 'string') this.createRequests.set(safeId, (this.createRequests.get(safeId) ?? 0) + 1);
+  }
+
+  countUnanswered(safeIds: string[]): void {
+    for (const s of safeIds) this.unansweredCreates.set(s, (this.unansweredCreates.get(s) ?? 0) + 1);
   }
 
   create(model: CreateOrderModel): SimOrder {
