@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
-    include: ['test/pipeline/ledger-rules.test.ts', 'test/pipeline/store-changes.test.ts', 'test/shopify/write-fulfillment.test.ts', 'test/pipeline/overlap.test.ts'],
+    include: ['test/db/ledger.test.ts', 'test/shopify/write-fulfillment.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
