@@ -87,7 +87,8 @@ export function allocate(total: number, weights: number[]): number[] {
   const raw = weights.map((w) => (total * w) / sum);
   const parts = raw.map(Math.floor);
   let left = total - parts.reduce((a, p) => a + p, 0);
-  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  // Array sort is stable: equal remainders keep their index order, the earlier part first.
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
   for (const [, i] of order) {
     if (left <= 0) break;
     parts[i]!++;

@@ -108,7 +108,7 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
   // quantities already fulfilled elsewhere, refunded or removed by an order edit.
   const lines = order.lineItems
     .map((li, index) => ({ li, index, quantity: Math.min(li.currentQuantity, li.unfulfilledQuantity) }))
-    .filter(({ li, quantity }) => !li.isGiftCard && li.requiresShipping && quantity > 0 && !excluded.has(li.sku ?? ''));
+    .filter(({ li, quantity }) => !li.isGiftCard && li.requiresShipping && quantity > 0 && !(li.sku !== null && excluded.has(li.sku)));
   if (lines.length === 0) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS', message: 'no line item needs fulfilment by OrderMesh' };
 
   for (const { li, index, quantity } of lines) {
