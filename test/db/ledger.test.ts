@@ -43,10 +43,33 @@ describe('ingest', () => {
     expect((await row(a.id)).store_payload).toMatchObject({ note: null });
   });
 
-  it('keeps the newest of several copies of one order in a batch', async () => {
+  it('keeps the newest of several copies of one order in a batch, the last of equals, and its poison only', async () => {
     const a = fresh();
     await ingest([later(a, { note: 'newest' }), a, { ...a, note: 'oldest', updatedAt: '2026-11-20T09:00:00Z' }]);
     expect((await row(a.id)).store_payload).toMatchObject({ note: 'newest' });
+    const b = fresh();
+    await ingest([b, later(b, { note: 'first of two' }), later(b, { note: 'second of two' })]);
+    expect((await row(b.id)).store_payload).toMatchObject({ note: 'second of two' });
+    const c = fresh();
+    await ingest([{ ...c, note: 'x\u0000' }, later(c, { note: 'fixed' })]);
+    expect(await row(c.id)).toMatchObject({ state: 'pending', last_error_code: null });
+    expect(await ingest([])).toEqual({ inserted: 0, updated: 0, unchanged: 0, changes: [] });
+  });
+
+  it('takes a copy with the same update time but other content as a change', async () => {
+    const a = fresh();
+    await ingest([a]);
+    expect(await ingest([{ ...a, note: 'same second, new note' }])).toEqual({ inserted: 0, updated: 1, unchanged: 0, changes: [] });
+    expect((await events((await row(a.id)).id)).at(-1)).toMatchObject({ reason_code: 'STORE_ORDER_CHANGED' });
+    const message = await db.selectFrom('events').select('message').where('reason_code', '=', 'STORE_ORDER_CHANGED').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(message.message).toBe('changed in the store before submission: mapped again');
+  });
+
+  it('records a new order once when two ingests race for it', async () => {
+    const a = fresh();
+    const [x, y] = await Promise.all([ingest([a]), ingest([a])]);
+    expect([x.inserted + y.inserted, x.unchanged + y.unchanged]).toEqual([1, 1]);
+    expect(await events((await row(a.id)).id)).toHaveLength(1);
   });
 
   it('maps a changed order again before submission, from any pre-submission state, with its attempts reset', async () => {
@@ -67,6 +90,11 @@ describe('ingest', () => {
     expect(await row(bad.id)).toMatchObject({ state: 'failed_mapping', last_error_code: 'INVALID_TEXT' });
     expect((await row(bad.id)).last_error_message).toContain('note');
     expect((await events((await row(bad.id)).id))[0]).toMatchObject({ kind: 'ingested', to_state: 'failed_mapping', reason_code: 'INVALID_TEXT' });
+    const ingested = await db.selectFrom('events').select('message').where('order_id', '=', (await row(bad.id)).id).executeTakeFirstOrThrow();
+    expect(ingested.message).toBe('text with a NUL or an unpaired surrogate at note: fix it in the store (the order is read again when it changes)');
+    const many = fresh({ tags: Array.from({ length: 12 }, (_, i) => `t${i}\u0000`) });
+    await ingest([many]);
+    expect((await row(many.id)).last_error_message).toBe(`text with a NUL or an unpaired surrogate at ${Array.from({ length: 10 }, (_, i) => `tags[${i}]`).join(', ')}: fix it in the store (the order is read again when it changes)`);
     const good = fresh();
     await ingest([good]);
     await ingest([later(good, { note: 'x\u0000' })]);
@@ -109,6 +137,9 @@ describe('detecting changes', () => {
     expect(detectChanges('1', null, base)).toEqual([{ orderId: '1', kind: 'address' }]);
     expect(detectChanges('1', base, { ...base, tags: ['x'], note: 'y' })).toEqual([]);
     expect(detectChanges('1', base, { ...base, shippingAddress: { ...base.shippingAddress!, company: '  ' } })).toEqual([]);
+    // Addresses the schema cannot read are compared as they are.
+    expect(detectChanges('1', { ...base, shippingAddress: { x: 1 } as never }, { ...base, shippingAddress: { x: 2 } as never })).toEqual([{ orderId: '1', kind: 'address' }]);
+    expect(detectChanges('1', { ...base, shippingAddress: { x: 1 } as never }, { ...base, shippingAddress: { x: 1 } as never })).toEqual([]);
   });
 });
 
@@ -122,6 +153,7 @@ describe('the payload fingerprint', () => {
     expect(payloadHash({ ...o, note: 'n' })).not.toBe(h);
     expect(payloadHash({ ...o, lineItems: o.lineItems.map((li) => ({ ...li, quantity: 2 })) })).not.toBe(h);
     expect(payloadHash({ id: 'gid://shopify/Order/1', lineItems: 'broken' } as never)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(payloadHash({ id: 'gid://shopify/Order/1', lineItems: [null, 3] } as never)).not.toBe(payloadHash({ id: 'gid://shopify/Order/1', lineItems: [{}, 3] } as never));
   });
 });
 
@@ -187,6 +219,7 @@ describe('transitions', () => {
     expect((await row(b.id))).toMatchObject({ state: 'rejected', last_error_code: 'E' });
     expect((await row(c.id))).toMatchObject({ state: 'pending', ordermesh_order_id: null });
     expect((await events(ra!.id)).at(-1)).toEqual({ kind: 'state', from_state: 'submitting', to_state: 'submitted', reason_code: 'R', actor: 'w' });
+    expect((await db.selectFrom('events').select('message').where('order_id', '=', ra!.id).where('to_state', '=', 'submitted').executeTakeFirstOrThrow()).message).toBe('m');
     const data = await db.selectFrom('events').select('data').where('order_id', '=', rb!.id).where('to_state', '=', 'rejected').executeTakeFirstOrThrow();
     expect(data.data).toEqual({ fieldErrors: { a: ['b'] } });
     // No state given: the columns change, the state stays, no event.
@@ -209,6 +242,9 @@ describe('reads', () => {
     ]);
     expect(stale).toEqual([a.id.replace(/\d+$/, '1'), a.id]);
     expect(await staleOrMissing(db, STORE, [])).toEqual([]);
+    // Held without an update time: any copy is newer.
+    await db.updateTable('orders').set({ store_updated_at: null }).where('store_order_id', '=', a.id).execute();
+    expect(await staleOrMissing(db, STORE, [{ id: a.id, updatedAt: '2000-01-01T00:00:00Z' }])).toEqual([a.id]);
     const r = await row(a.id);
     await setState(a.id, 'failed_mapping', { last_error_code: 'MISSING_SKU', last_error_message: 'no sku' });
     expect(await orderOutcomes(db, [r.id])).toEqual(new Map([[r.id, { state: 'failed_mapping', reason: 'MISSING_SKU', message: 'no sku' }]]));

@@ -113,4 +113,44 @@ describe('tracking write-back', () => {
     expect(res.status).toBe('created');
     expect((await fulfillmentsOf(order.id))[0].lines).toEqual([{ lineItemId: last.id, quantity: 1 }]);
   });
+
+  it('reads fulfilment states in reads of 20 orders, every order once', async () => {
+    const orders = await Promise.all(Array.from({ length: 45 }, () => shippableOrder()));
+    const ops = async () => ((await shopState(sim, true)).operations as Record<string, { requests: number }>).OrdersFulfillmentState?.requests ?? 0;
+    const before = await ops();
+    const states = await readFulfillmentStates(client, orders.map((o) => o.id));
+    expect((await ops()) - before).toBe(3);
+    expect([...states.keys()].sort()).toEqual(orders.map((o) => o.id).sort());
+    expect(await readFulfillmentStates(client, [])).toEqual(new Map());
+  });
+
+  it('writes the tracking URL and carrier, and reads the order only when no state is given', async () => {
+    const order = await shippableOrder();
+    const reads = async () => ((await shopState(sim, true)).operations as Record<string, { requests: number }>).OrderFulfillmentState?.requests ?? 0;
+    const pkg = { orderId: order.id, trackingNumber: 'URL-1', trackingUrl: 'https://track.example/URL-1', carrier: 'DHL', notifyCustomer: false, lines: [{ lineItemId: order.lineItems[1]!.id, quantity: 1 }, { lineItemId: order.lineItems[0]!.id, quantity: 2 }] };
+    const given = (await readFulfillmentStates(client, [order.id])).get(order.id)!;
+    const before = await reads();
+    expect((await writeTracking(client, pkg, given)).status).toBe('created');
+    expect(await reads()).toBe(before);
+    expect((await fulfillmentsOf(order.id))[0].tracking).toMatchObject({ number: 'URL-1', url: 'https://track.example/URL-1', company: 'DHL' });
+    // The same package with its lines in another order, or one line in two parts, is the same package.
+    const again = { ...pkg, lines: [{ lineItemId: order.lineItems[0]!.id, quantity: 1 }, { lineItemId: order.lineItems[1]!.id, quantity: 1 }, { lineItemId: order.lineItems[0]!.id, quantity: 1 }] };
+    expect((await writeTracking(client, again)).status).toBe('already_written');
+    expect(await reads()).toBe(before + 1);
+    // Other items under the same number are another package, not this one.
+    expect(await writeTracking(client, { ...pkg, lines: [{ lineItemId: order.lineItems[0]!.id, quantity: 1 }] })).toMatchObject({ status: 'skipped', reason: 'ALREADY_FULFILLED' });
+  });
+
+  it('says why it wrote nothing, naming the order or the line', async () => {
+    const order = await shippableOrder();
+    const pkg = (lineItemId: string, quantity: number) => ({ orderId: order.id, trackingNumber: `W-${lineItemId.slice(-4)}-${quantity}`, trackingUrl: null, carrier: null, notifyCustomer: false, lines: [{ lineItemId, quantity }] });
+    expect(await writeTracking(client, pkg('gid://shopify/LineItem/424242', 1))).toEqual({ status: 'skipped', reason: 'NO_FULFILLMENT_ORDER', message: "no fulfilment order visible for line item gid://shopify/LineItem/424242 (check the app's fulfilment-order scopes)" });
+    const mug = order.lineItems[0]!.id;
+    expect(await writeTracking(client, pkg(mug, 3))).toEqual({ status: 'skipped', reason: 'ALREADY_FULFILLED', message: `line item ${mug} has fewer than 3 left to fulfil` });
+    expect(await writeTracking(client, { ...pkg(mug, 1), orderId: 'gid://shopify/Order/404405' })).toEqual({ status: 'skipped', reason: 'ORDER_NOT_FOUND', message: "order gid://shopify/Order/404405 not found (deleted, or outside the app's scopes)" });
+    await post(`${sim.url}/_sim/orders/${encodeURIComponent(order.id)}/hold`);
+    expect(await writeTracking(client, pkg(mug, 1))).toEqual({ status: 'skipped', reason: 'ON_HOLD', message: `line item ${mug} is on a fulfilment hold in the store` });
+    await post(`${sim.url}/_sim/orders/${encodeURIComponent(order.id)}/cancel`);
+    expect(await writeTracking(client, pkg(mug, 1))).toEqual({ status: 'skipped', reason: 'ORDER_CANCELLED', message: `order ${order.id} was cancelled in the store` });
+  });
 });

@@ -169,7 +169,7 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite, s
     let sawHold = false;
     for (const fo of order.fulfillmentOrders.nodes) {
       for (const foli of fo.lineItems.nodes) {
-        if (foli.lineItem.id !== line.lineItemId || need === 0) continue;
+        if (foli.lineItem.id !== line.lineItemId) continue;
         if (fo.status === 'ON_HOLD') sawHold = true;
         if (!OPEN_FO.has(fo.status)) continue;
         const take = Math.min(need, remaining.get(foli.id) ?? 0);
