@@ -5,13 +5,9 @@ import { storeOf } from '../jobs/deps.ts';
 import { waitUntilSettled, type SettleProgress } from '../jobs/settle.ts';
 import type { CliContext } from './main.ts';
 import { formatSettled } from './settled.ts';
+import { UsageError, configuredStore, dateFlag } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
 
-function parseDate(value: string, flag: string): Date {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Error(`${flag}: "${value}" is not a date (use YYYY-MM-DD or an ISO timestamp)`);
-  return d;
-}
 
 function formatRead(s: BackfillSummary, expected: number | null, dryRun: boolean, submit: boolean): string {
   const lines = [`backfill (${s.mode}): ${s.orders} order(s) read${expected === null ? '' : ` of the ${expected} Shopify counts in the range`}`];
@@ -34,9 +30,10 @@ function formatRead(s: BackfillSummary, expected: number | null, dryRun: boolean
  * every order of the range is settled. Safe beside `start` workers: claims are disjoint, jobs singletons.
  */
 export async function runBackfill(ctx: CliContext, o: { store: string; since: string; until?: string; dryRun?: boolean; submit?: boolean; json?: boolean }): Promise<void> {
-  const since = parseDate(o.since, '--since');
-  const until = o.until ? parseDate(o.until, '--until') : new Date();
-  if (until <= since) throw new Error('--until must be after --since');
+  configuredStore(ctx.config, o.store);
+  const since = dateFlag(o.since, '--since');
+  const until = o.until ? dateFlag(o.until, '--until') : new Date();
+  if (until <= since) throw new UsageError('--until must be after --since');
   const dryRun = Boolean(o.dryRun);
   const submit = o.submit !== false && !dryRun;
   const tty = process.stderr.isTTY === true;

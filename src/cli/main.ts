@@ -13,6 +13,7 @@ import { runReprocess } from './reprocess.ts';
 import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
+import { UsageError } from './usage.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -111,6 +112,10 @@ export function buildProgram(): Command {
 
   program.addCommand(skuCommand(contextFrom));
   program.addCommand(simCommand());
+  // Commands built on their own do not inherit exitOverride: without it commander exits 1 itself on a
+  // missing option there, where every usage error must be 2.
+  const override = (c: Command) => c.commands.forEach((sub) => override(sub.exitOverride()));
+  override(program);
 
   return program;
 }
@@ -128,6 +133,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`ordersync: ${err.message}\n`);
       return EXIT.USAGE;
     }
     process.stderr.write(`ordersync: ${(err as Error).message}\n`);

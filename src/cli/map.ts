@@ -6,6 +6,7 @@ import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { buildStores, loadMappers } from '../stores.ts';
 import { EXIT, type CliContext } from './main.ts';
+import { UsageError, configuredStore } from './usage.ts';
 
 /** A usage problem with --input: exit 2 with this message. */
 class InputError extends Error {}
@@ -31,10 +32,11 @@ function readOrderFile(file: string): unknown {
 
 /** Prints the mapped OrderMesh order (or the mapping errors) without submitting anything. */
 export async function runMap(ctx: CliContext, opts: { store: string; order?: string; input?: string }): Promise<number> {
-  if (!opts.order === !opts.input) throw new Error('give exactly one of --order and --input');
+  if (!opts.order === !opts.input) throw new UsageError('map: give exactly one of --order and --input');
+  configuredStore(ctx.config, opts.store);
   const stores = buildStores(ctx.config, resolveSecrets(ctx.config), await loadMappers(ctx.config, ctx.configPath), { log: ctx.log });
   const store = stores.get(opts.store);
-  if (!store) throw new Error(`no enabled store "${opts.store}" in ${ctx.configPath}`);
+  if (!store) throw new UsageError(`--store: store "${opts.store}" is not enabled in ${ctx.configPath}`);
   let order: unknown;
   if (opts.input) {
     try {

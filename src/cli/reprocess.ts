@@ -3,6 +3,7 @@ import { orderOutcomes } from '../db/orders.ts';
 import { reprocess, type ReprocessLine } from '../jobs/reprocess.ts';
 import { waitUntilSettled } from '../jobs/settle.ts';
 import type { CliContext } from './main.ts';
+import { UsageError, configuredStore, dateFlag } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
 
 /**
@@ -15,11 +16,11 @@ export async function runReprocess(
   o: { order?: string[]; store?: string; state?: string[]; since?: string; dryRun?: boolean; json?: boolean; limit?: number },
 ): Promise<void> {
   const states = o.state?.map((s) => {
-    if (!(ORDER_STATES as readonly string[]).includes(s)) throw new Error(`--state: unknown state "${s}" (one of ${ORDER_STATES.join(', ')})`);
+    if (!(ORDER_STATES as readonly string[]).includes(s)) throw new UsageError(`--state: unknown state "${s}" (one of ${ORDER_STATES.join(', ')})`);
     return s as OrderState;
   });
-  const since = o.since ? new Date(o.since) : undefined;
-  if (since && Number.isNaN(since.getTime())) throw new Error(`--since: "${o.since}" is not a date`);
+  if (o.store) configuredStore(ctx.config, o.store);
+  const since = o.since ? dateFlag(o.since, '--since') : undefined;
   const dryRun = Boolean(o.dryRun);
   type Outcome = { state: string; reason: string | null; message: string | null };
   const lines: Array<ReprocessLine & { outcome?: Outcome }> = await withRuntime(ctx, `cli:reprocess:${process.pid}`, { workers: !dryRun }, async (deps) => {

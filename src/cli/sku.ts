@@ -4,13 +4,18 @@ import { Command } from 'commander';
 import { withLedger } from '../db/session.ts';
 import { listSkuMaps, removeSkuMap, setSkuMaps } from '../db/sku-maps.ts';
 import type { CliContext } from './main.ts';
+import { UsageError, configuredStore } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 
-function storeOf(ctx: CliContext, id: string) {
-  const store = ctx.config.stores.find((s) => s.id === id);
-  if (!store) throw new Error(`--store: no store "${id}" in the config (${ctx.config.stores.map((s) => s.id).join(', ') || 'none'})`);
-  return store;
+const storeOf = (ctx: CliContext, id: string) => configuredStore(ctx.config, id);
+
+function readCsv(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
 }
 
 const actor = () => `cli:sku:${os.userInfo().username}`;
@@ -22,7 +27,7 @@ export function parseSkuCsv(text: string): Array<{ storeSku: string; ordermeshSk
     const line = raw.trim();
     if (!line || (i === 0 && /store.?sku/i.test(line))) continue;
     const cells = line.split(',').map((c) => c.trim());
-    if (cells.length !== 2 || !cells[0] || !cells[1] || line.includes('"')) throw new Error(`line ${i + 1}: expected "store_sku,ordermesh_sku", got "${raw.slice(0, 80)}"`);
+    if (cells.length !== 2 || !cells[0] || !cells[1] || line.includes('"')) throw new UsageError(`line ${i + 1}: expected "store_sku,ordermesh_sku", got "${raw.slice(0, 80)}"`);
     out.push({ storeSku: cells[0], ordermeshSku: cells[1] });
   }
   return out;
@@ -76,7 +81,7 @@ export function skuCommand(contextFrom: Ctx): Command {
     .action(async (file: string, o: { store: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       storeOf(ctx, o.store);
-      const entries = parseSkuCsv(readFileSync(file, 'utf8'));
+      const entries = parseSkuCsv(readCsv(file));
       await withLedger(ctx.config, ctx.log, (db) => setSkuMaps(db, o.store, entries, actor()));
       process.stdout.write(`${o.store}: ${entries.length} SKU map(s) set from ${file}\n`);
     });
