@@ -6,14 +6,31 @@ import { configSchema, type Config, type SecretRef } from './schema.ts';
 import { registerSecretValue } from '../log.ts';
 import { formatPath } from '../util/zod-path.ts';
 
-/** Start-up refuses to run; `key` is the dotted path of the offending setting. The CLI exits 2. */
+export interface ConfigProblem {
+  /** The dotted path of the offending setting ('' for the file as a whole). */
+  key: string;
+  message: string;
+}
+
+/**
+ * Start-up refuses to run, naming every problem at once (unknown keys first: a typo'd key is the likely
+ * cause of the rest); `key` is the first one's. The CLI exits 2.
+ */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   readonly key: string;
-  constructor(key: string, message: string) {
-    super(key ? `config: ${key}: ${message}` : `config: ${message}`);
+  readonly problems: ConfigProblem[];
+  constructor(key: string, message: string, more: ConfigProblem[] = []) {
+    const problems = [{ key, message }, ...more];
+    const line = (p: ConfigProblem) => (p.key ? `${p.key}: ${p.message}` : p.message);
+    super(problems.length === 1 ? `config: ${line(problems[0]!)}` : `config: ${problems.length} problems:\n${problems.map((p) => `  ${line(p)}`).join('\n')}`);
     this.name = 'ConfigError';
     this.key = key;
+    this.problems = problems;
+  }
+
+  static of(problems: ConfigProblem[]): ConfigError {
+    return new ConfigError(problems[0]!.key, problems[0]!.message, problems.slice(1));
   }
 }
 
@@ -23,21 +40,20 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
   return path.resolve(flag ?? env.ORDERSYNC_CONFIG ?? DEFAULT_CONFIG_PATH);
 }
 
-function firstIssue(error: z.ZodError): ConfigError {
-  const issue = error.issues[0]!;
+function allIssues(error: z.ZodError): ConfigError {
   // An unknown key is named by the key itself, not by its parent object.
-  if (issue.code === 'unrecognized_keys') {
+  const unknown = error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') return [];
     const parent = formatPath(issue.path);
-    const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
-    return new ConfigError(keys[0]!, `unknown key${keys.length > 1 ? `s (also: ${keys.slice(1).join(', ')})` : ''}`);
-  }
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : '';
-  return new ConfigError(formatPath(issue.path), issue.message + more);
+    return issue.keys.map((k) => ({ key: parent ? `${parent}.${k}` : k, message: 'unknown key' }));
+  });
+  const rest = error.issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => ({ key: formatPath(i.path), message: i.message }));
+  return ConfigError.of([...unknown, ...rest]);
 }
 
 export function parseConfig(raw: unknown): Config {
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) throw firstIssue(result.error);
+  if (!result.success) throw allIssues(result.error);
   return result.data;
 }
 
@@ -70,25 +86,34 @@ export function readSecret(ref: SecretRef, key: string, env: NodeJS.ProcessEnv =
   return value;
 }
 
-/** Resolves every secret the config names, so a missing one fails at start-up, not at first use. */
+/**
+ * Resolves every secret the config names, so a missing one fails at start-up, not at first use; all
+ * the missing ones are named at once.
+ */
 export function resolveSecrets(cfg: Config, env: NodeJS.ProcessEnv = process.env): Secrets {
+  const missing: ConfigProblem[] = [];
+  const read = (ref: SecretRef, key: string): string => {
+    try {
+      return readSecret(ref, key, env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      missing.push(...err.problems);
+      return '';
+    }
+  };
+  const ordermeshClientSecret = read(cfg.ordermesh.clientSecret, 'ordermesh.clientSecret');
+  const ordermeshWebhookSecret = cfg.ordermesh.webhookSecret ? read(cfg.ordermesh.webhookSecret, 'ordermesh.webhookSecret') : undefined;
   const stores = new Map<string, StoreSecrets>();
   cfg.stores.forEach((s, i) => {
     const base = `stores[${i}]`;
     stores.set(s.id, {
-      shopifyToken: s.auth.type === 'accessToken' ? readSecret(s.auth.accessToken, `${base}.auth.accessToken`, env) : undefined,
-      shopifyClientSecret:
-        s.auth.type === 'clientCredentials' ? readSecret(s.auth.clientSecret, `${base}.auth.clientSecret`, env) : undefined,
-      webhookSecret: s.webhookSecret ? readSecret(s.webhookSecret, `${base}.webhookSecret`, env) : undefined,
+      shopifyToken: s.auth.type === 'accessToken' ? read(s.auth.accessToken, `${base}.auth.accessToken`) : undefined,
+      shopifyClientSecret: s.auth.type === 'clientCredentials' ? read(s.auth.clientSecret, `${base}.auth.clientSecret`) : undefined,
+      webhookSecret: s.webhookSecret ? read(s.webhookSecret, `${base}.webhookSecret`) : undefined,
     });
   });
-  return {
-    ordermeshClientSecret: readSecret(cfg.ordermesh.clientSecret, 'ordermesh.clientSecret', env),
-    ordermeshWebhookSecret: cfg.ordermesh.webhookSecret
-      ? readSecret(cfg.ordermesh.webhookSecret, 'ordermesh.webhookSecret', env)
-      : undefined,
-    stores,
-  };
+  if (missing.length) throw ConfigError.of(missing);
+  return { ordermeshClientSecret, ordermeshWebhookSecret, stores };
 }
 
 export interface StoreSecrets {

@@ -132,7 +132,8 @@ describe('a running service and its configuration', () => {
       expect(after.map((e) => e.storeSku)).not.toContain('A-1');
       writeFileSync(csv, 'A-1,"quoted"\n');
       const bad = await cli(['sku', 'import', '--store', STORE_ID, csv]);
-      expect(bad.code).toBe(1);
+      // A malformed file is a usage error (README "Exit codes"), naming the line.
+      expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('line 1');
     } finally {
       await boss.stop({ graceful: false, close: true }).catch(() => {});

@@ -88,3 +88,40 @@ describe('config validation', () => {
     expect(cfg.stores.length).toBeGreaterThan(0);
   });
 });
+
+describe('every config problem at once', () => {
+  it('lists each problem by its key, unknown keys first', () => {
+    const raw = minimal() as any;
+    raw.ordermesh.baseURL = raw.ordermesh.baseUrl;
+    delete raw.ordermesh.baseUrl;
+    raw.stores[0].holdMinutes = -1;
+    const err = (() => {
+      try {
+        parseConfig(raw);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('config was accepted');
+    })();
+    expect(err.key).toBe('ordermesh.baseURL');
+    expect(err.problems.map((p) => p.key)).toEqual(['ordermesh.baseURL', 'ordermesh.baseUrl', 'stores[0].holdMinutes']);
+    expect(err.message.split('\n')).toEqual(['config: 3 problems:', '  ordermesh.baseURL: unknown key', expect.stringMatching(/^ {2}ordermesh\.baseUrl: /), expect.stringMatching(/^ {2}stores\[0\]\.holdMinutes: /)]);
+  });
+
+  it('names every missing secret variable in one go', () => {
+    const cfg = parseConfig(minimal());
+    const err = (() => {
+      try {
+        resolveSecrets(cfg, {});
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('secrets were resolved');
+    })();
+    expect(err.problems).toEqual([
+      { key: 'ordermesh.clientSecret', message: 'environment variable OM_SECRET is not set' },
+      { key: 'stores[0].auth.accessToken', message: 'environment variable SHOP_A_TOKEN is not set' },
+    ]);
+    expect(resolveSecrets(cfg, { OM_SECRET: 'om-secret-x', SHOP_A_TOKEN: 'shpat_token_x' }).stores.get('shop-a')!.shopifyToken).toBe('shpat_token_x');
+  });
+});
