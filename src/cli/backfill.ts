@@ -14,6 +14,7 @@ function formatRead(s: BackfillSummary, expected: number | null, dryRun: boolean
   for (const [why, n] of Object.entries(s.unusable)) lines.push(`  unusable, not recorded: ${n} (${why})`);
   if (expected !== null && s.orders < expected) lines.push(`  INCOMPLETE: ${expected - s.orders} order(s) of the range were not read; run the backfill again (it repeats nothing)`);
   if (dryRun) {
+    if (s.alreadyInOrderMesh) lines.push(`  already in OrderMesh (never submitted again): ${s.alreadyInOrderMesh}`);
     lines.push(`  would submit: ${s.wouldSubmit}`);
     for (const [code, n] of Object.entries(s.wouldFail)) lines.push(`  would fail ${code}: ${n}`);
     for (const [reason, n] of Object.entries(s.wouldSkip)) lines.push(`  would skip ${reason}: ${n}`);

@@ -273,6 +273,13 @@ export async function staleOrMissing(db: Kysely<Database>, storeId: string, seen
   return seen.filter((s) => !at.has(s.id) || at.get(s.id)! < Date.parse(s.updatedAt)).map((s) => s.id);
 }
 
+/** Of these store orders, the ones OrderMesh already has (by the ledger): never to be submitted again. */
+export async function inOrderMesh(db: Kysely<Database>, storeId: string, storeOrderIds: string[]): Promise<Set<string>> {
+  if (storeOrderIds.length === 0) return new Set();
+  const rows = await db.selectFrom('orders').select('store_order_id').where('store_id', '=', storeId).where('store_order_id', 'in', storeOrderIds).where('ordermesh_order_id', 'is not', null).execute();
+  return new Set(rows.map((r) => r.store_order_id));
+}
+
 /** Where each of these orders stands now, with its reason: what a one-shot command reports at its end. */
 export async function orderOutcomes(db: Kysely<Database>, ids: string[]): Promise<Map<string, { state: OrderState; reason: string | null; message: string | null }>> {
   if (ids.length === 0) return new Map();

@@ -1,4 +1,5 @@
 import { finishBulkOperation, readCursor, rememberBulkOperation } from '../db/cursors.ts';
+import { inOrderMesh } from '../db/orders.ts';
 import { bulkOperationStatus, startBulkExport, streamBulkOrders, waitForBulkOperation } from '../connectors/shopify/bulk-export.ts';
 import { ShopifyApiError } from '../connectors/shopify/errors.ts';
 import { fetchOrder, pullUpdatedOrders } from '../connectors/shopify/pull-orders.ts';
@@ -25,7 +26,11 @@ export interface BackfillSummary {
   inserted: number;
   updated: number;
   unchanged: number;
-  /** Dry run: outcome counts (mapped, failed by code, skipped by reason). */
+  /**
+   * Dry run: each order counted once: already in OrderMesh (never submitted again), would be submitted,
+   * would fail (under its first reason, the one the ledger would record), or would be skipped.
+   */
+  alreadyInOrderMesh: number;
   wouldSubmit: number;
   wouldFail: Record<string, number>;
   wouldSkip: Record<string, number>;
@@ -45,7 +50,7 @@ const BATCH = 250;
 export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<BackfillSummary> {
   const store = storeOf(deps, o.storeId);
   const stream = `backfill:${o.since.toISOString()}..${o.until.toISOString()}`;
-  const summary: BackfillSummary = { mode: 'bulk', orders: 0, inserted: 0, updated: 0, unchanged: 0, wouldSubmit: 0, wouldFail: {}, wouldSkip: {}, unusable: {} };
+  const summary: BackfillSummary = { mode: 'bulk', orders: 0, inserted: 0, updated: 0, unchanged: 0, alreadyInOrderMesh: 0, wouldSubmit: 0, wouldFail: {}, wouldSkip: {}, unusable: {} };
   let batch: StoreOrderPayload[] = [];
 
   const flush = async () => {
@@ -53,10 +58,15 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
     const orders = batch;
     batch = [];
     if (o.dryRun) {
+      const held = await inOrderMesh(deps.db, o.storeId, orders.map((order) => order.id));
       for (const order of orders) {
+        if (held.has(order.id)) {
+          summary.alreadyInOrderMesh++;
+          continue;
+        }
         const r = mapOrder(store.mapper, order, { storeId: o.storeId, merchantId: store.cfg.merchantId, safeId: safeIdFor(o.storeId, order.id) });
         if (r.kind === 'mapped') summary.wouldSubmit++;
-        else if (r.kind === 'failed') for (const code of new Set(r.errors.map((e) => e.code))) summary.wouldFail[code] = (summary.wouldFail[code] ?? 0) + 1;
+        else if (r.kind === 'failed') summary.wouldFail[r.errors[0]!.code] = (summary.wouldFail[r.errors[0]!.code] ?? 0) + 1;
         else summary.wouldSkip[r.reason] = (summary.wouldSkip[r.reason] ?? 0) + 1;
       }
     } else {
