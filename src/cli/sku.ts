@@ -3,12 +3,21 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { withLedger } from '../db/session.ts';
 import { listSkuMaps, removeSkuMap, setSkuMaps } from '../db/sku-maps.ts';
+import { sku as orderMeshSku } from '../connectors/ordermesh/contract.ts';
 import type { CliContext } from './main.ts';
 import { UsageError, configuredStore } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 
 const storeOf = (ctx: CliContext, id: string) => configuredStore(ctx.config, id);
+
+/** An OrderMesh SKU OrderMesh would take (contract.ts `sku`), or a usage error saying why not. */
+function ordermeshSku(value: string, where: string): string {
+  if (!orderMeshSku.safeParse(value).success) throw new UsageError(`${where}: "${value}" is not an OrderMesh SKU (letters, digits, _ . -, up to 128, starting with a letter or digit)`);
+  return value;
+}
+
+const configSkuMap = (store: ReturnType<typeof storeOf>) => (store.mapping.options as { skuMap?: Record<string, string> }).skuMap ?? {};
 
 function readCsv(file: string): string {
   try {
@@ -28,7 +37,7 @@ export function parseSkuCsv(text: string): Array<{ storeSku: string; ordermeshSk
     if (!line || (i === 0 && /store.?sku/i.test(line))) continue;
     const cells = line.split(',').map((c) => c.trim());
     if (cells.length !== 2 || !cells[0] || !cells[1] || line.includes('"')) throw new UsageError(`line ${i + 1}: expected "store_sku,ordermesh_sku", got "${raw.slice(0, 80)}"`);
-    out.push({ storeSku: cells[0], ordermeshSku: cells[1] });
+    out.push({ storeSku: cells[0], ordermeshSku: ordermeshSku(cells[1], `line ${i + 1}`) });
   }
   return out;
 }
@@ -47,7 +56,7 @@ export function skuCommand(contextFrom: Ctx): Command {
       const ctx = contextFrom(cmd);
       const store = storeOf(ctx, o.store);
       const ledger = await withLedger(ctx.config, ctx.log, (db) => listSkuMaps(db, o.store));
-      const fromConfig = Object.entries(((store.mapping.options as { skuMap?: Record<string, string> }).skuMap ?? {})).filter(([k]) => !ledger.some((e) => e.storeSku === k));
+      const fromConfig = Object.entries(configSkuMap(store)).filter(([k]) => !ledger.some((e) => e.storeSku === k));
       const rows: Array<{ storeSku: string; ordermeshSku: string; source: string; updatedBy?: string; updatedAt?: string }> = [
         ...ledger.map((e) => ({ ...e, source: 'ledger' })),
         ...fromConfig.map(([storeSku, ordermeshSku]) => ({ storeSku, ordermeshSku, source: 'config' })),
@@ -58,20 +67,23 @@ export function skuCommand(contextFrom: Ctx): Command {
   sku
     .command('set <storeSku> <ordermeshSku>')
     .requiredOption('--store <id>', 'store id from the config')
-    .action(async (storeSku: string, ordermeshSku: string, o: { store: string }, cmd: Command) => {
+    .action(async (storeSku: string, ordermeshSkuArg: string, o: { store: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       storeOf(ctx, o.store);
-      await withLedger(ctx.config, ctx.log, (db) => setSkuMaps(db, o.store, [{ storeSku, ordermeshSku }], actor()));
-      process.stdout.write(`${o.store}: ${storeSku} → ${ordermeshSku}\n`);
+      ordermeshSku(ordermeshSkuArg, 'ORDERMESH_SKU');
+      await withLedger(ctx.config, ctx.log, (db) => setSkuMaps(db, o.store, [{ storeSku, ordermeshSku: ordermeshSkuArg }], actor()));
+      process.stdout.write(`${o.store}: ${storeSku} → ${ordermeshSkuArg}\n`);
     });
   sku
     .command('remove <storeSku>')
     .requiredOption('--store <id>', 'store id from the config')
     .action(async (storeSku: string, o: { store: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      storeOf(ctx, o.store);
+      const store = storeOf(ctx, o.store);
       const removed = await withLedger(ctx.config, ctx.log, (db) => removeSkuMap(db, o.store, storeSku, actor()));
-      process.stdout.write(removed ? `${o.store}: ${storeSku} removed (a config skuMap entry for it applies again)\n` : `${o.store}: no ledger entry for ${storeSku}\n`);
+      const fallback = configSkuMap(store)[storeSku];
+      const then = fallback ? `the config's skuMap entry applies again: ${storeSku} → ${fallback}` : 'the config has no entry for it: its items need a mapping again';
+      process.stdout.write(removed ? `${o.store}: ${storeSku} removed (${then})\n` : `${o.store}: no ledger entry for ${storeSku}\n`);
       if (!removed) process.exitCode = 1;
     });
   sku

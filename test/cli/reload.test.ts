@@ -126,7 +126,9 @@ describe('a running service and its configuration', () => {
       const csv = path.join(path.dirname(file), 'skus.csv');
       writeFileSync(csv, 'store_sku,ordermesh_sku\nA-1,MUG-11OZ-WHITE\nB-2 , POSTER-18X24-MATTE\n');
       expect((await cli(['sku', 'import', '--store', STORE_ID, csv])).code).toBe(0);
-      expect((await cli(['sku', 'remove', '--store', STORE_ID, 'A-1'])).code).toBe(0);
+      const removed = await cli(['sku', 'remove', '--store', STORE_ID, 'A-1']);
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toBe(`${STORE_ID}: A-1 removed (the config has no entry for it: its items need a mapping again)\n`);
       const after = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout) as Array<{ storeSku: string; ordermeshSku: string }>;
       expect(after.map((e) => e.storeSku)).toContain('B-2');
       expect(after.map((e) => e.storeSku)).not.toContain('A-1');

@@ -9,6 +9,8 @@ const file = writePipelineConfig(pipelineConfigObject({ url: 'http://127.0.0.1:9
 const dir = path.dirname(file);
 const badCsv = path.join(dir, 'bad.csv');
 writeFileSync(badCsv, 'store_sku,ordermesh_sku\nA,B,C\n');
+const badSkuCsv = path.join(dir, 'bad-sku.csv');
+writeFileSync(badSkuCsv, 'A-1,-dash-first\n');
 // A database nobody listens on: a command that got as far as connecting would fail on it (exit 1), not 2.
 const cli = (args: string[]) => runCli([...args, '--config', file], { DATABASE_URL: 'postgres://127.0.0.1:9/none' });
 
@@ -27,6 +29,8 @@ describe('usage errors', () => {
     [['sku', 'import', '--store', 'sim-shop', path.join(dir, 'missing.csv')], /cannot read .*missing\.csv: no such file/],
     [['sku', 'import', '--store', 'sim-shop', badCsv], /line 2: expected "store_sku,ordermesh_sku", got "A,B,C"/],
     [['status', '--store', 'nope'], /--store: no store "nope"/],
+    [['sku', 'set', '--store', 'sim-shop', 'A-1', 'bad sku'], /ORDERMESH_SKU: "bad sku" is not an OrderMesh SKU/],
+    [['sku', 'import', '--store', 'sim-shop', badSkuCsv], /line 1: "-dash-first" is not an OrderMesh SKU/],
   ])('%j exits 2 naming what is wrong', async (args, message) => {
     const res = await cli(args as string[]);
     expect(res.code, res.stderr).toBe(2);
