@@ -14,11 +14,11 @@ export const PRE_SUBMISSION: OrderState[] = ['pending', 'mapped', 'failed_mappin
  * States in which OrderMesh may have the order: store changes must be carried over (cancel, address),
  * including an order parked for a person after submission (a refused change, a failed job).
  */
-export const SUBMITTED: OrderState[] = ['submitted', 'in_production', 'needs_attention'];
+const FOLLOWS_STORE: OrderState[] = ['submitted', 'in_production', 'needs_attention'];
 /** Done with: nothing (a dead letter, a late job) moves an order out of these. */
 export const FINAL: OrderState[] = ['fulfilled', 'cancelled', 'skipped'];
 /** An order OrderMesh has, in a state that still follows the store. */
-export const followsStore = (row: Pick<OrderRow, 'state' | 'ordermesh_order_id'>) => SUBMITTED.includes(row.state) && row.ordermesh_order_id !== null;
+export const followsStore = (row: Pick<OrderRow, 'state' | 'ordermesh_order_id'>) => FOLLOWS_STORE.includes(row.state) && row.ordermesh_order_id !== null;
 
 export interface EventInput {
   orderId?: string | null;
