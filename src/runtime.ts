@@ -10,6 +10,7 @@ import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { applySkuMaps, buildStores, loadMappers } from './stores.ts';
 import type { Mapper } from './mapping/registry.ts';
+import { onShutdown } from './util/shutdown.ts';
 
 /** How soon a worker sees a change made with `ordersync sku`. */
 const SKU_MAP_REFRESH_MS = 5_000;
@@ -52,9 +53,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const mappers = await loadMappers(config, opts.configPath);
   const { db, database, close: closeLedger } = await openLedger(config, log, opts.env ?? process.env);
   const cleanup: Array<() => Promise<void>> = [closeLedger];
-  const close = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch((err) => log.error({ err }, 'shutdown step failed'));
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const step of cleanup.splice(0).reverse()) await step().catch((err) => log.error({ err }, 'shutdown step failed'));
+      off();
+    })());
+  const off = onShutdown(close);
   try {
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();

@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Database } from './db/schema.ts';
 import type { JobDeps } from './jobs/deps.ts';
 import type { Metrics } from './metrics.ts';
+import { onShutdown } from './util/shutdown.ts';
 import { openRuntime, type RuntimeOptions } from './runtime.ts';
 import { buildServer } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
@@ -59,7 +60,9 @@ export async function startService(opts: StartOptions): Promise<Service> {
   log.info({ port: boundPort, embeddedDatabase: database.embedded, stores: config.stores.length }, 'ordersync started');
 
   let stopping: Promise<void> | undefined;
-  return {
+  // An early stop (a signal to a command that runs a service, as the demo does) stops it in order.
+  const off = onShutdown(() => service.stop());
+  const service: Service = {
     db: deps.db,
     boss: deps.boss,
     metrics: deps.metrics,
@@ -83,9 +86,11 @@ export async function startService(opts: StartOptions): Promise<Service> {
         log.info('shutting down: no new jobs, draining in-flight ones');
         await app.close().catch((err) => log.error({ err }, 'closing the HTTP server failed'));
         await runtime.close();
+        off();
         log.info('stopped');
       })();
       return stopping;
     },
   };
+  return service;
 }

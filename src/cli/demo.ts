@@ -12,6 +12,7 @@ import { waitUntilSettled } from '../jobs/settle.ts';
 import { orderOutcomes } from '../db/orders.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
 import { createLogger } from '../log.ts';
+import { onShutdown } from '../util/shutdown.ts';
 import { startService } from '../service.ts';
 import { startOrderMeshSim } from '../sim/ordermesh/server.ts';
 import { startShopifySim } from '../sim/shopify/server.ts';
@@ -85,9 +86,15 @@ async function moneyReport(omUrl: string, shopUrl: string, db: Kysely<Database>)
 export async function runDemo(logLevel: string | undefined, orderCount: number): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-demo-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL's OS user must enter it when we run as root
+  // Undone last on an early stop (Ctrl-C, `demo | head`), after the PostgreSQL that lives in it.
+  const offDir = onShutdown(() => rmSync(dir, { recursive: true, force: true }));
   const log = createLogger({ level: logLevel ?? 'warn', stderr: true });
   const om = await startOrderMeshSim({ port: 0 });
   const shop = await startShopifySim({ port: 0, restoreRate: 1000, bulkDelayMs: 50 });
+  const offSims = onShutdown(async () => {
+    await om.close();
+    await shop.close();
+  });
   const raw = parseYaml(readFileSync(SIM_CONFIG, 'utf8')) as any;
   raw.ordermesh.baseUrl = om.url;
   raw.stores[0].apiOrigin = shop.url;
@@ -152,6 +159,8 @@ export async function runDemo(logLevel: string | undefined, orderCount: number):
     await service.stop();
     await om.close();
     await shop.close();
+    offSims();
     rmSync(dir, { recursive: true, force: true });
+    offDir();
   }
 }

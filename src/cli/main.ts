@@ -14,6 +14,8 @@ import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
 import { UsageError } from './usage.ts';
+import { stopEarlyOnSignals } from './stop-early.ts';
+import { shuttingDown } from '../util/shutdown.ts';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -116,6 +118,10 @@ export function buildProgram(): Command {
   // missing option there, where every usage error must be 2.
   const override = (c: Command) => c.commands.forEach((sub) => override(sub.exitOverride()));
   override(program);
+  // `start` and `sim` are services with their own graceful stop; everything else stops early this way.
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'start' && action.parent?.name() !== 'sim') stopEarlyOnSignals();
+  });
 
   return program;
 }
@@ -127,6 +133,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
+    // Stopped early: what fails now fails because its pools and servers are being closed; the stop
+    // handler reports and exits.
+    if (shuttingDown()) return new Promise<number>(() => {});
     if (err instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

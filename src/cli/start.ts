@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, resolveSecrets, type Secrets } from '../config
 import { startService, type Service } from '../service.ts';
 import { loadMappers } from '../stores.ts';
 import type { CliContext } from './main.ts';
+import { portIsFree } from '../util/port.ts';
 
 /** Start-up attempts through transient failures (a database still booting, a connection cut). */
 const START_ATTEMPTS = 5;
@@ -23,6 +24,14 @@ export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void>
     ctx.log.fatal({ err }, 'uncaught exception: exiting');
     process.exit(1);
   });
+  // Before anything starts: a busy port is a setting to change, not a transient failure to retry
+  // (which would restart the database and pull from every store on each try).
+  const port = process.env.PORT !== undefined ? Number(process.env.PORT) : ctx.config.server.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${process.env.PORT}" is not a port number (0 to 65535)`);
+  if (!(await portIsFree(ctx.config.server.host, port))) {
+    const key = process.env.PORT !== undefined ? 'PORT' : 'server.port';
+    throw new ConfigError(key, `${ctx.config.server.host}:${port} is in use by another process: choose another ${key}`);
+  }
   const service = await startWithRetries(ctx, secrets);
   process.on('SIGHUP', () => void reloadConfig(ctx, service));
   await new Promise<void>((resolve, reject) => {

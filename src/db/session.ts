@@ -6,6 +6,7 @@ import { migrateToLatest } from './migrate.ts';
 import { openDatabase, type OpenedDatabase } from './open.ts';
 import type { Database } from './schema.ts';
 import { syncStores } from './stores.ts';
+import { onShutdown } from '../util/shutdown.ts';
 
 export interface Ledger {
   db: Kysely<Database>;
@@ -23,10 +24,14 @@ export interface Ledger {
 export async function openLedger(cfg: Config, log: Logger, env: NodeJS.ProcessEnv = process.env, poolSize = 10): Promise<Ledger> {
   const database = await openDatabase(cfg, log, env);
   const db = createDb(database.url, poolSize);
-  const close = async () => {
-    await db.destroy();
-    await database.close();
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await db.destroy();
+      await database.close();
+      off();
+    })());
+  const off = onShutdown(close);
   try {
     const applied = (await migrateToLatest(db)).map((r) => r.migrationName);
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');

@@ -101,6 +101,7 @@ export async function backfill(deps: JobDeps, o: BackfillOptions): Promise<Backf
     if (!opId) {
       opId = await startBulkExport(store.shopify, o.since, o.until);
       if (!o.dryRun) await rememberBulkOperation(deps.db, key, opId);
+      deps.log.info({ store: o.storeId, bulkOperation: opId, since: o.since, until: o.until }, 'backfill: Shopify bulk operation started; waiting for its export');
     } else deps.log.info({ store: o.storeId, bulkOperation: opId }, 'resuming the bulk operation of an interrupted backfill');
     const op = await waitForBulkOperation(store.shopify, opId);
     if (op.url) {

@@ -23,11 +23,36 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT):
   });
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): ChildProcess {
+/** `group`: in a process group of its own, so a test can signal it as a terminal's Ctrl-C does (`process.kill(-pid)`). */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT, { group = false } = {}): ChildProcess {
   const base = { ...process.env };
   delete base.DATABASE_URL;
   delete base.ORDERSYNC_CONFIG;
-  return spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+}
+
+/** Collects a child's output, and resolves `seen(text)` once it has appeared. */
+export function watchOutput(child: ChildProcess) {
+  const out = { stdout: '', stderr: '' };
+  const waiters: Array<() => void> = [];
+  const feed = (key: 'stdout' | 'stderr') => (d: Buffer) => {
+    out[key] += d;
+    for (const w of waiters.splice(0)) w();
+  };
+  child.stdout!.on('data', feed('stdout'));
+  child.stderr!.on('data', feed('stderr'));
+  const seen = (text: string, timeoutMs = 120_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`"${text}" did not appear within ${timeoutMs} ms:\n${out.stdout}\n${out.stderr}`)), timeoutMs);
+      const check = () => {
+        if (out.stdout.includes(text) || out.stderr.includes(text)) {
+          clearTimeout(timer);
+          resolve();
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { out, seen };
 }
 
 /** Resolves with the exit code once the process ends. */
