@@ -13,7 +13,7 @@ import { runReprocess } from './reprocess.ts';
 import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
-import { UsageError } from './usage.ts';
+import { integerFlag, UsageError } from './usage.ts';
 import { stopEarlyOnSignals } from './stop-early.ts';
 import { shuttingDown } from '../util/shutdown.ts';
 
@@ -41,7 +41,6 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .addOption(new Option('-c, --config <path>', 'config file (YAML or JSON); default $ORDERSYNC_CONFIG or config/sim.yaml'))
     .addOption(new Option('--log-level <level>', 'overrides log.level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .showHelpAfterError()
     .exitOverride();
 
   program
@@ -99,7 +98,7 @@ export function buildProgram(): Command {
     .option('--store <id>', 'only this store')
     .option('--state <state...>', 'only orders in these states (default: failed_mapping rejected failed needs_attention skipped)')
     .option('--since <date>', 'only orders first seen since this date')
-    .option('--limit <n>', 'at most this many orders', (v) => Number(v))
+    .option('--limit <n>', 'at most this many orders', integerFlag(1))
     .option('--dry-run', 'show the mapped payload and validation result per order; change nothing')
     .option('--json', 'machine-readable output')
     .action(async (o, cmd: Command) => runReprocess(contextFrom(cmd), o));
@@ -107,7 +106,7 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('run the whole loop against both simulators on a throwaway embedded database, and print what happened')
-    .option('--orders <n>', 'how many store orders to seed', (v) => Number(v), 40)
+    .option('--orders <n>', 'how many store orders to seed', integerFlag(1), 40)
     .action(async (o: { orders: number }, cmd: Command) => {
       process.exitCode = await runDemo(cmd.optsWithGlobals<{ logLevel?: string }>().logLevel, o.orders);
     });
@@ -116,7 +115,10 @@ export function buildProgram(): Command {
   program.addCommand(simCommand());
   // Commands built on their own do not inherit exitOverride: without it commander exits 1 itself on a
   // missing option there, where every usage error must be 2.
-  const override = (c: Command) => c.commands.forEach((sub) => override(sub.exitOverride()));
+  // Every usage error is one line, as our own are: `ordersync: …`, with no help page after it.
+  const oneLine = { outputError: (str: string, write: (s: string) => void) => write(`ordersync: ${str.replace(/^error: /, '')}`) };
+  const override = (c: Command) => c.commands.forEach((sub) => override(sub.exitOverride().configureOutput(oneLine)));
+  program.configureOutput(oneLine);
   override(program);
   // `start` and `sim` are services with their own graceful stop; everything else stops early this way.
   program.hook('preAction', (_program, action) => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { dateFlag, UsageError } from '../../src/cli/usage.ts';
 import { pipelineConfigObject, writePipelineConfig } from '../helpers/pipeline.ts';
 
 /** Usage errors end before any connection: exit 2 and one line naming what is wrong (README "Exit codes"). */
@@ -31,11 +32,35 @@ describe('usage errors', () => {
     [['status', '--store', 'nope'], /--store: no store "nope"/],
     [['sku', 'set', '--store', 'sim-shop', 'A-1', 'bad sku'], /ORDERMESH_SKU: "bad sku" is not an OrderMesh SKU/],
     [['sku', 'import', '--store', 'sim-shop', badSkuCsv], /line 1: "-dash-first" is not an OrderMesh SKU/],
+    [['reprocess', '--limit', 'abc'], /option '--limit <n>' argument 'abc' is invalid\. must be a whole number of at least 1/],
+    [['reprocess', '--limit', '2.5'], /'--limit <n>' argument '2.5' is invalid/],
+    [['reprocess', '--limit', '0'], /'--limit <n>' argument '0' is invalid/],
+    [['demo', '--orders', 'abc'], /'--orders <n>' argument 'abc' is invalid/],
+    [['backfill', '--store', 'sim-shop', '--since', '01/11/2026'], /--since: "01\/11\/2026" is not a date \(use YYYY-MM-DD/],
+    [['backfill', '--store', 'sim-shop', '--since', '2026-02-30'], /--since: "2026-02-30" is not a date/],
+    [['backfill', '--store', 'sim-shop', '--since', '2026-11-01T25:00'], /--since: "2026-11-01T25:00" is not a date/],
+    [['backfill', '--store', 'sim-shop', '--since', '2026-11-01', '--until', 'Nov 2 2026'], /--until: "Nov 2 2026" is not a date/],
   ])('%j exits 2 naming what is wrong', async (args, message) => {
     const res = await cli(args as string[]);
     expect(res.code, res.stderr).toBe(2);
     const lines = res.stderr.trim().split('\n');
     expect(lines, res.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+});
+
+describe('date flags', () => {
+  it.each([
+    ['2026-11-01', '2026-11-01T00:00:00.000Z'],
+    ['2026-11-01T08:30', '2026-11-01T08:30:00.000Z'],
+    ['2026-11-01T08:30:15Z', '2026-11-01T08:30:15.000Z'],
+    ['2026-11-01T08:30:15.250+02:00', '2026-11-01T06:30:15.250Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+  ])('%s is read as %s (no offset: UTC)', (value, iso) => {
+    expect(dateFlag(value, '--since').toISOString()).toBe(iso);
+  });
+
+  it.each(['2025-02-29', '2026-13-01', '2026-1-5', '20261101', '2026-11-01 08:00', '1730419200', 'yesterday'])('%s is refused', (value) => {
+    expect(() => dateFlag(value, '--since')).toThrow(UsageError);
   });
 });
