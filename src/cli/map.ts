@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolveSecrets } from '../config/load.ts';
 import { fetchOrder } from '../connectors/shopify/pull-orders.ts';
-import { storeOrderFromInput } from '../connectors/shopify/order-input.ts';
+import { restPathOf, storeOrderFromInput } from '../connectors/shopify/order-input.ts';
+import { parseJsonExact } from '../util/exact-json.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { buildStores, loadMappers } from '../stores.ts';
@@ -12,7 +13,7 @@ import { UsageError, configuredStore } from './usage.ts';
 class InputError extends Error {}
 
 /** Reads an order from a file in any shape order-input.ts accepts. */
-function readOrderFile(file: string): unknown {
+function readOrderFile(file: string): { order: unknown; shape: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -21,13 +22,13 @@ function readOrderFile(file: string): unknown {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch (err) {
     throw new InputError(`${file} is not JSON: ${(err as Error).message}`);
   }
   const found = storeOrderFromInput(json);
   if (!found.ok) throw new InputError(`${file}: ${found.message}`);
-  return found.order;
+  return found;
 }
 
 /** Prints the mapped OrderMesh order (or the mapping errors) without submitting anything. */
@@ -38,9 +39,12 @@ export async function runMap(ctx: CliContext, opts: { store: string; order?: str
   const store = stores.get(opts.store);
   if (!store) throw new UsageError(`--store: store "${opts.store}" is not enabled in ${ctx.configPath}`);
   let order: unknown;
+  let rest = false;
   if (opts.input) {
     try {
-      order = readOrderFile(opts.input);
+      const found = readOrderFile(opts.input);
+      order = found.order;
+      rest = found.shape.startsWith('REST');
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       process.stderr.write(`ordersync map: ${err.message}\n`);
@@ -53,6 +57,10 @@ export async function runMap(ctx: CliContext, opts: { store: string; order?: str
   }
   const storeOrderId = typeof (order as { id?: unknown }).id === 'string' ? (order as { id: string }).id : 'unknown';
   const result = mapOrder(store.mapper, order, { storeId: store.cfg.id, merchantId: store.cfg.merchantId, safeId: safeIdFor(store.cfg.id, storeOrderId) });
+  // A REST file's problems are named as the file spells them; the GraphQL path is what production reads.
+  if (rest && result.kind === 'failed') {
+    result.errors = result.errors.map((e) => (e.path === undefined ? e : { ...e, path: restPathOf(e.path), graphqlPath: e.path }));
+  }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result.kind === 'failed' ? EXIT.FAILURE : EXIT.OK;
 }

@@ -52,4 +52,25 @@ describe('ordersync map', () => {
       expect(res.stderr).not.toMatch(/TypeError|at .*\.ts:/);
     }
   });
+
+  it('keeps REST ids above 2^53 exact (Shopify\'s own sample id), and names a REST file\'s missing fields as REST spells them', async () => {
+    const money = (amount: string) => ({ shop_money: { amount, currency_code: 'USD' }, presentment_money: { amount, currency_code: 'USD' } });
+    const address = { first_name: 'Ada', last_name: 'L', company: null, address1: '1 Main St', address2: null, city: 'Springfield', province_code: 'IL', zip: '62701', country_code: 'US', phone: null };
+    const lineItem = (over: string) => `{"id": 866550311766439020, "name": "Mug", "title": "Mug", "variant_title": null, "sku": "MUG-11OZ-WHITE", "quantity": 1, "current_quantity": 1, "fulfillable_quantity": 1, "requires_shipping": true, "gift_card": false, "variant_id": 808950810, "properties": [{"name": "_print_front", "value": "https://cdn.example.com/a.png"}], "discount_allocations": [], "tax_lines": [], "duties": []${over}}`;
+    // Written as text: JSON.stringify cannot write the integer as Shopify does.
+    const body = (item: string) => `{"id": 820982911946154508, "name": "#9999", "created_at": "2026-11-20T10:00:00Z", "updated_at": "2026-11-20T10:05:00Z", "cancelled_at": null, "cancel_reason": null, "test": false, "email": "a@example.com", "phone": null, "note": null, "tags": "", "currency": "USD", "presentment_currency": "USD", "taxes_included": false, "note_attributes": [], "current_total_price_set": ${JSON.stringify(money('14.99'))}, "shipping_address": ${JSON.stringify(address)}, "billing_address": null, "shipping_lines": [], "line_items": [${item}]}`;
+    const file = path.join(dir, 'big-id.json');
+    writeFileSync(file, body(lineItem(`, "price_set": ${JSON.stringify(money('14.99'))}`)));
+    const ok = await runCli(['map', '--store', 'sim-shop', '--input', file, '--config', 'config/sim.yaml']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const mapped = JSON.parse(ok.stdout);
+    expect(mapped.model.safeId).toBe('sim-shop-820982911946154508');
+    expect(mapped.model.meta.shopifyOrderId).toBe('gid://shopify/Order/820982911946154508');
+
+    const missing = path.join(dir, 'missing-price.json');
+    writeFileSync(missing, body(lineItem('')));
+    const bad = await runCli(['map', '--store', 'sim-shop', '--input', missing, '--config', 'config/sim.yaml']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).errors).toEqual([{ code: 'INVALID_STORE_ORDER', path: 'line_items[0].price_set', graphqlPath: 'lineItems[0].originalUnitPriceSet', message: 'is missing' }]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ACCEPTED_SHAPES, restOrderToGraphql, storeOrderFromInput } from '../../src/connectors/shopify/order-input.ts';
+import { ACCEPTED_SHAPES, restOrderToGraphql, restPathOf, storeOrderFromInput } from '../../src/connectors/shopify/order-input.ts';
+import { parseJsonExact } from '../../src/util/exact-json.ts';
 
 /** REST → GraphQL field by field, each expected value written from Shopify's REST reference by hand. */
 const bag = (amount: string) => ({ shop_money: { amount, currency_code: 'USD' }, presentment_money: { amount, currency_code: 'USD' } });
@@ -60,5 +61,35 @@ describe('which input it is', () => {
     for (const junk of [null, 'order', [gql], { id: 'gid://shopify/Product/1' }, { data: {} }, { data: { order: 'x' } }]) expect(message(junk), JSON.stringify(junk)).toBe(notAnOrder);
     expect(message({ data: { order: null } })).toBe('the GraphQL response holds no order (data.order is null)');
     expect(message({ id: 5, line_items: 'x' })).toBe(notAnOrder);
+  });
+});
+
+describe('REST names for the problems of a REST order', () => {
+  it.each([
+    ['id', 'id'],
+    ['currencyCode', 'currency'],
+    ['customAttributes[1].key', 'note_attributes[1].name'],
+    ['currentTotalPriceSet.presentmentMoney.currencyCode', 'current_total_price_set.presentment_money.currency_code'],
+    ['shippingAddress.countryCodeV2', 'shipping_address.country_code'],
+    ['lineItems[2].originalUnitPriceSet.shopMoney.amount', 'line_items[2].price_set.shop_money.amount'],
+    ['lineItems[0].discountAllocations[1].allocatedAmountSet', 'line_items[0].discount_allocations[1].amount_set'],
+    ['lineItems[0].duties[0].price.shopMoney', 'line_items[0].duties[0].price_set.shop_money'],
+    ['lineItems[0].variant.id', 'line_items[0].variant_id'],
+    ['lineItems[0].unfulfilledQuantity', 'line_items[0].fulfillable_quantity'],
+    ['shippingLines[0].currentDiscountedPriceSet', 'shipping_lines[0].current_discounted_price_set'],
+    ['shippingLines[0].taxLines[0].priceSet.presentmentMoney.amount', 'shipping_lines[0].tax_lines[0].price_set.presentment_money.amount'],
+  ])('%s is %s', (graphql, rest) => {
+    expect(restPathOf(graphql)).toBe(rest);
+  });
+
+  it('reads integers beyond 2^53 as their exact digits, and everything else as JSON.parse does', () => {
+    expect(parseJsonExact('{"id": 820982911946154508, "n": 12, "x": 1.5, "e": 1e21, "neg": -9007199254740993, "s": "820982911946154508"}')).toEqual({
+      id: '820982911946154508',
+      n: 12,
+      x: 1.5,
+      e: 1e21,
+      neg: '-9007199254740993',
+      s: '820982911946154508',
+    });
   });
 });

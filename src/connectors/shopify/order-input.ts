@@ -184,3 +184,64 @@ export function storeOrderFromInput(input: unknown): { ok: true; order: Json; sh
   if (input.data && input.data.order === null) return { ok: false, message: 'the GraphQL response holds no order (data.order is null)' };
   return { ok: false, message: `not an order: expected ${ACCEPTED_SHAPES}` };
 }
+
+type PathContext = 'order' | 'address' | 'lineItem' | 'shippingLine' | 'bag' | 'money' | 'allocation' | 'taxLine' | 'duty' | 'attribute' | 'variant';
+
+const word = (s: string) => s.split(/[ [{(.]/)[0]!;
+/** A REST_TO_GRAPHQL table read backwards, GraphQL field → REST field (nested rows are the child tables below). */
+const backwards = (t: Record<string, string>, over: Record<string, string> = {}) => ({
+  ...Object.fromEntries(Object.entries(t).filter(([rest]) => !rest.split(' ')[0]!.includes('[]')).map(([rest, gql]) => [word(gql), word(rest)])),
+  ...over,
+});
+const REST_NAMES: Record<PathContext, Record<string, string>> = {
+  order: backwards(REST_TO_GRAPHQL.order, { id: 'id' }),
+  address: backwards(REST_TO_GRAPHQL.address),
+  lineItem: backwards(REST_TO_GRAPHQL.lineItem, { id: 'id', discountAllocations: 'discount_allocations', taxLines: 'tax_lines', duties: 'duties' }),
+  shippingLine: backwards(REST_TO_GRAPHQL.shippingLine, { discountAllocations: 'discount_allocations', taxLines: 'tax_lines' }),
+  bag: { shopMoney: 'shop_money', presentmentMoney: 'presentment_money' },
+  money: { amount: 'amount', currencyCode: 'currency_code' },
+  allocation: { allocatedAmountSet: 'amount_set' },
+  taxLine: { priceSet: 'price_set' },
+  duty: { price: 'price_set', taxLines: 'tax_lines' },
+  attribute: { key: 'name', value: 'value' },
+  variant: { id: '', sku: '' },
+};
+const CHILD: Record<string, PathContext> = {
+  shippingAddress: 'address',
+  billingAddress: 'address',
+  lineItems: 'lineItem',
+  shippingLines: 'shippingLine',
+  customAttributes: 'attribute',
+  currentTotalPriceSet: 'bag',
+  originalUnitPriceSet: 'bag',
+  originalPriceSet: 'bag',
+  currentDiscountedPriceSet: 'bag',
+  allocatedAmountSet: 'bag',
+  priceSet: 'bag',
+  price: 'bag',
+  shopMoney: 'money',
+  presentmentMoney: 'money',
+  discountAllocations: 'allocation',
+  taxLines: 'taxLine',
+  duties: 'duty',
+  variant: 'variant',
+};
+
+/**
+ * The REST field a GraphQL path of a converted REST order came from (`lineItems[0].originalUnitPriceSet`
+ * → `line_items[0].price_set`), so a problem in a REST file is named as that file spells it. A part
+ * with no REST counterpart keeps its GraphQL name.
+ */
+export function restPathOf(graphqlPath: string): string {
+  let context: PathContext = 'order';
+  const out: string[] = [];
+  for (const segment of graphqlPath.split('.')) {
+    const [, name, index] = /^([^[]*)(.*)$/.exec(segment)!;
+    const rest = REST_NAMES[context][name!];
+    // variant.id is the line's variant_id: the part collapses into its parent.
+    if (rest === '') continue;
+    out.push(`${rest ?? name}${index}`);
+    context = CHILD[name!] ?? context;
+  }
+  return out.join('.');
+}
