@@ -34,10 +34,20 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_CONFIG_PATH = 'config/sim.yaml';
 
+/**
+ * The config file a command reads: --config, else $ORDERSYNC_CONFIG. There is no default: one would be
+ * the simulators' config, and a service started without a config would then talk to simulators.
+ */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(flag ?? env.ORDERSYNC_CONFIG ?? DEFAULT_CONFIG_PATH);
+  const file = flag ?? env.ORDERSYNC_CONFIG;
+  if (!file) {
+    throw new ConfigError(
+      '--config',
+      'no configuration given: pass --config FILE or set ORDERSYNC_CONFIG (copy config/example.yaml to start one; `ordersync demo` needs none, `--config config/sim.yaml` talks to `ordersync sim`)',
+    );
+  }
+  return path.resolve(file);
 }
 
 function allIssues(error: z.ZodError): ConfigError {

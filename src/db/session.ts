@@ -44,10 +44,10 @@ export async function openLedger(cfg: Config, log: Logger, env: NodeJS.ProcessEn
 }
 
 /** For one-shot commands (migrate, status): open the ledger, run `fn`, close it again. */
-export async function withLedger<T>(cfg: Config, log: Logger, fn: (db: Kysely<Database>, applied: string[]) => Promise<T>): Promise<T> {
+export async function withLedger<T>(cfg: Config, log: Logger, fn: (db: Kysely<Database>, applied: string[], database: OpenedDatabase) => Promise<T>): Promise<T> {
   const ledger = await openLedger(cfg, log, process.env, 2);
   try {
-    return await fn(ledger.db, ledger.applied);
+    return await fn(ledger.db, ledger.applied, ledger.database);
   } finally {
     await ledger.close();
   }

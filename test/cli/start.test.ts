@@ -56,7 +56,8 @@ describe('ordersync start on the embedded database', () => {
   it('boots, answers health and readiness, stops cleanly on SIGTERM, and reuses its data on the next start', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-start-'));
     chmodSync(dir, 0o755);
-    const config = writeConfig(dir, await freePort());
+    const pgPort = await freePort();
+    const config = writeConfig(dir, pgPort);
 
     const first = await bootAndStop(config);
     expect(first.code, first.output).toBe(0);
@@ -71,6 +72,10 @@ describe('ordersync start on the embedded database', () => {
     // The ledger survived both runs: status reads the store the first start recorded.
     const status = await runCli(['status', '--json', '--config', config]);
     expect(status.code, status.stderr).toBe(0);
+    // It says which config and which database it read.
+    expect(JSON.parse(status.stdout)).toMatchObject({ config, database: `embedded PostgreSQL, data dir ${path.join(dir, 'pg')}, port ${pgPort}` });
+    const text = await runCli(['status', '--config', config]);
+    expect(text.stdout.split('\n').slice(0, 2)).toEqual([expect.stringMatching(new RegExp(`^config: ${config} \\([0-9a-f]{12}\\)$`)), `database: embedded PostgreSQL, data dir ${path.join(dir, 'pg')}, port ${pgPort}`]);
     expect(JSON.parse(status.stdout).stores).toMatchObject([{ store: 'boot-shop', enabled: true, total: 0, states: {}, failures: [], lastPullAt: null }]);
   }, 240_000);
 });

@@ -64,3 +64,19 @@ describe('date flags', () => {
     expect(() => dateFlag(value, '--since')).toThrow(UsageError);
   });
 });
+
+describe('no configuration given', () => {
+  it.each([['start'], ['status'], ['reprocess'], ['backfill', '--store', 'x', '--since', '2026-01-01']])('%j exits 2 saying how to give one, before any connection', async (...args) => {
+    const res = await runCli(args, { DATABASE_URL: 'postgres://127.0.0.1:9/none' });
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr.trim()).toBe(
+      'config: --config: no configuration given: pass --config FILE or set ORDERSYNC_CONFIG (copy config/example.yaml to start one; `ordersync demo` needs none, `--config config/sim.yaml` talks to `ordersync sim`)',
+    );
+  });
+
+  it('ORDERSYNC_CONFIG is read when --config is not given', async () => {
+    const res = await runCli(['status', '--store', 'nope'], { ORDERSYNC_CONFIG: file, DATABASE_URL: 'postgres://127.0.0.1:9/none' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--store: no store "nope" in the config \(sim-shop\)/);
+  });
+});
