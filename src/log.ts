@@ -82,6 +82,6 @@ export function createLogger(opts: LogOptions = {}): Logger {
   };
   if (opts.destination) return pino(options, opts.destination);
   const fd = opts.stderr ? 2 : 1;
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, destination: fd } } });
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: stream.isTTY === true, destination: fd } } });
   return pino(options, pino.destination({ fd, sync: opts.stderr === true }));
 }

@@ -83,12 +83,12 @@ async function moneyReport(omUrl: string, shopUrl: string, db: Kysely<Database>)
  * config/sim.yaml pointed at them (no hold window). Seeds a store, pulls, maps, submits, lets the
  * OrderMesh simulator produce and ship, writes tracking back, prints what happened.
  */
-export async function runDemo(logLevel: string | undefined, orderCount: number): Promise<number> {
+export async function runDemo(logs: { level?: string; pretty?: boolean }, orderCount: number): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-demo-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL's OS user must enter it when we run as root
   // Undone last on an early stop (Ctrl-C, `demo | head`), after the PostgreSQL that lives in it.
   const offDir = onShutdown(() => rmSync(dir, { recursive: true, force: true }));
-  const log = createLogger({ level: logLevel ?? 'warn', stderr: true });
+  const log = createLogger({ level: logs.level ?? 'warn', pretty: logs.pretty, stderr: true });
   const om = await startOrderMeshSim({ port: 0 });
   const shop = await startShopifySim({ port: 0, restoreRate: 1000, bulkDelayMs: 50 });
   const offSims = onShutdown(async () => {

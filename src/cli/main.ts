@@ -27,11 +27,17 @@ export interface CliContext {
   log: Logger;
 }
 
+/** true/false when a format is chosen (flag first, then config), undefined for auto (pretty on a terminal). */
+function prettyLogs(flag: string | undefined, configured: string = 'auto'): boolean | undefined {
+  const format = flag ?? configured;
+  return format === 'auto' ? undefined : format === 'pretty';
+}
+
 function contextFrom(cmd: Command, { oneShot = true } = {}): CliContext {
-  const opts = cmd.optsWithGlobals<{ config?: string; logLevel?: string }>();
+  const opts = cmd.optsWithGlobals<{ config?: string; logLevel?: string; logFormat?: string }>();
   const configPath = resolveConfigPath(opts.config);
   const config = loadConfig(configPath);
-  const log = createLogger({ level: opts.logLevel ?? config.log.level, stderr: oneShot });
+  const log = createLogger({ level: opts.logLevel ?? config.log.level, pretty: prettyLogs(opts.logFormat, config.log.format), stderr: oneShot });
   return { config, configPath, log };
 }
 
@@ -39,8 +45,9 @@ export function buildProgram(): Command {
   const program = new Command('ordersync')
     .description('Keeps storefront orders and OrderMesh fulfilment in step.')
     .version(pkg.version)
-    .addOption(new Option('-c, --config <path>', 'config file (YAML or JSON); default $ORDERSYNC_CONFIG or config/sim.yaml'))
+    .addOption(new Option('-c, --config <path>', 'config file (YAML or JSON); default $ORDERSYNC_CONFIG'))
     .addOption(new Option('--log-level <level>', 'overrides log.level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addOption(new Option('--log-format <format>', 'overrides log.format: json lines, or pretty (default: pretty on a terminal)').choices(['json', 'pretty']))
     .exitOverride();
 
   program
@@ -108,7 +115,8 @@ export function buildProgram(): Command {
     .description('run the whole loop against both simulators on a throwaway embedded database, and print what happened')
     .option('--orders <n>', 'how many store orders to seed', integerFlag(1), 40)
     .action(async (o: { orders: number }, cmd: Command) => {
-      process.exitCode = await runDemo(cmd.optsWithGlobals<{ logLevel?: string }>().logLevel, o.orders);
+      const g = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
+      process.exitCode = await runDemo({ level: g.logLevel, pretty: prettyLogs(g.logFormat) }, o.orders);
     });
 
   program.addCommand(skuCommand(contextFrom));

@@ -89,7 +89,8 @@ async function reloadConfig(ctx: CliContext, service: Service): Promise<void> {
     await service.reload({ config, secrets, mappers });
     ctx.config = config;
   } catch (err) {
-    const message = err instanceof ConfigError ? err.message : (err as Error).message;
-    ctx.log.error({ err, configHash: service.configHash() }, `configuration refused, the running one is kept: ${message}`);
+    // A refused file is the operator's to fix, named by key: no stack trace. Anything else is ours.
+    if (err instanceof ConfigError) ctx.log.error({ problems: err.problems, configHash: service.configHash() }, `configuration refused, the running one is kept: ${err.message}`);
+    else ctx.log.error({ err, configHash: service.configHash() }, `configuration refused, the running one is kept: ${(err as Error).message}`);
   }
 }

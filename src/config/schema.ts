@@ -130,8 +130,12 @@ export const configSchema = z
       // prefault: an absent `jobs` is parsed as {}, so the defaults above are the only ones.
       .prefault({}),
     log: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-      .default({ level: 'info' }),
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** auto: pretty on a terminal, JSON lines otherwise. */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      })
+      .default({ level: 'info', format: 'auto' }),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

@@ -56,7 +56,7 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise
   const newTracking = await recordShipments(deps, read);
   if (failed) throw failed.reason;
   if (due.length === BATCH && !orderIds) await enqueue(deps.boss, Q.pollShipments, {}, { singletonKey: 'sweep' });
-  if (due.length) deps.log.info({ polled: due.length, newTracking }, 'polled shipments');
+  if (due.length) deps.log[newTracking ? 'info' : 'debug']({ polled: due.length, newTracking }, 'polled shipments');
   return { polled: due.length, newTracking };
 }
 

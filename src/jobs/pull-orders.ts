@@ -79,6 +79,6 @@ export async function pullOrders(deps: JobDeps, storeId: string, opts: { onlyIfD
     await ingestAndEnqueue(deps, storeId, page, (trx) => advanceWatermark(trx, key, newest));
   }
   await advanceWatermark(deps.db, key, until, { success: true });
-  deps.log.info({ store: storeId, pages, orders: count, since, until }, 'pulled store orders');
+  deps.log[count ? 'info' : 'debug']({ store: storeId, pages, orders: count, since, until }, 'pulled store orders');
   return { pages, orders: count };
 }

@@ -106,6 +106,8 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     await transitionMany(trx, 'submitting', settled, deps.actor);
     await recordEvents(trx, warnings);
   });
+  const byId = new Map(claimed.map((r) => [r.id, r]));
+  logOutcomes(deps, storeId, byId, settled);
   if (toSend.length === 0) return { claimed: claimed.length };
 
   const results = await deps.ordermesh.createOrders(toSend.map((t) => t.model));
@@ -122,7 +124,24 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     const changed = moved.filter((m) => m.changed);
     await enqueueMany(deps.boss, Q.applyOrderChange, changed.map((m) => ({ data: { orderId: m.id, kind: 'recheck' as const }, singletonKey: m.id })), { trx });
   });
+  logOutcomes(deps, storeId, byId, recorded);
   return { claimed: claimed.length, retryIn };
+}
+
+/**
+ * What an operator follows at info: each order's outcome, once, as it is recorded. A failure is a
+ * warning with its reason; a retry is debug (its end is logged when it comes).
+ */
+function logOutcomes(deps: JobDeps, storeId: string, rows: Map<string, OrderRow>, transitions: BatchTransition[]): void {
+  for (const t of transitions) {
+    if (!t.to) continue;
+    const row = rows.get(t.order.id);
+    const fields = { store: storeId, order: row?.store_order_name ?? row?.store_order_id, safeId: row?.safe_id, state: t.to, reason: t.reason ?? undefined };
+    if (t.to === 'submitted') deps.log.info({ ...fields, ordermeshOrderId: t.set?.ordermesh_order_id }, 'order submitted to OrderMesh');
+    else if (t.to === 'pending') deps.log.debug({ ...fields, message: t.message }, 'order submission will be retried');
+    else if (t.to === 'skipped' || t.to === 'cancelled') deps.log.info({ ...fields, message: t.message }, 'order not sent: nothing to fulfil');
+    else deps.log.warn({ ...fields, message: t.message }, 'order not submitted');
+  }
 }
 
 /**
@@ -157,6 +176,6 @@ export async function submitOrders(deps: JobDeps, storeId: string): Promise<{ cl
   if (failed) throw failed.reason;
   if (more) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
   else if (retryIn !== undefined) await enqueue(deps.boss, Q.submitOrders, { storeId }, { startAfter: retryIn, singletonKey: `${storeId}:retry` });
-  if (claimedTotal) deps.log.info({ store: storeId, claimed: claimedTotal, outcomes }, 'submitted orders');
+  if (claimedTotal) deps.log.debug({ store: storeId, claimed: claimedTotal, outcomes }, 'submission batch done');
   return { claimed: claimedTotal, outcomes };
 }

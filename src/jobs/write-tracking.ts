@@ -13,7 +13,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
   const pkg = await deps.db
     .selectFrom('packages')
     .innerJoin('orders', 'orders.id', 'packages.order_id')
-    .select(['packages.id', 'packages.order_id', 'packages.tracking_number', 'packages.tracking_url', 'packages.carrier', 'packages.items', 'packages.store_fulfillment_id', 'packages.written_tracking_number', 'orders.store_id', 'orders.store_order_id'])
+    .select(['packages.id', 'packages.order_id', 'packages.tracking_number', 'packages.tracking_url', 'packages.carrier', 'packages.items', 'packages.store_fulfillment_id', 'packages.written_tracking_number', 'orders.store_id', 'orders.store_order_id', 'orders.store_order_name'])
     .where('packages.id', '=', packageId)
     .executeTakeFirst();
   if (!pkg?.tracking_number) return 'no tracking yet';
@@ -43,6 +43,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
   }, state);
   if (result.status === 'skipped') {
     await deps.db.updateTable('packages').set({ write_back_error_code: result.reason, write_back_error_message: result.message, updated_at: new Date() }).where('id', '=', packageId).execute();
+    deps.log.warn({ store: pkg.store_id, order: pkg.store_order_name ?? pkg.store_order_id, package: packageId, reason: result.reason, message: result.message }, 'tracking not written to the store');
     await recordEvent(deps.db, { orderId: pkg.order_id, storeId: pkg.store_id, kind: 'write_back_skipped', reason: result.reason, message: result.message, actor: deps.actor, data: { packageId } });
     return result.reason;
   }
@@ -51,6 +52,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
     .set({ store_fulfillment_id: result.fulfillmentId, written_tracking_number: pkg.tracking_number, written_back_at: new Date(), write_back_error_code: null, write_back_error_message: null, updated_at: new Date() })
     .where('id', '=', packageId)
     .execute();
+  deps.log.info({ store: pkg.store_id, order: pkg.store_order_name ?? pkg.store_order_id, package: packageId, carrier: pkg.carrier, trackingNumber: pkg.tracking_number, fulfillment: result.fulfillmentId, how: result.status }, 'tracking written to the store');
   await recordEvent(deps.db, { orderId: pkg.order_id, storeId: pkg.store_id, kind: 'tracking_written', reason: result.status.toUpperCase(), message: `${pkg.carrier ?? ''} ${pkg.tracking_number} → ${result.fulfillmentId}`.trim(), actor: deps.actor, data: { packageId } });
   await markFulfilledIfDone(deps, pkg.order_id);
   return result.status;

@@ -64,6 +64,10 @@ describe('a running service and its configuration', () => {
       child.kill('SIGHUP');
       await eventually(async () => out.text.includes('configuration refused'), () => out.text.slice(-2000), 20_000);
       expect(out.text).toContain('stores[0].pull.overlapSeconds');
+      // The operator's mistake, named by key: a line to read, not a stack trace.
+      const refusal = out.text.split('\n').find((l) => l.includes('configuration refused'))!;
+      expect(JSON.parse(refusal)).toMatchObject({ level: 50, problems: [expect.objectContaining({ key: 'stores[0].pull.overlapSeconds' })] });
+      expect(refusal).not.toContain('stack');
       expect((await workers())[0]!.configHash).toBe(before!.configHash);
       expect(child.exitCode).toBeNull();
 
