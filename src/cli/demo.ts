@@ -147,7 +147,7 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
     await until(async () => (service.deps.stores.get(storeId)!.mapper.options as { skuMap: Record<string, string> }).skuMap['LEGACY-SKU-0042'] !== undefined, 'the SKU map to reach the workers', 30_000);
     const failedBefore = await count(['failed_mapping']);
     say(`   $ ordersync reprocess --store ${storeId} --state failed_mapping`);
-    const lines = await reprocess(service.deps, { storeId, states: ['failed_mapping'] }, false);
+    const { lines } = await reprocess(service.deps, { storeId, states: ['failed_mapping'] }, false);
     const settled = await waitUntilSettled(service.deps, { storeId, storeOrderIds: lines.map((l) => l.storeOrderId) });
     const outcomes = await orderOutcomes(db, lines.map((l) => l.id));
     const now = [...outcomes.values()];

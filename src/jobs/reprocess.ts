@@ -1,7 +1,7 @@
-import { fetchOrder } from '../connectors/shopify/pull-orders.ts';
+import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { PRE_SUBMISSION, transition } from '../db/orders.ts';
-import type { OrderState } from '../db/schema.ts';
+import type { OrderRow, OrderState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -31,12 +31,31 @@ export interface ReprocessLine {
 /** By default: everything that failed and is waiting for a fix. */
 export const REPROCESSABLE: OrderState[] = ['failed_mapping', 'rejected', 'failed', 'needs_attention', 'skipped'];
 
+/** What a reprocess could not re-read: it stopped there rather than act on stale copies. */
+export interface Unread {
+  storeId: string;
+  count: number;
+  reason: string;
+}
+
+export interface ReprocessResult {
+  lines: ReprocessLine[];
+  /** Set when a store could not be read: these orders were left exactly as they were. */
+  unread?: Unread;
+}
+
+/** Orders per `nodes(ids:)` re-read: the size the connector reads in (a 919-order reprocess is 19 reads, not 919). */
+const REREAD_BATCH = 50;
+
 /**
- * Re-reads each selected order from the store, maps it again and queues it for submission. An order
- * OrderMesh already has is never submitted again: it is re-checked against OrderMesh instead (its
- * address and cancellation carried over, its shipments polled). `dryRun` only maps and reports.
+ * Re-reads the selected orders from the store in batches, maps them again and queues them for
+ * submission. An order OrderMesh already has is never submitted again: it is re-checked against
+ * OrderMesh instead (its address and cancellation carried over, its shipments polled). An order the
+ * store no longer returns is left alone. If the store cannot be read (after the client's bounded
+ * retries), it stops there: what was done is returned, the rest is counted in `unread`, unchanged,
+ * never mapped from the stored copy as if it were current. `dryRun` only maps and reports.
  */
-export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean): Promise<ReprocessLine[]> {
+export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number }) => void): Promise<ReprocessResult> {
   let q = deps.db.selectFrom('orders').selectAll().orderBy('id').limit(sel.limit ?? 1000);
   if (sel.storeId) q = q.where('store_id', '=', sel.storeId);
   if (sel.since) q = q.where('created_at', '>=', sel.since);
@@ -50,42 +69,65 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
 
   const lines: ReprocessLine[] = [];
   const stores = new Set<string>();
-  for (const row of rows) {
-    const store = storeOf(deps, row.store_id);
-    const name = row.store_order_name ?? row.store_order_id;
-    const fresh = await fetchOrder(store.shopify, row.store_order_id).catch(() => null);
-    const payload = fresh ?? (row.store_payload as StoreOrderPayload);
-    if (dryRun) {
-      const result = mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
-      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: row.state, action: row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, result });
-      continue;
-    }
-    if (fresh) await ingestAndEnqueue(deps, row.store_id, [fresh]);
-    const current = await deps.db.selectFrom('orders').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-    if (current.ordermesh_order_id) {
-      if (current.state === 'needs_attention') {
-        await transition(deps.db, current, ['needs_attention'], 'submitted', { actor: deps.actor, reason: 'REPROCESS', message: 're-checking against OrderMesh' });
+  const byStore = new Map<string, OrderRow[]>();
+  for (const row of rows) byStore.set(row.store_id, [...(byStore.get(row.store_id) ?? []), row]);
+  let read = 0;
+  let unread: Unread | undefined;
+  outer: for (const [storeId, storeRows] of byStore) {
+    const store = storeOf(deps, storeId);
+    for (let i = 0; i < storeRows.length; i += REREAD_BATCH) {
+      const batch = storeRows.slice(i, i + REREAD_BATCH);
+      let fresh: StoreOrderPayload[];
+      try {
+        fresh = await fetchOrders(store.shopify, batch.map((r) => r.store_order_id), (why) => deps.log.warn({ store: storeId, why }, 'Shopify returned an order without a usable id: skipped'));
+      } catch (err) {
+        unread = { storeId, count: rows.length - read, reason: (err as Error).message };
+        deps.log.error({ err, store: storeId, unread: unread.count }, 'reprocess: the store could not be read; stopping, the rest left as it was');
+        break outer;
       }
-      await enqueue(deps.boss, Q.applyOrderChange, { orderId: current.id, kind: 'recheck' }, { singletonKey: current.id });
-      await enqueue(deps.boss, Q.pollShipments, { orderIds: [current.id] }, { singletonKey: `order:${current.id}` });
-      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: 're-checking against OrderMesh (never resubmitted)' });
-    } else if (current.last_error_code === 'INVALID_TEXT') {
-      // Its stored text had NUL or unpaired surrogates replaced: sending it would send altered text.
-      // Fixed in the store, the re-read above has already moved it on.
-      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: 'left alone: fix the text in the store first (INVALID_TEXT)' });
-    } else if ([...PRE_SUBMISSION, 'needs_attention' as const].includes(current.state)) {
-      await transition(deps.db, current, [current.state], 'pending', {
-        actor: deps.actor,
-        reason: 'REPROCESS',
-        message: 'queued for mapping and submission again',
-        set: { attempts: 0, next_attempt_at: null, hold_until: null, last_error_code: null, last_error_message: null },
-      });
-      stores.add(current.store_id);
-      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: 'queued for submission' });
-    } else {
-      lines.push({ id: row.id, storeId: row.store_id, storeOrderId: row.store_order_id, order: name, state: current.state, action: `left alone (${current.state})` });
+      const current = new Map(fresh.map((o) => [o.id, o]));
+      if (!dryRun && fresh.length) await ingestAndEnqueue(deps, storeId, fresh);
+      for (const row of batch) {
+        const payload = current.get(row.store_order_id);
+        const line = (action: string, state: OrderState = row.state, result?: MappingResult): ReprocessLine => ({ id: row.id, storeId, storeOrderId: row.store_order_id, order: row.store_order_name ?? row.store_order_id, state, action, ...(result ? { result } : {}) });
+        if (!payload) lines.push(line('left alone: the store no longer returns this order'));
+        else if (dryRun) {
+          const result = mapOrder(store.mapper, payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
+          lines.push(line(row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, row.state, result));
+        } else {
+          const { action, state, submit } = await requeue(deps, row.id);
+          if (submit) stores.add(storeId);
+          lines.push(line(action, state));
+        }
+      }
+      read += batch.length;
+      onProgress?.({ read, total: rows.length });
     }
   }
   for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
-  return lines;
+  return { lines, ...(unread ? { unread } : {}) };
+}
+
+/** One re-read order, as the ledger now has it, put back on its way. */
+async function requeue(deps: JobDeps, id: string): Promise<{ action: string; state: OrderState; submit?: boolean }> {
+  const current = await deps.db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  if (current.ordermesh_order_id) {
+    if (current.state === 'needs_attention') {
+      await transition(deps.db, current, ['needs_attention'], 'submitted', { actor: deps.actor, reason: 'REPROCESS', message: 're-checking against OrderMesh' });
+    }
+    await enqueue(deps.boss, Q.applyOrderChange, { orderId: current.id, kind: 'recheck' }, { singletonKey: current.id });
+    await enqueue(deps.boss, Q.pollShipments, { orderIds: [current.id] }, { singletonKey: `order:${current.id}` });
+    return { action: 're-checking against OrderMesh (never resubmitted)', state: current.state };
+  }
+  // Its stored text had NUL or unpaired surrogates replaced: sending it would send altered text.
+  // Fixed in the store, the re-read has already moved it on.
+  if (current.last_error_code === 'INVALID_TEXT') return { action: 'left alone: fix the text in the store first (INVALID_TEXT)', state: current.state };
+  if (![...PRE_SUBMISSION, 'needs_attention' as const].includes(current.state)) return { action: `left alone (${current.state})`, state: current.state };
+  await transition(deps.db, current, [current.state], 'pending', {
+    actor: deps.actor,
+    reason: 'REPROCESS',
+    message: 'queued for mapping and submission again',
+    set: { attempts: 0, next_attempt_at: null, hold_until: null, last_error_code: null, last_error_message: null },
+  });
+  return { action: 'queued for submission', state: current.state, submit: true };
 }

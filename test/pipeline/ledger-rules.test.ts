@@ -60,7 +60,7 @@ describe('ledger rules', () => {
     }
     expect((await db.selectFrom('sync_cursors').select('last_success_at').where('store_id', '=', STORE_ID).executeTakeFirstOrThrow()).last_success_at).not.toBeNull();
     // A reprocess without a fix in the store sends nothing: the stored text is not what the customer wrote.
-    const lines = await reprocess(deps, { orders: [poisonNote.id] }, false);
+    const { lines } = await reprocess(deps, { orders: [poisonNote.id] }, false);
     expect(lines.map((l) => l.action)).toEqual(['left alone: fix the text in the store first (INVALID_TEXT)']);
     expect((await db.selectFrom('orders').select('state').where('store_order_id', '=', poisonNote.id).executeTakeFirstOrThrow()).state).toBe('failed_mapping');
   });

@@ -83,7 +83,7 @@ describe('reprocess', () => {
     expect(missingSku.length).toBeGreaterThan(0);
 
     // Dry run: same verdict, nothing changes.
-    const dry = await reprocess(deps, { states: ['failed_mapping'] }, true);
+    const { lines: dry } = await reprocess(deps, { states: ['failed_mapping'] }, true);
     expect(dry.every((l) => l.result?.kind === 'failed')).toBe(true);
     expect((await stateCounts(db)).failed_mapping).toBe(failed.length);
 
@@ -93,7 +93,7 @@ describe('reprocess', () => {
     const { loadMapper } = await import('../../src/mapping/registry.ts');
     deps.stores.get(STORE_ID)!.mapper = await loadMapper('shopify-default', fixed, 'm', '.');
     const before = (await simState(om)).orders.length;
-    const lines = await reprocess(deps, { orders: missingSku.map((m) => m.store_order_name!) }, false);
+    const { lines } = await reprocess(deps, { orders: missingSku.map((m) => m.store_order_name!) }, false);
     expect(lines.every((l) => l.action === 'queued for submission')).toBe(true);
     await eventually(quiet, async () => JSON.stringify(await stateCounts(db)));
     const after = await simState(om);
@@ -102,7 +102,7 @@ describe('reprocess', () => {
     expect(after.orders.length - before).toBe(missingSku.length - (await db.selectFrom('orders').select('id').where('store_order_name', 'in', missingSku.map((m) => m.store_order_name!)).where('state', '=', 'failed_mapping').execute()).length);
 
     const submitted = await db.selectFrom('orders').select(['store_order_name', 'safe_id']).where('state', '=', 'submitted').limit(5).execute();
-    const again = await reprocess(deps, { orders: submitted.map((s) => s.store_order_name!) }, false);
+    const { lines: again } = await reprocess(deps, { orders: submitted.map((s) => s.store_order_name!) }, false);
     expect(again.every((l) => l.action.startsWith('re-checking against OrderMesh'))).toBe(true);
     await eventually(quiet, () => 'settle');
     const final = await simState(om);

@@ -275,7 +275,8 @@ export class OrderMeshClient {
     const exp = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
     // Full jitter spreads the retries of many workers; Retry-After is a floor, never shortened.
     const delay = Math.max(retryAfterMs ?? 0, Math.round(Math.random() * exp));
-    this.#opts.log?.debug({ op, attempt, delayMs: delay, code: error.code }, 'OrderMesh call failed; retrying');
+    // One failure is weather (debug); a second in a row is an outage someone should see while it lasts.
+    this.#opts.log?.[attempt >= 2 && error.code !== 'RATE_LIMITED' ? 'warn' : 'debug']({ op, attempt, delayMs: delay, code: error.code, error: error.message }, 'OrderMesh call failed; retrying');
     await abortableSleep(delay, this.#closing.signal);
   }
 

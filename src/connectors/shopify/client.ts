@@ -142,7 +142,10 @@ export class ShopifyClient {
         // THROTTLED is flow control, not failure: it does not use up attempts, only the deadline.
         if (next.kind === 'retry' && next.error.code === 'THROTTLED' && Date.now() < throttleDeadline) attempt--;
         if (next.kind !== 'retry' || attempt >= maxAttempts) throw next.error;
-        this.#opts.log?.debug({ shop: this.conn.shopDomain, doc, attempt, waitMs: next.waitMs, code: next.error.code }, 'Shopify call retried');
+        // Throttling is flow control and one failure is weather (debug); failing again is an outage
+        // someone should see while it lasts, not after the retries are spent.
+        const persistent = attempt >= 2 && next.error.code !== 'THROTTLED' && next.error.code !== 'RATE_LIMITED';
+        this.#opts.log?.[persistent ? 'warn' : 'debug']({ shop: this.conn.shopDomain, doc, attempt, of: maxAttempts, waitMs: next.waitMs, code: next.error.code, error: next.error.message }, 'Shopify call failed; retrying');
         await abortableSleep(next.waitMs, this.#closing.signal);
       }
     }
