@@ -13,6 +13,7 @@ import { runReprocess } from './reprocess.ts';
 import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
+import { orderCommand } from './order.ts';
 import { integerFlag, UsageError } from './usage.ts';
 import { stopEarlyOnSignals } from './stop-early.ts';
 import { shuttingDown } from '../util/shutdown.ts';
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(skuCommand(contextFrom));
+  program.addCommand(orderCommand(contextFrom));
   program.addCommand(simCommand());
   // Commands built on their own do not inherit exitOverride: without it commander exits 1 itself on a
   // missing option there, where every usage error must be 2.

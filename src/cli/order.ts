@@ -1,0 +1,66 @@
+import { Command } from 'commander';
+import { withLedger } from '../db/session.ts';
+import { findOrders, orderStory, type OrderStory } from '../db/order-story.ts';
+import type { CliContext } from './main.ts';
+import { UsageError, configuredStore } from './usage.ts';
+
+/** `ordersync order show`: one order's story, as an operator asks "what happened to #1001?". */
+export function orderCommand(contextFrom: (cmd: Command) => CliContext): Command {
+  const order = new Command('order').description('one order in the ledger');
+  order
+    .command('show')
+    .description("an order's state, timeline, OrderMesh answer, packages and tracking, and the payloads read and sent")
+    .argument('<key>', 'store order id (numeric or GID), name (#1001 or 1001), safeId or OrderMesh order id')
+    .option('--store <id>', 'only this store (when a name is in several)')
+    .option('--no-payloads', 'leave the store order and the sent payload out')
+    .option('--json', 'machine-readable output')
+    .action(async (key: string, o: { store?: string; payloads: boolean; json?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      if (o.store) configuredStore(ctx.config, o.store);
+      const story = await withLedger(ctx.config, ctx.log, async (db) => {
+        const found = await findOrders(db, key, o.store);
+        if (found.length > 1) throw new UsageError(`"${key}" names ${found.length} orders (${found.map((f) => `${f.store_id} ${f.store_order_name ?? f.store_order_id}`).join(', ')}): add --store`);
+        return found[0] ? orderStory(db, found[0].id) : null;
+      });
+      if (!story) {
+        process.stderr.write(`ordersync: no order "${key}" in the ledger${o.store ? ` of store ${o.store}` : ''} (an order the pull has not reached yet is not there: see \`ordersync status\`)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (!o.payloads) story.payloads = { store: undefined, sent: undefined };
+      process.stdout.write(o.json ? `${JSON.stringify(story, null, 2)}\n` : formatStory(story));
+    });
+  return order;
+}
+
+export function formatStory(s: OrderStory): string {
+  const o = s.order;
+  const lines = [`${o.name ?? o.storeOrderId} (${o.storeOrderId}) in store ${o.store}`];
+  lines.push(`  state: ${o.state} since ${o.stateSince}${o.attempts ? `, ${o.attempts} submission attempt(s)` : ''}`);
+  lines.push(`  safeId: ${o.safeId}; OrderMesh order: ${o.ordermeshOrderId ?? 'none'}${o.submittedAt ? ` (submitted ${o.submittedAt})` : ''}`);
+  if (o.lastError) lines.push(`  last error: ${o.lastError.code}: ${o.lastError.message ?? ''}`);
+  if (o.holdUntil) lines.push(`  held until ${o.holdUntil}`);
+  if (o.nextAttemptAt) lines.push(`  next attempt at ${o.nextAttemptAt}`);
+  lines.push(`  first seen ${o.firstSeen}; store updatedAt ${o.storeUpdatedAt ?? 'unknown'}; last shipment poll ${o.lastPolledAt ?? 'never'}`);
+  lines.push('', 'timeline:');
+  for (const e of s.timeline) {
+    const what = e.kind === 'state' ? `${e.from ?? '?'} → ${e.to}` : e.kind === 'ingested' ? `ingested → ${e.to}` : e.kind;
+    lines.push(`  ${e.at}  ${what.padEnd(28)} ${[e.reason, e.message].filter(Boolean).join(': ')}  (${e.actor})`);
+  }
+  if (!s.timeline.length) lines.push('  (no events)');
+  lines.push('', 'packages:');
+  for (const p of s.packages) {
+    lines.push(`  ${p.id}: ${[p.carrier, p.method].filter(Boolean).join(' / ') || 'carrier unknown'} ${p.trackingNumber ?? '(no tracking number)'}${p.shippedAt ? `, shipped ${p.shippedAt}` : ''}`);
+    if (p.trackingUrl) lines.push(`    ${p.trackingUrl}`);
+    if (p.writtenBack) lines.push(`    written to the store ${p.writtenBack.at} as ${p.writtenBack.fulfillment ?? '?'}${p.writtenBack.trackingNumber !== p.trackingNumber ? ` (with the earlier number ${p.writtenBack.trackingNumber})` : ''}`);
+    else lines.push('    not written to the store yet');
+    if (p.writeBackProblem) lines.push(`    write-back problem: ${p.writeBackProblem.code}: ${p.writeBackProblem.message ?? ''}`);
+    for (const i of (p.items as Array<{ externalId?: string; quantity: number }>) ?? []) lines.push(`    item ${i.externalId ?? '?'} × ${i.quantity}`);
+  }
+  if (!s.packages.length) lines.push('  (none)');
+  if (s.payloads.sent !== undefined) {
+    lines.push('', 'sent to OrderMesh:', s.payloads.sent === null ? '  (nothing sent)' : JSON.stringify(s.payloads.sent, null, 2).replace(/^/gm, '  '));
+    lines.push('', 'store order as last read:', s.payloads.store === null ? '  (none)' : JSON.stringify(s.payloads.store, null, 2).replace(/^/gm, '  '));
+  }
+  return `${lines.join('\n')}\n`;
+}
