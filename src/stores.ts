@@ -29,7 +29,7 @@ export async function loadMappers(config: Config, configPath: string): Promise<M
   return out;
 }
 
-export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics }): Map<string, StoreRuntime> {
+export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): Map<string, StoreRuntime> {
   const out = new Map<string, StoreRuntime>();
   for (const cfg of config.stores) {
     if (!cfg.enabled) continue;
@@ -44,7 +44,7 @@ export function buildStores(config: Config, secrets: Secrets, mappers: Map<strin
             ? { type: 'accessToken', accessToken: s.shopifyToken! }
             : { type: 'clientCredentials', clientId: cfg.auth.clientId, clientSecret: s.shopifyClientSecret! },
       },
-      { log: deps.log, onCall: (status) => deps.metrics?.httpCalls.inc({ upstream: 'shopify', status: String(status) }) },
+      { log: deps.log, maxAttempts: deps.shopifyAttempts, onCall: (status) => deps.metrics?.httpCalls.inc({ upstream: 'shopify', status: String(status) }) },
     );
     out.set(cfg.id, { cfg, shopify, mapper: mappers.get(cfg.id)!, webhookSecret: s.webhookSecret });
   }

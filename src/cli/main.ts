@@ -14,6 +14,7 @@ import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
 import { orderCommand } from './order.ts';
+import { formatChecks, runDoctor } from './doctor.ts';
 import { integerFlag, UsageError } from './usage.ts';
 import { stopEarlyOnSignals } from './stop-early.ts';
 import { shuttingDown } from '../util/shutdown.ts';
@@ -118,6 +119,17 @@ export function buildProgram(): Command {
     .action(async (o: { orders: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
       process.exitCode = await runDemo({ level: g.logLevel, pretty: prettyLogs(g.logFormat) }, o.orders);
+    });
+
+  program
+    .command('doctor')
+    .description('checks the config, secrets, database, mapping modules, each store\'s Shopify credentials and scopes, OrderMesh credentials and merchant access, webhook reachability; prints each with its fix')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ config?: string; logLevel?: string }>();
+      const checks = await runDoctor(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
+      process.stdout.write(o.json ? `${JSON.stringify(checks, null, 2)}\n` : formatChecks(checks));
+      process.exitCode = checks.some((c) => c.status === 'fail') ? EXIT.FAILURE : EXIT.OK;
     });
 
   program.addCommand(skuCommand(contextFrom));

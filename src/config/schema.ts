@@ -80,6 +80,8 @@ export const configSchema = z
          * retry of something the scheduled pull has read since).
          */
         webhookMaxAgeSeconds: z.number().int().min(60).default(3600),
+        /** The URL Shopify and OrderMesh reach this service at (its webhooks' base); `ordersync doctor` checks it answers. */
+        publicUrl: z.url().optional(),
       })
       .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600 }),
     database: z

@@ -19,11 +19,15 @@ export class MigrationError extends Error {
  * Applies every pending migration. kysely's migrator takes a lock table, so several `ordersync start`
  * processes booting at once apply each migration exactly once.
  */
+const migratorFor = (db: Kysely<Database>) => new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }) });
+
+/** The migrations this database has not applied yet (read only: nothing is applied). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  return (await migratorFor(db).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {
-  const migrator = new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
-  });
+  const migrator = migratorFor(db);
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((r) => r.status === 'Error');

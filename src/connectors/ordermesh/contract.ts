@@ -391,7 +391,7 @@ export const operations = {
   },
   listOrders: {
     method: 'GET', path: '/order/v1/orders', auth: true, assumed: true, idempotent: true,
-    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}',
+    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}; ?merchantId= filters to one merchant and answers 403 when the client may not act for it (used by `ordersync doctor`)',
     response: listOrdersResponse,
   },
   getOrder: {

@@ -51,6 +51,7 @@ export const DOCUMENT_NAMES = [
   'fulfillment-order-line-items',
   'fulfillment-create',
   'fulfillment-tracking-update',
+  'app-access',
 ] as const;
 export type DocumentName = (typeof DOCUMENT_NAMES)[number];
 

@@ -47,6 +47,8 @@ const settingsBody = z.strictObject({
   tokenTtlSeconds: z.number().positive().optional(),
   rateLimitPerSecond: z.number().nonnegative().optional(),
   webhookUrl: z.url().nullable().optional(),
+  /** The merchants this client may act for (null: any). ASSUMED behaviour: another merchant's order is refused 403. */
+  merchants: z.array(z.string().min(1)).nullable().optional(),
 });
 const shipBody = z.strictObject({
   items: z.array(z.strictObject({ orderItemId: z.string(), quantity: z.number().int().positive() })).optional(),
@@ -70,6 +72,12 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 86_400,
     rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
     webhookUrl: opts.webhookUrl,
+    merchants: null as string[] | null,
+  };
+  const mayActFor = (merchantId: unknown) => {
+    if (settings.merchants && typeof merchantId === 'string' && !settings.merchants.includes(merchantId)) {
+      throw new SimRefusal(403, `this client may not act for merchant ${merchantId}`);
+    }
   };
   const clientId = opts.clientId ?? SIM_DEFAULTS.clientId;
   const clientSecret = opts.clientSecret ?? SIM_DEFAULTS.clientSecret;
@@ -118,6 +126,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     },
     createOrder: (req) => {
       state.countCreateRequest((req.body as { safeId?: unknown } | undefined)?.safeId);
+      mayActFor((req.body as { merchantId?: unknown } | undefined)?.merchantId);
       const order = state.create(validate(createOrderModel, req.body));
       return { status: 201, body: { orderId: order.id } };
     },
@@ -127,6 +136,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
         state.countCreateRequest((raw as { safeId?: unknown } | null)?.safeId);
         const safeId = typeof (raw as { safeId?: unknown })?.safeId === 'string' ? (raw as { safeId: string }).safeId : null;
         try {
+          mayActFor((raw as { merchantId?: unknown } | null)?.merchantId);
           const order = state.create(validate(createOrderModel, raw));
           return { index, safeId, status: 201, orderId: order.id };
         } catch (err) {
@@ -137,10 +147,11 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       return { status: 200, body: { items: results } };
     },
     listOrders: (req) => {
-      const q = req.query as { page?: string; pageSize?: string };
+      const q = req.query as { page?: string; pageSize?: string; merchantId?: string };
       const page = Math.max(1, Number(q.page ?? 1) || 1);
       const pageSize = Math.min(200, Math.max(1, Number(q.pageSize ?? 50) || 50));
-      const all = [...state.orders.values()];
+      mayActFor(q.merchantId);
+      const all = [...state.orders.values()].filter((o) => q.merchantId === undefined || o.merchantId === q.merchantId);
       const items = all.slice((page - 1) * pageSize, page * pageSize).map((o) => state.view(o));
       return { status: 200, body: { items, page, pageSize, total: all.length } };
     },
@@ -293,6 +304,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       bucket = { tokens: settings.rateLimitPerSecond, at: Date.now() };
     }
     if (r.data.webhookUrl !== undefined) settings.webhookUrl = r.data.webhookUrl ?? undefined;
+    if (r.data.merchants !== undefined) settings.merchants = r.data.merchants;
     return settings;
   });
   app.post('/_sim/tokens/revoke', async () => {

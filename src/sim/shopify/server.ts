@@ -40,6 +40,8 @@ export const SHOPIFY_SIM_DEFAULTS = {
   port: 4020,
   shop: { domain: 'sim-shop.myshopify.com', accessToken: 'shpat_sim_token', clientId: 'sim-shopify-client', appSecret: 'sim-shopify-app-secret' },
   apiVersions: ['2026-01', '2025-10'],
+  /** What the app is granted by default: what ordering and merchant-managed write-back need. */
+  scopes: ['read_orders', 'read_all_orders', 'read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders'],
 } as const;
 
 interface BulkOp {
@@ -78,7 +80,7 @@ const throttleBody = z.strictObject({ maximumAvailable: z.number().positive().op
 export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const schema = adminSchema();
   const throttle = { maximumAvailable: opts.maximumAvailable ?? 2000, restoreRate: opts.restoreRate ?? 100 };
-  const settings = { webhookUrl: opts.webhookUrl, bulkDelayMs: opts.bulkDelayMs ?? 100, tokenTtlSeconds: opts.tokenTtlSeconds ?? 86_399 };
+  const settings = { webhookUrl: opts.webhookUrl, bulkDelayMs: opts.bulkDelayMs ?? 100, tokenTtlSeconds: opts.tokenTtlSeconds ?? 86_399, scopes: [...SHOPIFY_SIM_DEFAULTS.scopes] as string[] };
   const faults = new FaultInjector(opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
   const webhooks = new WebhookSender();
   const shopsConfig = opts.shops ?? [SHOPIFY_SIM_DEFAULTS.shop];
@@ -244,12 +246,24 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   }
   const sortKey = (o: SimOrder) => `${o.order.updatedAt}|${o.order.id.padStart(48, '0')}`;
 
+  /** As Shopify answers a field the app's scopes do not cover: an ACCESS_DENIED error naming the scope. */
+  const need = (...anyOf: string[]) => {
+    if (!anyOf.some((s) => settings.scopes.includes(s))) {
+      throw new GraphQLError(`Access denied. Required access: \`${anyOf.join('` or `')}\` access scope.`, { extensions: { code: 'ACCESS_DENIED', requiredAccess: anyOf.join(' or ') } });
+    }
+  };
+  const FULFIL = ['write_merchant_managed_fulfillment_orders', 'write_assigned_fulfillment_orders', 'write_third_party_fulfillment_orders'];
+
   function rootFor(state: ShopState, bulk = false) {
     return {
       shop: { name: state.domain, myshopifyDomain: state.domain },
-      orders: (args: { first?: number; after?: string; query?: string; reverse?: boolean }) =>
-        mapConnection(connection(sortedOrders(state, args.query, Boolean(args.reverse)), args, sortKey, { bulk }), (o) => orderView(state, o, bulk)),
+      currentAppInstallation: { accessScopes: settings.scopes.map((handle) => ({ handle, description: handle })) },
+      orders: (args: { first?: number; after?: string; query?: string; reverse?: boolean }) => {
+        need('read_orders');
+        return mapConnection(connection(sortedOrders(state, args.query, Boolean(args.reverse)), args, sortKey, { bulk }), (o) => orderView(state, o, bulk));
+      },
       order: ({ id }: { id: string }) => {
+        need('read_orders');
         const o = state.find(id);
         return o ? orderView(state, o, bulk) : null;
       },
@@ -259,6 +273,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       },
       // Only orders are Node-resolvable here; another id answers null, as an unknown id does on Shopify.
       nodes: ({ ids }: { ids: string[] }) => {
+        need('read_orders');
         if (ids.length > 250) throw new GraphQLError('The ids argument accepts at most 250 ids.');
         return ids.map((id) => {
           const o = state.find(id);
@@ -276,10 +291,12 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       currentBulkOperation: () => bulkView([...bulkOps.values()].filter((b) => b.shop === state.domain).at(-1)),
       bulkOperationRunQuery: ({ query }: { query: string }) => runBulk(state, query),
       fulfillmentCreate: ({ fulfillment }: { fulfillment: Parameters<ShopState['createFulfillment']>[0] }) => {
+        need(...FULFIL);
         const r = state.createFulfillment(fulfillment);
         return { fulfillment: r.fulfillment ? fulfillmentView(r.fulfillment) : null, userErrors: r.userErrors };
       },
       fulfillmentTrackingInfoUpdate: ({ fulfillmentId, trackingInfoInput }: { fulfillmentId: string; trackingInfoInput: { number?: string; url?: string; company?: string } }) => {
+        need(...FULFIL);
         const r = state.updateTracking(fulfillmentId, trackingInfoInput);
         return { fulfillment: r.fulfillment ? fulfillmentView(r.fulfillment) : null, userErrors: r.userErrors };
       },
@@ -446,7 +463,8 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     return { ok: true };
   });
   app.post('/_sim/settings', async (req) => {
-    const b = (req.body ?? {}) as { webhookUrl?: string | null; bulkDelayMs?: number; tokenTtlSeconds?: number };
+    const b = (req.body ?? {}) as { webhookUrl?: string | null; bulkDelayMs?: number; tokenTtlSeconds?: number; scopes?: string[] };
+    if (b.scopes !== undefined) settings.scopes = [...b.scopes];
     if (b.webhookUrl !== undefined) settings.webhookUrl = b.webhookUrl ?? undefined;
     if (b.bulkDelayMs !== undefined) settings.bulkDelayMs = b.bulkDelayMs;
     if (b.tokenTtlSeconds !== undefined) settings.tokenTtlSeconds = b.tokenTtlSeconds;

@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { freshDatabaseUrl, freshDb } from '../helpers/db.ts';
+import { ordermeshSim } from '../helpers/ordermesh.ts';
+import { pipelineConfigObject, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { post, shopifySim } from '../helpers/shopify.ts';
+
+/** `ordersync doctor` against simulators set up right, then wrong in each way it must name. */
+const om = await ordermeshSim();
+const shop = await shopifySim();
+// Stands in for the running service behind server.publicUrl.
+const service = http.createServer((req, res) => res.writeHead(req.url === '/healthz' ? 200 : 404).end());
+await new Promise<void>((r) => service.listen(0, '127.0.0.1', () => r()));
+afterAll(() => service.close());
+const publicUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+const cfg = pipelineConfigObject(om, shop) as any;
+const good = writePipelineConfig({ ...cfg, server: { ...cfg.server, publicUrl } });
+const doctor = async (file: string, env: Record<string, string>) => {
+  const res = await runCli(['doctor', '--json', '--config', file], env);
+  return { code: res.code, checks: JSON.parse(res.stdout) as Array<{ check: string; status: string; detail: string; fix?: string }>, stderr: res.stderr };
+};
+const byName = <C extends { check: string }>(checks: C[], name: string) => checks.find((c) => c.check === name);
+
+describe('ordersync doctor', () => {
+  it('passes every check on a correct installation, and changes nothing (pending migrations are reported, not applied)', async () => {
+    const url = await freshDatabaseUrl();
+    const first = await doctor(good, { DATABASE_URL: url });
+    expect(byName(first.checks, 'database migrations')).toMatchObject({ status: 'warn', fix: expect.stringContaining('ordersync migrate') });
+    expect((await doctor(good, { DATABASE_URL: url })).checks.find((c) => c.check === 'database migrations')?.status).toBe('warn');
+    expect((await runCli(['migrate', '--config', good], { DATABASE_URL: url })).code).toBe(0);
+    const res = await doctor(good, { DATABASE_URL: url });
+    expect(res.code, JSON.stringify(res.checks, null, 2)).toBe(0);
+    expect(res.checks.map((c) => [c.check, c.status])).toEqual([
+      ['config', 'ok'],
+      ['secrets', 'ok'],
+      ['database', 'ok'],
+      ['database migrations', 'ok'],
+      ['mapping modules', 'ok'],
+      [`store ${STORE_ID}: Shopify`, 'ok'],
+      ['OrderMesh', 'ok'],
+      ['OrderMesh merchant merchant-e2e', 'ok'],
+      ['webhooks', 'ok'],
+    ]);
+    const text = await runCli(['doctor', '--config', good], { DATABASE_URL: url });
+    expect(text.stdout).toContain('all checks passed');
+  });
+
+  it('names what is wrong and how to fix it: missing scopes, a merchant the client may not act for, bad credentials, a missing secret, an unreachable webhook URL', async () => {
+    const { url } = await freshDb();
+    await post(`${shop.url}/_sim/settings`, { scopes: ['read_orders', 'read_merchant_managed_fulfillment_orders'] });
+    await post(`${om.url}/_sim/settings`, { merchants: ['someone-else'] });
+    try {
+      const res = await doctor(writePipelineConfig({ ...cfg, server: { ...cfg.server, publicUrl: 'http://127.0.0.1:9' } }), { DATABASE_URL: url });
+      expect(res.code).toBe(1);
+      expect(byName(res.checks, `store ${STORE_ID}: Shopify access scopes`)).toMatchObject({ status: 'fail', detail: expect.stringContaining('missing write_merchant_managed_fulfillment_orders (writing tracking back'), fix: expect.stringContaining('grant write_merchant_managed_fulfillment_orders') });
+      expect(byName(res.checks, `store ${STORE_ID}: Shopify read_all_orders`)).toMatchObject({ status: 'warn', detail: expect.stringContaining('last 60 days') });
+      expect(byName(res.checks, 'OrderMesh')?.status).toBe('ok');
+      expect(byName(res.checks, 'OrderMesh merchant merchant-e2e')).toMatchObject({ status: 'fail', detail: expect.stringContaining('may not act for merchant merchant-e2e'), fix: expect.stringContaining('access to merchant merchant-e2e') });
+      expect(byName(res.checks, 'webhooks')).toMatchObject({ status: 'fail', detail: expect.stringContaining('http://127.0.0.1:9/healthz') });
+    } finally {
+      await post(`${shop.url}/_sim/settings`, { scopes: ['read_orders', 'read_all_orders', 'read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders'] });
+      await post(`${om.url}/_sim/settings`, { merchants: null });
+    }
+
+    const wrongSecret = await doctor(good, { DATABASE_URL: url, T_OM_SECRET: 'not-the-secret' });
+    expect(byName(wrongSecret.checks, 'OrderMesh')).toMatchObject({ status: 'fail', fix: 'check ordermesh.clientId and its secret' });
+    expect(wrongSecret.stderr + JSON.stringify(wrongSecret.checks)).not.toContain('not-the-secret');
+    const wrongToken = await doctor(good, { DATABASE_URL: url, T_SHOP_TOKEN: 'shpat_wrong_token_123' });
+    expect(byName(wrongToken.checks, `store ${STORE_ID}: Shopify`)).toMatchObject({ status: 'fail', fix: expect.stringContaining("the store's credentials") });
+
+    const needsEnv = writePipelineConfig({ ...cfg, ordermesh: { ...cfg.ordermesh, clientSecret: { env: 'T_DOCTOR_MISSING' } } });
+    const missing = await doctor(needsEnv, { DATABASE_URL: url });
+    expect(missing.code).toBe(1);
+    expect(byName(missing.checks, 'secrets')).toMatchObject({ status: 'fail', detail: expect.stringContaining('T_DOCTOR_MISSING') });
+    // The database is still checked without the secrets; the upstreams cannot be.
+    expect(byName(missing.checks, 'database')?.status).toBe('ok');
+    expect(byName(missing.checks, 'Shopify and OrderMesh')?.status).toBe('skipped');
+
+    const noDb = await doctor(good, { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none' });
+    expect(byName(noDb.checks, 'database')).toMatchObject({ status: 'fail', fix: expect.stringContaining('DATABASE_URL') });
+  }, 120_000);
+});
