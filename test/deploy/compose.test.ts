@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config/load.ts';
+
+/**
+ * compose.yaml is read by Docker, which this suite does not run: what it must hold together is checked
+ * here against the files it depends on (the example config, the env example, the Dockerfile).
+ */
+const read = (f: string) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8');
+const compose = parse(read('compose.yaml')) as any;
+const envExample = new Map(
+  read('.env.example')
+    .split('\n')
+    .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+
+describe('compose.yaml', () => {
+  const app = compose.services.ordersync;
+  const db = compose.services.postgres;
+
+  it('runs `ordersync start` from this Dockerfile, after PostgreSQL is healthy, on the port the service listens on', () => {
+    expect(app.build).toBe('.');
+    expect(read('Dockerfile')).toMatch(/ENTRYPOINT \["node", "bin\/ordersync.js"\]/);
+    expect(app.command).toEqual(['start']);
+    expect(app.depends_on.postgres.condition).toBe('service_healthy');
+    expect(db.healthcheck.test.join(' ')).toContain('pg_isready');
+    const defaults = parseConfig(parse(read('config/example.yaml')));
+    expect(app.ports).toContain(`${defaults.server.port}:${defaults.server.port}`);
+    // Long enough for the graceful drain start does on SIGTERM.
+    expect(Number(String(app.stop_grace_period).replace(/s$/, ''))).toBeGreaterThan(defaults.jobs.shutdownTimeoutSeconds + 15);
+  });
+
+  it('mounts the config where ORDERSYNC_CONFIG points, and connects to the compose PostgreSQL with its own user, database and password', () => {
+    const mount = app.volumes.map((v: string) => v.split(':')).find(([, inside]: string[]) => inside === app.environment.ORDERSYNC_CONFIG);
+    expect(mount, 'a volume mounted at ORDERSYNC_CONFIG').toBeDefined();
+    const url = new URL(app.environment.DATABASE_URL.replace(/\$\{POSTGRES_PASSWORD[^}]*\}/, 'PW'));
+    expect(url.hostname).toBe('postgres');
+    expect(url.username).toBe(db.environment.POSTGRES_USER);
+    expect(url.pathname).toBe(`/${db.environment.POSTGRES_DB}`);
+    expect(url.password).toBe('PW');
+    expect(db.environment.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD/);
+  });
+
+  it('takes every secret from the env file, which names each variable the example config reads', () => {
+    expect(app.env_file).toBe('.env');
+    expect(read('.gitignore').split('\n')).toContain('.env');
+    const named = [...read('config/example.yaml').matchAll(/^[^#\n]*\{ env: ([A-Z0-9_]+) \}/gm)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const v of [...named, 'POSTGRES_PASSWORD']) expect(envExample.has(v), v).toBe(true);
+  });
+});
