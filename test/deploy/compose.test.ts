@@ -48,6 +48,6 @@ describe('compose.yaml', () => {
     expect(read('.gitignore').split('\n')).toContain('.env');
     const named = [...read('config/example.yaml').matchAll(/^[^#\n]*\{ env: ([A-Z0-9_]+) \}/gm)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(0);
-    for (const v of [...named, 'POSTGRES_PASSWORD']) expect(envExample.has(v), v).toBe(true);
+    for (const v of [...named, 'POSTGRES_PASSWORD']) expect(envExample.has(v!), v).toBe(true);
   });
 });
