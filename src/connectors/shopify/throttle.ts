@@ -28,6 +28,11 @@ export class CostBucket {
     this.#at = this.#now();
   }
 
+  /** The bucket as Shopify last reported it (undefined before the first answer). */
+  status(): Readonly<ThrottleStatus> | undefined {
+    return this.#status;
+  }
+
   available(): number | undefined {
     const s = this.#status;
     if (!s) return undefined;

@@ -1,0 +1,45 @@
+/**
+ * What to do about each reason code: the one table behind `ordersync status`, the console's failure
+ * groups and the README's "Reading status" table (test/docs/fixes.test.ts keeps the README equal to it;
+ * `npm run readme:fixes` rewrites it).
+ */
+export interface Fix {
+  codes: string[];
+  /** When the codes mean this only in a context (a write-back, a warning). */
+  when?: string;
+  fix: string;
+}
+
+export const FIXES: Fix[] = [
+  { codes: ['MISSING_SKU'], fix: '`ordersync sku set --store ID STORE_SKU ORDERMESH_SKU` (or "Set a SKU mapping" in the console; running workers use it within seconds), then `ordersync reprocess --state failed_mapping`: it maps and submits them and prints each outcome. Or add it to `mapping.options.skuMap` and reload the service (`kill -HUP`)' },
+  { codes: ['MISSING_ARTWORK'], fix: 'the item has no print file in its line-item properties (`printAreas`); fix in the store or mark the SKU in `blankSkus`' },
+  { codes: ['MISSING_SHIPPING_ADDRESS', 'INVALID_ADDRESS'], fix: 'fix the address in Shopify; the change is picked up and mapped again by itself' },
+  { codes: ['INVALID_MODEL', 'MODULE_ERROR'], fix: 'the mapping module produced something OrderMesh would refuse, or threw: a module bug' },
+  { codes: ['INVALID_STORE_ORDER'], fix: "Shopify's answer lacked a field or had a null where a value is promised (the path says which), or an amount finer than its currency allows (`19.985` USD) or in another currency than the order's: a broken answer, never rounded or converted. `reprocess` once Shopify answers properly" },
+  { codes: ['MONEY_MISMATCH'], fix: "what is sent and what is left out (tips, gift cards, excluded SKUs, units fulfilled elsewhere, each by its own Shopify figures) do not add up to Shopify's `currentTotalPriceSet`: not sent. Compare the figures in the message with the order in Shopify (an unsupported fee or adjustment), then `reprocess`" },
+  { codes: ['CURRENCY_PRECISION'], fix: "a three-decimal amount (KWD, BHD, IQD, …) that is not a whole number of hundredths, which OrderMesh cannot hold (the path names it): set `mapping.options.currency: shop` if the shop's currency has two decimals, then `reprocess`" },
+  { codes: ['INVALID_TEXT'], fix: 'the store order holds a NUL or an unpaired surrogate (the message names the fields), which PostgreSQL cannot store: it was recorded with U+FFFD in their place and not sent. Fix the text in Shopify; the change is read and the order mapped again by itself' },
+  { codes: ['INVALID_QUANTITY', 'QUANTITY_OUT_OF_RANGE'], fix: 'a negative quantity, more current units than ordered, or more than `mapping.options.maxQuantityPerItem` (1000) / `maxQuantityPerOrder` (10,000): check the order in Shopify, or raise the limit for a store that really sells that many, then `reprocess`' },
+  { codes: ['ORDERMESH_UNAUTHORIZED', 'ORDERMESH_FORBIDDEN'], when: 'on a pending order', fix: "OrderMesh refused our credentials or the merchant's access: fix `ordermesh.clientId`/`clientSecret` or the merchant's access (`ordersync doctor` checks both). The order is never rejected for it; it is retried with a backoff that doubles with each refusal in a row (from `jobs.retryBaseSeconds` to 30 minutes), and its attempts are not used up" },
+  { codes: ['ORDERMESH_VALIDATION'], fix: 'OrderMesh refused the order; the message (and the order page in the console) has its field errors' },
+  { codes: ['ORDERMESH_CONFLICT'], fix: 'another OrderMesh order has the same externalId' },
+  { codes: ['TRANSIENT_EXHAUSTED'], fix: 'OrderMesh kept failing; `reprocess` once it is back' },
+  { codes: ['CANCEL_TOO_LATE', 'ADDRESS_CHANGE_TOO_LATE'], fix: 'the store changed an order OrderMesh already produces: handle with OrderMesh support' },
+  { codes: ['CHANGE_NOT_MAPPED'], fix: 'the store changed an order OrderMesh has, but the changed order no longer maps (an address without a city, say: the message names it); OrderMesh keeps what it had. Fix the order in Shopify; `reprocess` re-checks it' },
+  { codes: ['JOB_FAILED'], fix: 'a job failed all its retries; the message names it. An order already fulfilled, cancelled or skipped keeps its state: the failure is an event on it' },
+  { codes: ['BILLING_ADDRESS_DROPPED'], when: 'a warning (status: "sent with warnings")', fix: 'the order was sent without its billing address, which lacked a field OrderMesh needs; fix it in Shopify if the merchant needs it on the order' },
+  { codes: ['ON_HOLD', 'ORDER_CANCELLED', 'ALREADY_FULFILLED', 'NO_FULFILLMENT_ORDER', 'MULTIPLE_LOCATIONS', 'USER_ERROR'], when: 'a tracking write-back', fix: 'the store refused the fulfilment; `NO_FULFILLMENT_ORDER` usually means missing fulfilment-order scopes (`ordersync doctor` names them); fix it in the store and `reprocess` the order' },
+];
+
+const byCode = new Map(FIXES.flatMap((f) => f.codes.map((c) => [c, f] as const)));
+
+/** The fix for a reason code, if the table has one. */
+export function fixFor(code: string | null | undefined): string | undefined {
+  return code ? byCode.get(code)?.fix : undefined;
+}
+
+/** The README table (Markdown), rendered from FIXES. */
+export function fixesMarkdown(): string {
+  const rows = FIXES.map((f) => `| ${f.codes.map((c) => `\`${c}\``).join(', ')}${f.when ? ` (${f.when})` : ''} | ${f.fix} |`);
+  return ['| code | fix |', '| --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { sku as ordermeshSku } from '../connectors/ordermesh/contract.ts';
+import { activity } from '../db/activity.ts';
+import { countMatching, FAILURE_STATES, orderFilterSchema, whereFilter } from '../db/order-filter.ts';
+import { findOrders, orderStory } from '../db/order-story.ts';
+import { setSkuMaps } from '../db/sku-maps.ts';
+import { statusReport } from '../db/status.ts';
+import { FIXES, fixFor } from '../fixes.ts';
+import type { JobDeps } from '../jobs/deps.ts';
+import { reprocess } from '../jobs/reprocess.ts';
+import { callerOf, requireRole, tokenChecker, type AdminToken } from './admin-auth.ts';
+
+const asset = (name: string) => readFileSync(new URL(`./console/${name}`, import.meta.url), 'utf8');
+const ASSETS = {
+  '/console': ['text/html; charset=utf-8', 'index.html'],
+  '/console/console.js': ['text/javascript; charset=utf-8', 'console.js'],
+  '/console/console.css': ['text/css; charset=utf-8', 'console.css'],
+} as const;
+
+const MAX_PAGE_SIZE = 200;
+/** A reprocess touches at most this many orders per request (the preview says when a filter selects more). */
+const MAX_REPROCESS = 1000;
+
+const listQuery = orderFilterSchema.extend({
+  /** Only the failure states (when no state is given). */
+  failures: z.boolean().optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+});
+const reprocessBody = z.strictObject({
+  filter: orderFilterSchema.optional(),
+  orderIds: z.array(z.string().min(1).max(200)).min(1).max(MAX_REPROCESS).optional(),
+  dryRun: z.boolean().default(true),
+});
+const skuBody = z.strictObject({ store: z.string().min(1).max(100), storeSku: z.string().min(1).max(255), ordermeshSku });
+
+const problems = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+const bad = (reply: FastifyReply, message: string) => reply.code(400).send({ message });
+
+/**
+ * The operator console (`/console`) and the admin API it uses (`/api/v1/`), both off (404) unless
+ * `server.admin.tokens` is configured. Reading needs a viewer or operator token; acting (reprocess,
+ * SKU maps) an operator's; every action is an audit event naming the token. The API calls the same
+ * functions as the CLI: statusReport, orderStory, reprocess, setSkuMaps.
+ */
+export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: JobDeps, tokens: AdminToken[]): void {
+  if (!tokens.length) return;
+  const check = tokenChecker(tokens);
+  const view = { preHandler: requireRole(check, 'viewer') };
+  const act = { preHandler: requireRole(check, 'operator') };
+
+  // The page itself holds nothing secret: it asks for the token and sends it with every API call.
+  for (const [path, [type, file]] of Object.entries(ASSETS)) {
+    const body = asset(file);
+    app.get(path, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-store').header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'").send(body));
+  }
+
+  app.get('/api/v1/whoami', view, async (req) => callerOf(req));
+
+  app.get('/api/v1/status', view, async (req, reply) => {
+    const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
+    if (!q.success) return bad(reply, problems(q.error));
+    if (q.data.store && !deps.config.stores.some((s) => s.id === q.data.store)) return reply.code(404).send({ message: `no store "${q.data.store}"` });
+    const report = await statusReport(deps.db, q.data.store);
+    return { ...report, fixes: Object.fromEntries(report.stores.flatMap((s) => [...s.failures, ...s.writeBackFailures, ...s.warnings].map((g) => [g.code, fixFor(g.code) ?? null]))) };
+  });
+
+  app.get('/api/v1/activity', view, async (req, reply) => {
+    const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
+    if (!q.success) return bad(reply, problems(q.error));
+    return { ...(await activity(deps.db, q.data.store)), upstreams: deps.metrics.upstreams?.() ?? {}, throttle: throttleLevels(deps) };
+  });
+
+  app.get('/api/v1/fixes', view, async () => FIXES);
+
+  const listOrders = async (input: unknown, reply: FastifyReply) => {
+    const q = listQuery.safeParse(input);
+    if (!q.success) return bad(reply, problems(q.error));
+    const { page, pageSize, failures, ...filter } = q.data;
+    if (failures && !filter.state) filter.state = [...FAILURE_STATES];
+    const rows = await whereFilter(
+      deps.db.selectFrom('orders').select(['id', 'store_id', 'store_order_id', 'store_order_name', 'safe_id', 'state', 'state_changed_at', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'created_at']),
+      filter,
+    )
+      .orderBy('id', 'desc')
+      .limit(pageSize + 1)
+      .offset((page - 1) * pageSize)
+      .execute();
+    return {
+      page,
+      pageSize,
+      hasMore: rows.length > pageSize,
+      total: await countMatching(deps.db, filter),
+      items: rows.slice(0, pageSize).map((r) => ({
+        id: r.id,
+        store: r.store_id,
+        storeOrderId: r.store_order_id,
+        name: r.store_order_name,
+        safeId: r.safe_id,
+        state: r.state,
+        since: r.state_changed_at.toISOString(),
+        reason: r.last_error_code,
+        message: r.last_error_message,
+        fix: fixFor(r.last_error_code) ?? null,
+        ordermeshOrderId: r.ordermesh_order_id,
+        firstSeen: r.created_at.toISOString(),
+      })),
+    };
+  };
+  // GET for scripts (states comma-separated); POST with the same fields as JSON for the console, so a
+  // search by e-mail never travels in a URL.
+  app.get('/api/v1/orders', view, async (req, reply) => {
+    const raw: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+    if (typeof raw.state === 'string') raw.state = raw.state.split(',');
+    if (raw.failures !== undefined) raw.failures = raw.failures === 'true' || raw.failures === '1';
+    return listOrders(raw, reply);
+  });
+  app.post('/api/v1/orders/search', view, async (req, reply) => listOrders(req.body ?? {}, reply));
+
+  app.get('/api/v1/orders/:id', view, async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    if (id.length > 200) return bad(reply, 'id: too long');
+    const found = /^\d+$/.test(id) ? await deps.db.selectFrom('orders').select('id').where('id', '=', id).executeTakeFirst() : (await findOrders(deps.db, id))[0];
+    if (!found) return reply.code(404).send({ message: `no order "${id}"` });
+    const story = await orderStory(deps.db, found.id);
+    const store = deps.config.stores.find((s) => s.id === story.order.store);
+    const numeric = story.order.storeOrderId.split('/').pop();
+    return {
+      ...story,
+      fix: fixFor(story.order.lastError?.code) ?? null,
+      links: {
+        shopify: store ? `https://admin.shopify.com/store/${store.shopDomain.replace(/\.myshopify\.com$/, '')}/orders/${numeric}` : null,
+        ordermesh: story.order.ordermeshOrderId && deps.config.ordermesh.consoleUrl ? deps.config.ordermesh.consoleUrl.replace('{orderId}', encodeURIComponent(story.order.ordermeshOrderId)) : null,
+      },
+    };
+  });
+
+  app.post('/api/v1/reprocess', act, async (req, reply) => {
+    const b = reprocessBody.safeParse(req.body ?? {});
+    if (!b.success) return bad(reply, problems(b.error));
+    if (!b.data.filter === !b.data.orderIds) return bad(reply, 'give exactly one of filter and orderIds');
+    const caller = callerOf(req);
+    const filter = b.data.filter;
+    const matching = filter ? await countMatching(deps.db, filter) : b.data.orderIds!.length;
+    if (filter && matching > MAX_REPROCESS && !b.data.dryRun) return bad(reply, `the filter selects ${matching} orders; narrow it to at most ${MAX_REPROCESS} per reprocess`);
+    const selection = filter ? { filter, limit: MAX_REPROCESS } : { ids: b.data.orderIds!, limit: MAX_REPROCESS };
+    const result = await reprocess({ ...deps, actor: `console:${caller.name}` }, selection, b.data.dryRun);
+    req.log.info({ actor: caller.name, dryRun: b.data.dryRun, orders: result.lines.length }, b.data.dryRun ? 'console: reprocess previewed' : 'console: reprocess');
+    return { dryRun: b.data.dryRun, matching, orders: result.lines.length, lines: result.lines, ...(result.unread ? { unread: result.unread } : {}) };
+  });
+
+  app.post('/api/v1/skus', act, async (req, reply) => {
+    const b = skuBody.safeParse(req.body ?? {});
+    if (!b.success) return bad(reply, problems(b.error));
+    if (!deps.config.stores.some((s) => s.id === b.data.store)) return reply.code(404).send({ message: `no store "${b.data.store}"` });
+    await setSkuMaps(deps.db, b.data.store, [{ storeSku: b.data.storeSku, ordermeshSku: b.data.ordermeshSku }], `console:${callerOf(req).name}`);
+    return { store: b.data.store, storeSku: b.data.storeSku, ordermeshSku: b.data.ordermeshSku };
+  });
+
+  // Anything else under the API is a clear 404, not fastify's default page.
+  app.all('/api/v1/*', async (_req, reply) => reply.code(404).send({ message: 'no such endpoint' }));
+}
+
+/** Each store's Shopify bucket as last read from its throttle status: how close to throttled it runs. */
+function throttleLevels(deps: JobDeps): Record<string, { available: number; maximum: number } | null> {
+  return Object.fromEntries(
+    [...deps.stores].map(([id, s]) => {
+      const status = s.shopify.bucket.status();
+      return [id, status ? { available: Math.round(s.shopify.bucket.available() ?? status.currentlyAvailable), maximum: status.maximumAvailable } : null];
+    }),
+  );
+}

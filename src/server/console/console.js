@@ -1,0 +1,337 @@
+// The operator console: one ES module, no framework, no build, served by the worker itself. It renders
+// from the admin API (/api/v1/) with the token kept in this tab's sessionStorage and sent as a Bearer
+// header (no cookies: nothing for a cross-site request to ride on). Filters live in the URL's hash;
+// a search by e-mail never does (personal data stays out of URLs).
+
+const REFRESH_MS = 4000;
+const STATES = ['pending', 'mapped', 'submitting', 'submitted', 'in_production', 'fulfilled', 'failed_mapping', 'rejected', 'failed', 'cancelled', 'on_hold', 'skipped', 'needs_attention'];
+const FAILURE_STATES = ['failed_mapping', 'rejected', 'failed', 'needs_attention'];
+const SERIES = [
+  ['pulled', '#0b5cad'],
+  ['submitted', '#1a7f37'],
+  ['shipped', '#8a5a00'],
+  ['writtenBack', '#6f42c1'],
+];
+
+const $ = (sel) => document.querySelector(sel);
+let timer;
+let renderSeq = 0;
+let searchQ = ''; // kept out of the URL when it is an e-mail
+
+/** An element from a tag, attributes and children; text is always text (never parsed as HTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(tag === 'svg' || attrs.svg ? 'http://www.w3.org/2000/svg' : 'http://www.w3.org/1999/xhtml', tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'svg' || v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+const s = (tag, attrs = {}, ...children) => h(tag, { ...attrs, svg: true }, ...children);
+
+const token = () => sessionStorage.getItem('ordersync-token');
+
+async function api(path, { method = 'GET', body } = {}) {
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  if (res.status === 401) {
+    sessionStorage.removeItem('ordersync-token');
+    showSignin('The token was refused.');
+    throw new Error('unauthorized');
+  }
+  if (!res.ok) throw Object.assign(new Error(json.message ?? `HTTP ${res.status}`), { status: res.status });
+  return json;
+}
+
+function route() {
+  const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
+  const parts = path.split('/').filter(Boolean);
+  return { view: parts[0] ?? 'overview', arg: parts[1] ? decodeURIComponent(parts[1]) : undefined, params: new URLSearchParams(query) };
+}
+
+function go(view, params) {
+  const q = params ? new URLSearchParams([...params].filter(([, v]) => v !== '' && v !== undefined)).toString() : '';
+  location.hash = `#/${view}${q ? `?${q}` : ''}`;
+}
+
+function showSignin(message = '') {
+  clearTimeout(timer);
+  $('#view').replaceChildren();
+  $('#who').textContent = '';
+  $('#signin').hidden = false;
+  $('#signin-error').textContent = message;
+  $('#token').focus();
+}
+
+async function signin(ev) {
+  ev.preventDefault();
+  sessionStorage.setItem('ordersync-token', $('#token').value.trim());
+  $('#token').value = '';
+  try {
+    await start();
+  } catch {
+    /* showSignin has said why */
+  }
+}
+
+let me;
+async function start() {
+  me = await api('/whoami');
+  $('#signin').hidden = true;
+  $('#who').replaceChildren(`${me.name} (${me.role}) `, h('button', { class: 'secondary', type: 'button', onclick: () => { sessionStorage.removeItem('ordersync-token'); showSignin(); } }, 'Sign out'));
+  await render();
+}
+
+const canAct = () => me?.role === 'operator';
+const time = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+const ago = (iso) => {
+  if (!iso) return 'never';
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  return s < 90 ? `${s} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+};
+const stateBadge = (st) => h('span', { class: `state ${st}` }, st);
+const orderLink = (o) => h('a', { href: `#/orders/${encodeURIComponent(o.id)}` }, o.name ?? o.storeOrderId);
+
+async function render() {
+  clearTimeout(timer);
+  const seq = ++renderSeq;
+  const r = route();
+  for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.dataset.view === r.view || (r.view === 'orders' && r.arg && a.dataset.view === 'orders'));
+  for (const a of document.querySelectorAll('nav a')) if (a.hasAttribute('aria-current')) a.setAttribute('aria-current', 'page');
+  try {
+    const views = { overview, failures, orders: r.arg ? orderPage : failures, workers };
+    const node = await (views[r.view] ?? overview)(r);
+    if (seq !== renderSeq) return; // a newer render started meanwhile
+    const focused = document.activeElement?.id;
+    $('#view').replaceChildren(node);
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (err) {
+    if (err.message === 'unauthorized') return;
+    $('#view').replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+  }
+  // Live: the view refreshes itself, unless an operator is in the middle of something (a preview open).
+  if (!document.querySelector('.preview, form.sku')) timer = setTimeout(render, REFRESH_MS);
+}
+
+// ---------------------------------------------------------------- overview
+
+function chart(series) {
+  const w = 864;
+  const hgt = 140;
+  const max = Math.max(1, ...series.flatMap((b) => SERIES.map(([k]) => b[k])));
+  const x = (i) => (i / Math.max(1, series.length - 1)) * (w - 40) + 30;
+  const y = (v) => hgt - 10 - (v / max) * (hgt - 30);
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': `Orders pulled, submitted, shipped and written back per 5 minutes over the last 24 hours; peak ${max}` });
+  svg.append(s('text', { x: 2, y: 16, 'font-size': 11, fill: '#555d66' }, String(max)), s('text', { x: 2, y: hgt - 6, 'font-size': 11, fill: '#555d66' }, '0'));
+  svg.append(s('text', { x: 30, y: hgt - 0, 'font-size': 10, fill: '#555d66' }, '24 h ago'), s('text', { x: w - 40, y: hgt, 'font-size': 10, fill: '#555d66' }, 'now'));
+  for (const [k, color] of SERIES) svg.append(s('polyline', { fill: 'none', stroke: color, 'stroke-width': 1.5, points: series.map((b, i) => `${x(i).toFixed(1)},${y(b[k]).toFixed(1)}`).join(' ') }));
+  const legend = h('p', { class: 'legend' }, SERIES.map(([k, color]) => h('span', {}, s('svg', { width: 12, height: 4, 'aria-hidden': 'true' }, s('rect', { width: 12, height: 4, fill: color })), ` ${k} (${series.reduce((a, b) => a + b[k], 0)} in 24 h)`)));
+  return h('div', {}, svg, legend);
+}
+
+async function overview({ params }) {
+  const store = params.get('store') ?? '';
+  const q = store ? `?store=${encodeURIComponent(store)}` : '';
+  const [status, act] = await Promise.all([api(`/status${q}`), api(`/activity${q}`)]);
+  const totals = {};
+  for (const st of status.stores) for (const [k, n] of Object.entries(st.states)) totals[k] = (totals[k] ?? 0) + n;
+  const total = Object.values(totals).reduce((a, n) => a + n, 0);
+  const storePicker = h('form', { class: 'filters', onchange: (e) => go('overview', new URLSearchParams({ store: e.target.value })) },
+    h('div', {}, h('label', { for: 'ov-store' }, 'Store'), h('select', { id: 'ov-store', name: 'store' }, h('option', { value: '' }, 'all stores'), ...(status.allStores ?? status.stores.map((x) => x.store)).map((id) => h('option', { value: id, selected: id === store }, id)))));
+  const stateRows = (states) => STATES.filter((k) => states[k]).map((k) => h('tr', {}, h('td', {}, FAILURE_STATES.includes(k) ? h('a', { href: `#/failures?state=${k}${store ? `&store=${encodeURIComponent(store)}` : ''}` }, stateBadge(k)) : stateBadge(k)), h('td', { class: 'n', 'data-state': k }, String(states[k]))));
+  const upstreams = Object.entries(act.upstreams ?? {});
+  return h('section', { 'aria-labelledby': 'ov-h' },
+    h('h1', { id: 'ov-h' }, store ? `Overview: ${store}` : 'Overview: all stores'),
+    storePicker,
+    h('div', { class: 'cards' },
+      h('div', { class: 'card', id: 'totals' }, h('h2', {}, `Orders: `, h('span', { 'data-total': '' }, String(total))), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'state'), h('th', { class: 'n' }, 'orders'))), h('tbody', {}, stateRows(totals)))),
+      h('div', { class: 'card' }, h('h2', {}, 'Upstreams (last hour, this worker)'),
+        upstreams.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'upstream'), h('th', { class: 'n' }, 'calls'), h('th', { class: 'n' }, 'errors'))), h('tbody', {}, upstreams.map(([name, u]) => h('tr', {}, h('td', {}, name), h('td', { class: 'n' }, String(u.calls)), h('td', { class: `n ${u.errors ? 'error' : ''}` }, `${u.errors} (${(u.errorRate * 100).toFixed(1)} %)`))))) : h('p', { class: 'muted' }, 'no calls yet'),
+        h('h2', {}, 'Shopify throttle'), h('table', {}, h('tbody', {}, Object.entries(act.throttle ?? {}).map(([id, t]) => h('tr', {}, h('td', {}, id), h('td', { class: 'n' }, t ? `${t.available} / ${t.maximum} points` : 'not read yet')))))),
+      h('div', { class: 'card' }, h('h2', {}, 'Queues'), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'queue'), h('th', { class: 'n' }, 'queued'), h('th', { class: 'n' }, 'active'), h('th', { class: 'n' }, 'failed'))), h('tbody', {}, Object.entries(status.queues).map(([name, d]) => h('tr', {}, h('td', {}, name), h('td', { class: 'n' }, String(d.queued)), h('td', { class: 'n' }, String(d.active)), h('td', { class: 'n' }, String(d.failed)))))))),
+    h('h2', {}, 'Last 24 hours'),
+    chart(act.series),
+    h('h2', {}, 'Stores'),
+    h('table', { id: 'stores' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'store'), h('th', { class: 'n' }, 'orders'), h('th', { class: 'n' }, 'failing'), h('th', {}, 'oldest waiting'), h('th', {}, 'last pull'), h('th', {}, 'last submission'), h('th', {}, 'last shipment poll'))),
+      h('tbody', {}, status.stores.map((st) => h('tr', { 'data-store': st.store },
+        h('td', {}, h('a', { href: `#/overview?store=${encodeURIComponent(st.store)}` }, st.store), st.enabled ? '' : ' (disabled)'),
+        h('td', { class: 'n' }, String(st.total)),
+        h('td', { class: 'n' }, h('a', { href: `#/failures?store=${encodeURIComponent(st.store)}` }, String(FAILURE_STATES.reduce((a, k) => a + (st.states[k] ?? 0), 0)))),
+        h('td', {}, st.oldestPending ? `${st.oldestPending.order}, since ${ago(st.oldestPending.since)}${st.oldestPending.holdUntil ? ` (held until ${time(st.oldestPending.holdUntil)})` : ''}` : '—'),
+        h('td', {}, ago(st.lastPullAt)),
+        h('td', {}, ago(st.lastSubmitAt)),
+        h('td', {}, ago(st.lastPollAt)))))));
+}
+
+// ---------------------------------------------------------------- failures
+
+function filterFrom(params) {
+  const f = {};
+  for (const k of ['store', 'reason', 'since', 'until']) if (params.get(k)) f[k] = params.get(k);
+  const states = params.getAll('state').flatMap((v) => v.split(',')).filter(Boolean);
+  f.state = states.length ? states : FAILURE_STATES;
+  const q = params.get('q') || searchQ;
+  if (q) f.q = q;
+  for (const k of ['since', 'until']) if (f[k] && /^\d{4}-\d{2}-\d{2}$/.test(f[k])) f[k] = `${f[k]}T00:00:00Z`;
+  return f;
+}
+
+async function failures({ params }) {
+  const f = filterFrom(params);
+  const page = Number(params.get('page') ?? 1) || 1;
+  const [status, list, fixes] = await Promise.all([api(`/status${f.store ? `?store=${encodeURIComponent(f.store)}` : ''}`), api('/orders/search', { method: 'POST', body: { ...f, page, pageSize: 50 } }), api('/fixes')]);
+  const fixOf = new Map(fixes.flatMap((x) => x.codes.map((c) => [c, x.fix])));
+  const groups = new Map();
+  for (const st of status.stores) for (const g of st.failures) {
+    const cur = groups.get(g.code) ?? { code: g.code, count: 0, stores: [] };
+    cur.count += g.count;
+    cur.stores.push(st.store);
+    groups.set(g.code, cur);
+  }
+  const form = h('form', { class: 'filters', id: 'filters', onsubmit: (e) => {
+    e.preventDefault();
+    const d = new FormData(e.target);
+    const q = String(d.get('q') ?? '').trim();
+    searchQ = q.includes('@') ? q : '';
+    go('failures', new URLSearchParams([['store', d.get('store')], ['state', d.getAll('state').join(',')], ['reason', d.get('reason')], ['since', d.get('since')], ['until', d.get('until')], ['q', q.includes('@') ? '' : q]]));
+    if (q.includes('@')) render();
+  } },
+    h('div', {}, h('label', { for: 'f-store' }, 'Store'), h('select', { id: 'f-store', name: 'store' }, h('option', { value: '' }, 'all'), ...(status.allStores ?? status.stores.map((x) => x.store)).map((id) => h('option', { value: id, selected: id === f.store }, id)))),
+    h('fieldset', {}, h('legend', {}, 'States'), ...STATES.map((st) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'state', value: st, checked: f.state.includes(st) }), ` ${st}`))),
+    h('div', {}, h('label', { for: 'f-reason' }, 'Reason'), h('input', { id: 'f-reason', name: 'reason', value: f.reason ?? '', size: 20, placeholder: 'MISSING_SKU' })),
+    h('div', {}, h('label', { for: 'f-since' }, 'First seen from'), h('input', { id: 'f-since', name: 'since', type: 'date', value: (params.get('since') ?? '').slice(0, 10) })),
+    h('div', {}, h('label', { for: 'f-until' }, 'until'), h('input', { id: 'f-until', name: 'until', type: 'date', value: (params.get('until') ?? '').slice(0, 10) })),
+    h('div', {}, h('label', { for: 'f-q' }, 'Order, Shopify id, safeId or e-mail'), h('input', { id: 'f-q', name: 'q', value: f.q ?? '', size: 28 })),
+    h('button', { type: 'submit' }, 'Apply'));
+  const rows = list.items.map((o) => h('tr', { 'data-order': o.id },
+    canAct() ? h('td', {}, h('input', { type: 'checkbox', class: 'pick', value: o.id, 'aria-label': `select ${o.name ?? o.storeOrderId}` })) : null,
+    h('td', {}, orderLink(o)), h('td', {}, o.store), h('td', {}, stateBadge(o.state)), h('td', {}, o.reason ?? ''), h('td', {}, o.message ?? ''), h('td', {}, time(o.since))));
+  const preview = h('div', { id: 'preview-slot' });
+  return h('section', { 'aria-labelledby': 'fl-h' },
+    h('h1', { id: 'fl-h' }, 'Failures'),
+    h('h2', {}, 'By reason'),
+    h('table', { id: 'reasons' }, h('thead', {}, h('tr', {}, h('th', {}, 'reason'), h('th', { class: 'n' }, 'orders'), h('th', {}, 'stores'), h('th', {}, 'fix'), canAct() ? h('th', {}, '') : null)),
+      h('tbody', {}, [...groups.values()].sort((a, b) => b.count - a.count).map((g) => h('tr', { 'data-reason': g.code },
+        h('td', {}, h('a', { href: `#/failures?reason=${g.code}${f.store ? `&store=${encodeURIComponent(f.store)}` : ''}` }, g.code)),
+        h('td', { class: 'n' }, String(g.count)), h('td', {}, g.stores.join(', ')), h('td', {}, fixOf.get(g.code) ?? ''),
+        canAct() ? h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => previewReprocess(preview, { filter: { ...f, reason: g.code } }, `every ${g.code} order${f.store ? ` of ${f.store}` : ''}`) }, `Reprocess all ${g.code}…`), g.code === 'MISSING_SKU' ? skuForm(preview, f.store ?? (g.stores.length === 1 ? g.stores[0] : '')) : null) : null)))),
+    h('h2', {}, `Orders (${list.total} matching)`),
+    form,
+    canAct() ? h('p', {}, h('button', { type: 'button', id: 'reprocess-filter', onclick: () => previewReprocess(preview, { filter: f }, `the ${list.total} order(s) matching this filter`) }, `Reprocess all ${list.total} matching…`), ' ', h('button', { type: 'button', class: 'secondary', id: 'reprocess-selected', onclick: () => {
+      const ids = [...document.querySelectorAll('input.pick:checked')].map((i) => i.value);
+      if (ids.length) previewReprocess(preview, { orderIds: ids }, `${ids.length} selected order(s)`);
+    } }, 'Reprocess selected…')) : null,
+    preview,
+    h('table', { id: 'orders' }, h('thead', {}, h('tr', {}, canAct() ? h('th', {}, '') : null, h('th', {}, 'order'), h('th', {}, 'store'), h('th', {}, 'state'), h('th', {}, 'reason'), h('th', {}, 'message'), h('th', {}, 'since'))), h('tbody', {}, rows)),
+    h('p', {}, page > 1 ? h('a', { href: pageHref(params, page - 1) }, '← newer') : null, ' ', list.hasMore ? h('a', { href: pageHref(params, page + 1) }, 'older →') : null));
+}
+
+function pageHref(params, page) {
+  const p = new URLSearchParams(params);
+  p.set('page', String(page));
+  return `#/failures?${p}`;
+}
+
+/** Shows how many orders a reprocess would touch (and for one order what it would send) before it runs. */
+async function previewReprocess(slot, selection, what) {
+  clearTimeout(timer);
+  const box = h('div', { class: 'preview', role: 'dialog', 'aria-label': 'Reprocess preview' }, h('p', {}, 'Previewing…'));
+  slot.replaceChildren(box);
+  try {
+    const dry = await api('/reprocess', { method: 'POST', body: { ...selection, dryRun: true } });
+    const one = dry.lines.length === 1 ? dry.lines[0] : undefined;
+    box.replaceChildren(
+      h('h2', {}, `Reprocess ${what}`),
+      h('p', { id: 'preview-count' }, `This will touch ${dry.orders} order(s)${dry.matching > dry.orders ? ` (the first ${dry.orders} of ${dry.matching})` : ''}.`),
+      one?.result ? h('div', {}, h('p', {}, `${one.order}: ${one.action}`), one.result.kind === 'failed' ? h('ul', { id: 'preview-errors' }, one.result.errors.map((e) => h('li', {}, `${e.code} ${e.path ?? ''}: ${e.message}`))) : h('pre', { id: 'preview-payload' }, JSON.stringify(one.result.model ?? one.result, null, 2))) : null,
+      dry.unread ? h('p', { class: 'error' }, `${dry.unread.count} order(s) could not be re-read: ${dry.unread.reason}`) : null,
+      h('button', { type: 'button', id: 'reprocess-run', onclick: async (e) => {
+        e.target.disabled = true;
+        const done = await api('/reprocess', { method: 'POST', body: { ...selection, dryRun: false } });
+        box.replaceChildren(h('p', { role: 'status', id: 'reprocess-done' }, `${done.orders} order(s) reprocessed: ${[...new Set(done.lines.map((l) => l.action))].join('; ')}. This page follows their new states.`));
+        setTimeout(() => { slot.replaceChildren(); render(); }, 1500);
+      } }, 'Run reprocess'), ' ',
+      h('button', { type: 'button', class: 'secondary', onclick: () => { slot.replaceChildren(); render(); } }, 'Cancel'));
+    box.querySelector('#reprocess-run').focus();
+  } catch (err) {
+    box.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message), h('button', { type: 'button', class: 'secondary', onclick: () => { slot.replaceChildren(); render(); } }, 'Close'));
+  }
+}
+
+function skuForm(slot, store) {
+  return h('button', { type: 'button', class: 'secondary', onclick: () => {
+    clearTimeout(timer);
+    const form = h('form', { class: 'sku preview', onsubmit: async (e) => {
+      e.preventDefault();
+      const d = new FormData(e.target);
+      try {
+        await api('/skus', { method: 'POST', body: { store: d.get('store'), storeSku: d.get('storeSku'), ordermeshSku: d.get('ordermeshSku') } });
+        slot.replaceChildren();
+        previewReprocess(slot, { filter: { store: String(d.get('store')), state: ['failed_mapping'], reason: 'MISSING_SKU' } }, `the MISSING_SKU orders of ${d.get('store')}, now that ${d.get('storeSku')} is mapped`);
+      } catch (err) {
+        form.querySelector('.error').textContent = err.message;
+      }
+    } },
+      h('h2', {}, 'Set a SKU mapping'),
+      h('div', { class: 'field' }, h('label', { for: 'sku-store' }, 'Store'), h('input', { id: 'sku-store', name: 'store', value: store, required: true })),
+      h('div', { class: 'field' }, h('label', { for: 'sku-from' }, 'Store SKU'), h('input', { id: 'sku-from', name: 'storeSku', required: true })),
+      h('div', { class: 'field' }, h('label', { for: 'sku-to' }, 'OrderMesh SKU'), h('input', { id: 'sku-to', name: 'ordermeshSku', required: true })),
+      h('p', { class: 'error', role: 'alert' }),
+      h('button', { type: 'submit' }, 'Save and preview reprocess'), ' ',
+      h('button', { type: 'button', class: 'secondary', onclick: () => { slot.replaceChildren(); render(); } }, 'Cancel'));
+    slot.replaceChildren(form);
+    form.querySelector('#sku-from').focus();
+  } }, 'Set a SKU mapping…');
+}
+
+// ---------------------------------------------------------------- one order
+
+async function orderPage({ arg }) {
+  const o = await api(`/orders/${encodeURIComponent(arg)}`);
+  const slot = h('div', { id: 'preview-slot' });
+  const ord = o.order;
+  return h('section', { 'aria-labelledby': 'o-h' },
+    h('h1', { id: 'o-h' }, `${ord.name ?? ord.storeOrderId} `, h('span', { id: 'order-state' }, stateBadge(ord.state))),
+    h('table', {}, h('tbody', {},
+      h('tr', {}, h('th', {}, 'store'), h('td', {}, ord.store)),
+      h('tr', {}, h('th', {}, 'Shopify order'), h('td', {}, ord.storeOrderId, ' ', o.links.shopify ? h('a', { href: o.links.shopify, target: '_blank', rel: 'noopener' }, 'open in Shopify admin') : null)),
+      h('tr', {}, h('th', {}, 'safeId'), h('td', {}, ord.safeId)),
+      h('tr', {}, h('th', {}, 'OrderMesh order'), h('td', {}, ord.ordermeshOrderId ?? 'none', ' ', o.links.ordermesh ? h('a', { href: o.links.ordermesh, target: '_blank', rel: 'noopener' }, 'open in OrderMesh') : null)),
+      h('tr', {}, h('th', {}, 'state since'), h('td', {}, time(ord.stateSince), ord.attempts ? ` (${ord.attempts} submission attempt(s))` : '')),
+      ord.lastError ? h('tr', {}, h('th', {}, 'last error'), h('td', { class: 'error', id: 'order-error' }, `${ord.lastError.code}: ${ord.lastError.message ?? ''}`, o.fix ? h('div', { class: 'muted' }, `Fix: ${o.fix}`) : null)) : null,
+      ord.holdUntil ? h('tr', {}, h('th', {}, 'held until'), h('td', {}, time(ord.holdUntil))) : null)),
+    canAct() ? h('p', {}, h('button', { type: 'button', id: 'order-reprocess', onclick: () => previewReprocess(slot, { orderIds: [ord.id] }, ord.name ?? ord.storeOrderId) }, 'Reprocess…')) : null,
+    slot,
+    h('h2', {}, 'Timeline'),
+    h('table', { id: 'timeline' }, h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'what'), h('th', {}, 'reason / message'), h('th', {}, 'who'))),
+      h('tbody', {}, o.timeline.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.kind === 'state' ? [e.from ? stateBadge(e.from) : '?', ' → ', stateBadge(e.to)] : e.kind === 'ingested' ? ['ingested → ', stateBadge(e.to)] : e.kind), h('td', {}, [e.reason, e.message].filter(Boolean).join(': '), e.data?.fieldErrors ? h('pre', {}, JSON.stringify(e.data.fieldErrors, null, 2)) : null), h('td', {}, e.actor))))),
+    h('h2', {}, 'Packages and tracking'),
+    o.packages.length ? h('table', { id: 'packages' }, h('thead', {}, h('tr', {}, h('th', {}, 'package'), h('th', {}, 'carrier'), h('th', {}, 'tracking'), h('th', {}, 'shipped'), h('th', {}, 'in the store'))),
+      h('tbody', {}, o.packages.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, [p.carrier, p.method].filter(Boolean).join(' / ')), h('td', {}, p.trackingUrl ? h('a', { href: p.trackingUrl, target: '_blank', rel: 'noopener' }, p.trackingNumber ?? 'link') : p.trackingNumber ?? '—'), h('td', {}, time(p.shippedAt)), h('td', {}, p.writtenBack ? `written ${time(p.writtenBack.at)}` : p.writeBackProblem ? h('span', { class: 'error' }, `${p.writeBackProblem.code}: ${p.writeBackProblem.message ?? ''}`) : 'not yet'))))) : h('p', { class: 'muted' }, 'none yet'),
+    h('h2', {}, 'Payloads'),
+    h('details', {}, h('summary', {}, 'Sent to OrderMesh'), h('pre', {}, o.payloads.sent ? JSON.stringify(o.payloads.sent, null, 2) : 'nothing sent')),
+    h('details', {}, h('summary', {}, 'Store order as last read'), h('pre', {}, JSON.stringify(o.payloads.store, null, 2))));
+}
+
+// ---------------------------------------------------------------- workers
+
+async function workers() {
+  const status = await api('/status');
+  return h('section', { 'aria-labelledby': 'w-h' },
+    h('h1', { id: 'w-h' }, 'Workers'),
+    status.workers.length ? h('table', { id: 'workers' }, h('thead', {}, h('tr', {}, h('th', {}, 'worker'), h('th', {}, 'host'), h('th', { class: 'n' }, 'pid'), h('th', {}, 'configuration hash'), h('th', {}, 'started'), h('th', {}, 'last heartbeat'))),
+      h('tbody', {}, status.workers.map((w) => h('tr', {}, h('td', {}, w.actor), h('td', {}, w.host), h('td', { class: 'n' }, String(w.pid)), h('td', {}, w.configHash), h('td', {}, time(w.startedAt)), h('td', {}, ago(w.seenAt)))))) : h('p', {}, 'No worker has reported in the last 90 seconds.'));
+}
+
+$('#signin').addEventListener('submit', signin);
+window.addEventListener('hashchange', () => token() && render());
+if (token()) start().catch(() => {});
+else showSignin();
