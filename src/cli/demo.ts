@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -83,7 +84,7 @@ async function moneyReport(omUrl: string, shopUrl: string, db: Kysely<Database>)
  * config/sim.yaml pointed at them (no hold window). Seeds a store, pulls, maps, submits, lets the
  * OrderMesh simulator produce and ship, writes tracking back, prints what happened.
  */
-export async function runDemo(logs: { level?: string; pretty?: boolean }, orderCount: number): Promise<number> {
+export async function runDemo(logs: { level?: string; pretty?: boolean }, orderCount: number, opts: { keep?: boolean } = {}): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-demo-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL's OS user must enter it when we run as root
   // Undone last on an early stop (Ctrl-C, `demo | head`), after the PostgreSQL that lives in it.
@@ -99,7 +100,9 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
   raw.ordermesh.baseUrl = om.url;
   raw.stores[0].apiOrigin = shop.url;
   raw.stores[0].holdMinutes = 0;
-  raw.server = { port: 0, host: '127.0.0.1' };
+  // The console's token for this run only: random, printed with --keep, gone with the demo.
+  const token = randomBytes(18).toString('base64url');
+  raw.server = { port: 0, host: '127.0.0.1', admin: { tokens: [{ name: 'demo', role: 'operator', token: { env: 'ORDERSYNC_DEMO_TOKEN', default: token } }] } };
   raw.database = { embedded: { dataDir: path.join(dir, 'pg'), port: await freePort() } };
   raw.jobs = { retryBaseSeconds: 1, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5 };
   const config = parseConfig(raw);
@@ -154,6 +157,13 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
     say(`   ${lines.length} order(s) reprocessed: ${now.filter((o) => o.state === 'submitted').length} submitted now; ${now.filter((o) => o.state === 'failed_mapping').length} still failing for another reason (${[...new Set(now.flatMap((o) => (o.state === 'failed_mapping' && o.reason ? [o.reason] : [])))].join(', ') || 'none'}), fixed in the store, not here`);
     say(`   failed mapping before: ${failedBefore}, after: ${await count(['failed_mapping'])}; in OrderMesh now: ${((await (await fetch(`${om.url}/_sim/state?summary`)).json()) as { counts: { orders: number } }).counts.orders} (none twice)`);
     if (settled.busy) throw new Error('demo: reprocessed orders did not settle');
+    if (opts.keep) {
+      say(`\n6. the operator console: ${base}/console`);
+      say(`   token (operator): ${token}`);
+      say('   the simulators and the service keep running; Ctrl-C stops them and removes everything');
+      // Ended by the stop handler (stop-early.ts), which undoes all of it in order.
+      await new Promise(() => {});
+    }
     return EXIT.OK;
   } finally {
     await service.stop();

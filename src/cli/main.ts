@@ -116,9 +116,10 @@ export function buildProgram(): Command {
     .command('demo')
     .description('run the whole loop against both simulators on a throwaway embedded database, and print what happened')
     .option('--orders <n>', 'how many store orders to seed', integerFlag(1), 40)
-    .action(async (o: { orders: number }, cmd: Command) => {
+    .option('--keep', 'leave the demo running with its operator console until Ctrl-C, and print its URL and token')
+    .action(async (o: { orders: number; keep?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
-      process.exitCode = await runDemo({ level: g.logLevel, pretty: prettyLogs(g.logFormat) }, o.orders);
+      process.exitCode = await runDemo({ level: g.logLevel, pretty: prettyLogs(g.logFormat) }, o.orders, { keep: o.keep === true });
     });
 
   program

@@ -20,3 +20,24 @@ describe('ordersync demo', () => {
     expect(Number(after)).toBe(Number(before) - Number(fixed![2]));
   }, 180_000);
 });
+
+describe('ordersync demo --keep', () => {
+  it('leaves its console running with a printed URL and token until Ctrl-C, then removes everything', async () => {
+    const { spawnCli, watchOutput, exited } = await import('../helpers/cli.ts');
+    const { existsSync } = await import('node:fs');
+    const child = spawnCli(['demo', '--orders', '12', '--keep']);
+    const { out, seen } = watchOutput(child);
+    await seen('token (operator):', 150_000);
+    const url = /the operator console: (\S+)/.exec(out.stdout)![1]!;
+    const token = /token \(operator\): (\S+)/.exec(out.stdout)![1]!;
+    const dir = /embedded PostgreSQL in (\S+)/.exec(out.stdout)![1]!;
+    expect((await fetch(url)).status).toBe(200);
+    const status = await fetch(url.replace('/console', '/api/v1/status'), { headers: { authorization: `Bearer ${token}` } });
+    expect(status.status).toBe(200);
+    expect((await status.json()).stores[0].total).toBe(12);
+    expect((await fetch(url.replace('/console', '/api/v1/status'))).status).toBe(401);
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(130);
+    expect(existsSync(dir)).toBe(false);
+  }, 180_000);
+});

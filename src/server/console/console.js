@@ -241,14 +241,20 @@ function pageHref(params, page) {
 }
 
 /** Shows how many orders a reprocess would touch (and for one order what it would send) before it runs. */
-async function previewReprocess(slot, selection, what) {
+/** Stops the live refresh while an operator decides: a render already under way is discarded too. */
+function pause() {
   clearTimeout(timer);
+  renderSeq++;
+}
+
+async function previewReprocess(slot, selection, what) {
+  pause();
   const box = h('div', { class: 'preview', role: 'dialog', 'aria-label': 'Reprocess preview' }, h('p', {}, 'Previewing…'));
   slot.replaceChildren(box);
   try {
     const dry = await api('/reprocess', { method: 'POST', body: { ...selection, dryRun: true } });
     const one = dry.lines.length === 1 ? dry.lines[0] : undefined;
-    box.replaceChildren(
+    box.replaceChildren(...[
       h('h2', {}, `Reprocess ${what}`),
       h('p', { id: 'preview-count' }, `This will touch ${dry.orders} order(s)${dry.matching > dry.orders ? ` (the first ${dry.orders} of ${dry.matching})` : ''}.`),
       one?.result ? h('div', {}, h('p', {}, `${one.order}: ${one.action}`), one.result.kind === 'failed' ? h('ul', { id: 'preview-errors' }, one.result.errors.map((e) => h('li', {}, `${e.code} ${e.path ?? ''}: ${e.message}`))) : h('pre', { id: 'preview-payload' }, JSON.stringify(one.result.model ?? one.result, null, 2))) : null,
@@ -259,7 +265,7 @@ async function previewReprocess(slot, selection, what) {
         box.replaceChildren(h('p', { role: 'status', id: 'reprocess-done' }, `${done.orders} order(s) reprocessed: ${[...new Set(done.lines.map((l) => l.action))].join('; ')}. This page follows their new states.`));
         setTimeout(() => { slot.replaceChildren(); render(); }, 1500);
       } }, 'Run reprocess'), ' ',
-      h('button', { type: 'button', class: 'secondary', onclick: () => { slot.replaceChildren(); render(); } }, 'Cancel'));
+      h('button', { type: 'button', class: 'secondary', onclick: () => { slot.replaceChildren(); render(); } }, 'Cancel')].filter(Boolean));
     box.querySelector('#reprocess-run').focus();
   } catch (err) {
     box.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message), h('button', { type: 'button', class: 'secondary', onclick: () => { slot.replaceChildren(); render(); } }, 'Close'));
@@ -268,7 +274,7 @@ async function previewReprocess(slot, selection, what) {
 
 function skuForm(slot, store) {
   return h('button', { type: 'button', class: 'secondary', onclick: () => {
-    clearTimeout(timer);
+    pause();
     const form = h('form', { class: 'sku preview', onsubmit: async (e) => {
       e.preventDefault();
       const d = new FormData(e.target);
