@@ -42,7 +42,8 @@ async function seed(url: string): Promise<void> {
     await c.query(`insert into stores (id, platform, shop_domain, merchant_id, mapping_module, enabled, credentials_ref)
       select 'store-' || lpad(s::text, 4, '0'), 'shopify', 'store-' || lpad(s::text, 4, '0') || '.myshopify.com', 'm-' || s, 'shopify-default', true, 'env'
       from generate_series(1, $1) s on conflict (id) do nothing`, [STORES]);
-    // Orders spread over the stores and the last 90 days; states in roughly a live ledger's proportions.
+    // Orders spread over the stores and the last 90 days; states in roughly a live ledger's proportions,
+    // the same in every store (k counts a store's own orders: i / stores).
     await c.query(`insert into orders (store_id, store_order_id, store_order_name, safe_id, state, store_payload, payload_hash, ordermesh_order_id,
         last_error_code, last_error_message, attempts, created_at, updated_at, state_changed_at, submitted_at, last_polled_at)
       select 'store-' || lpad((1 + i % $2)::text, 4, '0'),
@@ -58,13 +59,13 @@ async function seed(url: string): Promise<void> {
         case when st.state in ('submitted', 'in_production', 'fulfilled') then at end,
         case when st.state in ('submitted', 'in_production', 'fulfilled') then at end
       from generate_series(1, $1) i
-      cross join lateral (select now() - (i % 7776000) * interval '1 second' as at) t
+      cross join lateral (select now() - (i % 7776000) * interval '1 second' as at, (i / $2) % 100 as k) t
       cross join lateral (select case
-          when i % 100 < 70 then 'fulfilled' when i % 100 < 78 then 'submitted' when i % 100 < 81 then 'in_production'
-          when i % 100 < 86 then 'failed_mapping' when i % 100 < 88 then 'rejected' when i % 100 < 89 then 'needs_attention'
-          when i % 100 < 93 then 'skipped' when i % 100 < 95 then 'cancelled' when i % 100 < 99 then 'pending' else 'failed' end as state,
-        case when i % 100 between 81 and 82 then 'MISSING_SKU' when i % 100 = 83 then 'MISSING_ARTWORK' when i % 100 = 84 then 'INVALID_ADDRESS' when i % 100 = 85 then 'MONEY_MISMATCH'
-          when i % 100 between 86 and 87 then 'ORDERMESH_VALIDATION' when i % 100 = 88 then 'CHANGE_NOT_MAPPED' when i % 100 = 99 then 'TRANSIENT_EXHAUSTED' end as code) st`, [ORDERS, STORES]);
+          when k < 70 then 'fulfilled' when k < 78 then 'submitted' when k < 81 then 'in_production'
+          when k < 86 then 'failed_mapping' when k < 88 then 'rejected' when k < 89 then 'needs_attention'
+          when k < 93 then 'skipped' when k < 95 then 'cancelled' when k < 99 then 'pending' else 'failed' end as state,
+        case when k between 81 and 82 then 'MISSING_SKU' when k = 83 then 'MISSING_ARTWORK' when k = 84 then 'INVALID_ADDRESS' when k = 85 then 'MONEY_MISMATCH'
+          when k between 86 and 87 then 'ORDERMESH_VALIDATION' when k = 88 then 'CHANGE_NOT_MAPPED' when k = 99 then 'TRANSIENT_EXHAUSTED' end as code) st`, [ORDERS, STORES]);
     // Two audit events per order (ingested, its latest state change), a package for each shipped one.
     await c.query(`insert into events (at, store_id, order_id, kind, from_state, to_state, reason_code, message, actor)
       select created_at, store_id, id, 'ingested', null, 'pending', null, null, 'worker:bench' from orders`);
@@ -83,10 +84,13 @@ async function seed(url: string): Promise<void> {
 
 async function main(): Promise<void> {
   const provided = await providePostgres();
-  const name = `ordersync_console_bench_${randomBytes(4).toString('hex')}`;
+  // CONSOLE_BENCH_KEEP=NAME: seed a database of that name once and keep it (for EXPLAIN, or reruns).
+  const keep = env.CONSOLE_BENCH_KEEP;
+  const name = keep ?? `ordersync_console_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: provided.adminUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  if (!exists) await admin.query(`create database ${name}`);
   const u = new URL(provided.adminUrl);
   u.pathname = `/${name}`;
   const url = u.toString();
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
   // Migrations and the stores first (the service does both), then the rows, then the timings.
   const boot = await startService({ config, secrets: resolveSecrets(config, {}), configPath: path.join(ROOT, 'config/sim.yaml'), log: createLogger({ level: 'warn' }), env: { DATABASE_URL: url }, schedules: false, workers: false });
   await boot.stop();
-  await seed(url);
+  if (!exists) await seed(url);
   const service = await startService({ config, secrets: resolveSecrets(config, {}), configPath: path.join(ROOT, 'config/sim.yaml'), log: createLogger({ level: 'warn' }), env: { DATABASE_URL: url }, schedules: false, workers: false });
   const base = `http://127.0.0.1:${service.port}`;
   const some = await service.db.selectFrom('orders').select(['id', 'store_order_name', 'safe_id', 'store_id']).where('state', '=', 'failed_mapping').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
     ['search: by safeId', `/api/v1/orders?q=${some.safe_id}`],
     ['search: by e-mail (POST)', '/api/v1/orders/search', { q: email }],
     ['order page', `/api/v1/orders/${some.id}`],
-    ['workers', '/api/v1/status'],
+    ['workers', '/api/v1/workers'],
     ['console page (HTML)', '/console'],
   ];
   const results: Array<{ call: string; path: string; p50: number; p95: number; max: number; bytes: number }> = [];
@@ -137,10 +141,10 @@ async function main(): Promise<void> {
       if (i >= 2) ms.push(performance.now() - t);
     }
     ms.sort((a, b) => a - b);
-    results.push({ call, path: p.replace(/\d{6,}/g, 'N'), p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(ms.at(-1)!), bytes });
+    results.push({ call, path: p.replace(/\d{6,}/g, 'N'), p50: round(percentile(ms, 50) ?? 0), p95: round(percentile(ms, 95) ?? 0), max: round(ms.at(-1)!), bytes });
   }
   await service.stop();
-  await admin.query(`drop database ${name} with (force)`);
+  if (!keep) await admin.query(`drop database ${name} with (force)`);
   await admin.end();
   await provided.stop();
 

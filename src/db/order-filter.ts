@@ -44,8 +44,17 @@ export function whereFilter<O>(query: OrdersQuery<O>, f: OrderFilter): OrdersQue
   return q;
 }
 
-/** How many orders a filter selects, by one count (a reprocess preview says this before acting). */
-export async function countMatching(db: Kysely<Database>, f: OrderFilter): Promise<number> {
-  const r = await whereFilter(db.selectFrom('orders').select(db.fn.countAll<string>().as('n')), f).executeTakeFirstOrThrow();
+/**
+ * How many orders a filter selects, counted up to `cap` (then "more than cap"): a list's total and a
+ * reprocess preview need the number, and a count of a million rows would cost what the page must not.
+ */
+export async function countMatching(db: Kysely<Database>, f: OrderFilter, cap = COUNT_CAP): Promise<number> {
+  const r = await db
+    .selectFrom(whereFilter(db.selectFrom('orders').select(sql`1`.as('one')), f).limit(cap + 1).as('m'))
+    .select(db.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** Counts stop here: a total above it is shown as more than it. */
+export const COUNT_CAP = 10_000;

@@ -43,20 +43,30 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
   // Set-based: a fixed number of statements whatever the number of stores (the console shows hundreds).
   const only = storeId ? sql`and store_id = ${storeId}` : sql``;
   const stores = await db.selectFrom('stores').select(['id', 'enabled']).orderBy('id').$if(Boolean(storeId), (q) => q.where('id', '=', storeId!)).execute();
-  const counts = await sql<{ store_id: string; state: string; n: number; polled: Date | null; submitted: Date | null }>`
-    select store_id, state, count(*)::int as n, max(last_polled_at) as polled, max(submitted_at) as submitted
-    from orders where true ${only} group by 1, 2`.execute(db);
-  const oldest = await sql<{ store_id: string; store_order_name: string | null; store_order_id: string; created_at: Date; hold_until: Date | null }>`
-    select distinct on (store_id) store_id, store_order_name, store_order_id, created_at, hold_until
-    from orders where state in ('pending', 'submitting') ${only} order by store_id, created_at`.execute(db);
+  const counts = await sql<{ store_id: string; state: string; n: number }>`
+    select store_id, state, count(*)::int as n from orders where true ${only} group by 1, 2`.execute(db);
+  // One index probe per store (a lateral over the stores), not a scan of every order.
+  const perStore = await sql<{ store_id: string; submitted: Date | null; polled: Date | null; store_order_name: string | null; store_order_id: string | null; created_at: Date | null; hold_until: Date | null }>`
+    select s.id as store_id,
+      (select max(submitted_at) from orders o where o.store_id = s.id and o.submitted_at is not null) as submitted,
+      (select max(last_polled_at) from orders o where o.store_id = s.id and o.last_polled_at is not null) as polled,
+      w.store_order_name, w.store_order_id, w.created_at, w.hold_until
+    from stores s
+    left join lateral (
+      select store_order_name, store_order_id, created_at, hold_until from orders o
+      where o.store_id = s.id and o.state in ('pending', 'submitting') order by o.created_at limit 1
+    ) w on true
+    where true ${storeId ? sql`and s.id = ${storeId}` : sql``}`.execute(db);
+  // Grouped off the failures index; each group's first examples by one probe of it (a failed order
+  // without a code, which no code path records, is counted as UNKNOWN without examples).
   const failed = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
-    select g.store_id, g.code, g.n, x.examples from (
-      select store_id, coalesce(last_error_code, 'UNKNOWN') as code, count(*)::int as n
+    select g.store_id, coalesce(g.code, 'UNKNOWN') as code, g.n, coalesce(x.examples, '[]'::json) as examples from (
+      select store_id, last_error_code as code, count(*)::int as n
       from orders where state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') ${only} group by 1, 2
     ) g cross join lateral (
       select json_agg(json_build_object('order', coalesce(e.store_order_name, '?'), 'message', e.last_error_message) order by e.id) as examples
       from (select id, store_order_name, last_error_message from orders o
-            where o.store_id = g.store_id and o.state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') and coalesce(o.last_error_code, 'UNKNOWN') = g.code
+            where o.store_id = g.store_id and o.state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') and o.last_error_code = g.code
             order by o.id limit ${EXAMPLES}) e
     ) x`.execute(db);
   const writeBack = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
@@ -73,23 +83,22 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
 
   const groups = (rows: typeof failed.rows, id: string): FailureGroup[] =>
     rows.filter((r) => r.store_id === id).map((r) => ({ code: r.code, count: r.n, examples: r.examples })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
-  const latest = (dates: Array<Date | null>) => dates.reduce<Date | null>((a, d) => (d && (!a || d > a) ? d : a), null);
   const out: StoreStatus[] = stores.map((s) => {
     const mine = counts.rows.filter((c) => c.store_id === s.id);
     const states = Object.fromEntries(mine.map((c) => [c.state, c.n]));
-    const o = oldest.rows.find((r) => r.store_id === s.id);
+    const o = perStore.rows.find((r) => r.store_id === s.id);
     return {
       store: s.id,
       enabled: s.enabled,
       total: mine.reduce((a, c) => a + c.n, 0),
       states,
-      oldestPending: o ? { order: o.store_order_name ?? o.store_order_id, since: o.created_at.toISOString(), holdUntil: iso(o.hold_until) } : null,
+      oldestPending: o?.created_at ? { order: o.store_order_name ?? o.store_order_id ?? '?', since: o.created_at.toISOString(), holdUntil: iso(o.hold_until) } : null,
       failures: groups(failed.rows, s.id),
       writeBackFailures: groups(writeBack.rows, s.id),
       warnings: groups(warnings.rows, s.id),
       lastPullAt: iso(cursors.find((c) => c.store_id === s.id)?.last_success_at),
-      lastSubmitAt: iso(latest(mine.map((c) => c.submitted))),
-      lastPollAt: iso(latest(mine.map((c) => c.polled))),
+      lastSubmitAt: iso(o?.submitted),
+      lastPollAt: iso(o?.polled),
     };
   });
   return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db) };

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { sku as ordermeshSku } from '../connectors/ordermesh/contract.ts';
 import { activity } from '../db/activity.ts';
-import { countMatching, FAILURE_STATES, orderFilterSchema, whereFilter } from '../db/order-filter.ts';
+import { COUNT_CAP, countMatching, FAILURE_STATES, orderFilterSchema, whereFilter, type OrderFilter } from '../db/order-filter.ts';
+import { liveWorkers } from '../db/workers.ts';
 import { findOrders, orderStory } from '../db/order-story.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
 import { statusReport } from '../db/status.ts';
@@ -58,6 +59,7 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
   }
 
   app.get('/api/v1/whoami', view, async (req) => callerOf(req));
+  app.get('/api/v1/workers', view, async () => ({ workers: await liveWorkers(deps.db) }));
 
   app.get('/api/v1/status', view, async (req, reply) => {
     const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
@@ -92,7 +94,7 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
       page,
       pageSize,
       hasMore: rows.length > pageSize,
-      total: await countMatching(deps.db, filter),
+      ...(await totalOf(filter)),
       items: rows.slice(0, pageSize).map((r) => ({
         id: r.id,
         store: r.store_id,
@@ -108,6 +110,11 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
         firstSeen: r.created_at.toISOString(),
       })),
     };
+  };
+  // Exact up to COUNT_CAP; beyond it `total` is COUNT_CAP + 1 and `totalExact` false ("more than 10,000").
+  const totalOf = async (filter: OrderFilter) => {
+    const n = await countMatching(deps.db, filter);
+    return { total: n, totalExact: n <= COUNT_CAP };
   };
   // GET for scripts (states comma-separated); POST with the same fields as JSON for the console, so a
   // search by e-mail never travels in a URL.
@@ -144,7 +151,7 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     const caller = callerOf(req);
     const filter = b.data.filter;
     const matching = filter ? await countMatching(deps.db, filter) : b.data.orderIds!.length;
-    if (filter && matching > MAX_REPROCESS && !b.data.dryRun) return bad(reply, `the filter selects ${matching} orders; narrow it to at most ${MAX_REPROCESS} per reprocess`);
+    if (filter && matching > MAX_REPROCESS && !b.data.dryRun) return bad(reply, `the filter selects ${matching > COUNT_CAP ? `more than ${COUNT_CAP}` : matching} orders; narrow it to at most ${MAX_REPROCESS} per reprocess`);
     const selection = filter ? { filter, limit: MAX_REPROCESS } : { ids: b.data.orderIds!, limit: MAX_REPROCESS };
     const result = await reprocess({ ...deps, actor: `console:${caller.name}` }, selection, b.data.dryRun);
     req.log.info({ actor: caller.name, dryRun: b.data.dryRun, orders: result.lines.length }, b.data.dryRun ? 'console: reprocess previewed' : 'console: reprocess');

@@ -34,7 +34,7 @@ describe('ordersync demo --keep', () => {
     expect((await fetch(url)).status).toBe(200);
     const status = await fetch(url.replace('/console', '/api/v1/status'), { headers: { authorization: `Bearer ${token}` } });
     expect(status.status).toBe(200);
-    expect((await status.json()).stores[0].total).toBe(12);
+    expect(((await status.json()) as { stores: Array<{ total: number }> }).stores[0]!.total).toBe(12);
     expect((await fetch(url.replace('/console', '/api/v1/status'))).status).toBe(401);
     child.kill('SIGINT');
     expect(await exited(child)).toBe(130);

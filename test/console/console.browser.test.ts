@@ -108,4 +108,17 @@ describe('the console in Chromium', () => {
     expect(events.map((e) => e.actor)).toEqual(['console:ops']);
     await page.screenshot({ path: `${ARTIFACTS}order-submitted.png`, fullPage: true });
   }, 120_000);
+
+  it('shows what an order holds as text: a script in a store field or a javascript: tracking link does nothing', async () => {
+    const pkg = await db.selectFrom('packages').select(['order_id', 'id']).orderBy('id').executeTakeFirstOrThrow();
+    await db.updateTable('packages').set({ tracking_url: 'javascript:window.__pwned=1', carrier: '<img src=x onerror="window.__pwned=2">' }).where('id', '=', pkg.id).execute();
+    await db.updateTable('orders').set({ last_error_code: 'MISSING_SKU', last_error_message: '<script>window.__pwned=3</script>' }).where('id', '=', pkg.order_id).execute();
+    const page = await signedIn(VIEWER);
+    await page.goto(`${base}/console#/orders/${pkg.order_id}`);
+    await page.locator('#packages').waitFor();
+    expect(await page.locator('#packages a[href^="javascript:"]').count()).toBe(0);
+    expect(await page.locator('#packages').textContent()).toContain('<img src=x');
+    expect(await page.locator('#order-error').textContent()).toContain('<script>');
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
 });

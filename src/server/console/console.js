@@ -95,6 +95,15 @@ const ago = (iso) => {
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
   return s < 90 ? `${s} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
+/** Only http(s) links from data (a tracking URL comes from OrderMesh): never `javascript:` or the like. */
+const safeUrl = (u) => {
+  try {
+    const url = new URL(u);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+};
 const stateBadge = (st) => h('span', { class: `state ${st}` }, st);
 const orderLink = (o) => h('a', { href: `#/orders/${encodeURIComponent(o.id)}` }, o.name ?? o.storeOrderId);
 
@@ -223,9 +232,9 @@ async function failures({ params }) {
         h('td', {}, h('a', { href: `#/failures?reason=${g.code}${f.store ? `&store=${encodeURIComponent(f.store)}` : ''}` }, g.code)),
         h('td', { class: 'n' }, String(g.count)), h('td', {}, g.stores.join(', ')), h('td', {}, fixOf.get(g.code) ?? ''),
         canAct() ? h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => previewReprocess(preview, { filter: { ...f, reason: g.code } }, `every ${g.code} order${f.store ? ` of ${f.store}` : ''}`) }, `Reprocess all ${g.code}…`), g.code === 'MISSING_SKU' ? skuForm(preview, f.store ?? (g.stores.length === 1 ? g.stores[0] : '')) : null) : null)))),
-    h('h2', {}, `Orders (${list.total} matching)`),
+    h('h2', {}, `Orders (${list.totalExact ? list.total : `more than ${list.total - 1}`} matching)`),
     form,
-    canAct() ? h('p', {}, h('button', { type: 'button', id: 'reprocess-filter', onclick: () => previewReprocess(preview, { filter: f }, `the ${list.total} order(s) matching this filter`) }, `Reprocess all ${list.total} matching…`), ' ', h('button', { type: 'button', class: 'secondary', id: 'reprocess-selected', onclick: () => {
+    canAct() ? h('p', {}, h('button', { type: 'button', id: 'reprocess-filter', onclick: () => previewReprocess(preview, { filter: f }, `the ${list.total} order(s) matching this filter`) }, `Reprocess all ${list.totalExact ? list.total : `${list.total - 1}+`} matching…`), ' ', h('button', { type: 'button', class: 'secondary', id: 'reprocess-selected', onclick: () => {
       const ids = [...document.querySelectorAll('input.pick:checked')].map((i) => i.value);
       if (ids.length) previewReprocess(preview, { orderIds: ids }, `${ids.length} selected order(s)`);
     } }, 'Reprocess selected…')) : null,
@@ -308,9 +317,9 @@ async function orderPage({ arg }) {
     h('h1', { id: 'o-h' }, `${ord.name ?? ord.storeOrderId} `, h('span', { id: 'order-state' }, stateBadge(ord.state))),
     h('table', {}, h('tbody', {},
       h('tr', {}, h('th', {}, 'store'), h('td', {}, ord.store)),
-      h('tr', {}, h('th', {}, 'Shopify order'), h('td', {}, ord.storeOrderId, ' ', o.links.shopify ? h('a', { href: o.links.shopify, target: '_blank', rel: 'noopener' }, 'open in Shopify admin') : null)),
+      h('tr', {}, h('th', {}, 'Shopify order'), h('td', {}, ord.storeOrderId, ' ', safeUrl(o.links.shopify) ? h('a', { href: safeUrl(o.links.shopify), target: '_blank', rel: 'noopener noreferrer' }, 'open in Shopify admin') : null)),
       h('tr', {}, h('th', {}, 'safeId'), h('td', {}, ord.safeId)),
-      h('tr', {}, h('th', {}, 'OrderMesh order'), h('td', {}, ord.ordermeshOrderId ?? 'none', ' ', o.links.ordermesh ? h('a', { href: o.links.ordermesh, target: '_blank', rel: 'noopener' }, 'open in OrderMesh') : null)),
+      h('tr', {}, h('th', {}, 'OrderMesh order'), h('td', {}, ord.ordermeshOrderId ?? 'none', ' ', safeUrl(o.links.ordermesh) ? h('a', { href: safeUrl(o.links.ordermesh), target: '_blank', rel: 'noopener noreferrer' }, 'open in OrderMesh') : null)),
       h('tr', {}, h('th', {}, 'state since'), h('td', {}, time(ord.stateSince), ord.attempts ? ` (${ord.attempts} submission attempt(s))` : '')),
       ord.lastError ? h('tr', {}, h('th', {}, 'last error'), h('td', { class: 'error', id: 'order-error' }, `${ord.lastError.code}: ${ord.lastError.message ?? ''}`, o.fix ? h('div', { class: 'muted' }, `Fix: ${o.fix}`) : null)) : null,
       ord.holdUntil ? h('tr', {}, h('th', {}, 'held until'), h('td', {}, time(ord.holdUntil))) : null)),
@@ -321,7 +330,7 @@ async function orderPage({ arg }) {
       h('tbody', {}, o.timeline.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.kind === 'state' ? [e.from ? stateBadge(e.from) : '?', ' → ', stateBadge(e.to)] : e.kind === 'ingested' ? ['ingested → ', stateBadge(e.to)] : e.kind), h('td', {}, [e.reason, e.message].filter(Boolean).join(': '), e.data?.fieldErrors ? h('pre', {}, JSON.stringify(e.data.fieldErrors, null, 2)) : null), h('td', {}, e.actor))))),
     h('h2', {}, 'Packages and tracking'),
     o.packages.length ? h('table', { id: 'packages' }, h('thead', {}, h('tr', {}, h('th', {}, 'package'), h('th', {}, 'carrier'), h('th', {}, 'tracking'), h('th', {}, 'shipped'), h('th', {}, 'in the store'))),
-      h('tbody', {}, o.packages.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, [p.carrier, p.method].filter(Boolean).join(' / ')), h('td', {}, p.trackingUrl ? h('a', { href: p.trackingUrl, target: '_blank', rel: 'noopener' }, p.trackingNumber ?? 'link') : p.trackingNumber ?? '—'), h('td', {}, time(p.shippedAt)), h('td', {}, p.writtenBack ? `written ${time(p.writtenBack.at)}` : p.writeBackProblem ? h('span', { class: 'error' }, `${p.writeBackProblem.code}: ${p.writeBackProblem.message ?? ''}`) : 'not yet'))))) : h('p', { class: 'muted' }, 'none yet'),
+      h('tbody', {}, o.packages.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, [p.carrier, p.method].filter(Boolean).join(' / ')), h('td', {}, safeUrl(p.trackingUrl) ? h('a', { href: safeUrl(p.trackingUrl), target: '_blank', rel: 'noopener noreferrer' }, p.trackingNumber ?? 'link') : p.trackingNumber ?? '—'), h('td', {}, time(p.shippedAt)), h('td', {}, p.writtenBack ? `written ${time(p.writtenBack.at)}` : p.writeBackProblem ? h('span', { class: 'error' }, `${p.writeBackProblem.code}: ${p.writeBackProblem.message ?? ''}`) : 'not yet'))))) : h('p', { class: 'muted' }, 'none yet'),
     h('h2', {}, 'Payloads'),
     h('details', {}, h('summary', {}, 'Sent to OrderMesh'), h('pre', {}, o.payloads.sent ? JSON.stringify(o.payloads.sent, null, 2) : 'nothing sent')),
     h('details', {}, h('summary', {}, 'Store order as last read'), h('pre', {}, JSON.stringify(o.payloads.store, null, 2))));
@@ -330,7 +339,7 @@ async function orderPage({ arg }) {
 // ---------------------------------------------------------------- workers
 
 async function workers() {
-  const status = await api('/status');
+  const status = await api('/workers');
   return h('section', { 'aria-labelledby': 'w-h' },
     h('h1', { id: 'w-h' }, 'Workers'),
     status.workers.length ? h('table', { id: 'workers' }, h('thead', {}, h('tr', {}, h('th', {}, 'worker'), h('th', {}, 'host'), h('th', { class: 'n' }, 'pid'), h('th', {}, 'configuration hash'), h('th', {}, 'started'), h('th', {}, 'last heartbeat'))),
