@@ -60,6 +60,12 @@ describe('the console in Chromium', () => {
     expect(await page.locator('#reprocess-filter').count()).toBe(0);
     const status = await page.evaluate(async () => (await fetch('/api/v1/reprocess', { method: 'POST', headers: { authorization: `Bearer ${sessionStorage.getItem('ordersync-token')}`, 'content-type': 'application/json' }, body: JSON.stringify({ orderIds: ['1'], dryRun: true }) })).status);
     expect(status).toBe(403);
+
+    await page.getByRole('link', { name: 'Workers', exact: true }).click();
+    await page.locator('#workers tbody tr').first().waitFor();
+    expect(await page.locator('#workers tbody tr').count()).toBe(1);
+    expect(await page.locator('#workers').textContent()).toContain(service.configHash());
+    await page.screenshot({ path: `${ARTIFACTS}workers.png`, fullPage: true });
   });
 
   it('lets an operator map the missing SKU, preview a failed order\'s reprocess, run it, and watch its state change by itself', async () => {

@@ -103,6 +103,36 @@ describe('admin API: reading', () => {
   });
 });
 
+describe('admin API: the overview and workers', () => {
+  it('GET /api/v1/activity gives 288 five-minute buckets whose sums are the audit trail\'s and the packages\' counts', async () => {
+    const r = await api('/api/v1/activity', { token: VIEWER });
+    expect(r.status).toBe(200);
+    expect(r.json.bucketMinutes).toBe(5);
+    expect(r.json.series).toHaveLength(288);
+    const sum = (k: string) => r.json.series.reduce((a: number, b: any) => a + b[k], 0);
+    const events = async (kind: string, to?: string) => ledgerCount(() => { let q = db.selectFrom('events').select(db.fn.countAll<string>().as('n')).where('kind', '=', kind); if (to) q = q.where('to_state', '=', to); return q; });
+    expect(sum('pulled')).toBe(await events('ingested'));
+    expect(sum('submitted')).toBe(await events('state', 'submitted'));
+    expect(sum('writtenBack')).toBe(await events('tracking_written'));
+    expect(sum('pulled')).toBe(60);
+    // This worker's own calls: the pull and the submissions reached both upstreams.
+    expect(r.json.upstreams.shopify.calls).toBeGreaterThan(0);
+    expect(r.json.upstreams.ordermesh.calls).toBeGreaterThan(0);
+    expect(r.json.throttle[STORE_ID]).toMatchObject({ maximum: expect.any(Number), available: expect.any(Number) });
+    expect((await api('/api/v1/activity?store=x&y=1', { token: VIEWER })).status).toBe(400);
+  });
+
+  it('GET /api/v1/workers, /whoami and /fixes', async () => {
+    const w = await api('/api/v1/workers', { token: VIEWER });
+    expect(w.json.workers.map((x: any) => x.actor)).toEqual([service.deps.actor]);
+    expect(w.json.workers[0].configHash).toBe(service.configHash());
+    expect((await api('/api/v1/whoami', { token: VIEWER })).json).toEqual({ name: 'watcher', role: 'viewer' });
+    expect((await api('/api/v1/whoami')).json).toEqual({ name: 'ops', role: 'operator' });
+    const fixes = (await api('/api/v1/fixes', { token: VIEWER })).json;
+    expect(fixes.find((f: any) => f.codes.includes('MISSING_SKU')).fix).toContain('sku set');
+  });
+});
+
 describe('admin API: acting', () => {
   it('previews a reprocess (how many it touches; for one order what it would send or the errors), then runs it as the token\'s name', async () => {
     const missing = await db.selectFrom('orders').select(['id']).where('last_error_code', '=', 'MISSING_SKU').orderBy('id').execute();
