@@ -29,12 +29,10 @@ export async function loadMappers(config: Config, configPath: string): Promise<M
   return out;
 }
 
-export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): Map<string, StoreRuntime> {
-  const out = new Map<string, StoreRuntime>();
-  for (const cfg of config.stores) {
-    if (!cfg.enabled) continue;
-    const s = secrets.stores.get(cfg.id)!;
-    const shopify = new ShopifyClient(
+/** A store's Shopify client, with its credentials from `secrets`: the one place a client is made. */
+export function shopifyClientFor(cfg: StoreConfig, secrets: Secrets, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): ShopifyClient {
+  const s = secrets.stores.get(cfg.id)!;
+  return new ShopifyClient(
       {
         shopDomain: cfg.shopDomain,
         apiVersion: cfg.apiVersion,
@@ -46,6 +44,14 @@ export function buildStores(config: Config, secrets: Secrets, mappers: Map<strin
       },
       { log: deps.log, maxAttempts: deps.shopifyAttempts, onCall: (status) => deps.metrics?.upstreamCall('shopify', status) },
     );
+}
+
+export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): Map<string, StoreRuntime> {
+  const out = new Map<string, StoreRuntime>();
+  for (const cfg of config.stores) {
+    if (!cfg.enabled) continue;
+    const s = secrets.stores.get(cfg.id)!;
+    const shopify = shopifyClientFor(cfg, secrets, deps);
     out.set(cfg.id, { cfg, shopify, mapper: mappers.get(cfg.id)!, webhookSecret: s.webhookSecret });
   }
   return out;

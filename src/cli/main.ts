@@ -14,6 +14,7 @@ import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
 import { orderCommand } from './order.ts';
+import { shopifyCommand } from './shopify.ts';
 import { formatChecks, runDoctor } from './doctor.ts';
 import { integerFlag, UsageError } from './usage.ts';
 import { stopEarlyOnSignals } from './stop-early.ts';
@@ -135,6 +136,7 @@ export function buildProgram(): Command {
 
   program.addCommand(skuCommand(contextFrom));
   program.addCommand(orderCommand(contextFrom));
+  program.addCommand(shopifyCommand(contextFrom));
   program.addCommand(simCommand());
   // Commands built on their own do not inherit exitOverride: without it commander exits 1 itself on a
   // missing option there, where every usage error must be 2.

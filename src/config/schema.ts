@@ -55,6 +55,20 @@ const storeSchema = z.strictObject({
   /** New orders wait this long before submission so early edits and cancellations land in the ledger first. */
   holdMinutes: z.number().nonnegative().default(10),
   notifyCustomer: z.boolean().default(false),
+  /**
+   * merchant-managed: we read the store's orders and write fulfilments as the merchant.
+   * fulfillment-service: the store assigns products to our fulfilment service; we take the fulfilment
+   * requests Shopify sends for them (accept, reject, answer cancellations) and fulfil those.
+   */
+  mode: z.enum(['merchant-managed', 'fulfillment-service']).default('merchant-managed'),
+  fulfillmentService: z
+    .strictObject({
+      /** The service's name in Shopify (what the merchant sees and assigns products to); register finds it by this name. */
+      name: z.string().trim().min(1).max(100).default('OrderMesh'),
+      /** How often requests are looked for when no notification came (notifications can be lost). */
+      pollSeconds: z.number().int().min(30).max(3_600).default(120),
+    })
+    .prefault({}),
 });
 export type StoreConfig = z.infer<typeof storeSchema>;
 

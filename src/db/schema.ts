@@ -82,6 +82,23 @@ export interface OrdersTable {
   submitted_at: Timestamp | null;
   next_poll_at: Timestamp | null;
   last_polled_at: Timestamp | null;
+  /** Fulfilment-service mode: where the request this order came from stands in Shopify (null: not a request). */
+  request_state: RequestState | null;
+  request_answered_at: Timestamp | null;
+  /** Fulfilment-service mode: the Shopify order the request (store_order_id, a fulfilment order) belongs to. */
+  shopify_order_id: string | null;
+}
+
+export const REQUEST_STATES = ['requested', 'accepted', 'rejected', 'cancellation_requested', 'cancellation_accepted', 'cancellation_rejected', 'withdrawn'] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export interface FulfillmentServicesTable {
+  store_id: string;
+  service_id: string;
+  location_id: string;
+  name: string;
+  callback_url: string | null;
+  registered_at: DefaultedTimestamp;
 }
 
 export interface ShipmentsTable {
@@ -159,6 +176,7 @@ export interface Database {
   webhook_receipts: WebhookReceiptsTable;
   workers: WorkersTable;
   sku_maps: SkuMapsTable;
+  fulfillment_services: FulfillmentServicesTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -8,6 +8,7 @@ import { pullOrders } from './pull-orders.ts';
 import { Q, enqueue, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
 import { refreshOrders } from './refresh-order.ts';
+import { scanFulfillmentRequests } from './scan-fulfillment-requests.ts';
 import { submitOrders } from './submit-orders.ts';
 import { writeTrackingBatch, writeTrackingJob } from './write-tracking.ts';
 
@@ -52,6 +53,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
+    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
     // Fetched up to 50 at once: under load a batch's fulfilment states are read together.
     one(Q.writeTracking, (d) => writeTrackingJob(deps, d.packageId), {
       runBatch: (items) => writeTrackingBatch(deps, items.map((i) => i.packageId)),
@@ -68,8 +70,15 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
 export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<void> {
   for (const store of deps.stores.values()) {
     // Every minute, whatever the interval: cron cannot say "every 120 minutes" (*/120 is hourly), so
-    // the tick pulls only when the interval has passed since the last pull (pullIsDue).
-    await boss.schedule(Q.pullOrders, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    // the tick pulls only when the interval has passed since the last pull (pullIsDue). A
+    // fulfilment-service store reads no orders of its own accord: its work comes as requests.
+    if (store.cfg.mode === 'fulfillment-service') {
+      await boss.unschedule(Q.pullOrders, store.cfg.id);
+      await boss.schedule(Q.scanFulfillmentRequests, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    } else {
+      await boss.unschedule(Q.scanFulfillmentRequests, store.cfg.id);
+      await boss.schedule(Q.pullOrders, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    }
     await boss.schedule(Q.submitOrders, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
   }
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
@@ -77,7 +86,8 @@ export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<voi
   // No idle start: each store is pulled, and its due orders submitted, now rather than at the next
   // whole minute of the cron (singletons collapse these with jobs another starting process queued).
   for (const store of deps.stores.values()) {
-    await enqueue(boss, Q.pullOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+    if (store.cfg.mode === 'fulfillment-service') await enqueue(boss, Q.scanFulfillmentRequests, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+    else await enqueue(boss, Q.pullOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
     await enqueue(boss, Q.submitOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
   }
 }

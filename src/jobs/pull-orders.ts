@@ -47,6 +47,11 @@ export function pullIsDue(lastSuccess: Date | null, now: Date, intervalSeconds: 
  */
 export async function pullOrders(deps: JobDeps, storeId: string, opts: { onlyIfDue?: boolean } = {}): Promise<{ pages: number; orders: number }> {
   const store = storeOf(deps, storeId);
+  if (store.cfg.mode === 'fulfillment-service') {
+    // Its work comes as fulfilment requests: what asked for a pull looks for those instead.
+    await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { singletonKey: storeId });
+    return { pages: 0, orders: 0 };
+  }
   const key = { storeId, stream: ORDERS_STREAM };
   const cursor = await openCursor(deps.db, key, store.cfg.pull.overlapSeconds);
   if (opts.onlyIfDue && !pullIsDue(cursor.last_success_at, new Date(), store.cfg.pull.intervalSeconds)) return { pages: 0, orders: 0 };

@@ -11,6 +11,7 @@ export const Q = {
   applyOrderChange: 'apply-order-change',
   pollShipments: 'poll-shipments',
   writeTracking: 'write-tracking',
+  scanFulfillmentRequests: 'scan-fulfillment-requests',
   deadLetters: 'dead-letters',
 } as const;
 
@@ -23,6 +24,8 @@ export interface Payloads {
   [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'recheck' };
   [Q.pollShipments]: { orderIds?: string[] };
   [Q.writeTracking]: { packageId: string };
+  /** `scheduled`: the per-minute tick, which scans only once `fulfillmentService.pollSeconds` have passed. */
+  [Q.scanFulfillmentRequests]: { storeId: string; scheduled?: boolean };
   [Q.deadLetters]: Record<string, unknown>;
 }
 

@@ -2,6 +2,7 @@ import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { JobDeps } from './deps.ts';
 import { ingestAndEnqueue } from './pull-orders.ts';
 import { storeOf } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
 
 /**
  * Re-reads the orders store webhooks named (the webhook body is only a trigger) and records them:
@@ -13,6 +14,10 @@ export async function refreshOrders(deps: JobDeps, jobs: Array<{ storeId: string
   const byStore = new Map<string, Set<string>>();
   for (const j of jobs) byStore.set(j.storeId, (byStore.get(j.storeId) ?? new Set()).add(j.storeOrderId));
   for (const [storeId, ids] of byStore) {
+    if (storeOf(deps, storeId).cfg.mode === 'fulfillment-service') {
+      await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { singletonKey: storeId });
+      continue;
+    }
     const onInvalid = (why: string) => deps.log.warn({ store: storeId, why }, 'Shopify returned an order without a usable id: skipped');
     const orders = await fetchOrders(storeOf(deps, storeId).shopify, [...ids], onInvalid);
     const found = new Set(orders.map((o) => o.id));

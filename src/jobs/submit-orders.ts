@@ -105,6 +105,8 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
   await deps.db.transaction().execute(async (trx) => {
     await transitionMany(trx, 'submitting', settled, deps.actor);
     await recordEvents(trx, warnings);
+    const refused = settled.some((s) => s.to === 'failed_mapping' || s.to === 'skipped');
+    if (refused && storeOf(deps, storeId).cfg.mode === 'fulfillment-service') await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
   });
   const byId = new Map(claimed.map((r) => [r.id, r]));
   logOutcomes(deps, storeId, byId, settled);
@@ -123,6 +125,8 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     // Changed in the store while we were submitting: carry the change over now.
     const changed = moved.filter((m) => m.changed);
     await enqueueMany(deps.boss, Q.applyOrderChange, changed.map((m) => ({ data: { orderId: m.id, kind: 'recheck' as const }, singletonKey: m.id })), { trx });
+    // Fulfilment-service mode: Shopify hears the verdict (accepted, or rejected with the reason) now.
+    if (storeOf(deps, storeId).cfg.mode === 'fulfillment-service') await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
   });
   logOutcomes(deps, storeId, byId, recorded);
   return { claimed: claimed.length, retryIn };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import { readFulfillmentStates, writeTracking, type OrderFulfillmentState } from '../connectors/shopify/write-fulfillment.ts';
 import { recordEvent, transition } from '../db/orders.ts';
@@ -13,7 +14,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
   const pkg = await deps.db
     .selectFrom('packages')
     .innerJoin('orders', 'orders.id', 'packages.order_id')
-    .select(['packages.id', 'packages.order_id', 'packages.tracking_number', 'packages.tracking_url', 'packages.carrier', 'packages.items', 'packages.store_fulfillment_id', 'packages.written_tracking_number', 'orders.store_id', 'orders.store_order_id', 'orders.store_order_name'])
+    .select(['packages.id', 'packages.order_id', 'packages.tracking_number', 'packages.tracking_url', 'packages.carrier', 'packages.items', 'packages.store_fulfillment_id', 'packages.written_tracking_number', 'orders.store_id', 'orders.store_order_id', 'orders.store_order_name', 'orders.shopify_order_id'])
     .where('packages.id', '=', packageId)
     .executeTakeFirst();
   if (!pkg?.tracking_number) return 'no tracking yet';
@@ -31,7 +32,9 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
     .where('store_fulfillment_id', 'is not', null)
     .execute();
   const result = await writeTracking(store.shopify, {
-    orderId: pkg.store_order_id,
+    // A fulfilment request's order: its fulfilment order is the one to fulfil.
+    orderId: pkg.shopify_order_id ?? pkg.store_order_id,
+    ...(pkg.shopify_order_id ? { fulfillmentOrderIds: [pkg.store_order_id] } : {}),
     trackingNumber: pkg.tracking_number,
     trackingUrl: pkg.tracking_url,
     carrier: pkg.carrier,
@@ -82,7 +85,7 @@ export async function writeTrackingBatch(deps: JobDeps, packageIds: string[]): P
   const rows = await deps.db
     .selectFrom('packages')
     .innerJoin('orders', 'orders.id', 'packages.order_id')
-    .select(['packages.id', 'orders.store_id', 'orders.store_order_id', 'packages.tracking_number', 'packages.written_tracking_number'])
+    .select(['packages.id', 'orders.store_id', 'packages.tracking_number', 'packages.written_tracking_number', sql<string>`coalesce(orders.shopify_order_id, orders.store_order_id)`.as('store_order_id')])
     .where('packages.id', 'in', packageIds)
     .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));

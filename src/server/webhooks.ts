@@ -91,9 +91,34 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       // replay under a new id must not count as a new event.
       const deliveryId = `${topic}:${createHash('sha256').update(raw).digest('base64url')}`;
       const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) =>
-        enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
+        // A fulfilment-service store takes requests, not orders: a change to one of its orders is looked for among them.
+        store.cfg.mode === 'fulfillment-service'
+          ? enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId: store.cfg.id }, { trx, singletonKey: store.cfg.id })
+          : enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
       );
       return reply.code(200).send({ received: true, duplicate: !fresh });
+    });
+
+    // Shopify's fulfilment-service callback: `{kind}` only, signed with the app secret. A hint to look
+    // for requests now (the scheduled scan finds them anyway); answered at once, the scan runs as a job.
+    scope.post('/webhooks/shopify/fulfillment-service/:storeId/fulfillment_order_notification', async (req, reply) => {
+      const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const store = deps.stores.get((req.params as { storeId: string }).storeId);
+      if (!store || store.cfg.mode !== 'fulfillment-service' || !store.webhookSecret) return reject(reply, 404, 'no fulfilment-service store here');
+      if (!verifyHmacBase64(store.webhookSecret, raw, req.headers['x-shopify-hmac-sha256'] as string | undefined)) {
+        deps.log.warn({ store: store.cfg.id }, 'fulfilment-service notification with an invalid HMAC rejected');
+        return reject(reply, 401, 'invalid HMAC');
+      }
+      if (String(req.headers['x-shopify-shop-domain'] ?? '') !== store.cfg.shopDomain) return reject(reply, 401, 'X-Shopify-Shop-Domain is not this store');
+      let kind: unknown;
+      try {
+        kind = (JSON.parse(raw.toString('utf8')) as { kind?: unknown } | null)?.kind;
+      } catch {
+        return reject(reply, 400, 'body is not JSON');
+      }
+      if (kind !== 'FULFILLMENT_REQUEST' && kind !== 'CANCELLATION_REQUEST') return reject(reply, 400, 'kind must be FULFILLMENT_REQUEST or CANCELLATION_REQUEST');
+      await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+      return reply.code(200).send({ received: true });
     });
 
     scope.post('/webhooks/ordermesh', async (req, reply) => {

@@ -52,6 +52,14 @@ export const DOCUMENT_NAMES = [
   'fulfillment-create',
   'fulfillment-tracking-update',
   'app-access',
+  'fulfillment-services',
+  'fulfillment-service-create',
+  'assigned-fulfillment-orders',
+  'fulfillment-orders-by-ids',
+  'fulfillment-request-accept',
+  'fulfillment-request-reject',
+  'cancellation-request-accept',
+  'cancellation-request-reject',
 ] as const;
 export type DocumentName = (typeof DOCUMENT_NAMES)[number];
 

@@ -13,6 +13,12 @@ export interface TrackingToWrite {
   fulfillmentId?: string | null;
   /** Fulfilments the ledger has recorded for the order's other packages: never this package's. */
   ownedByOtherPackages?: string[];
+  /**
+   * Fulfilment-service mode: only these fulfilment orders (the request's) are ours to fulfil, and their
+   * state, not the order's, says whether we may (a cancellation we refused leaves the order cancelled
+   * in Shopify and the request ours).
+   */
+  fulfillmentOrderIds?: string[];
 }
 
 /**
@@ -159,15 +165,16 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite, s
       (f.fulfillmentLineItems.pageInfo.hasNextPage || contents(f.fulfillmentLineItems.nodes.map((n) => ({ lineItemId: n.lineItem.id, quantity: n.quantity ?? 0 }))) === wanted),
   );
   if (existing) return { status: 'already_written', fulfillmentId: existing.id };
-  if (order.cancelledAt) return skipped('ORDER_CANCELLED', `order ${t.orderId} was cancelled in the store`);
+  if (order.cancelledAt && !t.fulfillmentOrderIds) return skipped('ORDER_CANCELLED', `order ${t.orderId} was cancelled in the store`);
+  const ours = t.fulfillmentOrderIds ? order.fulfillmentOrders.nodes.filter((fo) => t.fulfillmentOrderIds!.includes(fo.id)) : order.fulfillmentOrders.nodes;
 
   // Allocate each line's quantity over the fulfilment orders that still have it open.
   const byFo = new Map<string, { location: string; items: Array<{ id: string; quantity: number }> }>();
-  const remaining = new Map(order.fulfillmentOrders.nodes.flatMap((fo) => fo.lineItems.nodes.map((li) => [li.id, li.remainingQuantity] as const)));
+  const remaining = new Map(ours.flatMap((fo) => fo.lineItems.nodes.map((li) => [li.id, li.remainingQuantity] as const)));
   for (const line of t.lines) {
     let need = line.quantity;
     let sawHold = false;
-    for (const fo of order.fulfillmentOrders.nodes) {
+    for (const fo of ours) {
       for (const foli of fo.lineItems.nodes) {
         if (foli.lineItem.id !== line.lineItemId) continue;
         if (fo.status === 'ON_HOLD') sawHold = true;
@@ -183,7 +190,7 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite, s
     }
     if (need > 0) {
       if (sawHold) return skipped('ON_HOLD', `line item ${line.lineItemId} is on a fulfilment hold in the store`);
-      const known = order.fulfillmentOrders.nodes.some((fo) => fo.lineItems.nodes.some((li) => li.lineItem.id === line.lineItemId));
+      const known = ours.some((fo) => fo.lineItems.nodes.some((li) => li.lineItem.id === line.lineItemId));
       return known
         ? skipped('ALREADY_FULFILLED', `line item ${line.lineItemId} has fewer than ${line.quantity} left to fulfil`)
         : skipped('NO_FULFILLMENT_ORDER', `no fulfilment order visible for line item ${line.lineItemId} (check the app's fulfilment-order scopes)`);

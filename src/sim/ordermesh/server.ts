@@ -323,6 +323,15 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     }
   });
   app.post('/_sim/advance', async () => ({ moved: state.advance() }));
+  app.post('/_sim/orders/:orderId/advance', async (req, reply) => {
+    try {
+      const o = state.advanceOne((req.params as { orderId: string }).orderId);
+      return { orderId: o.id, status: o.status };
+    } catch (err) {
+      if (err instanceof SimRefusal) return reply.code(err.status).send(refusalBody(err));
+      throw err;
+    }
+  });
   app.post('/_sim/webhooks/drain', async () => {
     await webhooks.drain();
     return { delivered: webhooks.delivered, failed: webhooks.failed };

@@ -172,6 +172,15 @@ export class OrderMeshState {
     return o;
   }
 
+  /** Moves one order a lifecycle step (into production, say), as OrderMesh's own work does. */
+  advanceOne(orderId: string): SimOrder {
+    const o = this.get(orderId);
+    const next = NEXT[o.status];
+    if (!next) throw new SimRefusal(409, `order ${orderId} is ${o.status}: no next step`);
+    this.#touch(o, next, `Order updated: status updated from ${o.status} to ${next}`);
+    return o;
+  }
+
   /** Moves every open order one lifecycle step; an order in production ships all it has left. */
   advance(): number {
     let moved = 0;

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, type GraphQLFieldResolver, type OperationDefinitionNode } from 'graphql';
-import type { ShopState, SimOrder, SimFulfillment } from './shop.ts';
+import type { ShopState, SimOrder, SimFulfillment, SimFulfillmentOrder } from './shop.ts';
 
 /**
  * Resolvers for the subset of the Admin API the connector uses, over the real schema. Objects are
@@ -7,8 +7,19 @@ import type { ShopState, SimOrder, SimFulfillment } from './shop.ts';
  * A root field outside the subset answers a clear GraphQL error instead of a silent null.
  */
 export const SUPPORTED_ROOT_FIELDS = {
-  query: new Set(['orders', 'ordersCount', 'order', 'nodes', 'fulfillmentOrder', 'bulkOperation', 'currentBulkOperation', 'shop', 'currentAppInstallation']),
-  mutation: new Set(['bulkOperationRunQuery', 'fulfillmentCreate', 'fulfillmentTrackingInfoUpdate']),
+  query: new Set(['orders', 'ordersCount', 'order', 'nodes', 'fulfillmentOrder', 'assignedFulfillmentOrders', 'bulkOperation', 'currentBulkOperation', 'shop', 'currentAppInstallation']),
+  mutation: new Set([
+    'bulkOperationRunQuery',
+    'fulfillmentCreate',
+    'fulfillmentTrackingInfoUpdate',
+    'fulfillmentServiceCreate',
+    'fulfillmentOrderAcceptFulfillmentRequest',
+    'fulfillmentOrderRejectFulfillmentRequest',
+    'fulfillmentOrderAcceptCancellationRequest',
+    'fulfillmentOrderRejectCancellationRequest',
+    'fulfillmentOrderHold',
+    'fulfillmentOrderReleaseHold',
+  ]),
 };
 
 export function unsupportedRootFields(op: OperationDefinitionNode): string[] {
@@ -54,7 +65,7 @@ export function connection<T>(items: T[], args: PageArgs, keyOf: (t: T) => strin
   };
 }
 
-const pad = (id: string) => id.replace(/\d+$/, (d) => d.padStart(24, '0'));
+export const pad = (id: string) => id.replace(/\d+$/, (d) => d.padStart(24, '0'));
 
 /** Shopify's search syntax, the part we use: `updated_at` / `created_at` with >, >=, <, <=, joined by AND. */
 export function orderFilter(query: string | null | undefined): (o: SimOrder) => boolean {
@@ -89,7 +100,10 @@ function fulfillmentView(f: SimFulfillment) {
   };
 }
 
-export function orderView(shop: ShopState, sim: SimOrder, bulk: boolean) {
+/** Which fulfilment orders the app's scopes let it see (Shopify leaves the others out of every list). */
+export type FulfillmentOrderVisibility = (fo: SimFulfillmentOrder) => boolean;
+
+export function orderView(shop: ShopState, sim: SimOrder, bulk: boolean, visible: FulfillmentOrderVisibility = () => true) {
   const o = sim.order;
   return {
     ...o,
@@ -106,17 +120,22 @@ export function orderView(shop: ShopState, sim: SimOrder, bulk: boolean) {
       const total = o.lineItems.filter((l) => l.requiresShipping).reduce((a, l) => a + l.quantity, 0);
       return left === 0 && total > 0 ? 'FULFILLED' : left < total ? 'PARTIALLY_FULFILLED' : 'UNFULFILLED';
     })(),
-    fulfillmentOrders: (args: PageArgs) => connection(sim.fulfillmentOrders.map(fulfillmentOrderView), args, (fo) => pad(fo.id)),
+    fulfillmentOrders: (args: PageArgs) => connection(sim.fulfillmentOrders.filter(visible).map((fo) => fulfillmentOrderView(fo)), args, (fo) => pad(fo.id)),
     fulfillments: (args: { first?: number | null }) => sim.fulfillments.slice(0, args.first ?? undefined).map(fulfillmentView),
   };
 }
 
-export function fulfillmentOrderView(fo: SimOrder['fulfillmentOrders'][number]) {
+export function fulfillmentOrderView(fo: SimFulfillmentOrder, orderOf?: () => unknown) {
   return {
+    __typename: 'FulfillmentOrder',
     id: fo.id,
+    orderId: fo.orderId,
+    order: orderOf,
     status: fo.status,
-    requestStatus: 'UNSUBMITTED',
+    requestStatus: fo.requestStatus,
+    updatedAt: fo.updatedAt,
     assignedLocation: { location: { id: fo.locationId } },
+    fulfillmentHolds: fo.holds.map((h) => ({ id: h.id, reason: h.reason, reasonNotes: h.reasonNotes, handle: h.handle, heldByRequestingApp: h.byApp, displayReason: h.reason.toLowerCase().replace(/_/g, ' ') })),
     lineItems: (a: PageArgs) =>
       connection(
         fo.lines.map((l) => ({ id: l.id, remainingQuantity: l.remainingQuantity, totalQuantity: l.totalQuantity, lineItem: { id: l.lineItemId } })),

@@ -10,9 +10,23 @@ import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
 import { operationCost } from './cost.ts';
-import { connection, fieldResolver, fulfillmentOrderView, fulfillmentView, orderFilter, orderView, unsupportedRootFields } from './graphql.ts';
+import { connection, fieldResolver, fulfillmentOrderView, fulfillmentView, orderFilter, orderView, pad, unsupportedRootFields } from './graphql.ts';
 import { SEED_CURRENCIES, seededCase, type Declared } from './seed.ts';
-import { ShopState, randomToken, type ShopWebhookTopic, type SimOrder } from './shop.ts';
+import { ShopState, randomToken, type RequestKind, type ShopWebhookTopic, type SimFulfillmentOrder, type SimFulfillmentService, type SimOrder } from './shop.ts';
+import {
+  MerchantRefusal,
+  acceptCancellation,
+  acceptRequest,
+  assignedFulfillmentOrders,
+  createService,
+  holdByApp,
+  moveFulfillmentOrder,
+  rejectCancellation,
+  rejectRequest,
+  releaseByApp,
+  requestFulfillment,
+  withdrawRequest,
+} from './fulfillment-orders.ts';
 
 export interface SimShop {
   domain: string;
@@ -92,6 +106,24 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   /** What must become of each generated order (seed.ts): what tests judge the pipeline by. */
   const declared = new Map<string, Declared>();
   let unauthorized = 0;
+  /** Fulfilment-service notifications: sent, and lost on the way (a fault on route FulfillmentOrderNotification). */
+  const notifications = { sent: 0, lost: 0 };
+
+  /** Shopify's POST to `<callbackUrl>/fulfillment_order_notification`: only the kind, signed like a webhook; it can be lost. */
+  const notify = (cfg: SimShop) => (service: SimFulfillmentService, kind: RequestKind) => {
+    if (faults.decide('FulfillmentOrderNotification').kind) {
+      notifications.lost++;
+      return;
+    }
+    notifications.sent++;
+    webhooks.send({
+      url: `${service.callbackUrl!.replace(/\/$/, '')}/fulfillment_order_notification`,
+      body: { kind },
+      secret: cfg.appSecret,
+      signatureHeader: 'x-shopify-hmac-sha256',
+      headers: { 'x-shopify-shop-domain': cfg.domain, 'x-shopify-api-version': SHOPIFY_SIM_DEFAULTS.apiVersions[0] },
+    });
+  };
 
   const emit = (cfg: SimShop) => (topic: ShopWebhookTopic, order: ShopifyOrder) => {
     if (!settings.webhookUrl) return;
@@ -115,7 +147,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   for (const cfg of shopsConfig) {
     shops.set(cfg.domain, {
       cfg,
-      state: new ShopState(cfg.domain, emit(cfg)),
+      state: new ShopState(cfg.domain, emit(cfg), notify(cfg)),
       bucket: { available: throttle.maximumAvailable, at: Date.now() },
       stats: { requests: 0, throttled: 0, rateLimited: 0, actualCost: 0 },
       operations: {},
@@ -247,51 +279,116 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const sortKey = (o: SimOrder) => `${o.order.updatedAt}|${o.order.id.padStart(48, '0')}`;
 
   /** As Shopify answers a field the app's scopes do not cover: an ACCESS_DENIED error naming the scope. */
+  const denied = (anyOf: string[]) =>
+    new GraphQLError(`Access denied. Required access: \`${anyOf.join('` or `')}\` access scope.`, { extensions: { code: 'ACCESS_DENIED', requiredAccess: anyOf.join(' or ') } });
   const need = (...anyOf: string[]) => {
-    if (!anyOf.some((s) => settings.scopes.includes(s))) {
-      throw new GraphQLError(`Access denied. Required access: \`${anyOf.join('` or `')}\` access scope.`, { extensions: { code: 'ACCESS_DENIED', requiredAccess: anyOf.join(' or ') } });
-    }
+    if (!anyOf.some((s) => settings.scopes.includes(s))) throw denied(anyOf);
   };
+  const HOLD_SCOPES = ['write_merchant_managed_fulfillment_orders', 'write_third_party_fulfillment_orders'];
   const FULFIL = ['write_merchant_managed_fulfillment_orders', 'write_assigned_fulfillment_orders', 'write_third_party_fulfillment_orders'];
+  const has = (...anyOf: string[]) => anyOf.some((s) => settings.scopes.includes(s));
+  /** Merchant-managed fulfilment orders need the merchant-managed scopes; those at the app's own service, the assigned ones. */
+  const visibleTo = (state: ShopState) => (fo: SimFulfillmentOrder) =>
+    state.serviceAt(fo.locationId)
+      ? has('read_assigned_fulfillment_orders', 'write_assigned_fulfillment_orders')
+      : has('read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders');
+  /** The scope a write to this fulfilment order needs. */
+  const needToWrite = (state: ShopState, foIds: string[]) => {
+    const own = foIds.some((id) => {
+      const f = state.findFulfillmentOrder(id);
+      return f && state.serviceAt(f.fo.locationId);
+    });
+    if (own) need('write_assigned_fulfillment_orders');
+    else need('write_merchant_managed_fulfillment_orders', 'write_third_party_fulfillment_orders');
+  };
 
   function rootFor(state: ShopState, bulk = false) {
+    const visible = visibleTo(state);
+    const foView = (fo: SimFulfillmentOrder) => fulfillmentOrderView(fo, () => orderView(state, state.find(fo.orderId)!, bulk, visible));
+    const foAnswer = (r: { fulfillmentOrder: SimFulfillmentOrder | null; userErrors: unknown[] }) => ({ fulfillmentOrder: r.fulfillmentOrder ? foView(r.fulfillmentOrder) : null, userErrors: r.userErrors });
     return {
-      shop: { name: state.domain, myshopifyDomain: state.domain },
+      shop: {
+        name: state.domain,
+        myshopifyDomain: state.domain,
+        fulfillmentServices: [...state.services.values()].map(serviceView),
+      },
       currentAppInstallation: { accessScopes: settings.scopes.map((handle) => ({ handle, description: handle })) },
       orders: (args: { first?: number; after?: string; query?: string; reverse?: boolean }) => {
         need('read_orders');
-        return mapConnection(connection(sortedOrders(state, args.query, Boolean(args.reverse)), args, sortKey, { bulk }), (o) => orderView(state, o, bulk));
+        return mapConnection(connection(sortedOrders(state, args.query, Boolean(args.reverse)), args, sortKey, { bulk }), (o) => orderView(state, o, bulk, visible));
       },
       order: ({ id }: { id: string }) => {
         need('read_orders');
         const o = state.find(id);
-        return o ? orderView(state, o, bulk) : null;
+        return o ? orderView(state, o, bulk, visible) : null;
       },
       ordersCount: ({ query, limit }: { query?: string; limit?: number | null }) => {
         const n = sortedOrders(state, query, false).length;
         return limit != null && n > limit ? { count: limit, precision: 'AT_LEAST' } : { count: n, precision: 'EXACT' };
       },
-      // Only orders are Node-resolvable here; another id answers null, as an unknown id does on Shopify.
+      // Orders and fulfilment orders are Node-resolvable here; another id answers null, as an unknown id does on Shopify.
       nodes: ({ ids }: { ids: string[] }) => {
-        need('read_orders');
         if (ids.length > 250) throw new GraphQLError('The ids argument accepts at most 250 ids.');
         return ids.map((id) => {
+          if (id.startsWith('gid://shopify/FulfillmentOrder/')) {
+            const f = state.findFulfillmentOrder(id);
+            return f && visible(f.fo) ? foView(f.fo) : null;
+          }
+          need('read_orders');
           const o = state.find(id);
-          return o ? { __typename: 'Order', ...orderView(state, o, bulk) } : null;
+          return o ? { __typename: 'Order', ...orderView(state, o, bulk, visible) } : null;
         });
       },
       fulfillmentOrder: ({ id }: { id: string }) => {
-        for (const o of state.orders.values()) {
-          const fo = o.fulfillmentOrders.find((f) => f.id === id);
-          if (fo) return fulfillmentOrderView(fo);
-        }
-        return null;
+        const f = state.findFulfillmentOrder(id);
+        return f && visible(f.fo) ? foView(f.fo) : null;
+      },
+      assignedFulfillmentOrders: (args: { assignmentStatus?: string; locationIds?: string[]; first?: number; after?: string }) => {
+        need('read_assigned_fulfillment_orders', 'write_assigned_fulfillment_orders');
+        return mapConnection(connection(assignedFulfillmentOrders(state, args), args, (fo) => pad(fo.id)), foView);
+      },
+      fulfillmentServiceCreate: (args: Parameters<typeof createService>[1]) => {
+        need('write_fulfillments');
+        const r = createService(state, args);
+        return { fulfillmentService: r.fulfillmentService ? serviceView(r.fulfillmentService) : null, userErrors: r.userErrors };
+      },
+      fulfillmentOrderAcceptFulfillmentRequest: (args: Parameters<typeof acceptRequest>[1]) => {
+        need('write_assigned_fulfillment_orders');
+        return foAnswer(acceptRequest(state, args));
+      },
+      fulfillmentOrderRejectFulfillmentRequest: (args: Parameters<typeof rejectRequest>[1]) => {
+        need('write_assigned_fulfillment_orders');
+        return foAnswer(rejectRequest(state, args));
+      },
+      fulfillmentOrderAcceptCancellationRequest: (args: Parameters<typeof acceptCancellation>[1]) => {
+        need('write_assigned_fulfillment_orders');
+        return foAnswer(acceptCancellation(state, args));
+      },
+      fulfillmentOrderRejectCancellationRequest: (args: Parameters<typeof rejectCancellation>[1]) => {
+        need('write_assigned_fulfillment_orders');
+        return foAnswer(rejectCancellation(state, args));
+      },
+      // Holds: the merchant-managed or third-party scopes. The app's own service's fulfilment orders are
+      // neither, so a fulfilment service cannot hold what it was asked to fulfil.
+      fulfillmentOrderHold: (args: Parameters<typeof holdByApp>[1]) => {
+        const f = state.findFulfillmentOrder(args.id);
+        // Whatever the app's scopes: its own service's fulfilment order is neither merchant-managed nor a third party's.
+        if (f && state.serviceAt(f.fo.locationId)) throw denied(HOLD_SCOPES);
+        need(...HOLD_SCOPES);
+        const r = holdByApp(state, args);
+        return { ...r, fulfillmentOrder: r.fulfillmentOrder ? foView(r.fulfillmentOrder) : null, fulfillmentHold: r.fulfillmentHold ? { ...r.fulfillmentHold, heldByRequestingApp: true, displayReason: r.fulfillmentHold.reason } : null };
+      },
+      fulfillmentOrderReleaseHold: (args: Parameters<typeof releaseByApp>[1]) => {
+        const f = state.findFulfillmentOrder(args.id);
+        if (f && state.serviceAt(f.fo.locationId)) throw denied(HOLD_SCOPES);
+        need(...HOLD_SCOPES);
+        return foAnswer(releaseByApp(state, args));
       },
       bulkOperation: ({ id }: { id: string }) => bulkView(bulkOps.get(id)),
       currentBulkOperation: () => bulkView([...bulkOps.values()].filter((b) => b.shop === state.domain).at(-1)),
       bulkOperationRunQuery: ({ query }: { query: string }) => runBulk(state, query),
       fulfillmentCreate: ({ fulfillment }: { fulfillment: Parameters<ShopState['createFulfillment']>[0] }) => {
-        need(...FULFIL);
+        needToWrite(state, fulfillment.lineItemsByFulfillmentOrder.map((g) => g.fulfillmentOrderId));
         const r = state.createFulfillment(fulfillment);
         return { fulfillment: r.fulfillment ? fulfillmentView(r.fulfillment) : null, userErrors: r.userErrors };
       },
@@ -408,7 +505,29 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     return { id: sim.order.id, updatedAt: sim.order.updatedAt, cancelledAt: sim.order.cancelledAt };
   };
   app.post('/_sim/orders/:id/cancel', orderAction((s, id) => s.cancel(id)));
-  app.post('/_sim/orders/:id/hold', orderAction((s, id) => s.hold(id)));
+  app.post('/_sim/orders/:id/hold', orderAction((s, id, body) => s.hold(id, (body as { reason?: string } | undefined)?.reason, (body as { reasonNotes?: string } | undefined)?.reasonNotes ?? null)));
+  app.post('/_sim/orders/:id/release', orderAction((s, id) => s.release(id)));
+  // The merchant's fulfilment-order actions in the admin: assign products to a location, request
+  // fulfilment (all or some lines), withdraw a request not yet accepted, move a fulfilment order.
+  app.post('/_sim/stock', async (req, reply) => {
+    const b = z.strictObject({ shop: z.string().optional(), locationId: z.string(), skus: z.array(z.string()).min(1) }).safeParse(req.body ?? {});
+    if (!b.success) return reply.code(400).send({ message: 'invalid stock request', errors: fieldErrors(b.error) });
+    const { state } = shopOf(b.data.shop);
+    for (const sku of b.data.skus) state.stockedAt.set(sku, b.data.locationId);
+    return { ok: true };
+  });
+  const merchantAction = (action: (state: ShopState, id: string, body: Record<string, unknown>) => SimFulfillmentOrder) => async (req: any, reply: FastifyReply) => {
+    try {
+      const fo = action(shopOf((req.query as { shop?: string }).shop).state, req.params.id, (req.body ?? {}) as Record<string, unknown>);
+      return { id: fo.id, status: fo.status, requestStatus: fo.requestStatus, locationId: fo.locationId };
+    } catch (err) {
+      if (err instanceof MerchantRefusal) return reply.code(409).send({ message: err.message });
+      throw err;
+    }
+  };
+  app.post('/_sim/fulfillment-orders/:id/request', merchantAction((s, id, b) => requestFulfillment(s, id, b.lineItems as Array<{ id: string; quantity: number }> | undefined)));
+  app.post('/_sim/fulfillment-orders/:id/withdraw', merchantAction((s, id) => withdrawRequest(s, id)));
+  app.post('/_sim/fulfillment-orders/:id/move', merchantAction((s, id, b) => moveFulfillmentOrder(s, id, String(b.locationId))));
   app.post('/_sim/orders/:id/update', async (req, reply) => {
     const b = updateBody.safeParse(req.body ?? {});
     if (!b.success) return reply.code(400).send({ message: 'invalid update', errors: fieldErrors(b.error) });
@@ -425,6 +544,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
             ...s.stats,
             operations: s.operations,
             fulfillments: [...s.state.orders.values()].reduce((a, o) => a + o.fulfillments.length, 0),
+            services: [...s.state.services.values()],
             ...(summary
               ? {}
               : {
@@ -437,6 +557,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
                     currentTotalPriceSet: o.order.currentTotalPriceSet,
                     fulfillmentsCreated: o.fulfillments.length,
                     fulfillments: o.fulfillments,
+                    fulfillmentOrders: o.fulfillmentOrders,
                     declared: declared.get(o.order.id) ?? null,
                   })),
                 }),
@@ -446,6 +567,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       unauthorized,
       faultsInjected: faults.injected,
       webhooks: { delivered: webhooks.delivered, failed: webhooks.failed },
+      notifications,
     };
   });
   app.post('/_sim/faults', async (req, reply) => {
@@ -463,8 +585,9 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     return { ok: true };
   });
   app.post('/_sim/settings', async (req) => {
-    const b = (req.body ?? {}) as { webhookUrl?: string | null; bulkDelayMs?: number; tokenTtlSeconds?: number; scopes?: string[] };
+    const b = (req.body ?? {}) as { webhookUrl?: string | null; bulkDelayMs?: number; tokenTtlSeconds?: number; scopes?: string[]; autoRequest?: boolean };
     if (b.scopes !== undefined) settings.scopes = [...b.scopes];
+    if (b.autoRequest !== undefined) for (const shop of shops.values()) shop.state.autoRequest = b.autoRequest;
     if (b.webhookUrl !== undefined) settings.webhookUrl = b.webhookUrl ?? undefined;
     if (b.bulkDelayMs !== undefined) settings.bulkDelayMs = b.bulkDelayMs;
     if (b.tokenTtlSeconds !== undefined) settings.tokenTtlSeconds = b.tokenTtlSeconds;
@@ -500,6 +623,22 @@ function* jsonlChunks(lines: string[]): Generator<Buffer> {
     }
   }
   if (buf) yield Buffer.from(buf);
+}
+
+function serviceView(s: SimFulfillmentService) {
+  return {
+    id: s.id,
+    serviceName: s.serviceName,
+    handle: s.handle,
+    callbackUrl: s.callbackUrl,
+    location: { id: s.locationId, name: s.serviceName },
+    trackingSupport: s.trackingSupport,
+    inventoryManagement: s.inventoryManagement,
+    permitsSkuSharing: true,
+    fulfillmentOrdersOptIn: true,
+    requiresShippingMethod: true,
+    type: 'THIRD_PARTY',
+  };
 }
 
 function mapConnection<T, U>(c: ReturnType<typeof connection<T>>, f: (t: T) => U) {

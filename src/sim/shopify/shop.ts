@@ -14,12 +14,45 @@ interface SimFulfillmentOrderLine {
   remainingQuantity: number;
 }
 
-interface SimFulfillmentOrder {
+export type RequestStatus = 'UNSUBMITTED' | 'SUBMITTED' | 'ACCEPTED' | 'REJECTED' | 'CANCELLATION_REQUESTED' | 'CANCELLATION_ACCEPTED' | 'CANCELLATION_REJECTED' | 'CLOSED';
+
+export interface SimHold {
   id: string;
-  status: 'OPEN' | 'IN_PROGRESS' | 'CLOSED' | 'ON_HOLD' | 'CANCELLED';
+  reason: string;
+  reasonNotes: string | null;
+  handle: string;
+  /** Placed by the app (true) or by the merchant in the admin (false). */
+  byApp: boolean;
+}
+
+export interface SimFulfillmentOrder {
+  id: string;
+  orderId: string;
+  status: 'OPEN' | 'IN_PROGRESS' | 'CLOSED' | 'ON_HOLD' | 'CANCELLED' | 'INCOMPLETE';
+  /** Only a fulfilment service's fulfilment orders leave UNSUBMITTED. */
+  requestStatus: RequestStatus;
   locationId: string;
   lines: SimFulfillmentOrderLine[];
+  holds: SimHold[];
+  /** What the service said when it answered the request, and when it expects to ship. */
+  requestMessage: string | null;
+  estimatedShippedAt: string | null;
+  updatedAt: string;
 }
+
+/** A fulfilment service registered by the app, with the location Shopify made for it. */
+export interface SimFulfillmentService {
+  id: string;
+  serviceName: string;
+  handle: string;
+  callbackUrl: string | null;
+  locationId: string;
+  trackingSupport: boolean;
+  inventoryManagement: boolean;
+}
+
+/** The merchant-managed location every shop starts with. */
+export const SHOP_LOCATION = 'gid://shopify/Location/1';
 
 export interface SimFulfillment {
   id: string;
@@ -36,9 +69,10 @@ export interface SimOrder {
 }
 
 export type ShopWebhookTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled';
+export type RequestKind = 'FULFILLMENT_REQUEST' | 'CANCELLATION_REQUEST';
 
 let counter = 0;
-const nextId = (kind: string) => `gid://shopify/${kind}/${Date.now()}${String(++counter).padStart(6, '0')}`;
+export const nextId = (kind: string) => `gid://shopify/${kind}/${Date.now()}${String(++counter).padStart(6, '0')}`;
 /** Shopify timestamps have second resolution. */
 export const shopifyTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -48,38 +82,77 @@ export class ShopState {
   readonly orders = new Map<string, SimOrder>();
   /** Bumped whenever an order is added or its updatedAt moves: what a cached, sorted listing depends on. */
   version = 0;
+  /** The app's fulfilment services, by id. */
+  readonly services = new Map<string, SimFulfillmentService>();
+  /** Which location stocks a SKU (the merchant assigned the product to a fulfilment service); the shop's own otherwise. */
+  readonly stockedAt = new Map<string, string>();
+  /** Whether the merchant's fulfilment requests go out when an order is placed (Shopify's automatic fulfilment request). */
+  autoRequest = true;
   readonly #emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void;
+  readonly #notify: (service: SimFulfillmentService, kind: RequestKind) => void;
 
-  constructor(domain: string, emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void) {
+  constructor(domain: string, emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void, notify: (service: SimFulfillmentService, kind: RequestKind) => void = () => {}) {
     this.domain = domain;
     this.#emit = emit;
+    this.#notify = notify;
+  }
+
+  serviceAt(locationId: string): SimFulfillmentService | undefined {
+    return [...this.services.values()].find((s) => s.locationId === locationId);
+  }
+
+  /** Tells a service's callback URL there is work (a hint with no ids, as Shopify sends it). */
+  notify(fo: SimFulfillmentOrder, kind: RequestKind): void {
+    const service = this.serviceAt(fo.locationId);
+    if (service?.callbackUrl) this.#notify(service, kind);
   }
 
   add(order: ShopifyOrder, notify: boolean): SimOrder {
-    const location = 'gid://shopify/Location/1';
     const shippable = order.lineItems.filter((l) => l.requiresShipping);
+    // One fulfilment order per location that stocks the items, as Shopify splits an order at checkout.
+    const byLocation = new Map<string, typeof shippable>();
+    for (const l of shippable) {
+      const at = this.stockedAt.get(l.sku ?? l.variant?.sku ?? '') ?? SHOP_LOCATION;
+      byLocation.set(at, [...(byLocation.get(at) ?? []), l]);
+    }
+    const now = shopifyTime(Date.now());
     const sim: SimOrder = {
       order,
-      fulfillmentOrders: shippable.length
-        ? [
-            {
-              id: nextId('FulfillmentOrder'),
-              status: order.cancelledAt ? 'CLOSED' : 'OPEN',
-              locationId: location,
-              // Refunded, removed and elsewhere-fulfilled units are not the app's to fulfil.
-              lines: shippable.map((l) => {
-                const open = Math.max(0, Math.min(l.currentQuantity, l.unfulfilledQuantity));
-                return { id: nextId('FulfillmentOrderLineItem'), lineItemId: l.id, totalQuantity: open, remainingQuantity: open };
-              }),
-            },
-          ]
-        : [],
+      fulfillmentOrders: [...byLocation.entries()].map(([locationId, lines]) => {
+        const requested = !order.cancelledAt && this.autoRequest && this.serviceAt(locationId) !== undefined;
+        return {
+          id: nextId('FulfillmentOrder'),
+          orderId: order.id,
+          status: order.cancelledAt ? 'CLOSED' : 'OPEN',
+          requestStatus: requested ? 'SUBMITTED' : 'UNSUBMITTED',
+          locationId,
+          // Refunded, removed and elsewhere-fulfilled units are not the app's to fulfil.
+          lines: lines.map((l) => {
+            const open = Math.max(0, Math.min(l.currentQuantity, l.unfulfilledQuantity));
+            return { id: nextId('FulfillmentOrderLineItem'), lineItemId: l.id, totalQuantity: open, remainingQuantity: open };
+          }),
+          holds: [],
+          requestMessage: null,
+          estimatedShippedAt: null,
+          updatedAt: now,
+        };
+      }),
       fulfillments: [],
     };
     this.orders.set(order.id, sim);
     this.version++;
     if (notify) this.#emit('orders/create', order);
+    for (const fo of sim.fulfillmentOrders) if (fo.requestStatus === 'SUBMITTED') this.notify(fo, 'FULFILLMENT_REQUEST');
     return sim;
+  }
+
+  /** The fulfilment order with this id, and the order it belongs to. */
+  findFulfillmentOrder(id: string): { sim: SimOrder; fo: SimFulfillmentOrder } | undefined {
+    for (const sim of this.orders.values()) {
+      const fo = sim.fulfillmentOrders.find((f) => f.id === id);
+      if (fo) return { sim, fo };
+    }
+    return undefined;
   }
 
   find(id: string): SimOrder | undefined {
@@ -100,7 +173,19 @@ export class ShopState {
     if (!sim || sim.order.cancelledAt) return sim;
     sim.order.cancelledAt = shopifyTime(Date.now());
     sim.order.cancelReason = 'CUSTOMER';
-    for (const fo of sim.fulfillmentOrders) if (fo.status !== 'CLOSED') fo.status = 'CLOSED';
+    for (const fo of sim.fulfillmentOrders) {
+      if (fo.status === 'CLOSED' || fo.status === 'CANCELLED') continue;
+      fo.updatedAt = shopifyTime(Date.now());
+      if (fo.requestStatus === 'ACCEPTED' || fo.requestStatus === 'CANCELLATION_REJECTED') {
+        // The service may be making it already: Shopify asks, and the fulfilment order stays the service's until it answers.
+        fo.requestStatus = 'CANCELLATION_REQUESTED';
+        this.notify(fo, 'CANCELLATION_REQUEST');
+      } else {
+        // Not accepted yet: withdrawn at once (fulfillmentOrderCancel on a SUBMITTED fulfilment order).
+        fo.status = 'CLOSED';
+        if (fo.requestStatus === 'SUBMITTED') fo.requestStatus = 'CLOSED';
+      }
+    }
     this.#touch(sim, 'orders/cancelled');
     return sim;
   }
@@ -115,9 +200,27 @@ export class ShopState {
     return sim;
   }
 
-  hold(id: string): SimOrder | undefined {
+  /** The merchant holds the order's open fulfilment orders in the admin (the app did not place these holds). */
+  hold(id: string, reason = 'OTHER', reasonNotes: string | null = null): SimOrder | undefined {
     const sim = this.find(id);
-    for (const fo of sim?.fulfillmentOrders ?? []) if (fo.status === 'OPEN') fo.status = 'ON_HOLD';
+    for (const fo of sim?.fulfillmentOrders ?? []) {
+      if (fo.status !== 'OPEN' && fo.status !== 'ON_HOLD') continue;
+      fo.holds.push({ id: nextId('FulfillmentHold'), reason, reasonNotes, handle: '', byApp: false });
+      fo.status = 'ON_HOLD';
+      fo.updatedAt = shopifyTime(Date.now());
+    }
+    return sim;
+  }
+
+  /** The merchant releases every hold on the order's fulfilment orders. */
+  release(id: string): SimOrder | undefined {
+    const sim = this.find(id);
+    for (const fo of sim?.fulfillmentOrders ?? []) {
+      if (fo.status !== 'ON_HOLD') continue;
+      fo.holds = [];
+      fo.status = fo.lines.some((l) => l.remainingQuantity < l.totalQuantity) ? 'IN_PROGRESS' : 'OPEN';
+      fo.updatedAt = shopifyTime(Date.now());
+    }
     return sim;
   }
 
@@ -139,6 +242,9 @@ export class ShopState {
       const fo = fos[i]!;
       if (fo.status === 'ON_HOLD') return fail(`Fulfillment order ${fo.id} is on hold`);
       if (fo.status !== 'OPEN' && fo.status !== 'IN_PROGRESS') return fail(`Fulfillment order ${fo.id} has an unfulfillable status= ${fo.status.toLowerCase()}`);
+      if (this.serviceAt(fo.locationId) && fo.requestStatus !== 'ACCEPTED' && fo.requestStatus !== 'CANCELLATION_REJECTED') {
+        return fail(`Fulfillment order ${fo.id} has not been accepted by the fulfillment service (request status ${fo.requestStatus.toLowerCase()})`);
+      }
       const wanted = g.fulfillmentOrderLineItems ?? fo.lines.map((l) => ({ id: l.id, quantity: l.remainingQuantity }));
       for (const w of wanted) {
         const line = fo.lines.find((l) => l.id === w.id);
@@ -148,7 +254,10 @@ export class ShopState {
       }
     }
     for (const p of plan) p.line.remainingQuantity -= p.quantity;
-    for (const fo of fos) fo.status = fo.lines.every((l) => l.remainingQuantity === 0) ? 'CLOSED' : 'IN_PROGRESS';
+    for (const fo of fos) {
+      fo.status = fo.lines.every((l) => l.remainingQuantity === 0) ? 'CLOSED' : 'IN_PROGRESS';
+      fo.updatedAt = shopifyTime(Date.now());
+    }
     const fulfillment: SimFulfillment = {
       id: nextId('Fulfillment'),
       status: 'SUCCESS',

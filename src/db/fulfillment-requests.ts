@@ -1,0 +1,111 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { safeIdFor } from '../mapping/safe-id.ts';
+import { cleanText } from './clean-text.ts';
+import { payloadHash, recordEvent, transition } from './orders.ts';
+import type { Database, OrderRow, RequestState } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface ServiceRecord {
+  serviceId: string;
+  locationId: string;
+  name: string;
+  callbackUrl: string | null;
+}
+
+export async function serviceOf(db: Db, storeId: string): Promise<ServiceRecord | undefined> {
+  const r = await db.selectFrom('fulfillment_services').selectAll().where('store_id', '=', storeId).executeTakeFirst();
+  return r && { serviceId: r.service_id, locationId: r.location_id, name: r.name, callbackUrl: r.callback_url };
+}
+
+export async function saveService(db: Db, storeId: string, s: ServiceRecord): Promise<void> {
+  const row = { service_id: s.serviceId, location_id: s.locationId, name: s.name, callback_url: s.callbackUrl, registered_at: new Date() };
+  await db.insertInto('fulfillment_services').values({ store_id: storeId, ...row }).onConflict((oc) => oc.column('store_id').doUpdateSet(row)).execute();
+}
+
+/**
+ * A request's safeId: from the fulfilment order, so each request is one OrderMesh order, the same
+ * however often it is read (the prefix keeps it apart from any order id's).
+ */
+export const requestSafeId = (storeId: string, fulfillmentOrderId: string) => safeIdFor(storeId, `FO-${fulfillmentOrderId.split('/').pop()}`);
+
+export interface IncomingRequest {
+  fulfillmentOrderId: string;
+  /** The Shopify order cut down to what the request asks for (request-payload.ts). */
+  payload: StoreOrderPayload;
+}
+
+/**
+ * Records fulfilment requests: a new one becomes a `pending` order (with its hold window); one asked
+ * again after we rejected it or after it was withdrawn (the merchant fixed it and requested again) is
+ * read afresh and mapped again. Anything else is already in hand. Returns how many will be submitted.
+ */
+export async function ingestRequests(trx: Transaction<Database>, store: { id: string; holdMinutes: number }, requests: IncomingRequest[], actor: string): Promise<number> {
+  if (requests.length === 0) return 0;
+  const ids = requests.map((r) => r.fulfillmentOrderId);
+  const held = new Map(
+    (await trx.selectFrom('orders').selectAll().where('store_id', '=', store.id).where('store_order_id', 'in', ids).forUpdate().execute()).map((r) => [r.store_order_id, r]),
+  );
+  let queued = 0;
+  for (const req of requests) {
+    const { value: payload } = cleanText(req.payload);
+    const row = held.get(req.fulfillmentOrderId);
+    const fields = { store_payload: JSON.stringify(payload), payload_hash: payloadHash(payload), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id };
+    if (!row) {
+      const inserted = await trx
+        .insertInto('orders')
+        .values({
+          store_id: store.id,
+          store_order_id: req.fulfillmentOrderId,
+          safe_id: requestSafeId(store.id, req.fulfillmentOrderId),
+          state: 'pending',
+          request_state: 'requested',
+          hold_until: new Date(Date.now() + store.holdMinutes * 60_000),
+          ...fields,
+        })
+        .onConflict((oc) => oc.columns(['store_id', 'store_order_id']).doNothing())
+        .returning(['id'])
+        .executeTakeFirst();
+      if (inserted) {
+        queued++;
+        await recordEvent(trx, { orderId: inserted.id, storeId: store.id, kind: 'ingested', to: 'pending', reason: 'FULFILLMENT_REQUESTED', message: `fulfilment request ${req.fulfillmentOrderId} for ${payload.name}`, actor });
+      }
+    } else if ((row.request_state === 'rejected' || row.request_state === 'withdrawn') && row.ordermesh_order_id === null) {
+      queued++;
+      await trx.updateTable('orders').set({ ...fields, request_state: 'requested', request_answered_at: null, updated_at: new Date() }).where('id', '=', row.id).execute();
+      await transition(trx, row, [row.state], 'pending', {
+        actor,
+        reason: 'FULFILLMENT_REQUESTED_AGAIN',
+        message: 'requested again in Shopify: read afresh and mapped again',
+        set: { attempts: 0, next_attempt_at: null, last_error_code: null, last_error_message: null },
+      });
+    }
+  }
+  return queued;
+}
+
+/** The ledger's orders for these fulfilment orders, by fulfilment order id. */
+export async function requestRows(db: Db, storeId: string, fulfillmentOrderIds: string[]): Promise<Map<string, OrderRow>> {
+  if (fulfillmentOrderIds.length === 0) return new Map();
+  const rows = await db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('store_order_id', 'in', fulfillmentOrderIds).execute();
+  return new Map(rows.map((r) => [r.store_order_id, r]));
+}
+
+/** Requests Shopify still has with us (asked, accepted, or a cancellation we refused) and not done with. */
+export async function openRequestIds(db: Db, storeId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('orders')
+    .select('store_order_id')
+    .where('store_id', '=', storeId)
+    .where('request_state', 'in', ['requested', 'accepted', 'cancellation_requested', 'cancellation_rejected'])
+    .where('state', 'not in', ['fulfilled', 'cancelled'])
+    .execute();
+  return rows.map((r) => r.store_order_id);
+}
+
+/** Records Shopify's answer to a request on the order, with its audit event. */
+export async function recordRequestState(db: Db, row: Pick<OrderRow, 'id' | 'store_id'>, state: RequestState, actor: string, reason: string, message: string): Promise<void> {
+  await db.updateTable('orders').set({ request_state: state, request_answered_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+  await recordEvent(db, { orderId: row.id, storeId: row.store_id, kind: 'fulfillment_request', to: state, reason, message, actor });
+}

@@ -1,0 +1,199 @@
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
+import { rejectionMessage, rejectionReasonFor } from '../connectors/shopify/fulfillment-service/reasons.ts';
+import { requestPayload } from '../connectors/shopify/fulfillment-service/request-payload.ts';
+import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
+import { openCursor, advanceWatermark } from '../db/cursors.ts';
+import { ingestRequests, openRequestIds, recordRequestState, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
+import { recordEvent, transition } from '../db/orders.ts';
+import type { OrderRow } from '../db/schema.ts';
+import type { StoreRuntime } from '../stores.ts';
+import { storeOf, type JobDeps } from './deps.ts';
+import { pullIsDue } from './pull-orders.ts';
+import { Q, enqueue } from './queues.ts';
+
+export const REQUESTS_STREAM = 'fulfillment-requests';
+
+export class NotRegisteredError extends Error {
+  readonly code = 'FULFILLMENT_SERVICE_NOT_REGISTERED';
+}
+
+/** States in which OrderMesh has the order: the request can be accepted. */
+const IN_ORDERMESH = new Set(['submitted', 'in_production', 'needs_attention', 'on_hold', 'fulfilled']);
+/** States that are a verdict on the request: it is rejected with the reason. */
+const REFUSED = new Set(['failed_mapping', 'rejected', 'skipped']);
+
+export interface ScanSummary {
+  requested: number;
+  ingested: number;
+  accepted: number;
+  rejected: number;
+  cancellations: number;
+  withdrawn: number;
+}
+
+/**
+ * One pass over a fulfilment-service store's requests, found by listing them (a notification is only
+ * a hint: it can be lost, and names nothing). New requests go to the ledger; a request whose order
+ * OrderMesh has is accepted, one we cannot take is rejected with its reason; cancellation requests are
+ * carried to OrderMesh and answered; a request the merchant withdrew (moved, cancelled or closed the
+ * fulfilment order) is stopped. Every step is idempotent: a pass run twice, or cut short, ends the same.
+ */
+export async function scanFulfillmentRequests(deps: JobDeps, storeId: string, opts: { onlyIfDue?: boolean } = {}): Promise<ScanSummary> {
+  const store = storeOf(deps, storeId);
+  const summary: ScanSummary = { requested: 0, ingested: 0, accepted: 0, rejected: 0, cancellations: 0, withdrawn: 0 };
+  if (store.cfg.mode !== 'fulfillment-service') return summary;
+  const key = { storeId, stream: REQUESTS_STREAM };
+  const cursor = await openCursor(deps.db, key, 0);
+  if (opts.onlyIfDue && !pullIsDue(cursor.last_success_at, new Date(), store.cfg.fulfillmentService.pollSeconds)) return summary;
+  const service = await serviceOf(deps.db, storeId);
+  if (!service) throw new NotRegisteredError(`store ${storeId} is in fulfillment-service mode but its service is not registered: run \`ordersync shopify register --store ${storeId}\``);
+
+  const list = async (status: AssignmentStatus) => {
+    const out: AssignedFulfillmentOrder[] = [];
+    for await (const page of assignedFulfillmentOrders(store.shopify, service.locationId, status)) out.push(...page);
+    return out;
+  };
+  const requested = await list('FULFILLMENT_REQUESTED');
+  const cancelling = await list('CANCELLATION_REQUESTED');
+  const accepted = await list('FULFILLMENT_ACCEPTED');
+  summary.requested = requested.length;
+  const seen = new Set([...requested, ...cancelling, ...accepted].map((fo) => fo.id));
+
+  // New requests (and requests asked again after a rejection) into the ledger.
+  let rows = await requestRows(deps.db, storeId, [...seen]);
+  const fresh = requested.filter((fo) => {
+    const row = rows.get(fo.id);
+    return !row || ((row.request_state === 'rejected' || row.request_state === 'withdrawn') && row.ordermesh_order_id === null);
+  });
+  if (fresh.length) {
+    summary.ingested = await ingest(deps, store, fresh);
+    rows = await requestRows(deps.db, storeId, [...seen]);
+  }
+
+  for (const fo of requested) {
+    const row = rows.get(fo.id);
+    if (!row || row.request_state !== 'requested') continue;
+    if (row.ordermesh_order_id && IN_ORDERMESH.has(row.state)) {
+      const r = await answerRequest(store.shopify, 'accept', { id: fo.id, message: `In production at OrderMesh (order ${row.ordermesh_order_id})` });
+      if (r.ok) {
+        summary.accepted++;
+        await recordRequestState(deps.db, row, 'accepted', deps.actor, 'ACCEPTED', `accepted in Shopify: OrderMesh order ${row.ordermesh_order_id}`);
+        deps.log.info({ store: storeId, order: row.store_order_name, fulfillmentOrder: fo.id }, 'fulfilment request accepted');
+      } else await answerRefused(deps, row, 'accept', r.message);
+    } else if (REFUSED.has(row.state)) {
+      const reason = rejectionReasonFor(row.last_error_code);
+      const r = await answerRequest(store.shopify, 'reject', { id: fo.id, reason, message: rejectionMessage(row.last_error_code, row.last_error_message) });
+      if (r.ok) {
+        summary.rejected++;
+        await recordRequestState(deps.db, row, 'rejected', deps.actor, reason, `rejected in Shopify (${reason}): ${row.last_error_code}; fix it, then request fulfilment again in Shopify`);
+        deps.log.warn({ store: storeId, order: row.store_order_name, fulfillmentOrder: fo.id, reason, code: row.last_error_code }, 'fulfilment request rejected');
+      } else await answerRefused(deps, row, 'reject', r.message);
+    }
+    // pending, submitting, failed (ours to retry): answered once OrderMesh has decided.
+  }
+
+  for (const fo of cancelling) {
+    summary.cancellations++;
+    await answerCancellation(deps, store, fo, rows.get(fo.id));
+  }
+
+  // Our accept reached Shopify but not the ledger (a crash between): the list says what happened.
+  for (const fo of accepted) {
+    const row = rows.get(fo.id);
+    if (row?.request_state === 'requested') await recordRequestState(deps.db, row, 'accepted', deps.actor, 'ACCEPTED', 'accepted in Shopify');
+  }
+
+  // Open requests no list holds any more: read each, and stop what the merchant took back.
+  const missing = (await openRequestIds(deps.db, storeId)).filter((id) => !seen.has(id));
+  if (missing.length) {
+    const now = await readFulfillmentOrders(store.shopify, missing);
+    const held = await requestRows(deps.db, storeId, missing);
+    for (const id of missing) {
+      const row = held.get(id);
+      if (row && (await settleVanished(deps, store, row, now.get(id), service.locationId))) summary.withdrawn++;
+    }
+  }
+  await advanceWatermark(deps.db, key, new Date());
+  if (summary.ingested) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
+  if (summary.ingested + summary.accepted + summary.rejected + summary.cancellations + summary.withdrawn > 0) deps.log.info({ store: storeId, ...summary }, 'fulfilment requests scanned');
+  return summary;
+}
+
+/** Reads the requests' orders and records each request as the order cut down to what it asks for. */
+async function ingest(deps: JobDeps, store: StoreRuntime, fos: AssignedFulfillmentOrder[]): Promise<number> {
+  const whole = fos.filter((fo) => {
+    if (!fo.lineItems.pageInfo.hasNextPage) return true;
+    deps.log.error({ store: store.cfg.id, fulfillmentOrder: fo.id }, 'a fulfilment request with more than 250 lines is not taken (not supported yet); it stays requested in Shopify');
+    return false;
+  });
+  const orders = new Map((await fetchOrders(store.shopify, [...new Set(whole.map((fo) => fo.orderId))], (why) => deps.log.warn({ store: store.cfg.id, why }, 'Shopify returned an order without a usable id'))).map((o) => [o.id, o]));
+  const requests: IncomingRequest[] = [];
+  for (const fo of whole) {
+    const order = orders.get(fo.orderId);
+    if (order) requests.push({ fulfillmentOrderId: fo.id, payload: requestPayload(order, fo) });
+    else deps.log.warn({ store: store.cfg.id, fulfillmentOrder: fo.id, order: fo.orderId }, "a fulfilment request's order is not readable (check read_orders): left for the next pass");
+  }
+  return deps.db.transaction().execute((trx) => ingestRequests(trx, { id: store.cfg.id, holdMinutes: store.cfg.holdMinutes }, requests, deps.actor));
+}
+
+async function answerRefused(deps: JobDeps, row: OrderRow, what: string, message: string): Promise<void> {
+  deps.log.warn({ store: row.store_id, order: row.store_order_name, fulfillmentOrder: row.store_order_id, message }, `Shopify refused to ${what} the fulfilment request`);
+  await recordEvent(deps.db, { orderId: row.id, storeId: row.store_id, kind: 'fulfillment_request', reason: 'ANSWER_REFUSED', message: `${what}: ${message}`, actor: deps.actor });
+}
+
+const tooLate = (err: unknown) => err instanceof OrderMeshError && err.code === 'CONFLICT';
+
+/**
+ * A cancellation request: cancelled in OrderMesh, then accepted; refused (production started) when
+ * OrderMesh refuses, so the merchant knows the goods will still come.
+ */
+async function answerCancellation(deps: JobDeps, store: StoreRuntime, fo: AssignedFulfillmentOrder, row: OrderRow | undefined): Promise<void> {
+  const shopify = store.shopify;
+  if (row?.ordermesh_order_id && row.state !== 'cancelled') {
+    try {
+      await deps.ordermesh.cancelOrder(row.ordermesh_order_id, { reason: 'cancellation requested in Shopify' });
+    } catch (err) {
+      if (!tooLate(err)) throw err;
+      const message = `OrderMesh cannot stop it: ${(err as Error).message}`;
+      const r = await answerRequest(shopify, 'rejectCancellation', { id: fo.id, message: message.slice(0, 500) });
+      if (!r.ok) return answerRefused(deps, row, 'reject the cancellation of', r.message);
+      await recordRequestState(deps.db, row, 'cancellation_rejected', deps.actor, 'CANCEL_TOO_LATE', message);
+      deps.log.warn({ store: row.store_id, order: row.store_order_name, fulfillmentOrder: fo.id }, 'cancellation request refused: production has started');
+      return;
+    }
+  }
+  if (row && row.state !== 'cancelled') {
+    await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'CANCELLATION_REQUESTED', message: row.ordermesh_order_id ? `cancelled OrderMesh order ${row.ordermesh_order_id}` : 'cancelled before submission' });
+  }
+  const r = await answerRequest(shopify, 'acceptCancellation', { id: fo.id, message: row?.ordermesh_order_id ? `Cancelled at OrderMesh (order ${row.ordermesh_order_id})` : 'Not started' });
+  if (!r.ok) return row ? answerRefused(deps, row, 'accept the cancellation of', r.message) : undefined;
+  if (row) await recordRequestState(deps.db, row, 'cancellation_accepted', deps.actor, 'CANCELLED', 'cancellation accepted in Shopify');
+}
+
+/**
+ * A request no list holds: fulfilled (by us: nothing to do), or taken back by the merchant (withdrawn,
+ * moved away, closed, no longer visible). What OrderMesh has of it is cancelled; too late, a person is told.
+ */
+async function settleVanished(deps: JobDeps, store: StoreRuntime, row: OrderRow, fo: AssignedFulfillmentOrder | undefined, ourLocation: string): Promise<boolean> {
+  if (fo && fo.status === 'CLOSED' && (fo.requestStatus === 'ACCEPTED' || fo.requestStatus === 'CANCELLATION_REJECTED')) return false; // fulfilled
+  if (fo && fo.assignedLocation.location?.id === ourLocation && fo.status !== 'CLOSED' && fo.status !== 'CANCELLED' && fo.status !== 'INCOMPLETE') {
+    return false; // still ours, in a status no list shows (on hold, say): looked at again next pass
+  }
+  const why = !fo ? 'no longer visible to the app' : fo.assignedLocation.location?.id !== ourLocation ? 'moved to another location' : `${fo.status.toLowerCase()} (request ${fo.requestStatus.toLowerCase()})`;
+  const message = `the merchant took the fulfilment request back: ${why}`;
+  if (row.ordermesh_order_id) {
+    try {
+      await deps.ordermesh.cancelOrder(row.ordermesh_order_id, { reason: message });
+    } catch (err) {
+      if (!tooLate(err)) throw err;
+      await transition(deps.db, row, [row.state], 'needs_attention', { actor: deps.actor, reason: 'CANCEL_TOO_LATE', message: `${message}, but OrderMesh cannot stop it: ${(err as Error).message}`, set: { last_error_code: 'CANCEL_TOO_LATE', last_error_message: (err as Error).message } });
+      await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
+      return true;
+    }
+  }
+  await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'REQUEST_WITHDRAWN', message, set: { last_error_code: null, last_error_message: null } });
+  await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
+  deps.log.info({ store: store.cfg.id, order: row.store_order_name, fulfillmentOrder: row.store_order_id, why }, 'fulfilment request withdrawn by the merchant');
+  return true;
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { Q } from '../../src/jobs/queues.ts';
+import { registerFulfillmentService } from '../../src/ops/register-service.ts';
+import { SHOP_LOCATION } from '../../src/sim/shopify/shop.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
+import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from '../helpers/pipeline.ts';
+import { explicitOrder, post, shopState, shopifySim } from '../helpers/shopify.ts';
+
+/**
+ * Fulfilment-service mode end to end: the store assigns some products to our service; Shopify sends
+ * requests for them; we take, accept, reject, cancel and fulfil them. Judged from the simulators' own
+ * state (request statuses, fulfilments, OrderMesh's orders), each outcome declared by the case built.
+ */
+const FS_SCOPES = ['read_orders', 'read_assigned_fulfillment_orders', 'write_assigned_fulfillment_orders', 'write_fulfillments'];
+const OURS = ['MUG-11OZ-WHITE', 'TEE-BELLA3001-BLK-M', 'LEGACY-SKU-0042'];
+
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+const base = config(pipelineConfigObject(om, shop));
+const cfg = config({ ...pipelineConfigObject(om, shop), stores: [{ ...pipelineConfigObject(om, shop).stores[0], mode: 'fulfillment-service', fulfillmentService: { name: 'OrderMesh Print' } }] });
+expect(base.stores[0]!.mode).toBe('merchant-managed');
+const service = await startPipeline(cfg, dbUrl);
+const url = `http://127.0.0.1:${service.port}`;
+await post(`${shop.url}/_sim/settings`, { scopes: FS_SCOPES, webhookUrl: `${url}/webhooks/shopify` });
+await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh` });
+const store = service.deps.stores.get(STORE_ID)!;
+const registration = await registerFulfillmentService(db, store.shopify, store.cfg, url);
+await post(`${shop.url}/_sim/stock`, { locationId: registration.locationId, skus: OURS });
+
+const item = (sku: string, quantity = 1) => ({ sku, variant: { id: `gid://shopify/ProductVariant/${sku}`, sku }, quantity, currentQuantity: quantity, unfulfilledQuantity: quantity });
+async function place(lines: Array<ReturnType<typeof item>>) {
+  const o = explicitOrder({}, lines);
+  await post(`${shop.url}/_sim/orders`, { orders: [o] });
+  return o;
+}
+const shopOrder = async (id: string) => ((await shopState(shop)).orderList as any[]).find((o) => o.id === id);
+const ourFo = async (id: string) => (await shopOrder(id)).fulfillmentOrders.find((fo: any) => fo.locationId === registration.locationId && fo.status !== 'CLOSED') ?? (await shopOrder(id)).fulfillmentOrders.find((fo: any) => fo.locationId === registration.locationId);
+const omOrders = async (shopifyOrderId: string) => (await simState(om)).orders.filter((o: any) => o.meta?.shopifyOrderId === shopifyOrderId);
+const until = <T>(what: string, check: () => Promise<T | false>) => eventually(check, async () => `${what}: ${JSON.stringify((await db.selectFrom('orders').select(['store_order_name', 'state', 'request_state', 'last_error_code']).execute()))}`, 60_000);
+const scan = () => service.boss.send(Q.scanFulfillmentRequests, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+
+describe('fulfilment-service mode, both simulators and a real Postgres', () => {
+  it('registers once: a second run finds the service by name', async () => {
+    const again = await registerFulfillmentService(db, store.shopify, store.cfg, url);
+    expect(registration.created).toBe(true);
+    expect(again).toMatchObject({ created: false, serviceId: registration.serviceId, locationId: registration.locationId });
+    const services = (await shopState(shop)).services;
+    expect(services).toHaveLength(1);
+    expect(services[0].callbackUrl).toBe(`${url}/webhooks/shopify/fulfillment-service/${STORE_ID}`);
+  });
+
+  it('a mixed order: only our items are submitted and fulfilled; the merchant\'s stay theirs', async () => {
+    const o = await place([item('MUG-11OZ-WHITE', 2), item('POSTER-18X24-MATTE', 1)]);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    const sent = await omOrders(o.id);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].items.map((i: any) => [i.sku, i.quantity])).toEqual([['MUG-11OZ-WHITE', 2]]);
+
+    await post(`${om.url}/_sim/orders/${sent[0].orderId}/ship`, {});
+    await until('fulfilled', async () => (await ourFo(o.id)).status === 'CLOSED');
+    const after = await shopOrder(o.id);
+    expect(after.fulfillments).toHaveLength(1);
+    expect(after.fulfillments[0].lines).toEqual([{ lineItemId: o.lineItems[0]!.id, quantity: 2 }]);
+    const theirs = after.fulfillmentOrders.find((fo: any) => fo.locationId === SHOP_LOCATION);
+    expect(theirs).toMatchObject({ status: 'OPEN', requestStatus: 'UNSUBMITTED', lines: [{ lineItemId: o.lineItems[1]!.id, remainingQuantity: 1 }] });
+    await until('ledger fulfilled', async () => (await db.selectFrom('orders').select('state').where('shopify_order_id', '=', o.id).executeTakeFirst())?.state === 'fulfilled');
+  });
+
+  it('a request we cannot take is rejected with a reason the merchant reads; fixed and requested again, it goes through', async () => {
+    const o = await place([item('LEGACY-SKU-0042', 1)]);
+    await until('rejected', async () => (await ourFo(o.id)).requestStatus === 'REJECTED');
+    const fo = await ourFo(o.id);
+    expect(fo.requestMessage).toMatch(/^INVALID_SKU: MISSING_SKU: .*LEGACY-SKU-0042/);
+    expect(await omOrders(o.id)).toHaveLength(0);
+
+    // The fix: a SKU map; then the merchant's "request fulfilment" again.
+    await db.insertInto('sku_maps').values({ store_id: STORE_ID, store_sku: 'LEGACY-SKU-0042', ordermesh_sku: 'MUG-11OZ-WHITE', updated_by: 'test' }).execute();
+    await new Promise((r) => setTimeout(r, 6_000)); // workers read the ledger's SKU maps every few seconds
+    await post(`${shop.url}/_sim/fulfillment-orders/${encodeURIComponent(fo.id)}/request`);
+    await until('accepted after the fix', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    expect(await omOrders(o.id)).toHaveLength(1);
+  });
+
+  it('a cancellation request is carried to OrderMesh and accepted while production can still stop', async () => {
+    const o = await place([item('TEE-BELLA3001-BLK-M', 1)]);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/cancel`);
+    await until('cancellation accepted', async () => (await ourFo(o.id)).requestStatus === 'CANCELLATION_ACCEPTED');
+    expect((await omOrders(o.id))[0].status).toBe('Cancelled');
+    expect((await db.selectFrom('orders').select(['state', 'request_state']).where('shopify_order_id', '=', o.id).executeTakeFirstOrThrow())).toEqual({ state: 'cancelled', request_state: 'cancellation_accepted' });
+  });
+
+  it('a cancellation request once production has started is refused, and the goods are still fulfilled', async () => {
+    const o = await place([item('MUG-11OZ-WHITE', 1)]);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    const [sent] = await omOrders(o.id);
+    await post(`${om.url}/_sim/orders/${sent.orderId}/advance`);
+    await post(`${om.url}/_sim/orders/${sent.orderId}/advance`);
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/cancel`);
+    await until('cancellation rejected', async () => (await ourFo(o.id)).requestStatus === 'CANCELLATION_REJECTED');
+    expect((await ourFo(o.id)).requestMessage).toMatch(/OrderMesh cannot stop it/);
+    expect((await omOrders(o.id))[0].status).toBe('InProduction');
+    await post(`${om.url}/_sim/orders/${sent.orderId}/ship`, {});
+    await until('fulfilled despite the cancelled order', async () => (await shopOrder(o.id)).fulfillments.length === 1);
+  });
+
+  it('a lost notification is caught by the scheduled scan', async () => {
+    await setFaults(shop, { FulfillmentOrderNotification: { lostResponse: 1 } });
+    try {
+      const lostBefore = (await (await fetch(`${shop.url}/_sim/state?summary`)).json() as any).notifications.lost;
+      const o = await place([item('MUG-11OZ-WHITE', 1)]);
+      expect((await (await fetch(`${shop.url}/_sim/state?summary`)).json() as any).notifications.lost).toBe(lostBefore + 1);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await ourFo(o.id)).requestStatus).toBe('SUBMITTED'); // nobody told us
+      await scan(); // what the per-minute tick sends
+      await until('accepted by polling', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+      expect(await omOrders(o.id)).toHaveLength(1);
+    } finally {
+      await post(`${shop.url}/_sim/faults`, {});
+      await fetch(`${shop.url}/_sim/faults`, { method: 'DELETE' });
+    }
+  });
+
+  it('a request the merchant withdraws and moves away before OrderMesh has it is never sent', async () => {
+    await setFaults(om, { createOrdersBulk: { status503: 1 }, createOrder: { status503: 1 } });
+    const o = await place([item('TEE-BELLA3001-BLK-M', 1)]);
+    try {
+      await until('submission failing', async () => (await db.selectFrom('orders').select('last_error_code').where('shopify_order_id', '=', o.id).executeTakeFirst())?.last_error_code?.startsWith('ORDERMESH_') ?? false);
+      const fo = await ourFo(o.id);
+      const replacement = await post(`${shop.url}/_sim/fulfillment-orders/${encodeURIComponent(fo.id)}/withdraw`);
+      await post(`${shop.url}/_sim/fulfillment-orders/${encodeURIComponent(replacement.id)}/move`, { locationId: SHOP_LOCATION });
+      await scan();
+      await until('withdrawn', async () => (await db.selectFrom('orders').select('request_state').where('store_order_id', '=', fo.id).executeTakeFirst())?.request_state === 'withdrawn');
+    } finally {
+      await fetch(`${om.url}/_sim/faults`, { method: 'DELETE' });
+    }
+    const row = await db.selectFrom('orders').select(['state', 'last_error_code']).where('shopify_order_id', '=', o.id).executeTakeFirstOrThrow();
+    expect(row.state).toBe('cancelled');
+    await service.boss.send(Q.submitOrders, { storeId: STORE_ID });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await omOrders(o.id)).toHaveLength(0);
+    expect((await shopOrder(o.id)).fulfillmentOrders.filter((f: any) => f.status === 'OPEN').map((f: any) => f.locationId)).toEqual([SHOP_LOCATION]);
+  });
+
+  it('refuses an unsigned or foreign notification and takes a signed one', async () => {
+    const path = `${url}/webhooks/shopify/fulfillment-service/${STORE_ID}/fulfillment_order_notification`;
+    const body = JSON.stringify({ kind: 'FULFILLMENT_REQUEST' });
+    const { hmacBase64 } = await import('../../src/util/hmac.ts');
+    const send = (headers: Record<string, string>, b = body) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
+    const domain = store.cfg.shopDomain;
+    expect((await send({ 'x-shopify-shop-domain': domain })).status).toBe(401);
+    expect((await send({ 'x-shopify-shop-domain': domain, 'x-shopify-hmac-sha256': hmacBase64('wrong', body) })).status).toBe(401);
+    expect((await send({ 'x-shopify-shop-domain': 'other.myshopify.com', 'x-shopify-hmac-sha256': hmacBase64(store.webhookSecret!, body) })).status).toBe(401);
+    const odd = JSON.stringify({ kind: 'SOMETHING' });
+    expect((await send({ 'x-shopify-shop-domain': domain, 'x-shopify-hmac-sha256': hmacBase64(store.webhookSecret!, odd) }, odd)).status).toBe(400);
+    expect((await send({ 'x-shopify-shop-domain': domain, 'x-shopify-hmac-sha256': hmacBase64(store.webhookSecret!, body) })).status).toBe(200);
+  });
+
+  it('every request of the run was answered once: none left requested, no OrderMesh order twice', async () => {
+    await scan();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const fos = ((await shopState(shop)).orderList as any[]).flatMap((o) => o.fulfillmentOrders);
+    expect(fos.filter((fo) => fo.requestStatus === 'SUBMITTED')).toEqual([]);
+    const st = await simState(om);
+    const bySafeId = new Map<string, number>();
+    for (const o of st.orders) bySafeId.set(o.safeId, (bySafeId.get(o.safeId) ?? 0) + 1);
+    expect([...bySafeId.values()].every((n) => n === 1)).toBe(true);
+    const ledgerIds = (await db.selectFrom('orders').select('store_order_id').execute()).map((r) => r.store_order_id);
+    expect(ledgerIds.every((id) => id.startsWith('gid://shopify/FulfillmentOrder/'))).toBe(true);
+  });
+});
