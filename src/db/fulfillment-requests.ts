@@ -98,8 +98,9 @@ export async function openRequestIds(db: Db, storeId: string): Promise<string[]>
     .selectFrom('orders')
     .select('store_order_id')
     .where('store_id', '=', storeId)
-    .where('request_state', 'in', ['requested', 'accepted', 'cancellation_requested', 'cancellation_rejected'])
-    .where('state', 'not in', ['fulfilled', 'cancelled'])
+    // Still 'requested' whatever the state: an order cancelled in the ledger before Shopify heard back
+    // is answered (or found withdrawn) like any other.
+    .where((eb) => eb.or([eb('request_state', '=', 'requested'), eb.and([eb('request_state', 'in', ['accepted', 'cancellation_requested', 'cancellation_rejected']), eb('state', 'not in', ['fulfilled', 'cancelled'])])]))
     .execute();
   return rows.map((r) => r.store_order_id);
 }

@@ -21,7 +21,7 @@ export class NotRegisteredError extends Error {
 /** States in which OrderMesh has the order: the request can be accepted. */
 const IN_ORDERMESH = new Set(['submitted', 'in_production', 'needs_attention', 'on_hold', 'fulfilled']);
 /** States that are a verdict on the request: it is rejected with the reason. */
-const REFUSED = new Set(['failed_mapping', 'rejected', 'skipped']);
+const REFUSED = new Set(['failed_mapping', 'rejected', 'skipped', 'cancelled']);
 
 export interface ScanSummary {
   requested: number;
@@ -192,7 +192,7 @@ async function settleVanished(deps: JobDeps, store: StoreRuntime, row: OrderRow,
       return true;
     }
   }
-  await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'REQUEST_WITHDRAWN', message, set: { last_error_code: null, last_error_message: null } });
+  if (row.state !== 'cancelled') await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'REQUEST_WITHDRAWN', message, set: { last_error_code: null, last_error_message: null } });
   await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
   deps.log.info({ store: store.cfg.id, order: row.store_order_name, fulfillmentOrder: row.store_order_id, why }, 'fulfilment request withdrawn by the merchant');
   return true;

@@ -167,6 +167,10 @@ export async function writeTracking(client: ShopifyClient, t: TrackingToWrite, s
   if (existing) return { status: 'already_written', fulfillmentId: existing.id };
   if (order.cancelledAt && !t.fulfillmentOrderIds) return skipped('ORDER_CANCELLED', `order ${t.orderId} was cancelled in the store`);
   const ours = t.fulfillmentOrderIds ? order.fulfillmentOrders.nodes.filter((fo) => t.fulfillmentOrderIds!.includes(fo.id)) : order.fulfillmentOrders.nodes;
+  if (t.fulfillmentOrderIds && !ours.some((fo) => OPEN_FO.has(fo.status) || fo.status === 'ON_HOLD')) {
+    const states = ours.map((fo) => fo.status.toLowerCase()).join(', ') || 'not visible to the app';
+    return skipped('NO_FULFILLMENT_ORDER', `the request's fulfilment order is ${states} in Shopify (taken back by the merchant, or fulfilled): there is nothing of it left to fulfil`);
+  }
 
   // Allocate each line's quantity over the fulfilment orders that still have it open.
   const byFo = new Map<string, { location: string; items: Array<{ id: string; quantity: number }> }>();
