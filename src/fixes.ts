@@ -25,6 +25,8 @@ export const FIXES: Fix[] = [
   { codes: ['ORDERMESH_CONFLICT'], fix: 'another OrderMesh order has the same externalId' },
   { codes: ['TRANSIENT_EXHAUSTED'], fix: 'OrderMesh kept failing; `reprocess` once it is back' },
   { codes: ['CANCEL_TOO_LATE', 'ADDRESS_CHANGE_TOO_LATE'], fix: 'the store changed an order OrderMesh already produces: handle with OrderMesh support' },
+  { codes: ['REQUEST_WITHDRAWN', 'CANCELLATION_REQUESTED'], when: 'fulfilment-service mode, a cancelled order', fix: 'the merchant took the request back in Shopify (withdrew, moved or closed the fulfilment order, or cancelled the order) and OrderMesh stopped it: nothing to do; to have it made after all, request fulfilment again in Shopify' },
+  { codes: ['FULFILLMENT_SERVICE_NOT_REGISTERED'], when: 'fulfilment-service mode', fix: 'the store has no fulfilment service in the ledger: run `ordersync shopify register --store ID`' },
   { codes: ['CHANGE_NOT_MAPPED'], fix: 'the store changed an order OrderMesh has, but the changed order no longer maps (an address without a city, say: the message names it); OrderMesh keeps what it had. Fix the order in Shopify; `reprocess` re-checks it' },
   { codes: ['JOB_FAILED'], fix: 'a job failed all its retries; the message names it. An order already fulfilled, cancelled or skipped keeps its state: the failure is an event on it' },
   { codes: ['BILLING_ADDRESS_DROPPED'], when: 'a warning (status: "sent with warnings")', fix: 'the order was sent without its billing address, which lacked a field OrderMesh needs; fix it in Shopify if the merchant needs it on the order' },
