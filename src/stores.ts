@@ -33,17 +33,17 @@ export async function loadMappers(config: Config, configPath: string): Promise<M
 export function shopifyClientFor(cfg: StoreConfig, secrets: Secrets, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): ShopifyClient {
   const s = secrets.stores.get(cfg.id)!;
   return new ShopifyClient(
-      {
-        shopDomain: cfg.shopDomain,
-        apiVersion: cfg.apiVersion,
-        apiOrigin: cfg.apiOrigin,
-        auth:
-          cfg.auth.type === 'accessToken'
-            ? { type: 'accessToken', accessToken: s.shopifyToken! }
-            : { type: 'clientCredentials', clientId: cfg.auth.clientId, clientSecret: s.shopifyClientSecret! },
-      },
-      { log: deps.log, maxAttempts: deps.shopifyAttempts, onCall: (status) => deps.metrics?.upstreamCall('shopify', status) },
-    );
+    {
+      shopDomain: cfg.shopDomain,
+      apiVersion: cfg.apiVersion,
+      apiOrigin: cfg.apiOrigin,
+      auth:
+        cfg.auth.type === 'accessToken'
+          ? { type: 'accessToken', accessToken: s.shopifyToken! }
+          : { type: 'clientCredentials', clientId: cfg.auth.clientId, clientSecret: s.shopifyClientSecret! },
+    },
+    { log: deps.log, maxAttempts: deps.shopifyAttempts, onCall: (status) => deps.metrics?.upstreamCall('shopify', status) },
+  );
 }
 
 export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): Map<string, StoreRuntime> {

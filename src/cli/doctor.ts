@@ -5,11 +5,12 @@ import { configHash } from '../config/hash.ts';
 import { OrderMeshClient } from '../connectors/ordermesh/client.ts';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { storeAccess } from '../connectors/shopify/access.ts';
+import { findService } from '../connectors/shopify/fulfillment-service/register.ts';
 import { createDb } from '../db/connect.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
-import { buildStores, loadMappers } from '../stores.ts';
+import { buildStores, loadMappers, type StoreRuntime } from '../stores.ts';
 
 export interface Check {
   check: string;
@@ -61,7 +62,7 @@ export async function runDoctor(configFlag: string | undefined, log: Logger, env
     const stores = buildStores(config, secrets, mappers, { log, shopifyAttempts: 2 });
     for (const [id, store] of stores) {
       try {
-        const access = await storeAccess(store.shopify);
+        const access = await storeAccess(store.shopify, store.cfg.mode);
         if (access.domain !== store.cfg.shopDomain) {
           add({ check: `store ${id}: Shopify`, status: 'warn', detail: `the credentials answer for ${access.domain}, the config says ${store.cfg.shopDomain}`, fix: `set stores[].shopDomain to ${access.domain}, or use this store's own credentials` });
         }
@@ -73,6 +74,7 @@ export async function runDoctor(configFlag: string | undefined, log: Logger, env
             fix: `grant ${access.missing.map((m) => m.anyOf[0]).join(', ')} in the app's configuration, then approve the new scopes in the store (reinstall)`,
           });
         } else add({ check: `store ${id}: Shopify`, status: 'ok', detail: `${access.shopName} (${access.domain}); scopes ${access.scopes.join(', ')}` });
+        if (store.cfg.mode === 'fulfillment-service' && !access.missing.length) await checkService(store, add);
         for (const m of access.missingOptional) add({ check: `store ${id}: Shopify ${m.anyOf.join(' or ')}`, status: 'warn', detail: `not granted: ${m.without}`, fix: `request ${m.anyOf[0]} (Shopify approves it per app) if older orders matter` });
       } catch (err) {
         add({ check: `store ${id}: Shopify`, status: 'fail', detail: message(err), fix: `check stores[].shopDomain${store.cfg.apiOrigin ? ' and apiOrigin' : ''}, the store's credentials (auth) and that the app is installed` });
@@ -84,6 +86,14 @@ export async function runDoctor(configFlag: string | undefined, log: Logger, env
   await checkOrderMesh(config, secrets, log, add);
   await checkWebhooks(config, secrets, add);
   return checks;
+}
+
+/** A fulfilment-service store's service, found in Shopify by its name. */
+async function checkService(store: StoreRuntime, add: (c: Check) => void): Promise<void> {
+  const check = `store ${store.cfg.id}: fulfilment service`;
+  const found = await findService(store.shopify, store.cfg.fulfillmentService.name);
+  if (!found) add({ check, status: 'fail', detail: `no fulfilment service named "${store.cfg.fulfillmentService.name}" in the store`, fix: `\`ordersync shopify register --store ${store.cfg.id}\`` });
+  else add({ check, status: 'ok', detail: `"${found.name}" at location ${found.locationId}; callback ${found.callbackUrl ?? 'none (requests found by polling)'}` });
 }
 
 async function checkDatabase(config: Config, log: Logger, env: NodeJS.ProcessEnv, add: (c: Check) => void): Promise<void> {

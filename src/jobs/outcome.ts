@@ -1,5 +1,6 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { ShopifyApiError } from '../connectors/shopify/errors.ts';
+import { NotRegisteredError } from './scan-fulfillment-requests.ts';
 
 /**
  * The one rule every job follows when it throws (as stripe-node has one retry rule):
@@ -14,5 +15,6 @@ export type ErrorOutcome = { kind: 'retry' } | { kind: 'record'; reason: string;
 export function errorOutcome(err: unknown): ErrorOutcome {
   if (err instanceof OrderMeshError && !err.retryable) return { kind: 'record', reason: `ORDERMESH_${err.code}`, message: err.message };
   if (err instanceof ShopifyApiError && !err.retryable) return { kind: 'record', reason: `SHOPIFY_${err.code}`, message: err.message };
+  if (err instanceof NotRegisteredError) return { kind: 'record', reason: err.code, message: err.message };
   return { kind: 'retry' };
 }

@@ -14,6 +14,7 @@ import { Q, enqueue } from './queues.ts';
 
 export const REQUESTS_STREAM = 'fulfillment-requests';
 
+/** Retrying cannot help until someone runs `ordersync shopify register`: recorded, with that fix, not retried. */
 export class NotRegisteredError extends Error {
   readonly code = 'FULFILLMENT_SERVICE_NOT_REGISTERED';
 }

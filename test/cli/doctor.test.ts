@@ -81,4 +81,28 @@ describe('ordersync doctor', () => {
     const noDb = await doctor(good, { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none' });
     expect(byName(noDb.checks, 'database')).toMatchObject({ status: 'fail', fix: expect.stringContaining('DATABASE_URL') });
   }, 120_000);
+
+  it('in fulfilment-service mode checks that mode\'s scopes and that the service is registered', async () => {
+    const url = await freshDatabaseUrl();
+    const fs = writePipelineConfig({ ...cfg, server: { ...cfg.server, publicUrl }, stores: [{ ...cfg.stores[0], mode: 'fulfillment-service' }] });
+    const fsScopes = ['read_orders', 'read_assigned_fulfillment_orders', 'write_assigned_fulfillment_orders', 'write_fulfillments'];
+    try {
+      // The merchant-managed scopes are not what this mode needs.
+      const wrong = await doctor(fs, { DATABASE_URL: url });
+      expect(byName(wrong.checks, `store ${STORE_ID}: Shopify access scopes`)).toMatchObject({ status: 'fail', detail: expect.stringContaining('missing read_assigned_fulfillment_orders or write_assigned_fulfillment_orders') });
+      await post(`${shop.url}/_sim/settings`, { scopes: fsScopes });
+      const unregistered = await doctor(fs, { DATABASE_URL: url });
+      expect(byName(unregistered.checks, `store ${STORE_ID}: fulfilment service`)).toMatchObject({ status: 'fail', fix: `\`ordersync shopify register --store ${STORE_ID}\`` });
+      expect(unregistered.code).toBe(1);
+      const reg = await runCli(['shopify', 'register', '--store', STORE_ID, '--config', fs], { DATABASE_URL: url });
+      expect(reg.code, reg.stderr).toBe(0);
+      expect(reg.stdout).toContain('created fulfilment service "OrderMesh"');
+      expect(reg.stdout).toContain(`callback  ${publicUrl}/webhooks/shopify/fulfillment-service/${STORE_ID}`);
+      const registered = await doctor(fs, { DATABASE_URL: url });
+      expect(byName(registered.checks, `store ${STORE_ID}: fulfilment service`)).toMatchObject({ status: 'ok', detail: expect.stringContaining(`${publicUrl}/webhooks/shopify/fulfillment-service/${STORE_ID}`) });
+      expect((await runCli(['shopify', 'register', '--store', STORE_ID, '--config', fs], { DATABASE_URL: url })).stdout).toContain('found fulfilment service "OrderMesh"');
+    } finally {
+      await post(`${shop.url}/_sim/settings`, { scopes: ['read_orders', 'read_all_orders', 'read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders'] });
+    }
+  }, 120_000);
 });

@@ -11,10 +11,8 @@ export type RegisteredService = { id: string; name: string; callbackUrl: string 
  * URL is reported as it is; the caller says so.
  */
 export async function registerService(client: ShopifyClient, opts: { name: string; callbackUrl: string | null }): Promise<RegisteredService> {
-  const found = (await client.query('fulfillment-services', z.object({ shop: z.object({ fulfillmentServices: z.array(service) }) }), {})).shop.fulfillmentServices.find(
-    (s) => s.serviceName.toLowerCase() === opts.name.toLowerCase(),
-  );
-  if (found) return view(found, false);
+  const found = await findService(client, opts.name);
+  if (found) return found;
   const res = await client.query(
     'fulfillment-service-create',
     z.object({ fulfillmentServiceCreate: z.object({ fulfillmentService: service.nullable(), userErrors: z.array(z.object({ field: z.array(z.string()).nullable(), message: z.string() })) }) }),
@@ -23,6 +21,13 @@ export async function registerService(client: ShopifyClient, opts: { name: strin
   const r = res.fulfillmentServiceCreate;
   if (!r.fulfillmentService) throw new ShopifyApiError('USER_ERROR', `Shopify refused to create the fulfilment service: ${r.userErrors.map((e) => `${e.field?.join('.') ?? ''} ${e.message}`.trim()).join('; ')}`);
   return view(r.fulfillmentService, true);
+}
+
+/** The app's fulfilment service of this name (Shopify compares names without case), if it has one. */
+export async function findService(client: ShopifyClient, name: string): Promise<RegisteredService | undefined> {
+  const all = (await client.query('fulfillment-services', z.object({ shop: z.object({ fulfillmentServices: z.array(service) }) }), {})).shop.fulfillmentServices;
+  const found = all.find((s) => s.serviceName.toLowerCase() === name.toLowerCase());
+  return found && view(found, false);
 }
 
 function view(s: z.infer<typeof service>, created: boolean): RegisteredService {
