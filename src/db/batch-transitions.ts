@@ -15,6 +15,8 @@ const SETTABLE = {
   attempts: 'int',
   access_retries: 'int',
   mapped_payload: 'jsonb',
+  hold_source: 'text',
+  hold_reason: 'text',
 } as const;
 type Settable = keyof typeof SETTABLE;
 

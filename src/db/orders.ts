@@ -12,9 +12,10 @@ type Db = Kysely<Database> | Transaction<Database>;
 export const PRE_SUBMISSION: OrderState[] = ['pending', 'mapped', 'failed_mapping', 'rejected', 'skipped', 'failed'];
 /**
  * States in which OrderMesh may have the order: store changes must be carried over (cancel, address),
- * including an order parked for a person after submission (a refused change, a failed job).
+ * including an order parked for a person after submission (a refused change, a failed job) and one
+ * on hold (OrderMesh takes changes to an order on Customer Care Hold).
  */
-const FOLLOWS_STORE: OrderState[] = ['submitted', 'in_production', 'needs_attention'];
+const FOLLOWS_STORE: OrderState[] = ['submitted', 'in_production', 'needs_attention', 'on_hold'];
 /** Done with: nothing (a dead letter, a late job) moves an order out of these. */
 export const FINAL: OrderState[] = ['fulfilled', 'cancelled', 'skipped'];
 /** An order OrderMesh has, in a state that still follows the store. */

@@ -87,7 +87,14 @@ export interface OrdersTable {
   request_answered_at: Timestamp | null;
   /** Fulfilment-service mode: the Shopify order the request (store_order_id, a fulfilment order) belongs to. */
   shopify_order_id: string | null;
+  /** on_hold: who holds it, so who releases it (a Shopify fulfilment hold, or OrderMesh's Customer Care Hold). */
+  hold_source: HoldSource | null;
+  hold_reason: string | null;
+  /** When the hold sweep last compared this order with the store's holds. */
+  holds_checked_at: Timestamp | null;
 }
+
+export type HoldSource = 'store' | 'ordermesh';
 
 export const REQUEST_STATES = ['requested', 'accepted', 'rejected', 'cancellation_requested', 'cancellation_accepted', 'cancellation_rejected', 'withdrawn'] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];

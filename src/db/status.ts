@@ -19,6 +19,10 @@ export interface StoreStatus {
   writeBackFailures: FailureGroup[];
   /** What the mapping left out of orders it sent (MappingWarning), in the last 7 days. */
   warnings: FailureGroup[];
+  /** Orders on hold, by who holds them (STORE_HOLD: Shopify; ORDERMESH_CUSTOMER_CARE_HOLD), with the hold's reason. */
+  holds: FailureGroup[];
+  /** Fulfilment-service mode: the store's fulfilment requests by where each stands in Shopify. */
+  requests: Record<string, number>;
   lastPullAt: string | null;
   /** When an order of the store last reached OrderMesh. */
   lastSubmitAt: string | null;
@@ -79,6 +83,12 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
       (array_agg(json_build_object('order', coalesce(o.store_order_name, '?'), 'message', e.message) order by e.id desc))[1:${EXAMPLES}] as examples
     from events e left join orders o on o.id = e.order_id
     where e.kind = 'warning' and e.at > now() - interval '7 days' ${storeId ? sql`and e.store_id = ${storeId}` : sql``} group by 1, 2`.execute(db);
+  const holds = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
+    select store_id, case hold_source when 'ordermesh' then 'ORDERMESH_CUSTOMER_CARE_HOLD' else 'STORE_HOLD' end as code, count(*)::int as n,
+      (array_agg(json_build_object('order', coalesce(store_order_name, '?'), 'message', hold_reason) order by id))[1:${EXAMPLES}] as examples
+    from orders where state = 'on_hold' ${only} group by 1, 2`.execute(db);
+  const requests = await sql<{ store_id: string; request_state: string; n: number }>`
+    select store_id, request_state, count(*)::int as n from orders where request_state is not null ${only} group by 1, 2`.execute(db);
   const cursors = await db.selectFrom('sync_cursors').select(['store_id', 'last_success_at']).where('stream', '=', 'orders').execute();
 
   const groups = (rows: typeof failed.rows, id: string): FailureGroup[] =>
@@ -96,6 +106,8 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
       failures: groups(failed.rows, s.id),
       writeBackFailures: groups(writeBack.rows, s.id),
       warnings: groups(warnings.rows, s.id),
+      holds: groups(holds.rows, s.id),
+      requests: Object.fromEntries(requests.rows.filter((r) => r.store_id === s.id).map((r) => [r.request_state, r.n])),
       lastPullAt: iso(cursors.find((c) => c.store_id === s.id)?.last_success_at),
       lastSubmitAt: iso(o?.submitted),
       lastPollAt: iso(o?.polled),
@@ -132,7 +144,9 @@ export function formatStatus(report: StatusReport): string {
     lines.push(...(states.length ? states.map(([st, n]) => `  ${st.padEnd(16)} ${n}`) : ['  (none yet)']));
     if (s.oldestPending) lines.push(`  oldest waiting: ${s.oldestPending.order} (since ${s.oldestPending.since}${s.oldestPending.holdUntil ? `, held until ${s.oldestPending.holdUntil}` : ''})`);
     lines.push(`  last pull: ${s.lastPullAt ?? 'never'}; last submission: ${s.lastSubmitAt ?? 'never'}; last shipment poll: ${s.lastPollAt ?? 'never'}`);
-    for (const [title, groups] of [['failures', s.failures], ['tracking write-back problems', s.writeBackFailures], ['sent with warnings (7 days)', s.warnings]] as const) {
+    const requests = Object.entries(s.requests).sort(([a], [b]) => a.localeCompare(b));
+    if (requests.length) lines.push(`  fulfilment requests: ${requests.map(([st, n]) => `${st} ${n}`).join(', ')}`);
+    for (const [title, groups] of [['on hold', s.holds], ['failures', s.failures], ['tracking write-back problems', s.writeBackFailures], ['sent with warnings (7 days)', s.warnings]] as const) {
       if (!groups.length) continue;
       lines.push(`  ${title} by reason:`);
       for (const g of groups) {

@@ -10,6 +10,7 @@ import { reconcileSubmitting } from './reconcile-submitting.ts';
 import { refreshOrders } from './refresh-order.ts';
 import { scanFulfillmentRequests } from './scan-fulfillment-requests.ts';
 import { submitOrders } from './submit-orders.ts';
+import { syncHolds } from './sync-holds.ts';
 import { writeTrackingBatch, writeTrackingJob } from './write-tracking.ts';
 
 /**
@@ -54,6 +55,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
     one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
+    one(Q.syncHolds, (d) => syncHolds(deps, d.storeId)),
     // Fetched up to 50 at once: under load a batch's fulfilment states are read together.
     one(Q.writeTracking, (d) => writeTrackingJob(deps, d.packageId), {
       runBatch: (items) => writeTrackingBatch(deps, items.map((i) => i.packageId)),
@@ -65,7 +67,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
 /**
  * Cron schedules (pg-boss keeps them in the database; any number of processes may call this: the
  * schedules are upserts). Per store: the incremental pull, and a submit sweep that picks up orders
- * whose hold window or retry delay has passed. Globally: stuck-submission resolution and shipment polls.
+ * whose hold window or retry delay has passed, and the hold sweep (sync-holds.ts). Globally: stuck-submission resolution and shipment polls.
  */
 export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<void> {
   for (const store of deps.stores.values()) {
@@ -80,6 +82,7 @@ export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<voi
       await boss.schedule(Q.pullOrders, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
     }
     await boss.schedule(Q.submitOrders, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    await boss.schedule(Q.syncHolds, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
   }
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });

@@ -12,6 +12,7 @@ export const Q = {
   pollShipments: 'poll-shipments',
   writeTracking: 'write-tracking',
   scanFulfillmentRequests: 'scan-fulfillment-requests',
+  syncHolds: 'sync-holds',
   deadLetters: 'dead-letters',
 } as const;
 
@@ -26,6 +27,7 @@ export interface Payloads {
   [Q.writeTracking]: { packageId: string };
   /** `scheduled`: the per-minute tick, which scans only once `fulfillmentService.pollSeconds` have passed. */
   [Q.scanFulfillmentRequests]: { storeId: string; scheduled?: boolean };
+  [Q.syncHolds]: { storeId: string };
   [Q.deadLetters]: Record<string, unknown>;
 }
 

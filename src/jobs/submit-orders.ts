@@ -1,6 +1,7 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { CreateOutcome } from '../connectors/ordermesh/client.ts';
 import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
+import { describeHolds, readHolds } from '../connectors/shopify/holds.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { transitionMany, type BatchTransition } from '../db/batch-transitions.ts';
 import { claimPendingOrders, recordEvents, type EventInput } from '../db/orders.ts';
@@ -22,13 +23,18 @@ function describeErrors(result: Extract<MappingResult, { kind: 'failed' }>): str
   return result.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
 }
 
-/** What mapping decided for each claimed order, before anything is sent. */
-function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]) {
+/** What mapping decided for each claimed order, before anything is sent; an order held in the store is not sent. */
+function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[], held: Map<string, string>) {
   const store = storeOf(deps, storeId);
   const settled: BatchTransition[] = [];
   const toSend: Array<{ row: OrderRow; model: CreateOrderModel }> = [];
   const warnings: EventInput[] = [];
   for (const row of claimed) {
+    const hold = held.get(row.store_order_id);
+    if (hold !== undefined) {
+      settled.push({ order: row, to: 'on_hold', reason: 'STORE_HOLD', message: `held in Shopify: ${hold}`, set: { hold_source: 'store', hold_reason: hold, attempts: row.attempts - 1 } });
+      continue;
+    }
     const result = mapOrder(store.mapper, row.store_payload as StoreOrderPayload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
     if (result.kind === 'failed') {
       const message = describeErrors(result);
@@ -100,13 +106,25 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
   const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
   const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor);
   if (claimed.length === 0) return { claimed: 0 };
-  const { settled, toSend, warnings } = mapClaimed(deps, storeId, claimed);
+  const fsMode = storeOf(deps, storeId).cfg.mode === 'fulfillment-service';
+  let held = new Map<string, string>();
+  // Merchant-managed: a Shopify fulfilment hold (fraud, an address to check) keeps the order from
+  // OrderMesh. Read now, not at pull time: the hold window is when merchants place them. (A fulfilment
+  // service is only asked for what the merchant released.)
+  if (!fsMode) {
+    try {
+      held = new Map([...(await readHolds(storeOf(deps, storeId).shopify, claimed.map((r) => r.store_order_id)))].filter(([, h]) => !h.cancelled && h.merchantHolds.length).map(([id, h]) => [id, describeHolds(h)]));
+    } catch (err) {
+      return putBack(deps, claimed, err);
+    }
+  }
+  const { settled, toSend, warnings } = mapClaimed(deps, storeId, claimed, held);
   for (const s of settled) if (s.to) count(s.to === 'failed_mapping' ? 'failed_mapping' : s.reason!);
   await deps.db.transaction().execute(async (trx) => {
     await transitionMany(trx, 'submitting', settled, deps.actor);
     await recordEvents(trx, warnings);
     const refused = settled.some((s) => s.to === 'failed_mapping' || s.to === 'skipped');
-    if (refused && storeOf(deps, storeId).cfg.mode === 'fulfillment-service') await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
+    if (refused && fsMode) await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
   });
   const byId = new Map(claimed.map((r) => [r.id, r]));
   logOutcomes(deps, storeId, byId, settled);
@@ -126,10 +144,30 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     const changed = moved.filter((m) => m.changed);
     await enqueueMany(deps.boss, Q.applyOrderChange, changed.map((m) => ({ data: { orderId: m.id, kind: 'recheck' as const }, singletonKey: m.id })), { trx });
     // Fulfilment-service mode: Shopify hears the verdict (accepted, or rejected with the reason) now.
-    if (storeOf(deps, storeId).cfg.mode === 'fulfillment-service') await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
+    if (fsMode) await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
   });
   logOutcomes(deps, storeId, byId, recorded);
   return { claimed: claimed.length, retryIn };
+}
+
+/**
+ * The holds could not be read (Shopify down, throttled past its retries): nothing is sent unchecked.
+ * The batch goes back to pending for a later try, the attempt not counted (not the orders' fault),
+ * and the lane stops, so it does not claim the next batch only to put it back too.
+ */
+async function putBack(deps: JobDeps, claimed: OrderRow[], err: unknown): Promise<{ claimed: number; retryIn: number }> {
+  const delay = deps.config.jobs.retryBaseSeconds;
+  const message = `the order's Shopify fulfilment holds could not be read (${err instanceof Error ? err.message : String(err)}); retrying in ${delay}s`;
+  await deps.db.transaction().execute((trx) =>
+    transitionMany(
+      trx,
+      'submitting',
+      claimed.map((row) => ({ order: row, to: 'pending' as const, reason: 'SHOPIFY_HOLDS_UNREAD', message, set: { attempts: row.attempts - 1, next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: 'SHOPIFY_HOLDS_UNREAD', last_error_message: message } })),
+      deps.actor,
+    ),
+  );
+  deps.log.warn({ err, orders: claimed.length }, 'holds unread: submission put back');
+  return { claimed: 0, retryIn: delay };
 }
 
 /**
@@ -143,6 +181,7 @@ function logOutcomes(deps: JobDeps, storeId: string, rows: Map<string, OrderRow>
     const fields = { store: storeId, order: row?.store_order_name ?? row?.store_order_id, safeId: row?.safe_id, state: t.to, reason: t.reason ?? undefined };
     if (t.to === 'submitted') deps.log.info({ ...fields, ordermeshOrderId: t.set?.ordermesh_order_id }, 'order submitted to OrderMesh');
     else if (t.to === 'pending') deps.log.debug({ ...fields, message: t.message }, 'order submission will be retried');
+    else if (t.to === 'on_hold') deps.log.info({ ...fields, message: t.message }, 'order held in the store: sent once released')
     else if (t.to === 'skipped' || t.to === 'cancelled') deps.log.info({ ...fields, message: t.message }, 'order not sent: nothing to fulfil');
     else deps.log.warn({ ...fields, message: t.message }, 'order not submitted');
   }

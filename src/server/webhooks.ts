@@ -5,6 +5,7 @@ import type { PgBoss } from 'pg-boss';
 import { WEBHOOK_SIGNATURE_HEADER, webhookPayload } from '../connectors/ordermesh/contract.ts';
 import type { Database } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
+import { OM_HOLD } from '../jobs/sync-holds.ts';
 import type { Logger } from '../log.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
@@ -25,6 +26,8 @@ const ORDER_GID = /^gid:\/\/shopify\/Order\/\d{1,20}$/;
 const ORDERMESH_ID = /^[\x21-\x7e]{1,200}$/;
 
 const SHOPIFY_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/cancelled']);
+/** Their bodies name a fulfilment order, not an order: a hint for the store's hold sweep. */
+const HOLD_TOPICS = new Set(['fulfillment_orders/placed_on_hold', 'fulfillment_orders/hold_released']);
 
 /**
  * Records a delivery id once; true if it is new. A redelivery (platforms retry) is acknowledged and
@@ -71,13 +74,20 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
         return reject(reply, 401, 'invalid HMAC');
       }
       const topic = String(req.headers['x-shopify-topic'] ?? '');
-      if (!SHOPIFY_TOPICS.has(topic)) return reply.code(200).send({ ignored: topic });
+      if (!SHOPIFY_TOPICS.has(topic) && !HOLD_TOPICS.has(topic)) return reply.code(200).send({ ignored: topic });
       const triggeredAt = Date.parse(String(req.headers['x-shopify-triggered-at'] ?? ''));
       if (Number.isNaN(triggeredAt)) return reject(reply, 400, 'X-Shopify-Triggered-At is missing or not a date');
       const age = ((deps.now ?? Date.now)() - triggeredAt) / 1000;
       if (Math.abs(age) > deps.maxAgeSeconds) {
         deps.log.warn({ shop: domain, topic, ageSeconds: Math.round(age) }, 'Shopify webhook outside the age window ignored');
         return reply.code(200).send({ ignored: 'outside the age window' });
+      }
+      // Deduplicated on what the HMAC covers (topic and body): X-Shopify-Webhook-Id is not signed, so a
+      // replay under a new id must not count as a new event.
+      const deliveryId = `${topic}:${createHash('sha256').update(raw).digest('base64url')}`;
+      if (HOLD_TOPICS.has(topic)) {
+        const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) => enqueue(deps.boss, Q.syncHolds, { storeId: store.cfg.id }, { trx, singletonKey: store.cfg.id }));
+        return reply.code(200).send({ received: true, duplicate: !fresh });
       }
       let orderGid: unknown;
       try {
@@ -87,9 +97,6 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
         return reject(reply, 400, 'body is not JSON');
       }
       if (typeof orderGid !== 'string' || !ORDER_GID.test(orderGid)) return reject(reply, 400, 'admin_graphql_api_id is not an Order GID');
-      // Deduplicated on what the HMAC covers (topic and body): X-Shopify-Webhook-Id is not signed, so a
-      // replay under a new id must not count as a new event.
-      const deliveryId = `${topic}:${createHash('sha256').update(raw).digest('base64url')}`;
       const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) =>
         // A fulfilment-service store takes requests, not orders: a change to one of its orders is looked for among them.
         store.cfg.mode === 'fulfillment-service'
@@ -141,14 +148,17 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       }
       const order = await deps.db
         .selectFrom('orders')
-        .select(['id'])
+        .select(['id', 'store_id'])
         .where((eb) => eb.or([eb('safe_id', '=', p.SafeId ?? ''), eb('ordermesh_order_id', '=', p.OrderId ?? '')]))
         .executeTakeFirst();
       if (!order) return reply.code(200).send({ ignored: 'order not in the ledger' });
       const deliveryId = `${p.RequestId}:${p.EventType}:${'ShipmentId' in p ? p.ShipmentId : ''}:${'NewStatus' in p ? (p.NewStatus ?? '') : ''}`;
-      const fresh = await receiveOnce(deps, 'ordermesh', deliveryId, p.EventType, (trx) =>
-        enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` }),
-      );
+      // Into or out of Customer Care Hold: the order's store sweeps its holds now.
+      const holdChanged = p.EventType === 'OrderUpdate' && (p.NewStatus === OM_HOLD || p.OldStatus === OM_HOLD);
+      const fresh = await receiveOnce(deps, 'ordermesh', deliveryId, p.EventType, async (trx) => {
+        await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` });
+        if (holdChanged) await enqueue(deps.boss, Q.syncHolds, { storeId: order.store_id }, { trx, singletonKey: order.store_id });
+      });
       return reply.code(200).send({ received: true, duplicate: !fresh });
     });
   });

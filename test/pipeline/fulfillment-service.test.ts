@@ -106,6 +106,22 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     await until('fulfilled despite the cancelled order', async () => (await shopOrder(o.id)).fulfillments.length === 1);
   });
 
+  it("OrderMesh's Customer Care Hold on an accepted request is on_hold in the ledger; the fulfilment order is left alone (a service cannot hold its own); released, it ships", async () => {
+    const o = await place([item('MUG-11OZ-WHITE', 1)]);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    const [sent] = await omOrders(o.id);
+    const ledger = () => db.selectFrom('orders').select(['state', 'hold_source', 'request_state']).where('shopify_order_id', '=', o.id).executeTakeFirstOrThrow();
+    await post(`${om.url}/_sim/orders/${sent.orderId}/hold`);
+    await until('held in the ledger', async () => (await ledger()).state === 'on_hold');
+    expect(await ledger()).toEqual({ state: 'on_hold', hold_source: 'ordermesh', request_state: 'accepted' });
+    expect(await ourFo(o.id)).toMatchObject({ status: 'IN_PROGRESS', requestStatus: 'ACCEPTED', holds: [] });
+    await post(`${om.url}/_sim/orders/${sent.orderId}/release`);
+    await until('released', async () => (await ledger()).state === 'submitted');
+    await post(`${om.url}/_sim/orders/${sent.orderId}/ship`, {});
+    await until('fulfilled', async () => (await ourFo(o.id)).status === 'CLOSED');
+    expect((await shopOrder(o.id)).fulfillments).toHaveLength(1);
+  });
+
   it('a lost notification is caught by the scheduled scan', async () => {
     await setFaults(shop, { FulfillmentOrderNotification: { lostResponse: 1 } });
     try {
@@ -169,5 +185,12 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     expect([...bySafeId.values()].every((n) => n === 1)).toBe(true);
     const ledgerIds = (await db.selectFrom('orders').select('store_order_id').execute()).map((r) => r.store_order_id);
     expect(ledgerIds.every((id) => id.startsWith('gid://shopify/FulfillmentOrder/'))).toBe(true);
+    // status counts the requests as Shopify has them: each ledger request state against the simulator's request statuses.
+    const inShopify: Record<string, string> = { ACCEPTED: 'accepted', REJECTED: 'rejected', CANCELLATION_ACCEPTED: 'cancellation_accepted', CANCELLATION_REJECTED: 'cancellation_rejected' };
+    const expected: Record<string, number> = {};
+    for (const fo of fos.filter((f) => f.locationId === registration.locationId && inShopify[f.requestStatus])) expected[inShopify[fo.requestStatus]!] = (expected[inShopify[fo.requestStatus]!] ?? 0) + 1;
+    const { statusReport } = await import('../../src/db/status.ts');
+    const counted = (await statusReport(db, STORE_ID)).stores[0]!.requests;
+    expect({ ...counted, withdrawn: undefined }).toEqual({ ...expected, withdrawn: undefined });
   });
 });

@@ -14,6 +14,7 @@ import {
   type ErrorBody,
   type OperationId,
   type OrderMeshOrder,
+  type OrderStatus,
   type PathOverrides,
   type ShipmentModel,
   type UpdateOrderModel,
@@ -173,8 +174,8 @@ export class OrderMeshClient {
   }
 
   /** With `merchantId`, only that merchant's orders (ASSUMED, contract.ts): a merchant we may not act for answers 403. */
-  listOrders(page = 1, pageSize = 50, merchantId?: string): Promise<ResponseOf<'listOrders'>> {
-    return this.#send('listOrders', { query: { page, pageSize, ...(merchantId ? { merchantId } : {}) } });
+  listOrders(page = 1, pageSize = 50, merchantId?: string, status?: OrderStatus): Promise<ResponseOf<'listOrders'>> {
+    return this.#send('listOrders', { query: { page, pageSize, ...(merchantId ? { merchantId } : {}), ...(status ? { status } : {}) } });
   }
 
   updateOrder(orderId: string, update: UpdateOrderModel): Promise<OrderMeshOrder> {
@@ -187,6 +188,10 @@ export class OrderMeshClient {
 
   holdOrder(orderId: string, reason?: string): Promise<ResponseOf<'customerCareHold'>> {
     return this.#send('customerCareHold', { params: { orderId }, body: reason ? { reason } : {} });
+  }
+
+  releaseHold(orderId: string): Promise<ResponseOf<'releaseCustomerCareHold'>> {
+    return this.#send('releaseCustomerCareHold', { params: { orderId }, body: {} });
   }
 
   // ------------------------------------------------------------------ shipments

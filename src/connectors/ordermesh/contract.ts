@@ -243,6 +243,8 @@ export const cancelOrderResponse = z.object({ orderId: z.string(), status: order
 
 export const customerCareHoldModel = z.strictObject({ reason: z.string().optional() });
 export const customerCareHoldResponse = z.object({ orderId: z.string(), status: orderStatus });
+/** ASSUMED: releasing takes no fields and returns the order to the status it had before the hold. */
+export const releaseCustomerCareHoldModel = z.strictObject({});
 
 // ---------------------------------------------------------------------------------------------------
 // Shipments. ASSUMED REST field names: the camelCase forms of the ShipmentUpdate webhook's fields.
@@ -391,7 +393,7 @@ export const operations = {
   },
   listOrders: {
     method: 'GET', path: '/order/v1/orders', auth: true, assumed: true, idempotent: true,
-    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}; ?merchantId= filters to one merchant and answers 403 when the client may not act for it (used by `ordersync doctor`)',
+    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}; ?merchantId= filters to one merchant and answers 403 when the client may not act for it (used by `ordersync doctor`); ?status= filters to one status (used to find Customer Care Holds; every item\'s status is checked again, so a server that ignores the filter costs pages, not correctness)',
     response: listOrdersResponse,
   },
   getOrder: {
@@ -413,7 +415,12 @@ export const operations = {
   },
   customerCareHold: {
     method: 'POST', path: '/order/v1/orders/{orderId}/customer-care-hold', auth: true, assumed: true, idempotent: true,
-    note: '"Change the order status to Customer Care Hold"', request: customerCareHoldModel, response: customerCareHoldResponse,
+    note: '"Change the order status to Customer Care Hold"; holding a held order is a no-op; 409 once in production', request: customerCareHoldModel, response: customerCareHoldResponse,
+  },
+  releaseCustomerCareHold: {
+    method: 'POST', path: '/order/v1/orders/{orderId}/customer-care-hold/release', auth: true, assumed: true, idempotent: true,
+    note: 'not in the docs (they list the hold only): the order goes back to the status it had before the hold; releasing an order not on hold is a no-op',
+    request: releaseCustomerCareHoldModel, response: customerCareHoldResponse,
   },
   getShipmentsForOrder: {
     method: 'GET', path: '/shipment/v1/shipments/order/{orderId}', auth: true, assumed: true, idempotent: true,

@@ -60,6 +60,9 @@ export const DOCUMENT_NAMES = [
   'fulfillment-request-reject',
   'cancellation-request-accept',
   'cancellation-request-reject',
+  'orders-holds',
+  'fulfillment-order-hold',
+  'fulfillment-order-release-hold',
 ] as const;
 export type DocumentName = (typeof DOCUMENT_NAMES)[number];
 

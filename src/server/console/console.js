@@ -148,13 +148,23 @@ function chart(series) {
 async function overview({ params }) {
   const store = params.get('store') ?? '';
   const q = store ? `?store=${encodeURIComponent(store)}` : '';
-  const [status, act] = await Promise.all([api(`/status${q}`), api(`/activity${q}`)]);
+  const [status, act, fixes] = await Promise.all([api(`/status${q}`), api(`/activity${q}`), api('/fixes')]);
+  const fixOf = new Map(fixes.flatMap((x) => x.codes.map((c) => [c, x.fix])));
+  const holds = new Map();
+  for (const st of status.stores) for (const g of st.holds ?? []) {
+    const cur = holds.get(g.code) ?? { code: g.code, count: 0, examples: [] };
+    cur.count += g.count;
+    cur.examples.push(...g.examples.map((e) => ({ ...e, store: st.store })));
+    holds.set(g.code, cur);
+  }
+  const requests = {};
+  for (const st of status.stores) for (const [k, n] of Object.entries(st.requests ?? {})) requests[k] = (requests[k] ?? 0) + n;
   const totals = {};
   for (const st of status.stores) for (const [k, n] of Object.entries(st.states)) totals[k] = (totals[k] ?? 0) + n;
   const total = Object.values(totals).reduce((a, n) => a + n, 0);
   const storePicker = h('form', { class: 'filters', onchange: (e) => go('overview', new URLSearchParams({ store: e.target.value })) },
     h('div', {}, h('label', { for: 'ov-store' }, 'Store'), h('select', { id: 'ov-store', name: 'store' }, h('option', { value: '' }, 'all stores'), ...(status.allStores ?? status.stores.map((x) => x.store)).map((id) => h('option', { value: id, selected: id === store }, id)))));
-  const stateRows = (states) => STATES.filter((k) => states[k]).map((k) => h('tr', {}, h('td', {}, FAILURE_STATES.includes(k) ? h('a', { href: `#/failures?state=${k}${store ? `&store=${encodeURIComponent(store)}` : ''}` }, stateBadge(k)) : stateBadge(k)), h('td', { class: 'n', 'data-state': k }, String(states[k]))));
+  const stateRows = (states) => STATES.filter((k) => states[k]).map((k) => h('tr', {}, h('td', {}, FAILURE_STATES.includes(k) || k === 'on_hold' ? h('a', { href: `#/failures?state=${k}${store ? `&store=${encodeURIComponent(store)}` : ''}` }, stateBadge(k)) : stateBadge(k)), h('td', { class: 'n', 'data-state': k }, String(states[k]))));
   const upstreams = Object.entries(act.upstreams ?? {});
   return h('section', { 'aria-labelledby': 'ov-h' },
     h('h1', { id: 'ov-h' }, store ? `Overview: ${store}` : 'Overview: all stores'),
@@ -165,6 +175,16 @@ async function overview({ params }) {
         upstreams.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'upstream'), h('th', { class: 'n' }, 'calls'), h('th', { class: 'n' }, 'errors'))), h('tbody', {}, upstreams.map(([name, u]) => h('tr', {}, h('td', {}, name), h('td', { class: 'n' }, String(u.calls)), h('td', { class: `n ${u.errors ? 'error' : ''}` }, `${u.errors} (${(u.errorRate * 100).toFixed(1)} %)`))))) : h('p', { class: 'muted' }, 'no calls yet'),
         h('h2', {}, 'Shopify throttle'), h('table', {}, h('tbody', {}, Object.entries(act.throttle ?? {}).map(([id, t]) => h('tr', {}, h('td', {}, id), h('td', { class: 'n' }, t ? `${t.available} / ${t.maximum} points` : 'not read yet')))))),
       h('div', { class: 'card' }, h('h2', {}, 'Queues'), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'queue'), h('th', { class: 'n' }, 'queued'), h('th', { class: 'n' }, 'active'), h('th', { class: 'n' }, 'failed'))), h('tbody', {}, Object.entries(status.queues).map(([name, d]) => h('tr', {}, h('td', {}, name), h('td', { class: 'n' }, String(d.queued)), h('td', { class: 'n' }, String(d.active)), h('td', { class: 'n' }, String(d.failed)))))))),
+    h('div', { class: 'cards' },
+      h('div', { class: 'card', id: 'holds' }, h('h2', {}, 'On hold'),
+        holds.size ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'held by'), h('th', { class: 'n' }, 'orders'), h('th', {}, 'for example'), h('th', {}, 'what to do'))),
+          h('tbody', {}, [...holds.values()].map((g) => h('tr', { 'data-hold': g.code },
+            h('td', {}, g.code), h('td', { class: 'n' }, String(g.count)),
+            h('td', {}, g.examples.slice(0, 3).map((e) => h('div', {}, `${e.order} (${e.store}): ${e.message ?? ''}`))),
+            h('td', {}, fixOf.get(g.code) ?? ''))))) : h('p', { class: 'muted' }, 'nothing on hold')),
+      Object.keys(requests).length ? h('div', { class: 'card', id: 'requests' }, h('h2', {}, 'Fulfilment requests (fulfilment-service stores)'),
+        h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'request state in Shopify'), h('th', { class: 'n' }, 'requests'))),
+          h('tbody', {}, Object.entries(requests).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => h('tr', {}, h('td', {}, k), h('td', { class: 'n', 'data-request': k }, String(n))))))) : null),
     h('h2', {}, 'Last 24 hours'),
     chart(act.series),
     h('h2', {}, 'Stores'),

@@ -6,6 +6,7 @@ import {
   cancelOrderModel,
   createOrderModel,
   customerCareHoldModel,
+  ORDER_STATUSES,
   fieldErrors,
   operations,
   type BulkResponseItem,
@@ -147,11 +148,12 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       return { status: 200, body: { items: results } };
     },
     listOrders: (req) => {
-      const q = req.query as { page?: string; pageSize?: string; merchantId?: string };
+      const q = req.query as { page?: string; pageSize?: string; merchantId?: string; status?: string };
       const page = Math.max(1, Number(q.page ?? 1) || 1);
       const pageSize = Math.min(200, Math.max(1, Number(q.pageSize ?? 50) || 50));
       mayActFor(q.merchantId);
-      const all = [...state.orders.values()].filter((o) => q.merchantId === undefined || o.merchantId === q.merchantId);
+      if (q.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(q.status)) throw new SimRefusal(400, `status: unknown order status "${q.status}"`);
+      const all = [...state.orders.values()].filter((o) => (q.merchantId === undefined || o.merchantId === q.merchantId) && (q.status === undefined || o.status === q.status));
       const items = all.slice((page - 1) * pageSize, page * pageSize).map((o) => state.view(o));
       return { status: 200, body: { items, page, pageSize, total: all.length } };
     },
@@ -168,6 +170,11 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     customerCareHold: (req) => {
       validate(customerCareHoldModel, req.body ?? {});
       const o = state.hold(param(req, 'orderId'));
+      return { status: 200, body: { orderId: o.id, status: o.status } };
+    },
+    releaseCustomerCareHold: (req) => {
+      validate(operations.releaseCustomerCareHold.request, req.body ?? {});
+      const o = state.release(param(req, 'orderId'));
       return { status: 200, body: { orderId: o.id, status: o.status } };
     },
     getShipmentsForOrder: (req) => {
@@ -322,16 +329,19 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       throw err;
     }
   });
+  // OrderMesh's own work on one order: a production step, or its customer care holding or releasing it.
+  for (const [verb, act] of [['advance', (id: string) => state.advanceOne(id)], ['hold', (id: string) => state.hold(id)], ['release', (id: string) => state.release(id)]] as const) {
+    app.post(`/_sim/orders/:orderId/${verb}`, async (req, reply) => {
+      try {
+        const o = act((req.params as { orderId: string }).orderId);
+        return { orderId: o.id, status: o.status };
+      } catch (err) {
+        if (err instanceof SimRefusal) return reply.code(err.status).send(refusalBody(err));
+        throw err;
+      }
+    });
+  }
   app.post('/_sim/advance', async () => ({ moved: state.advance() }));
-  app.post('/_sim/orders/:orderId/advance', async (req, reply) => {
-    try {
-      const o = state.advanceOne((req.params as { orderId: string }).orderId);
-      return { orderId: o.id, status: o.status };
-    } catch (err) {
-      if (err instanceof SimRefusal) return reply.code(err.status).send(refusalBody(err));
-      throw err;
-    }
-  });
   app.post('/_sim/webhooks/drain', async () => {
     await webhooks.drain();
     return { delivered: webhooks.delivered, failed: webhooks.failed };

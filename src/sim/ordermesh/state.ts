@@ -40,6 +40,8 @@ interface SimOrder {
   model: CreateOrderModel;
   items: SimItem[];
   shipmentIds: string[];
+  /** While on Customer Care Hold: the status a release returns to. */
+  heldFrom: OrderStatus | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -111,6 +113,7 @@ export class OrderMeshState {
         meta: it.meta ?? null,
       })),
       shipmentIds: [],
+      heldFrom: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -167,8 +170,19 @@ export class OrderMeshState {
 
   hold(orderId: string): SimOrder {
     const o = this.get(orderId);
+    if (o.status === 'CustomerCareHold') return o;
     if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `order ${orderId} is ${o.status} and cannot be put on hold`);
+    o.heldFrom = o.status;
     this.#touch(o, 'CustomerCareHold', 'Order put on customer care hold');
+    return o;
+  }
+
+  release(orderId: string): SimOrder {
+    const o = this.get(orderId);
+    if (o.status !== 'CustomerCareHold') return o;
+    const back = o.heldFrom ?? 'Open';
+    o.heldFrom = null;
+    this.#touch(o, back, 'Order released from customer care hold');
     return o;
   }
 
@@ -199,7 +213,7 @@ export class OrderMeshState {
 
   ship(orderId: string, req: ShipRequest): ShipmentModel {
     const o = this.get(orderId);
-    if (o.status === 'Cancelled' || o.status === 'Shipped') throw new SimRefusal(409, `order ${orderId} is ${o.status}`);
+    if (o.status === 'Cancelled' || o.status === 'Shipped' || o.status === 'CustomerCareHold') throw new SimRefusal(409, `order ${orderId} is ${o.status}`);
     const wanted =
       req.items ??
       o.items

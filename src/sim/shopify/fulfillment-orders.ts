@@ -123,10 +123,10 @@ const HOLDS_PER_APP = 10;
 export function holdByApp(state: ShopState, a: { id: string; fulfillmentHold: { reason: string; reasonNotes?: string | null; handle?: string | null } }) {
   const found = state.findFulfillmentOrder(a.id);
   const none = { fulfillmentHold: null, fulfillmentOrder: null, remainingFulfillmentOrder: null };
-  const err = (message: string, code: string) => ({ ...none, userErrors: [{ field: ['id'], message, code }] });
+  const err = (message: string, code: string | null) => ({ ...none, userErrors: [{ field: ['id'], message, code }] });
   if (!found) return err('Fulfillment order does not exist.', 'FULFILLMENT_ORDER_NOT_FOUND');
   const { fo } = found;
-  if (fo.status !== 'OPEN' && fo.status !== 'ON_HOLD') return err(`Fulfillment order ${fo.id} cannot be held: its status is ${fo.status.toLowerCase()}.`, 'INVALID_STATUS');
+  if (fo.status !== 'OPEN' && fo.status !== 'ON_HOLD') return err(`Fulfillment order ${fo.id} cannot be held: its status is ${fo.status.toLowerCase()}.`, null);
   const mine = fo.holds.filter((h) => h.byApp);
   const handle = a.fulfillmentHold.handle ?? '';
   if (mine.some((h) => h.handle === handle)) return err(`The handle "${handle}" is already in use by a hold on this fulfillment order.`, 'DUPLICATE_FULFILLMENT_HOLD_HANDLE');

@@ -1,0 +1,159 @@
+import { sql } from 'kysely';
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import { describeHolds, placeHold, readHolds, releaseHold, type OrderHolds } from '../connectors/shopify/holds.ts';
+import { recordEvent, transition } from '../db/orders.ts';
+import type { OrderRow } from '../db/schema.ts';
+import type { StoreRuntime } from '../stores.ts';
+import { storeOf, type JobDeps } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
+
+/**
+ * Holds both ways, for one store, each minute and whenever a webhook hints at one:
+ * - the store's side (merchant-managed stores): a Shopify fulfilment hold on an order OrderMesh has
+ *   puts it on Customer Care Hold; releasing it in Shopify releases it there. (A hold before
+ *   submission is caught by the submit job itself, which reads the holds of what it is about to send.)
+ * - OrderMesh's side (both modes): an order OrderMesh put on Customer Care Hold is `on_hold` in the
+ *   ledger, mirrored as our own fulfilment hold in Shopify where the mode allows (a fulfilment service
+ *   cannot hold the orders assigned to it), and released both places when OrderMesh releases it.
+ * Every step is safe to repeat: a crash between OrderMesh and the ledger is mended by the next sweep,
+ * which sees the same holds and asks for the same (idempotent) change again.
+ */
+const BATCH = 200;
+export const OM_HOLD = 'CustomerCareHold';
+
+export interface HoldsResult {
+  held: number;
+  released: number;
+  tooLate: number;
+}
+
+export async function syncHolds(deps: JobDeps, storeId: string): Promise<HoldsResult> {
+  const store = storeOf(deps, storeId);
+  const result: HoldsResult = { held: 0, released: 0, tooLate: 0 };
+  // The store's side first: a hold we put on in OrderMesh for the merchant must be on record as
+  // theirs before OrderMesh's list of holds is read, or it would be taken for OrderMesh's own.
+  if (store.cfg.mode === 'merchant-managed') await followStoreHolds(deps, store, result);
+  await followOrderMeshHolds(deps, store, result);
+  if (result.held || result.released || result.tooLate) deps.log.info({ store: storeId, ...result }, 'holds synced');
+  return result;
+}
+
+/** The orders of a store whose Shopify holds matter, least recently checked first. */
+async function claimStoreCandidates(deps: JobDeps, storeId: string): Promise<OrderRow[]> {
+  return deps.db
+    .updateTable('orders')
+    .set({ holds_checked_at: new Date() })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('orders')
+        .select('id')
+        .where('store_id', '=', storeId)
+        .where('state', 'in', ['pending', 'submitted', 'on_hold'])
+        .where((w) => w.or([w('state', '!=', 'on_hold'), w('hold_source', '=', 'store')]))
+        .where((w) => w.or([w('state', '!=', 'submitted'), w('ordermesh_order_id', 'is not', null)]))
+        .orderBy(sql`holds_checked_at nulls first`)
+        .limit(BATCH)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+}
+
+const heldInStore = (h: OrderHolds | undefined): h is OrderHolds => Boolean(h && !h.cancelled && h.merchantHolds.length);
+
+async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
+  const rows = await claimStoreCandidates(deps, store.cfg.id);
+  if (rows.length === 0) return;
+  const holds = await readHolds(store.shopify, rows.map((r) => r.store_order_id));
+  let submitAgain = false;
+  for (const row of rows) {
+    const h = holds.get(row.store_order_id);
+    if (heldInStore(h) && row.state === 'pending') {
+      if (await holdInLedger(deps, row, 'store', describeHolds(h))) result.held++;
+    } else if (heldInStore(h) && row.state === 'submitted') {
+      const reason = describeHolds(h);
+      try {
+        await deps.ordermesh.holdOrder(row.ordermesh_order_id!, `held in Shopify: ${reason}`);
+      } catch (err) {
+        if (!(err instanceof OrderMeshError && err.code === 'CONFLICT')) throw err;
+        // OrderMesh is already making it: the merchant must know their hold did not stop production.
+        const message = `held in Shopify (${reason}), but OrderMesh can no longer hold it: ${err.message}`;
+        if (await transition(deps.db, row, ['submitted'], 'needs_attention', { actor: deps.actor, reason: 'HOLD_TOO_LATE', message, set: { last_error_code: 'HOLD_TOO_LATE', last_error_message: message } })) result.tooLate++;
+        continue;
+      }
+      if (await holdInLedger(deps, row, 'store', reason)) result.held++;
+    } else if (!heldInStore(h) && row.state === 'on_hold' && h) {
+      if (row.ordermesh_order_id) await deps.ordermesh.releaseHold(row.ordermesh_order_id);
+      const to = row.ordermesh_order_id ? 'submitted' : 'pending';
+      const moved = await transition(deps.db, row, ['on_hold'], to, {
+        actor: deps.actor,
+        reason: 'STORE_HOLD_RELEASED',
+        message: row.ordermesh_order_id ? 'released in Shopify: released in OrderMesh' : 'released in Shopify: submitted next',
+        set: { hold_source: null, hold_reason: null, next_attempt_at: null },
+      });
+      if (moved) result.released++;
+      submitAgain ||= moved && to === 'pending';
+    }
+  }
+  if (submitAgain) await enqueue(deps.boss, Q.submitOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+}
+
+function holdInLedger(deps: JobDeps, row: Pick<OrderRow, 'id' | 'store_id' | 'state'>, source: 'store' | 'ordermesh', reason: string): Promise<boolean> {
+  return transition(deps.db, row, [row.state], 'on_hold', {
+    actor: deps.actor,
+    reason: source === 'store' ? 'STORE_HOLD' : 'ORDERMESH_CUSTOMER_CARE_HOLD',
+    message: source === 'store' ? `held in Shopify: ${reason}` : reason,
+    set: { hold_source: source, hold_reason: reason },
+  });
+}
+
+/** OrderMesh's Customer Care Holds on this store's merchant, by OrderMesh order id (every page, each item's status checked). */
+async function orderMeshHolds(deps: JobDeps, merchantId: string): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (let page = 1; ; page++) {
+    const res = await deps.ordermesh.listOrders(page, 100, merchantId, OM_HOLD);
+    for (const o of res.items) if (o.status === OM_HOLD) held.add(o.id);
+    if (res.items.length === 0 || page * res.pageSize >= res.total) return held;
+  }
+}
+
+const OM_REASON = 'on Customer Care Hold in OrderMesh';
+
+async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
+  const held = await orderMeshHolds(deps, store.cfg.merchantId);
+  const storeId = store.cfg.id;
+  const fresh = held.size
+    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', 'in', ['submitted', 'in_production', 'needs_attention']).where('ordermesh_order_id', 'in', [...held]).execute()
+    : [];
+  for (const row of fresh) if (await holdInLedger(deps, row, 'ordermesh', OM_REASON)) result.held++;
+
+  const onHold = await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', '=', 'on_hold').where('hold_source', '=', 'ordermesh').limit(BATCH).execute();
+  if (onHold.length === 0) return;
+  const mirrors = store.cfg.mode === 'merchant-managed';
+  const holds = mirrors ? await readHolds(store.shopify, onHold.map((r) => r.store_order_id)) : new Map<string, OrderHolds>();
+  for (const row of onHold) {
+    const h = holds.get(row.store_order_id);
+    // A release is believed only when the order itself says so: a page of the list may have shifted.
+    const stillHeld = held.has(row.ordermesh_order_id!) || (await deps.ordermesh.getOrder(row.ordermesh_order_id!)).status === OM_HOLD;
+    if (stillHeld) {
+      for (const fo of h?.holdable ?? []) {
+        const placed = await placeHold(store.shopify, fo, 'OrderMesh put this order on Customer Care Hold: it is not being made until OrderMesh releases it.');
+        if (!placed.ok) await recordEvent(deps.db, { orderId: row.id, storeId, kind: 'warning', reason: 'SHOPIFY_HOLD_REFUSED', message: `the Customer Care Hold could not be shown in Shopify: ${placed.message}`, actor: deps.actor });
+      }
+      continue;
+    }
+    for (const fo of groupBy(h?.ourHolds ?? [])) {
+      const released = await releaseHold(store.shopify, fo.fulfillmentOrderId, fo.holdIds);
+      if (!released.ok) throw new Error(`releasing our Shopify hold on ${fo.fulfillmentOrderId}: ${released.message}`);
+    }
+    const moved = await transition(deps.db, row, ['on_hold'], 'submitted', { actor: deps.actor, reason: 'ORDERMESH_HOLD_RELEASED', message: 'released in OrderMesh', set: { hold_source: null, hold_reason: null } });
+    if (moved) result.released++;
+  }
+}
+
+function groupBy(holds: Array<{ fulfillmentOrderId: string; holdId: string }>): Array<{ fulfillmentOrderId: string; holdIds: string[] }> {
+  const by = new Map<string, string[]>();
+  for (const h of holds) by.set(h.fulfillmentOrderId, [...(by.get(h.fulfillmentOrderId) ?? []), h.holdId]);
+  return [...by].map(([fulfillmentOrderId, holdIds]) => ({ fulfillmentOrderId, holdIds }));
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { Q } from '../../src/jobs/queues.ts';
+import { HOLD_HANDLE } from '../../src/connectors/shopify/holds.ts';
+import { formatStatus, statusReport } from '../../src/db/status.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
+import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from '../helpers/pipeline.ts';
+import { explicitOrder, post, shopState, shopifySim } from '../helpers/shopify.ts';
+
+/**
+ * Holds both ways, merchant-managed: a merchant's Shopify hold keeps an order from OrderMesh, or puts
+ * the OrderMesh order on Customer Care Hold; OrderMesh's own Customer Care Hold shows in the ledger
+ * and as our hold in Shopify. Judged from the simulators' state: OrderMesh's order statuses and create
+ * requests, Shopify's fulfilment orders and holds. The Shopify webhooks are off, so each step of the
+ * store's side happens when the test sends the job the schedule would; OrderMesh's webhooks are on.
+ */
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUrl);
+const url = `http://127.0.0.1:${service.port}`;
+await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh` });
+
+const pull = () => service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+/** Pulls until `check` holds, as the per-minute schedule would: a change stamped in the current second is read by a later pull. */
+const pullUntil = (what: string, check: () => Promise<boolean>) => until(what, async () => (await check()) || (await pull(), false));
+const sweep = () => service.boss.send(Q.syncHolds, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+const row = (id: string) => db.selectFrom('orders').select(['state', 'hold_source', 'hold_reason', 'last_error_code', 'ordermesh_order_id']).where('store_order_id', '=', id).executeTakeFirst();
+const until = <T>(what: string, check: () => Promise<T | false>) => eventually(check, async () => `${what}: ${JSON.stringify(await db.selectFrom('orders').select(['store_order_name', 'state', 'hold_source', 'last_error_code']).execute())}`, 30_000);
+const omOrders = async (id: string) => (await simState(om)).orders.filter((o: any) => o.meta?.shopifyOrderId === id);
+const shopOrder = async (id: string) => ((await shopState(shop)).orderList as any[]).find((o) => o.id === id);
+const shopAct = (id: string, action: string, body: unknown = {}) => post(`${shop.url}/_sim/orders/${encodeURIComponent(id)}/${action}`, body);
+
+async function place() {
+  const o = explicitOrder({}, [{ sku: 'MUG-11OZ-WHITE', variant: { id: 'gid://shopify/ProductVariant/1', sku: 'MUG-11OZ-WHITE' } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1 }]);
+  await post(`${shop.url}/_sim/orders`, { orders: [o] });
+  return o;
+}
+async function submitted() {
+  const o = await place();
+  await pullUntil('submitted', async () => (await row(o.id))?.state === 'submitted');
+  return { o, omId: (await row(o.id))!.ordermesh_order_id! };
+}
+
+describe('holds both ways, merchant-managed, both simulators and a real Postgres', () => {
+  it('a Shopify hold before submission keeps the order from OrderMesh; released, it is sent once', async () => {
+    const o = await place();
+    await shopAct(o.id, 'hold', { reason: 'HIGH_RISK_OF_FRAUD', reasonNotes: 'checking the card' });
+    await pullUntil('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
+    expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'HIGH_RISK_OF_FRAUD (checking the card)', ordermesh_order_id: null });
+    await sweep();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await omOrders(o.id)).toEqual([]);
+    expect((await simState(om)).createRequestsBySafeId[(await db.selectFrom('orders').select('safe_id').where('store_order_id', '=', o.id).executeTakeFirstOrThrow()).safe_id]).toBeUndefined();
+
+    await shopAct(o.id, 'release');
+    await sweep();
+    await until('sent after the release', async () => (await row(o.id))?.state === 'submitted');
+    const sent = await omOrders(o.id);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].createRequests).toBe(1);
+    expect(await row(o.id)).toMatchObject({ hold_source: null, hold_reason: null });
+  });
+
+  it('a Shopify hold after submission puts the OrderMesh order on Customer Care Hold; released in Shopify, released there; then shipped and written back once', async () => {
+    const { o, omId } = await submitted();
+    await shopAct(o.id, 'hold', { reason: 'INCORRECT_ADDRESS', reasonNotes: 'flat number missing' });
+    await sweep();
+    await until('on Customer Care Hold', async () => (await omOrders(o.id))[0]?.status === 'CustomerCareHold');
+    await until('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
+    expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'INCORRECT_ADDRESS (flat number missing)' });
+    // A sweep that finds it still held changes nothing.
+    await sweep();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await omOrders(o.id))[0].status).toBe('CustomerCareHold');
+
+    await shopAct(o.id, 'release');
+    await sweep();
+    await until('released in OrderMesh', async () => (await omOrders(o.id))[0]?.status === 'Open');
+    await until('submitted again in the ledger', async () => (await row(o.id))?.state === 'submitted');
+    await post(`${om.url}/_sim/orders/${omId}/ship`, {});
+    await until('written back', async () => (await shopOrder(o.id)).fulfillments.length === 1);
+    await until('fulfilled', async () => (await row(o.id))?.state === 'fulfilled');
+    expect((await shopOrder(o.id)).fulfillments).toHaveLength(1);
+  });
+
+  it('a Shopify hold once OrderMesh is making the order cannot stop it: the order needs attention, with why', async () => {
+    const { o, omId } = await submitted();
+    await post(`${om.url}/_sim/orders/${omId}/advance`);
+    await post(`${om.url}/_sim/orders/${omId}/advance`);
+    await shopAct(o.id, 'hold', { reason: 'OTHER' });
+    await sweep();
+    await until('needs attention', async () => (await row(o.id))?.state === 'needs_attention');
+    expect(await row(o.id)).toMatchObject({ last_error_code: 'HOLD_TOO_LATE' });
+    expect((await omOrders(o.id))[0].status).toBe('InProduction');
+  });
+
+  it('an order held in Shopify and cancelled there is cancelled in OrderMesh', async () => {
+    const { o } = await submitted();
+    await shopAct(o.id, 'hold', { reason: 'AWAITING_PAYMENT' });
+    await sweep();
+    await until('held', async () => (await row(o.id))?.state === 'on_hold');
+    await shopAct(o.id, 'cancel');
+    await pullUntil('cancelled', async () => (await row(o.id))?.state === 'cancelled');
+    expect((await omOrders(o.id))[0].status).toBe('Cancelled');
+  });
+
+  it("OrderMesh's own Customer Care Hold (by webhook) is on_hold in the ledger and our hold in Shopify; released by OrderMesh, released in both", async () => {
+    const { o, omId } = await submitted();
+    await post(`${om.url}/_sim/orders/${omId}/hold`);
+    // No sweep sent: OrderMesh's OrderUpdate webhook brings it.
+    await until('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
+    expect(await row(o.id)).toMatchObject({ hold_source: 'ordermesh' });
+    const fo = async () => (await shopOrder(o.id)).fulfillmentOrders[0];
+    await until('held in Shopify', async () => (await fo()).status === 'ON_HOLD');
+    expect((await fo()).holds).toEqual([expect.objectContaining({ handle: HOLD_HANDLE, byApp: true, reason: 'OTHER' })]);
+    // Again: still one hold (the handle refuses a second).
+    await sweep();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await fo()).holds).toHaveLength(1);
+
+    await post(`${om.url}/_sim/orders/${omId}/release`);
+    await until('released in the ledger', async () => (await row(o.id))?.state === 'submitted');
+    expect((await fo())).toMatchObject({ status: 'OPEN', holds: [] });
+    await post(`${om.url}/_sim/orders/${omId}/ship`, {});
+    await until('fulfilled', async () => (await row(o.id))?.state === 'fulfilled');
+    expect((await shopOrder(o.id)).fulfillments).toHaveLength(1);
+  });
+
+  it("a Customer Care Hold whose webhook was lost is found by the sweep; the merchant's own hold is never released by us", async () => {
+    await post(`${om.url}/_sim/settings`, { webhookUrl: null });
+    try {
+      const { o, omId } = await submitted();
+      await post(`${om.url}/_sim/orders/${omId}/hold`);
+      await sweep();
+      await until('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
+      // The merchant holds it too; then OrderMesh releases its hold.
+      await shopAct(o.id, 'hold', { reason: 'OTHER', reasonNotes: 'merchant hold' });
+      await post(`${om.url}/_sim/orders/${omId}/release`);
+      await sweep();
+      await until('ours released', async () => (await shopOrder(o.id)).fulfillmentOrders[0].holds.every((h: any) => !h.byApp));
+      expect((await shopOrder(o.id)).fulfillmentOrders[0].holds).toEqual([expect.objectContaining({ byApp: false, reasonNotes: 'merchant hold' })]);
+      // The merchant's hold is the store's side: OrderMesh is put on hold for it.
+      await sweep();
+      await until("held for the merchant's hold", async () => (await row(o.id))?.hold_source === 'store');
+      expect((await omOrders(o.id))[0].status).toBe('CustomerCareHold');
+    } finally {
+      await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh` });
+    }
+  });
+
+  it('status lists what is held, by whom, with the reason and what to do', async () => {
+    // Of the orders above, the last is still held for the merchant's hold; the others were released.
+    const held = await db.selectFrom('orders').select(['store_order_name', 'hold_reason']).where('state', '=', 'on_hold').execute();
+    expect(held).toHaveLength(1);
+    const report = await statusReport(db, STORE_ID);
+    expect(report.stores[0]!.holds).toEqual([{ code: 'STORE_HOLD', count: 1, examples: [{ order: held[0]!.store_order_name, message: 'OTHER (merchant hold)' }] }]);
+    expect(formatStatus(report)).toMatch(/on hold by reason:\n    STORE_HOLD × 1\n      .*: OTHER \(merchant hold\)\n      fix: a fulfilment hold in Shopify/);
+  });
+});
