@@ -149,6 +149,22 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     }
   });
 
+  it("Shopify's fulfillment_orders/placed_on_hold and hold_released webhooks bring the sweep at once", async () => {
+    const { o } = await submitted();
+    await post(`${shop.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/shopify` });
+    try {
+      await shopAct(o.id, 'hold', { reason: 'INCORRECT_ADDRESS' });
+      // No sweep sent: the webhook brings it.
+      await until('on Customer Care Hold', async () => (await omOrders(o.id))[0]?.status === 'CustomerCareHold');
+      await shopAct(o.id, 'release');
+      await until('released', async () => (await omOrders(o.id))[0]?.status === 'Open' && (await row(o.id))?.state === 'submitted');
+      const receipts = await db.selectFrom('webhook_receipts').select('topic').where('topic', 'like', 'fulfillment_orders/%').execute();
+      expect(receipts.map((r) => r.topic).sort()).toEqual(['fulfillment_orders/hold_released', 'fulfillment_orders/placed_on_hold']);
+    } finally {
+      await post(`${shop.url}/_sim/settings`, { webhookUrl: null });
+    }
+  });
+
   it('status lists what is held, by whom, with the reason and what to do', async () => {
     // Of the orders above, the last is still held for the merchant's hold; the others were released.
     const held = await db.selectFrom('orders').select(['store_order_name', 'hold_reason']).where('state', '=', 'on_hold').execute();

@@ -125,11 +125,14 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     });
   };
 
-  const emit = (cfg: SimShop) => (topic: ShopWebhookTopic, order: ShopifyOrder) => {
+  const emit = (cfg: SimShop) => (topic: ShopWebhookTopic, order: ShopifyOrder, fo?: SimFulfillmentOrder) => {
     if (!settings.webhookUrl) return;
     const numericId = order.id.split('/').pop()!;
-    // Shopify's REST-style webhook body: the numeric id is a JSON integer above 2^53.
-    const body = `{"id":${numericId},"admin_graphql_api_id":${JSON.stringify(order.id)},"name":${JSON.stringify(order.name)},"updated_at":${JSON.stringify(order.updatedAt)},"cancelled_at":${JSON.stringify(order.cancelledAt)}}`;
+    // Shopify's REST-style webhook body: the numeric id is a JSON integer above 2^53. A fulfilment
+    // order's topic names the fulfilment order alone, not its order.
+    const body = fo
+      ? JSON.stringify({ fulfillment_order: { id: fo.id, status: fo.status.toLowerCase(), fulfillment_holds: fo.holds.map((h) => ({ reason: h.reason.toLowerCase(), reason_notes: h.reasonNotes })) } })
+      : `{"id":${numericId},"admin_graphql_api_id":${JSON.stringify(order.id)},"name":${JSON.stringify(order.name)},"updated_at":${JSON.stringify(order.updatedAt)},"cancelled_at":${JSON.stringify(order.cancelledAt)}}`;
     webhooks.send({
       url: settings.webhookUrl,
       body,

@@ -68,7 +68,7 @@ export interface SimOrder {
   fulfillments: SimFulfillment[];
 }
 
-export type ShopWebhookTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled';
+export type ShopWebhookTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled' | 'fulfillment_orders/placed_on_hold' | 'fulfillment_orders/hold_released';
 export type RequestKind = 'FULFILLMENT_REQUEST' | 'CANCELLATION_REQUEST';
 
 let counter = 0;
@@ -88,10 +88,11 @@ export class ShopState {
   readonly stockedAt = new Map<string, string>();
   /** Whether the merchant's fulfilment requests go out when an order is placed (Shopify's automatic fulfilment request). */
   autoRequest = true;
-  readonly #emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void;
+  /** `fo`: the fulfilment order a fulfillment_orders/* topic is about. */
+  readonly #emit: (topic: ShopWebhookTopic, order: ShopifyOrder, fo?: SimFulfillmentOrder) => void;
   readonly #notify: (service: SimFulfillmentService, kind: RequestKind) => void;
 
-  constructor(domain: string, emit: (topic: ShopWebhookTopic, order: ShopifyOrder) => void, notify: (service: SimFulfillmentService, kind: RequestKind) => void = () => {}) {
+  constructor(domain: string, emit: (topic: ShopWebhookTopic, order: ShopifyOrder, fo?: SimFulfillmentOrder) => void, notify: (service: SimFulfillmentService, kind: RequestKind) => void = () => {}) {
     this.domain = domain;
     this.#emit = emit;
     this.#notify = notify;
@@ -208,6 +209,8 @@ export class ShopState {
       fo.holds.push({ id: nextId('FulfillmentHold'), reason, reasonNotes, handle: '', byApp: false });
       fo.status = 'ON_HOLD';
       fo.updatedAt = shopifyTime(Date.now());
+      // The order's own updatedAt is left alone: a hold is the fulfilment order's change, not the order's.
+      this.#emit('fulfillment_orders/placed_on_hold', sim!.order, fo);
     }
     return sim;
   }
@@ -220,6 +223,7 @@ export class ShopState {
       fo.holds = [];
       fo.status = fo.lines.some((l) => l.remainingQuantity < l.totalQuantity) ? 'IN_PROGRESS' : 'OPEN';
       fo.updatedAt = shopifyTime(Date.now());
+      this.#emit('fulfillment_orders/hold_released', sim!.order, fo);
     }
     return sim;
   }
