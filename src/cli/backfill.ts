@@ -31,7 +31,9 @@ function formatRead(s: BackfillSummary, expected: number | null, dryRun: boolean
  * every order of the range is settled. Safe beside `start` workers: claims are disjoint, jobs singletons.
  */
 export async function runBackfill(ctx: CliContext, o: { store: string; since: string; until?: string; dryRun?: boolean; submit?: boolean; json?: boolean }): Promise<void> {
-  configuredStore(ctx.config, o.store);
+  const store = configuredStore(ctx.config, o.store);
+  // Its work is the requests Shopify sends, not the store's orders: a backfill would send orders nobody asked us to make.
+  if (store.mode === 'fulfillment-service') throw new UsageError(`--store: ${o.store} is a fulfilment-service store: Shopify's open fulfilment requests are its work (the scan finds every one), so there is nothing to backfill`);
   const since = dateFlag(o.since, '--since');
   const until = o.until ? dateFlag(o.until, '--until') : new Date();
   if (until <= since) throw new UsageError('--until must be after --since');

@@ -6,7 +6,8 @@ import { dateFlag, UsageError } from '../../src/cli/usage.ts';
 import { pipelineConfigObject, writePipelineConfig } from '../helpers/pipeline.ts';
 
 /** Usage errors end before any connection: exit 2 and one line naming what is wrong (README "Exit codes"). */
-const file = writePipelineConfig(pipelineConfigObject({ url: 'http://127.0.0.1:9' }, { url: 'http://127.0.0.1:9' }));
+const base = pipelineConfigObject({ url: 'http://127.0.0.1:9' }, { url: 'http://127.0.0.1:9' });
+const file = writePipelineConfig({ ...base, stores: [...base.stores, { ...base.stores[0], id: 'fs-shop', shopDomain: 'fs-shop.myshopify.com', mode: 'fulfillment-service' }] });
 const dir = path.dirname(file);
 const badCsv = path.join(dir, 'bad.csv');
 writeFileSync(badCsv, 'store_sku,ordermesh_sku\nA,B,C\n');
@@ -17,7 +18,8 @@ const cli = (args: string[]) => runCli([...args, '--config', file], { DATABASE_U
 
 describe('usage errors', () => {
   it.each([
-    [['backfill', '--store', 'nope', '--since', '2026-01-01'], /--store: no store "nope" in the config \(sim-shop\)/],
+    [['backfill', '--store', 'nope', '--since', '2026-01-01'], /--store: no store "nope" in the config \(sim-shop, fs-shop\)/],
+    [['backfill', '--store', 'fs-shop', '--since', '2026-01-01'], /--store: fs-shop is a fulfilment-service store: .*nothing to backfill/],
     [['backfill', '--store', 'sim-shop', '--since', 'last tuesday'], /--since: "last tuesday" is not a date/],
     [['backfill', '--store', 'sim-shop', '--since', '2026-02-01', '--until', '2026-01-01'], /--until must be after --since/],
     [['reprocess', '--state', 'broken'], /--state: unknown state "broken"/],
@@ -77,6 +79,6 @@ describe('no configuration given', () => {
   it('ORDERSYNC_CONFIG is read when --config is not given', async () => {
     const res = await runCli(['status', '--store', 'nope'], { ORDERSYNC_CONFIG: file, DATABASE_URL: 'postgres://127.0.0.1:9/none' });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--store: no store "nope" in the config \(sim-shop\)/);
+    expect(res.stderr).toMatch(/--store: no store "nope" in the config \(sim-shop, fs-shop\)/);
   });
 });
