@@ -49,9 +49,8 @@ export async function ingestRequests(trx: Transaction<Database>, store: { id: st
   );
   let queued = 0;
   for (const req of requests) {
-    const { value: payload } = cleanText(req.payload);
+    const { payload, fields } = requestFields(req.payload);
     const row = held.get(req.fulfillmentOrderId);
-    const fields = { store_payload: JSON.stringify(payload), payload_hash: payloadHash(payload), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id };
     if (!row) {
       const inserted = await trx
         .insertInto('orders')
@@ -83,6 +82,17 @@ export async function ingestRequests(trx: Transaction<Database>, store: { id: st
     }
   }
   return queued;
+}
+
+/** A request's payload as the ledger keeps it, and the columns it sets. */
+function requestFields(raw: StoreOrderPayload) {
+  const { value: payload } = cleanText(raw);
+  return { payload, fields: { store_payload: JSON.stringify(payload), payload_hash: payloadHash(payload), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id } };
+}
+
+/** A request read again (a reprocess): its payload replaced by what Shopify asks now; the state is the caller's. */
+export async function refreshRequest(db: Db, rowId: string, raw: StoreOrderPayload): Promise<void> {
+  await db.updateTable('orders').set({ ...requestFields(raw).fields, updated_at: new Date() }).where('id', '=', rowId).execute();
 }
 
 /** The ledger's orders for these fulfilment orders, by fulfilment order id. */

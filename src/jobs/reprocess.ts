@@ -1,12 +1,16 @@
+import { requestPayload } from '../connectors/shopify/fulfillment-service/request-payload.ts';
+import { readFulfillmentOrders } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { refreshRequest } from '../db/fulfillment-requests.ts';
 import { PRE_SUBMISSION, transition } from '../db/orders.ts';
-import type { OrderRow, OrderState } from '../db/schema.ts';
+import type { OrderRow, OrderState, RequestState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { whereFilter, type OrderFilter } from '../db/order-filter.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { ingestAndEnqueue } from './pull-orders.ts';
+import type { StoreRuntime } from '../stores.ts';
 import { Q, enqueue } from './queues.ts';
 
 export interface ReprocessSelection {
@@ -85,20 +89,18 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
     const store = storeOf(deps, storeId);
     for (let i = 0; i < storeRows.length; i += REREAD_BATCH) {
       const batch = storeRows.slice(i, i + REREAD_BATCH);
-      let fresh: StoreOrderPayload[];
+      let current: Map<string, StoreOrderPayload | string>;
       try {
-        fresh = await fetchOrders(store.shopify, batch.map((r) => r.store_order_id), (why) => deps.log.warn({ store: storeId, why }, 'Shopify returned an order without a usable id: skipped'));
+        current = await (store.cfg.mode === 'fulfillment-service' ? rereadRequests : rereadOrders)(deps, store, batch, dryRun);
       } catch (err) {
         unread = { storeId, count: rows.length - read, reason: (err as Error).message };
         deps.log.error({ err, store: storeId, unread: unread.count }, 'reprocess: the store could not be read; stopping, the rest left as it was');
         break outer;
       }
-      const current = new Map(fresh.map((o) => [o.id, o]));
-      if (!dryRun && fresh.length) await ingestAndEnqueue(deps, storeId, fresh);
       for (const row of batch) {
-        const payload = current.get(row.store_order_id);
+        const payload = current.get(row.id)!;
         const line = (action: string, state: OrderState = row.state, result?: MappingResult): ReprocessLine => ({ id: row.id, storeId, storeOrderId: row.store_order_id, order: row.store_order_name ?? row.store_order_id, state, action, ...(result ? { result } : {}) });
-        if (!payload) lines.push(line('left alone: the store no longer returns this order'));
+        if (typeof payload === 'string') lines.push(line(payload));
         else if (dryRun) {
           const result = mapOrder(store.mapper, payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
           lines.push(line(row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, row.state, result));
@@ -115,6 +117,44 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
   for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
   return { lines, ...(unread ? { unread } : {}) };
 }
+
+type Reread = (deps: JobDeps, store: StoreRuntime, batch: OrderRow[], dryRun: boolean) => Promise<Map<string, StoreOrderPayload | string>>;
+
+/** Each row's order as the store has it now (recorded unless a dry run), or why it is left alone. */
+const rereadOrders: Reread = async (deps, store, batch, dryRun) => {
+  const fresh = await fetchOrders(store.shopify, batch.map((r) => r.store_order_id), (why) => deps.log.warn({ store: store.cfg.id, why }, 'Shopify returned an order without a usable id: skipped'));
+  if (!dryRun && fresh.length) await ingestAndEnqueue(deps, store.cfg.id, fresh);
+  const current = new Map(fresh.map((o) => [o.id, o]));
+  return new Map(batch.map((r) => [r.id, current.get(r.store_order_id) ?? 'left alone: the store no longer returns this order']));
+};
+
+/** Requests Shopify has had its answer to: the fulfilment order is no longer ours until the merchant asks again. */
+const ANSWERED: ReadonlySet<RequestState | null> = new Set(['rejected', 'withdrawn', 'cancellation_accepted']);
+
+/**
+ * Fulfilment-service mode: each row is a request, read again as the scan reads it (the fulfilment
+ * order, and its order, cut to what the request asks). One already answered in Shopify is left alone:
+ * taking it up again is the merchant's "Request fulfillment", which the next scan picks up.
+ */
+const rereadRequests: Reread = async (deps, store, batch, dryRun) => {
+  const live = batch.filter((r) => !ANSWERED.has(r.request_state));
+  const fos = await readFulfillmentOrders(store.shopify, live.map((r) => r.store_order_id));
+  const orderIds = [...new Set(live.map((r) => r.shopify_order_id).filter((id): id is string => id !== null))];
+  const orders = new Map((await fetchOrders(store.shopify, orderIds, (why) => deps.log.warn({ store: store.cfg.id, why }, 'Shopify returned an order without a usable id: skipped'))).map((o) => [o.id, o]));
+  const out = new Map<string, StoreOrderPayload | string>();
+  for (const row of batch) {
+    const fo = fos.get(row.store_order_id);
+    const order = row.shopify_order_id ? orders.get(row.shopify_order_id) : undefined;
+    if (ANSWERED.has(row.request_state)) out.set(row.id, `left alone: Shopify has the answer to this request (${row.request_state}); to have it made, fix the cause and request fulfilment again in Shopify`);
+    else if (!fo || !order) out.set(row.id, 'left alone: Shopify no longer returns this fulfilment request');
+    else {
+      const payload = requestPayload(order, fo);
+      if (!dryRun) await refreshRequest(deps.db, row.id, payload);
+      out.set(row.id, payload);
+    }
+  }
+  return out;
+};
 
 /** One re-read order, as the ledger now has it, put back on its way. */
 async function requeue(deps: JobDeps, id: string): Promise<{ action: string; state: OrderState; submit?: boolean }> {

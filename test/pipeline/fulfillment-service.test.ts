@@ -160,6 +160,27 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     expect((await shopOrder(o.id)).fulfillmentOrders.filter((f: any) => f.status === 'OPEN').map((f: any) => f.locationId)).toEqual([SHOP_LOCATION]);
   });
 
+  it('reprocess reads a request again as Shopify asks it now; one Shopify has its answer to is left alone', async () => {
+    const { reprocess } = await import('../../src/jobs/reprocess.ts');
+    await setFaults(om, { createOrdersBulk: { status503: 1 }, createOrder: { status503: 1 } });
+    const o = await place([item('TEE-BELLA3001-BLK-M', 2)]);
+    try {
+      await until('submission failing', async () => (await db.selectFrom('orders').select('last_error_code').where('shopify_order_id', '=', o.id).executeTakeFirst())?.last_error_code?.startsWith('ORDERMESH_') ?? false);
+    } finally {
+      await fetch(`${om.url}/_sim/faults`, { method: 'DELETE' });
+    }
+    const failing = await db.selectFrom('orders').select('id').where('shopify_order_id', '=', o.id).executeTakeFirstOrThrow();
+    const withdrawn = await db.selectFrom('orders').select('id').where('request_state', '=', 'withdrawn').executeTakeFirstOrThrow();
+    const result = await reprocess(service.deps, { ids: [failing.id, withdrawn.id] }, false);
+    expect(result.unread).toBeUndefined();
+    const action = (id: string) => result.lines.find((l) => l.id === id)?.action;
+    expect(action(failing.id)).toBe('queued for submission');
+    expect(action(withdrawn.id)).toMatch(/^left alone: Shopify has the answer to this request \(withdrawn\); .*request fulfilment again in Shopify/);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    const sent = await omOrders(o.id);
+    expect(sent.map((x: any) => x.items.map((i: any) => [i.sku, i.quantity]))).toEqual([[['TEE-BELLA3001-BLK-M', 2]]]);
+  });
+
   it('refuses an unsigned or foreign notification and takes a signed one', async () => {
     const path = `${url}/webhooks/shopify/fulfillment-service/${STORE_ID}/fulfillment_order_notification`;
     const body = JSON.stringify({ kind: 'FULFILLMENT_REQUEST' });
