@@ -5,7 +5,7 @@ import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
 import { duplicateCreates, eventually, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
 import { post, seedOrders, shopifySim, shopState } from '../helpers/shopify.ts';
-import { WorkerFleet } from '../helpers/workers.ts';
+import { drain, WorkerFleet } from '../helpers/workers.ts';
 
 /**
  * The hostile run in fulfilment-service mode: three `ordersync start` workers killed now and then,
@@ -63,24 +63,7 @@ describe('chaos in fulfilment-service mode', () => {
       await boss.send(Q.reconcileSubmitting, {}, { singletonKey: 'all' });
       await boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
     };
-    let kills = 0;
-    let stop = false;
-    const killer = (async () => {
-      while (!stop && kills < MAX_KILLS) {
-        await sleep(3_000);
-        if (stop) break;
-        const alive = fleet.alive;
-        if (alive.length) await fleet.kill(alive[kills % alive.length]!);
-        kills++;
-        fleet.start();
-      }
-    })();
-    const nudger = (async () => {
-      while (!stop) {
-        await nudge().catch(() => {});
-        await sleep(1_000);
-      }
-    })();
+    const havoc = fleet.havoc({ killEveryMs: 3_000, maxKills: MAX_KILLS, nudge });
 
     // Merchants cancel while requests are being taken, accepted and made.
     const cancelled = pick(orders, 0.1, 5);
@@ -113,22 +96,13 @@ describe('chaos in fulfilment-service mode', () => {
     // Production, with faults still on; then the faults stop and everything drains.
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
     await sleep(4_000);
-    stop = true;
-    await Promise.all([killer, nudger]);
+    const kills = await havoc.stop();
     await setFaults(om, {});
     await fetch(`${shop.url}/_sim/faults`, { method: 'DELETE' });
-    while (fleet.alive.length < 2) fleet.start();
-    await eventually(
-      async () => {
-        await nudge();
-        await post(`${om.url}/_sim/advance`);
-        const c = await stateCounts(db);
-        const unwritten = await db.selectFrom('packages').select('id').where((eb) => eb.or([eb('written_tracking_number', 'is', null), eb('written_tracking_number', '!=', eb.ref('tracking_number'))])).where('write_back_error_code', 'is', null).execute();
-        return (await unanswered()) === 0 && !c.pending && !c.submitting && !c.submitted && !c.in_production && unwritten.length === 0;
-      },
-      async () => JSON.stringify(await stateCounts(db)),
-      SETTLE_MS,
-    );
+    await drain({ fleet, db, omUrl: om.url, nudge, timeoutMs: SETTLE_MS, done: async () => {
+      const c = await stateCounts(db);
+      return (await unanswered()) === 0 && !c.pending && !c.submitting;
+    } });
 
     // ---- judged from the simulators' own state
     const omState = await simState(om);

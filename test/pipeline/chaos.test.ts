@@ -8,7 +8,7 @@ import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
 import { declaredOutcomes, duplicateCreates, eventually, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
 import { explicitOrder, post, seedOrders, shopifyClientFor, shopifySim, shopState } from '../helpers/shopify.ts';
-import { WorkerFleet } from '../helpers/workers.ts';
+import { drain, WorkerFleet } from '../helpers/workers.ts';
 
 /**
  * The hostile run. `npm run chaos` runs it big (CHAOS_ORDERS=5000, up to 100 kills ~3 s apart); the
@@ -74,24 +74,7 @@ describe('chaos', () => {
       await boss.send(Q.reconcileSubmitting, {}, { singletonKey: 'all' });
       await boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
     };
-    let kills = 0;
-    let stop = false;
-    const killer = (async () => {
-      while (!stop && kills < MAX_KILLS) {
-        await sleep(KILL_EVERY_MS);
-        if (stop) break;
-        const alive = fleet.alive;
-        if (alive.length) await fleet.kill(alive[kills % alive.length]!);
-        kills++;
-        fleet.start();
-      }
-    })();
-    const nudger = (async () => {
-      while (!stop) {
-        await nudge().catch(() => {});
-        await sleep(1_000);
-      }
-    })();
+    const havoc = fleet.havoc({ killEveryMs: KILL_EVERY_MS, maxKills: MAX_KILLS, nudge });
 
     // Store changes while orders are being submitted: cancellations and new addresses.
     const cancelled = pick(seeded, 0.06, 1);
@@ -117,22 +100,10 @@ describe('chaos', () => {
     await sleep(5_000);
 
     // The faults stop; the queues drain.
-    stop = true;
-    await Promise.all([killer, nudger]);
+    const kills = await havoc.stop();
     await setFaults(om, {});
     await post(`${shop.url}/_sim/faults`, { throttle: { maximumAvailable: 2000, restoreRate: 1000 } });
-    while (fleet.alive.length < 2) fleet.start();
-    await eventually(
-      async () => {
-        await nudge();
-        await post(`${om.url}/_sim/advance`);
-        const c = await stateCounts(db);
-        const unwritten = await db.selectFrom('packages').select('id').where((eb) => eb.or([eb('written_tracking_number', 'is', null), eb('written_tracking_number', '!=', eb.ref('tracking_number'))])).where('write_back_error_code', 'is', null).execute();
-        return (await settled()) && !c.in_production && !c.submitted && unwritten.length === 0;
-      },
-      async () => JSON.stringify(await stateCounts(db)),
-      SETTLE_MS,
-    );
+    await drain({ fleet, db, omUrl: om.url, nudge, timeoutMs: SETTLE_MS, done: settled });
 
     // ---- judged from the simulators' own state
     const client = shopifyClientFor(shop);
