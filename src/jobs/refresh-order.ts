@@ -1,6 +1,7 @@
 import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { JobDeps } from './deps.ts';
 import { ingestAndEnqueue } from './pull-orders.ts';
+import { refreshRequestsOf } from './scan-fulfillment-requests.ts';
 import { storeOf } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
@@ -15,7 +16,9 @@ export async function refreshOrders(deps: JobDeps, jobs: Array<{ storeId: string
   for (const j of jobs) byStore.set(j.storeId, (byStore.get(j.storeId) ?? new Set()).add(j.storeOrderId));
   for (const [storeId, ids] of byStore) {
     if (storeOf(deps, storeId).cfg.mode === 'fulfillment-service') {
+      // Its work is requests: the scan looks for new ones and cancellations, and the requests of these orders are read again.
       await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { singletonKey: storeId });
+      await refreshRequestsOf(deps, storeId, [...ids]);
       continue;
     }
     const onInvalid = (why: string) => deps.log.warn({ store: storeId, why }, 'Shopify returned an order without a usable id: skipped');

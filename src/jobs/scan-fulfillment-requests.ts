@@ -1,11 +1,12 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
-import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
+import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { fetchOrders, pullUpdatedIds } from '../connectors/shopify/pull-orders.ts';
 import { rejectionMessage, rejectionReasonFor } from '../connectors/shopify/fulfillment-service/reasons.ts';
 import { requestPayload } from '../connectors/shopify/fulfillment-service/request-payload.ts';
 import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { openCursor, advanceWatermark } from '../db/cursors.ts';
-import { ingestRequests, openRequestIds, recordRequestState, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
-import { recordEvent, transition } from '../db/orders.ts';
+import { ingestRequests, openRequestIds, recordRequestState, refreshRequest, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
+import { detectChanges, FINAL, followsStore, payloadHash, recordEvent, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -47,6 +48,7 @@ export async function scanFulfillmentRequests(deps: JobDeps, storeId: string, op
   const key = { storeId, stream: REQUESTS_STREAM };
   const cursor = await openCursor(deps.db, key, 0);
   if (opts.onlyIfDue && !pullIsDue(cursor.last_success_at, new Date(), store.cfg.fulfillmentService.pollSeconds)) return summary;
+  const started = new Date();
   const service = await serviceOf(deps.db, storeId);
   if (!service) throw new NotRegisteredError(`store ${storeId} is in fulfillment-service mode but its service is not registered: run \`ordersync shopify register --store ${storeId}\``);
 
@@ -115,7 +117,9 @@ export async function scanFulfillmentRequests(deps: JobDeps, storeId: string, op
       if (row && (await settleVanished(deps, store, row, now.get(id), service.locationId))) summary.withdrawn++;
     }
   }
-  await advanceWatermark(deps.db, key, new Date());
+  // Changes to orders with open requests (a new address) whose orders/updated webhook was lost.
+  if (cursor.watermark) await refreshChangedSince(deps, storeId, new Date(cursor.watermark.getTime() - CHANGE_OVERLAP_MS), started);
+  await advanceWatermark(deps.db, key, started, { success: true });
   if (summary.ingested) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
   if (summary.ingested + summary.accepted + summary.rejected + summary.cancellations + summary.withdrawn > 0) deps.log.info({ store: storeId, ...summary }, 'fulfilment requests scanned');
   return summary;
@@ -197,4 +201,55 @@ async function settleVanished(deps: JobDeps, store: StoreRuntime, row: OrderRow,
   await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
   deps.log.info({ store: store.cfg.id, order: row.store_order_name, fulfillmentOrder: row.store_order_id, why }, 'fulfilment request withdrawn by the merchant');
   return true;
+}
+
+/** Re-read window behind the last scan: Shopify stamps some changes a moment late (and clocks differ). */
+const CHANGE_OVERLAP_MS = 120_000;
+
+/** The orders with open requests that Shopify says changed in [since, until]: ids only, then those read again. */
+async function refreshChangedSince(deps: JobDeps, storeId: string, since: Date, until: Date): Promise<void> {
+  const open = new Set(
+    (await deps.db.selectFrom('orders').select('shopify_order_id').distinct().where('store_id', '=', storeId).where('request_state', 'in', OPEN_REQUESTS).where('state', 'not in', FINAL).execute()).map((r) => r.shopify_order_id),
+  );
+  if (open.size === 0) return;
+  const changed: string[] = [];
+  for await (const page of pullUpdatedIds(storeOf(deps, storeId).shopify, { since, until })) changed.push(...page.filter((o) => open.has(o.id)).map((o) => o.id));
+  if (changed.length) await refreshRequestsOf(deps, storeId, changed);
+}
+
+const OPEN_REQUESTS = ['requested', 'accepted', 'cancellation_rejected'] as const;
+
+/**
+ * A change to orders that have requests with us (Shopify's orders/updated names the order): each open
+ * request read again and, if it changed, recorded; a new shipping address on one OrderMesh has is
+ * carried over (apply-order-change: updated there, or `needs_attention` once it is in production).
+ * A cancelled order is left to the cancellation request Shopify sends with it: that handshake, not
+ * this, decides whether production can stop.
+ */
+export async function refreshRequestsOf(deps: JobDeps, storeId: string, shopifyOrderIds: string[]): Promise<number> {
+  const store = storeOf(deps, storeId);
+  const rows = await deps.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('shopify_order_id', 'in', shopifyOrderIds)
+    .where('request_state', 'in', OPEN_REQUESTS)
+    .where('state', 'not in', FINAL)
+    .execute();
+  if (rows.length === 0) return 0;
+  const fos = await readFulfillmentOrders(store.shopify, rows.map((r) => r.store_order_id));
+  const orders = new Map((await fetchOrders(store.shopify, [...new Set(rows.map((r) => r.shopify_order_id!))])).map((o) => [o.id, o]));
+  let changed = 0;
+  for (const row of rows) {
+    const fo = fos.get(row.store_order_id);
+    const order = orders.get(row.shopify_order_id!);
+    if (!fo || !order || order.cancelledAt) continue;
+    const payload = requestPayload(order, fo);
+    if (payloadHash(payload) === row.payload_hash) continue;
+    changed++;
+    await refreshRequest(deps.db, row.id, payload);
+    const address = detectChanges(row.id, row.store_payload as StoreOrderPayload, payload).filter((c) => c.kind === 'address');
+    if (followsStore(row)) for (const c of address) await enqueue(deps.boss, Q.applyOrderChange, c, { singletonKey: c.orderId });
+  }
+  return changed;
 }

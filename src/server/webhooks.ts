@@ -97,11 +97,9 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
         return reject(reply, 400, 'body is not JSON');
       }
       if (typeof orderGid !== 'string' || !ORDER_GID.test(orderGid)) return reject(reply, 400, 'admin_graphql_api_id is not an Order GID');
+      // Either mode: the order is read again (a fulfilment-service store reads its requests of it, and scans).
       const fresh = await receiveOnce(deps, 'shopify', deliveryId, topic, (trx) =>
-        // A fulfilment-service store takes requests, not orders: a change to one of its orders is looked for among them.
-        store.cfg.mode === 'fulfillment-service'
-          ? enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId: store.cfg.id }, { trx, singletonKey: store.cfg.id })
-          : enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
+        enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
       );
       return reply.code(200).send({ received: true, duplicate: !fresh });
     });

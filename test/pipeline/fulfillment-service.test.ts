@@ -122,6 +122,36 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     expect((await shopOrder(o.id)).fulfillments).toHaveLength(1);
   });
 
+  it('a new shipping address on an accepted request reaches OrderMesh; once in production, the order needs attention instead', async () => {
+    const [early, late] = [await place([item('MUG-11OZ-WHITE', 1)]), await place([item('MUG-11OZ-WHITE', 1)])];
+    for (const o of [early, late]) await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    const [lateOm] = await omOrders(late.id);
+    await post(`${om.url}/_sim/orders/${lateOm.orderId}/advance`);
+    await post(`${om.url}/_sim/orders/${lateOm.orderId}/advance`);
+    // The merchant edits both addresses in Shopify: orders/updated is the only word of it.
+    for (const o of [early, late]) await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/update`, { shippingAddress: { address1: '9 Changed Street' } });
+    await until('address in OrderMesh', async () => (await omOrders(early.id))[0].shippingAddress.line1 === '9 Changed Street');
+    await until('late change needs attention', async () => (await db.selectFrom('orders').select('last_error_code').where('shopify_order_id', '=', late.id).executeTakeFirst())?.last_error_code === 'ADDRESS_CHANGE_TOO_LATE');
+    expect((await omOrders(late.id))[0].shippingAddress.line1).not.toBe('9 Changed Street');
+    expect(await omOrders(early.id)).toHaveLength(1);
+    expect((await ourFo(early.id)).requestStatus).toBe('ACCEPTED');
+  });
+
+  it('a new address whose orders/updated webhook was lost is found by the next scan', async () => {
+    const o = await place([item('TEE-BELLA3001-BLK-M', 1)]);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    await post(`${shop.url}/_sim/settings`, { webhookUrl: null });
+    try {
+      await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/update`, { shippingAddress: { address1: '12 Quiet Lane' } });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await omOrders(o.id))[0].shippingAddress.line1).not.toBe('12 Quiet Lane'); // nobody told us
+      await scan();
+      await until('address in OrderMesh', async () => (await omOrders(o.id))[0].shippingAddress.line1 === '12 Quiet Lane');
+    } finally {
+      await post(`${shop.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/shopify` });
+    }
+  });
+
   it('a lost notification is caught by the scheduled scan', async () => {
     await setFaults(shop, { FulfillmentOrderNotification: { lostResponse: 1 } });
     try {
