@@ -3,7 +3,7 @@ import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { fetchOrders, pullUpdatedIds } from '../connectors/shopify/pull-orders.ts';
 import { rejectionMessage, rejectionReasonFor } from '../connectors/shopify/fulfillment-service/reasons.ts';
 import { requestPayload } from '../connectors/shopify/fulfillment-service/request-payload.ts';
-import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
+import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, withAllLines, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { openCursor, advanceWatermark } from '../db/cursors.ts';
 import { ingestRequests, openRequestIds, recordRequestState, refreshRequest, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
 import { detectChanges, FINAL, followsStore, payloadHash, recordEvent, transition } from '../db/orders.ts';
@@ -127,11 +127,11 @@ export async function scanFulfillmentRequests(deps: JobDeps, storeId: string, op
 
 /** Reads the requests' orders and records each request as the order cut down to what it asks for. */
 async function ingest(deps: JobDeps, store: StoreRuntime, fos: AssignedFulfillmentOrder[]): Promise<number> {
-  const whole = fos.filter((fo) => {
-    if (!fo.lineItems.pageInfo.hasNextPage) return true;
-    deps.log.error({ store: store.cfg.id, fulfillmentOrder: fo.id }, 'a fulfilment request with more than 250 lines is not taken (not supported yet); it stays requested in Shopify');
-    return false;
-  });
+  const whole: AssignedFulfillmentOrder[] = [];
+  for (const fo of fos) {
+    const all = await withAllLines(store.shopify, fo);
+    if (all) whole.push(all);
+  }
   const orders = new Map((await fetchOrders(store.shopify, [...new Set(whole.map((fo) => fo.orderId))], (why) => deps.log.warn({ store: store.cfg.id, why }, 'Shopify returned an order without a usable id'))).map((o) => [o.id, o]));
   const requests: IncomingRequest[] = [];
   for (const fo of whole) {

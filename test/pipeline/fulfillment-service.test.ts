@@ -152,6 +152,15 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     }
   });
 
+  it('a request of more than 250 lines is read page by page and sent whole', async () => {
+    const o = await place(Array.from({ length: 260 }, (_, i) => item(i % 2 ? 'MUG-11OZ-WHITE' : 'TEE-BELLA3001-BLK-M', 1 + (i % 3))));
+    expect((await ourFo(o.id)).lines).toHaveLength(260);
+    await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
+    const [sent] = await omOrders(o.id);
+    expect(sent.items).toHaveLength(260);
+    expect(sent.items.reduce((a: number, i: any) => a + i.quantity, 0)).toBe(o.lineItems.reduce((a, l) => a + l.quantity, 0));
+  });
+
   it('a lost notification is caught by the scheduled scan', async () => {
     await setFaults(shop, { FulfillmentOrderNotification: { lostResponse: 1 } });
     try {

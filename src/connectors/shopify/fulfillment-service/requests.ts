@@ -14,6 +14,21 @@ export const assignedFulfillmentOrder = z.object({
 });
 export type AssignedFulfillmentOrder = z.infer<typeof assignedFulfillmentOrder>;
 
+const morePage = z.object({ fulfillmentOrder: z.object({ lineItems: assignedFulfillmentOrder.shape.lineItems }).nullable() });
+
+/** The fulfilment order with every line (a request of more than 250 lines comes in pages); null if it vanished meanwhile. */
+export async function withAllLines(client: ShopifyClient, fo: AssignedFulfillmentOrder): Promise<AssignedFulfillmentOrder | null> {
+  let page = fo.lineItems;
+  const nodes = [...page.nodes];
+  while (page.pageInfo.hasNextPage) {
+    const more = (await client.query('fulfillment-order-line-items', morePage, { id: fo.id, after: page.pageInfo.endCursor })).fulfillmentOrder;
+    if (!more) return null;
+    page = more.lineItems;
+    nodes.push(...page.nodes);
+  }
+  return { ...fo, lineItems: { pageInfo: page.pageInfo, nodes } };
+}
+
 export type AssignmentStatus = 'FULFILLMENT_REQUESTED' | 'CANCELLATION_REQUESTED' | 'FULFILLMENT_ACCEPTED';
 
 const page = z.object({
@@ -36,7 +51,11 @@ export async function readFulfillmentOrders(client: ShopifyClient, ids: string[]
   const out = new Map<string, AssignedFulfillmentOrder>();
   for (let i = 0; i < ids.length; i += 50) {
     const res = await client.query('fulfillment-orders-by-ids', z.object({ nodes: z.array(z.union([assignedFulfillmentOrder, z.object({}).strict()]).nullable()) }), { ids: ids.slice(i, i + 50) });
-    for (const n of res.nodes) if (n && 'id' in n) out.set((n as AssignedFulfillmentOrder).id, n as AssignedFulfillmentOrder);
+    for (const n of res.nodes) {
+      if (!n || !('id' in n)) continue;
+      const whole = await withAllLines(client, n as AssignedFulfillmentOrder);
+      if (whole) out.set(whole.id, whole);
+    }
   }
   return out;
 }
