@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { consoleFixture, ledgerStates, OPERATOR, VIEWER } from '../helpers/console.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { declaredOutcomes, eventually, STORE_ID } from '../helpers/pipeline.ts';
-import { post } from '../helpers/shopify.ts';
+import { explicitOrder, post } from '../helpers/shopify.ts';
 import { simState } from '../helpers/ordermesh.ts';
 import { Q } from '../../src/jobs/queues.ts';
 
@@ -19,6 +19,15 @@ const { db, om, service, base, ids, shop } = await consoleFixture(60);
 // Some orders produced, shipped and written back, so every part of the pages has something to show.
 for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
 await service.boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
+// One order the merchant holds in Shopify (fraud check) before it is sent: on hold, not in OrderMesh.
+const held = explicitOrder({}, [{ sku: 'MUG-11OZ-WHITE', variant: { id: 'gid://shopify/ProductVariant/held', sku: 'MUG-11OZ-WHITE' } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1 }]);
+await post(`${shop.url}/_sim/orders`, { orders: [held] });
+await post(`${shop.url}/_sim/orders/${encodeURIComponent(held.id)}/hold`, { reason: 'HIGH_RISK_OF_FRAUD', reasonNotes: 'card check' });
+await eventually(
+  async () => (await db.selectFrom('orders').select('state').where('store_order_id', '=', held.id).executeTakeFirst())?.state === 'on_hold' || (await service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID }), false),
+  async () => JSON.stringify(await ledgerStates(db)),
+  60_000,
+);
 // Quiet before judging: every order OrderMesh shipped is written back and fulfilled, so the ledger's
 // numbers hold still while the page is read.
 await eventually(async () => Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', ['submitted', 'in_production', 'pending', 'submitting']).executeTakeFirstOrThrow()).n) === 0, async () => JSON.stringify(await ledgerStates(db)), 120_000);
@@ -51,6 +60,10 @@ describe('the console in Chromium', () => {
     await page.locator('[data-total]').waitFor();
     expect(Number(await page.locator('[data-total]').textContent())).toBe(Object.values(states).reduce((a, n) => a + n, 0));
     for (const [state, n] of Object.entries(states)) expect(Number(await page.locator(`#totals td[data-state="${state}"]`).textContent()), state).toBe(n);
+    // What is held, by whom and why, as the ledger has it.
+    expect(states.on_hold).toBe(1);
+    expect(Number(await page.locator('#holds tr[data-hold="STORE_HOLD"] td.n').textContent())).toBe(1);
+    expect(await page.locator('#holds tr[data-hold="STORE_HOLD"]').textContent()).toContain('HIGH_RISK_OF_FRAUD (card check)');
     await page.locator('svg.chart polyline').first().waitFor();
     await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
 
