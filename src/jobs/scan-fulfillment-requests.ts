@@ -185,19 +185,25 @@ async function settleVanished(deps: JobDeps, store: StoreRuntime, row: OrderRow,
   if (fo && fo.assignedLocation.location?.id === ourLocation && fo.status !== 'CLOSED' && fo.status !== 'CANCELLED' && fo.status !== 'INCOMPLETE') {
     return false; // still ours, in a status no list shows (on hold, say): looked at again next pass
   }
+  // Being submitted: OrderMesh may be creating it this moment. Its outcome is recorded first; the next
+  // pass then cancels what OrderMesh took (a chaos run under load caught an order made for a request withdrawn here).
+  if (row.state === 'submitting') return false;
   const why = !fo ? 'no longer visible to the app' : fo.assignedLocation.location?.id !== ourLocation ? 'moved to another location' : `${fo.status.toLowerCase()} (request ${fo.requestStatus.toLowerCase()})`;
   const message = `the merchant took the fulfilment request back: ${why}`;
-  if (row.ordermesh_order_id) {
+  // Sent before without an answer on record (a lost response retried later): OrderMesh may have it all the same.
+  const omId = row.ordermesh_order_id ?? (row.attempts > 0 ? ((await deps.ordermesh.getOrderBySafeId(row.safe_id))?.id ?? null) : null);
+  if (omId) {
     try {
-      await deps.ordermesh.cancelOrder(row.ordermesh_order_id, { reason: message });
+      await deps.ordermesh.cancelOrder(omId, { reason: message });
     } catch (err) {
       if (!tooLate(err)) throw err;
-      await transition(deps.db, row, [row.state], 'needs_attention', { actor: deps.actor, reason: 'CANCEL_TOO_LATE', message: `${message}, but OrderMesh cannot stop it: ${(err as Error).message}`, set: { last_error_code: 'CANCEL_TOO_LATE', last_error_message: (err as Error).message } });
+      await transition(deps.db, row, [row.state], 'needs_attention', { actor: deps.actor, reason: 'CANCEL_TOO_LATE', message: `${message}, but OrderMesh cannot stop it: ${(err as Error).message}`, set: { ordermesh_order_id: omId, last_error_code: 'CANCEL_TOO_LATE', last_error_message: (err as Error).message } });
       await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
       return true;
     }
   }
-  if (row.state !== 'cancelled') await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'REQUEST_WITHDRAWN', message, set: { last_error_code: null, last_error_message: null } });
+  // Not moved: claimed for submission since it was read. The request stays open, and the next pass settles it.
+  if (row.state !== 'cancelled' && !(await transition(deps.db, row, [row.state], 'cancelled', { actor: deps.actor, reason: 'REQUEST_WITHDRAWN', message, set: { ordermesh_order_id: omId, last_error_code: null, last_error_message: null } }))) return false;
   await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
   deps.log.info({ store: store.cfg.id, order: row.store_order_name, fulfillmentOrder: row.store_order_id, why }, 'fulfilment request withdrawn by the merchant');
   return true;
