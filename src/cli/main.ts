@@ -13,6 +13,7 @@ import { runReprocess } from './reprocess.ts';
 import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
+import { privacyCommand } from './privacy.ts';
 import { orderCommand } from './order.ts';
 import { shopifyCommand } from './shopify.ts';
 import { formatChecks, runDoctor } from './doctor.ts';
@@ -135,6 +136,7 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(skuCommand(contextFrom));
+  program.addCommand(privacyCommand(contextFrom));
   program.addCommand(orderCommand(contextFrom));
   program.addCommand(shopifyCommand(contextFrom));
   program.addCommand(simCommand());

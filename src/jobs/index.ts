@@ -11,6 +11,7 @@ import { refreshOrders } from './refresh-order.ts';
 import { scanFulfillmentRequests } from './scan-fulfillment-requests.ts';
 import { submitOrders } from './submit-orders.ts';
 import { syncHolds } from './sync-holds.ts';
+import { answerPrivacyRequest, retentionSweep } from './privacy.ts';
 import { writeTrackingBatch, writeTrackingJob } from './write-tracking.ts';
 
 /**
@@ -56,6 +57,8 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
     one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
     one(Q.syncHolds, (d) => syncHolds(deps, d.storeId)),
+    one(Q.privacyRequest, (d) => answerPrivacyRequest(deps, d.requestId)),
+    one(Q.retention, () => retentionSweep(deps)),
     // Fetched up to 50 at once: under load a batch's fulfilment states are read together.
     one(Q.writeTracking, (d) => writeTrackingJob(deps, d.packageId), {
       runBatch: (items) => writeTrackingBatch(deps, items.map((i) => i.packageId)),
@@ -86,6 +89,7 @@ export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<voi
   }
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });
+  await boss.schedule(Q.retention, '23 * * * *', {}, { key: 'all', singletonKey: 'all' });
   // No idle start: each store is pulled, and its due orders submitted, now rather than at the next
   // whole minute of the cron (singletons collapse these with jobs another starting process queued).
   for (const store of deps.stores.values()) {

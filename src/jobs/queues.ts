@@ -13,6 +13,8 @@ export const Q = {
   writeTracking: 'write-tracking',
   scanFulfillmentRequests: 'scan-fulfillment-requests',
   syncHolds: 'sync-holds',
+  privacyRequest: 'privacy-request',
+  retention: 'retention',
   deadLetters: 'dead-letters',
 } as const;
 
@@ -28,6 +30,8 @@ export interface Payloads {
   /** `scheduled`: the per-minute tick, which scans only once `fulfillmentService.pollSeconds` have passed. */
   [Q.scanFulfillmentRequests]: { storeId: string; scheduled?: boolean };
   [Q.syncHolds]: { storeId: string };
+  [Q.privacyRequest]: { requestId: string };
+  [Q.retention]: Record<string, never>;
   [Q.deadLetters]: Record<string, unknown>;
 }
 

@@ -123,7 +123,7 @@ type Reread = (deps: JobDeps, store: StoreRuntime, batch: OrderRow[], dryRun: bo
 /** Each row's order as the store has it now (recorded unless a dry run), or why it is left alone. */
 const rereadOrders: Reread = async (deps, store, batch, dryRun) => {
   const fresh = await fetchOrders(store.shopify, batch.map((r) => r.store_order_id), (why) => deps.log.warn({ store: store.cfg.id, why }, 'Shopify returned an order without a usable id: skipped'));
-  if (!dryRun && fresh.length) await ingestAndEnqueue(deps, store.cfg.id, fresh);
+  if (!dryRun && fresh.length) await ingestAndEnqueue(deps, store.cfg.id, fresh, undefined, { rereadRedacted: true });
   const current = new Map(fresh.map((o) => [o.id, o]));
   return new Map(batch.map((r) => [r.id, current.get(r.store_order_id) ?? 'left alone: the store no longer returns this order']));
 };

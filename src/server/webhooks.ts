@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Kysely, Transaction } from 'kysely';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { WEBHOOK_SIGNATURE_HEADER, webhookPayload } from '../connectors/ordermesh/contract.ts';
 import type { Database } from '../db/schema.ts';
@@ -9,6 +9,8 @@ import { OM_HOLD } from '../jobs/sync-holds.ts';
 import type { Logger } from '../log.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
+import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
+import { receiveOnce } from './receipts.ts';
 
 export interface WebhookDeps {
   db: Kysely<Database>;
@@ -29,23 +31,6 @@ const SHOPIFY_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/cance
 /** Their bodies name a fulfilment order, not an order: a hint for the store's hold sweep. */
 const HOLD_TOPICS = new Set(['fulfillment_orders/placed_on_hold', 'fulfillment_orders/hold_released']);
 
-/**
- * Records a delivery id once; true if it is new. A redelivery (platforms retry) is acknowledged and
- * dropped. The job is sent in the same transaction, so a receipt always has its job.
- */
-async function receiveOnce(deps: WebhookDeps, source: string, deliveryId: string, topic: string, then: (trx: Transaction<Database>) => Promise<void>): Promise<boolean> {
-  return deps.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('webhook_receipts')
-      .values({ source, delivery_id: deliveryId, topic })
-      .onConflict((oc) => oc.doNothing())
-      .returning('delivery_id')
-      .executeTakeFirst();
-    if (inserted) await then(trx);
-    return Boolean(inserted);
-  });
-}
-
 const reject = (reply: FastifyReply, status: number, message: string) => reply.code(status).send({ error: message });
 
 /**
@@ -64,7 +49,10 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       return reject(reply, status, status === 500 ? 'internal error, retry later' : 'bad request');
     });
 
-    scope.post('/webhooks/shopify', async (req, reply) => {
+    // Shopify's compliance topics may be given their own URL (compliance_topics in the app's configuration) or share this one.
+    scope.post('/webhooks/shopify/compliance', (req, reply) => shopify(req, reply));
+    scope.post('/webhooks/shopify', (req, reply) => shopify(req, reply));
+    const shopify = async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const domain = String(req.headers['x-shopify-shop-domain'] ?? '');
       const store = [...deps.stores.values()].find((s) => s.cfg.shopDomain === domain);
@@ -74,6 +62,8 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
         return reject(reply, 401, 'invalid HMAC');
       }
       const topic = String(req.headers['x-shopify-topic'] ?? '');
+      // Compliance requests are never ignored for their age: Shopify retries them for hours, and each must be done.
+      if (PRIVACY_TOPIC_SET.has(topic)) return receiveCompliance(deps, store, topic, raw, reply);
       if (!SHOPIFY_TOPICS.has(topic) && !HOLD_TOPICS.has(topic)) return reply.code(200).send({ ignored: topic });
       const triggeredAt = Date.parse(String(req.headers['x-shopify-triggered-at'] ?? ''));
       if (Number.isNaN(triggeredAt)) return reject(reply, 400, 'X-Shopify-Triggered-At is missing or not a date');
@@ -102,7 +92,7 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
         enqueue(deps.boss, Q.refreshOrder, { storeId: store.cfg.id, storeOrderId: orderGid! }, { trx, singletonKey: `${store.cfg.id}:${orderGid}` }),
       );
       return reply.code(200).send({ received: true, duplicate: !fresh });
-    });
+    };
 
     // Shopify's fulfilment-service callback: `{kind}` only, signed with the app secret. A hint to look
     // for requests now (the scheduled scan finds them anyway); answered at once, the scan runs as a job.

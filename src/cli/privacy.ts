@@ -1,0 +1,95 @@
+import os from 'node:os';
+import { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { exportOrders, redactOrders, scrubStrayEvents, subjectOrderIds, wipeStore } from '../db/privacy.ts';
+import type { Database } from '../db/schema.ts';
+import { withLedger } from '../db/session.ts';
+import type { CliContext } from './main.ts';
+import { UsageError, configuredStore } from './usage.ts';
+
+type Ctx = (cmd: Command) => CliContext;
+const actor = () => `cli:privacy:${os.userInfo().username}`;
+const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+
+function oneOf(o: Record<string, unknown>, flags: string[], command: string): void {
+  if (flags.filter((f) => o[f] !== undefined).length !== 1) throw new UsageError(`${command}: give exactly one of ${flags.map((f) => `--${f}`).join(' and ')}`);
+}
+
+/** The ledger orders a customer's e-mail names, in every configured store (or one). */
+async function customerOrders(ctx: CliContext, db: Kysely<Database>, email: string, store?: string): Promise<string[]> {
+  const stores = store ? [store] : ctx.config.stores.map((s) => s.id);
+  return (await Promise.all(stores.map((s) => subjectOrderIds(db, s, { emails: [email], phones: [], shopifyOrderIds: [] })))).flat();
+}
+
+/** An order by Shopify id (numeric or GID), name (#1001) or safeId. */
+async function orderByKey(db: Kysely<Database>, key: string): Promise<string[]> {
+  const keys = [key, `gid://shopify/Order/${key}`];
+  const rows = await db.selectFrom('orders').select('id').where((eb) => eb.or([eb('store_order_id', 'in', keys), eb('shopify_order_id', 'in', keys), eb('store_order_name', '=', key), eb('safe_id', '=', key)])).execute();
+  if (rows.length === 0) throw new UsageError(`--order: no order "${key}" in the ledger`);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * `ordersync privacy`: answer a customer's access or deletion request by hand (the compliance webhooks
+ * do the same by themselves), and fetch the exports those webhooks prepared.
+ */
+export function privacyCommand(contextFrom: Ctx): Command {
+  const privacy = new Command('privacy').description("customers' personal data: export it, remove it, and Shopify's compliance requests");
+  privacy
+    .command('export')
+    .description('what the ledger holds of a customer (or of one order), as JSON, with the OrderMesh orders that carry it')
+    .option('--customer <email>', "the customer's e-mail")
+    .option('--order <id>', 'a Shopify order id, order name or safeId')
+    .option('--store <id>', 'only this store')
+    .action(async (o: { customer?: string; order?: string; store?: string }, cmd: Command) => {
+      oneOf(o, ['customer', 'order'], 'privacy export');
+      const ctx = contextFrom(cmd);
+      if (o.store) configuredStore(ctx.config, o.store);
+      print(await withLedger(ctx.config, ctx.log, async (db) => exportOrders(db, o.customer ? await customerOrders(ctx, db, o.customer, o.store) : await orderByKey(db, o.order!))));
+    });
+  privacy
+    .command('redact')
+    .description("remove a customer's personal data from their orders and events, or everything of a store; --dry-run says what would go")
+    .option('--customer <email>', "the customer's e-mail")
+    .option('--store <id>', 'with --customer: only this store; alone: every row of the store (orders, events, SKU maps, cursors)')
+    .option('--dry-run', 'count, change nothing')
+    .action(async (o: { customer?: string; store?: string; dryRun?: boolean }, cmd: Command) => {
+      if (!o.customer && !o.store) throw new UsageError('privacy redact: give --customer or --store');
+      const ctx = contextFrom(cmd);
+      if (o.store) configuredStore(ctx.config, o.store);
+      const dryRun = Boolean(o.dryRun);
+      const out = await withLedger(ctx.config, ctx.log, async (db) => {
+        if (!o.customer) return { store: o.store, dryRun, removed: await wipeStore(db, o.store!, null, dryRun) };
+        const ids = await customerOrders(ctx, db, o.customer, o.store);
+        const found = new Set<string>([o.customer]);
+        const redacted = await redactOrders(db, ids, { actor: actor(), reason: 'CUSTOMER_REDACT', also: found, collect: found, dryRun });
+        return { customer: 'as given', dryRun, ...redacted, strayEvents: await scrubStrayEvents(db, [...found], dryRun) };
+      });
+      print(out);
+    });
+  privacy
+    .command('requests')
+    .description("Shopify's compliance requests and what was done; --fetch prints a data request's export and then removes it from the ledger")
+    .option('--fetch <id>', "print this data request's export (then it is no longer kept)")
+    .action(async (o: { fetch?: string }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      await withLedger(ctx.config, ctx.log, async (db) => {
+        if (!o.fetch) {
+          const rows = await db.selectFrom('privacy_requests').select(['id', 'store_id', 'topic', 'status', 'received_at', 'done_at', 'fetched_at', (eb) => eb.fn('cardinality', [eb.ref('order_ids')]).as('orders')]).orderBy('id', 'desc').limit(200).execute();
+          if (rows.length === 0) return void process.stdout.write('no compliance requests received\n');
+          for (const r of rows) {
+            const waiting = r.topic === 'customers/data_request' && r.status === 'done' && !r.fetched_at ? ` export ready: ordersync privacy requests --fetch ${r.id}` : '';
+            process.stdout.write(`${r.id.padStart(5)}  ${r.store_id}  ${r.topic.padEnd(22)} ${r.status.padEnd(8)} ${r.orders} order(s)  received ${r.received_at.toISOString()}${r.fetched_at ? `, fetched ${r.fetched_at.toISOString()}` : ''}${waiting}\n`);
+          }
+          return;
+        }
+        const r = await db.selectFrom('privacy_requests').selectAll().where('id', '=', o.fetch).executeTakeFirst();
+        if (!r || r.topic !== 'customers/data_request') throw new UsageError(`--fetch: no data request ${o.fetch}`);
+        if (r.status !== 'done') throw new UsageError(`--fetch: data request ${o.fetch} is still being prepared`);
+        if (r.fetched_at) throw new UsageError(`--fetch: data request ${o.fetch} was fetched at ${r.fetched_at.toISOString()} and is no longer kept`);
+        print((r.result as { export: unknown }).export);
+        await db.updateTable('privacy_requests').set({ fetched_at: new Date(), result: JSON.stringify({ orders: r.order_ids.length }) }).where('id', '=', r.id).execute();
+      });
+    });
+  return privacy;
+}

@@ -1,0 +1,211 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { redactPayload, scrubText, scrubValue } from '../privacy/personal-data.ts';
+import { FINAL, recordEvents } from './orders.ts';
+import type { Database, PrivacyTopic } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Who a compliance request is about, as Shopify names them: never kept past the request's job. */
+export interface Subject {
+  emails: string[];
+  phones: string[];
+  /** Order GIDs (Shopify's numeric ids, turned into GIDs on receipt). */
+  shopifyOrderIds: string[];
+}
+
+/** The ledger's orders of a store that belong to the subject: by Shopify order id (an order, or the order of a request) or by e-mail or phone. */
+export async function subjectOrderIds(db: Db, storeId: string, s: Subject): Promise<string[]> {
+  const emails = s.emails.map((e) => e.toLowerCase());
+  const rows = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where((eb) =>
+      eb.or([
+        ...(s.shopifyOrderIds.length ? [eb('store_order_id', 'in', s.shopifyOrderIds), eb('shopify_order_id', 'in', s.shopifyOrderIds)] : []),
+        ...(emails.length ? [eb(sql`lower(store_payload ->> 'email')`, 'in', emails)] : []),
+        ...(s.phones.length ? [eb(sql`store_payload ->> 'phone'`, 'in', s.phones)] : []),
+        eb.val(false),
+      ]),
+    )
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export interface RedactionResult {
+  orders: number;
+  /** Personal values found and removed, over all orders (each counted once per order). */
+  values: number;
+  events: number;
+}
+
+/**
+ * Removes the personal data of these orders: from their store and mapped payloads (by key, then by
+ * value, see personal-data.ts), their error message and their events; `also` adds values to cut out
+ * (the e-mail a request named). Ids, states, money, tracking and the audit trail's shape stay, so
+ * write-backs and the story of the order still work. One transaction, a fixed number of statements
+ * per batch. A dry run reports the counts and changes nothing.
+ */
+export async function redactOrders(
+  db: Kysely<Database>,
+  ids: string[],
+  /** `collect`: receives every personal value found (to cut out of stray events next). */
+  o: { actor: string; reason: string; also?: Iterable<string>; dryRun?: boolean; collect?: Set<string> },
+): Promise<RedactionResult> {
+  const result: RedactionResult = { orders: 0, values: 0, events: 0 };
+  if (ids.length === 0) return result;
+  const apply = async (trx: Db) => {
+    const rows = await trx.selectFrom('orders').select(['id', 'store_id', 'store_payload', 'mapped_payload', 'last_error_message']).where('id', 'in', ids).forUpdate().execute();
+    const events = await trx.selectFrom('events').select(['id', 'order_id', 'message', 'data']).where('order_id', 'in', ids).execute();
+    const also = [...(o.also ?? [])];
+    const orderUpdates = [];
+    const valuesOf = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const a = redactPayload(r.store_payload);
+      const b = redactPayload(r.mapped_payload);
+      const values = new Set([...a.found, ...b.found, ...also]);
+      valuesOf.set(r.id, values);
+      for (const v of values) o.collect?.add(v);
+      result.values += new Set([...a.found, ...b.found]).size;
+      orderUpdates.push({
+        id: r.id,
+        store_payload: r.store_payload === null ? null : scrubValue(a.redacted, values),
+        mapped_payload: r.mapped_payload === null ? null : scrubValue(b.redacted, values),
+        last_error_message: r.last_error_message === null ? null : scrubText(r.last_error_message, values),
+      });
+    }
+    const eventUpdates = [];
+    for (const e of events) {
+      const values = valuesOf.get(e.order_id!) ?? new Set();
+      const message = e.message === null ? null : scrubText(e.message, values);
+      const data = e.data === null ? null : scrubValue(e.data, values);
+      if (message !== e.message || JSON.stringify(data) !== JSON.stringify(e.data)) eventUpdates.push({ id: e.id, message, data });
+    }
+    result.orders = rows.length;
+    result.events = eventUpdates.length;
+    if (o.dryRun) return;
+    await sql`
+      update orders o set store_payload = x.store_payload, mapped_payload = x.mapped_payload, last_error_message = x.last_error_message, redacted_at = now(), updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(orderUpdates)}::jsonb) as x(id bigint, store_payload jsonb, mapped_payload jsonb, last_error_message text)
+      where o.id = x.id`.execute(trx);
+    await rewriteEvents(trx, eventUpdates);
+    await recordEvents(trx, rows.map((r) => ({ orderId: r.id, storeId: r.store_id, kind: 'redacted', reason: o.reason, message: `personal data removed (${valuesOf.get(r.id)!.size} value(s))`, actor: o.actor })));
+  };
+  if (o.dryRun) await apply(db);
+  else await db.transaction().execute(apply);
+  return result;
+}
+
+/**
+ * Events not tied to these orders that still name the values (an operator's search kept in an audit
+ * event, say): the values cut out of them too. A scan of the events table, for the rare request that
+ * names a customer, never for the retention sweep.
+ */
+export async function scrubStrayEvents(db: Db, values: string[], dryRun = false): Promise<number> {
+  const needles = values.filter((v) => v.length >= 4);
+  if (needles.length === 0) return 0;
+  const patterns = needles.map((v) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  const rows = await db
+    .selectFrom('events')
+    .select(['id', 'message', 'data'])
+    .where((eb) => eb.or([eb('message', 'like', sql<string>`any(${patterns})`), eb(sql`data::text`, 'like', sql<string>`any(${patterns})`)]))
+    .execute();
+  const set = new Set(needles);
+  const updates = rows.map((e) => ({ id: e.id, message: e.message === null ? null : scrubText(e.message, set), data: e.data === null ? null : scrubValue(e.data, set) }));
+  if (!dryRun) await rewriteEvents(db, updates);
+  return updates.length;
+}
+
+/** Events' text replaced by their scrubbed form, in one statement. */
+async function rewriteEvents(db: Db, updates: Array<{ id: string; message: string | null; data: unknown }>): Promise<void> {
+  if (updates.length === 0) return;
+  await sql`
+    update events e set message = x.message, data = x.data
+    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(id bigint, message text, data jsonb)
+    where e.id = x.id`.execute(db);
+}
+
+/** Final orders whose retention has run out and that still hold personal data, oldest first. */
+export async function retentionDue(db: Db, days: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('redacted_at', 'is', null)
+    .where('state', 'in', FINAL)
+    .where('state_changed_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+    .orderBy('state_changed_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** What the ledger holds of these orders, for a customer's data request: the order, its payloads, its story, its packages, its OrderMesh order. */
+export async function exportOrders(db: Db, ids: string[]) {
+  if (ids.length === 0) return { orders: [], ordermeshOrders: [] };
+  const orders = await db.selectFrom('orders').selectAll().where('id', 'in', ids).orderBy('id').execute();
+  const events = await db.selectFrom('events').select(['order_id', 'at', 'kind', 'from_state', 'to_state', 'reason_code', 'message', 'actor']).where('order_id', 'in', ids).orderBy('id').execute();
+  const packages = await db.selectFrom('packages').select(['order_id', 'carrier', 'tracking_number', 'tracking_url', 'shipped_at', 'written_back_at']).where('order_id', 'in', ids).orderBy('id').execute();
+  return {
+    orders: orders.map((r) => ({
+      store: r.store_id,
+      storeOrderId: r.store_order_id,
+      shopifyOrderId: r.shopify_order_id ?? r.store_order_id,
+      name: r.store_order_name,
+      state: r.state,
+      createdAt: r.created_at,
+      redactedAt: r.redacted_at,
+      storePayload: r.store_payload,
+      sentToOrderMesh: r.mapped_payload,
+      ordermeshOrderId: r.ordermesh_order_id,
+      safeId: r.safe_id,
+      events: events.filter((e) => e.order_id === r.id).map(({ order_id: _o, ...e }) => e),
+      packages: packages.filter((p) => p.order_id === r.id).map(({ order_id: _o, ...p }) => p),
+    })),
+    // What the merchant asks OrderMesh about: OrderMesh holds these orders' shipping details too.
+    ordermeshOrders: orders.filter((r) => r.ordermesh_order_id).map((r) => ({ orderId: r.ordermesh_order_id!, safeId: r.safe_id, merchantOrder: r.store_order_name })),
+  };
+}
+
+/**
+ * Everything of one store (shop/redact): orders with their events, shipments and packages, SKU maps,
+ * cursors, the fulfilment service, earlier privacy requests, and the store's queued jobs. The request
+ * itself stays as the record that it was done (counts only). Returns what was removed, by table.
+ */
+export async function wipeStore(db: Kysely<Database>, storeId: string, keepRequestId: string | null, dryRun = false): Promise<Record<string, number>> {
+  const count = async (table: string, where: ReturnType<typeof sql>) => Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${where}`.execute(db)).rows[0]!.n);
+  const ofStore = sql`store_id = ${storeId}`;
+  const ofOrders = sql`order_id in (select id from orders where store_id = ${storeId})`;
+  const jobs = sql`data ->> 'storeId' = ${storeId}`;
+  const requests = keepRequestId ? sql`store_id = ${storeId} and id <> ${keepRequestId}` : ofStore;
+  const plan: Array<[string, ReturnType<typeof sql>]> = [
+    ['packages', ofOrders],
+    ['shipments', ofOrders],
+    ['events', sql`store_id = ${storeId} or ${ofOrders}`],
+    ['orders', ofStore],
+    ['sku_maps', ofStore],
+    ['sync_cursors', ofStore],
+    ['fulfillment_services', ofStore],
+    ['privacy_requests', requests],
+  ];
+  const out: Record<string, number> = {};
+  if (dryRun) {
+    for (const [t, w] of plan) out[t] = await count(t, w);
+    out['pgboss.job'] = await count('pgboss.job', jobs).catch(() => 0);
+    return out;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const [t, w] of plan) out[t] = Number((await sql`delete from ${sql.table(t)} where ${w}`.execute(trx)).numAffectedRows ?? 0);
+    out['pgboss.job'] = Number((await sql`delete from pgboss.job where ${jobs} and state in ('created', 'retry', 'completed', 'failed', 'cancelled')`.execute(trx)).numAffectedRows ?? 0);
+  });
+  return out;
+}
+
+export async function recordRequest(db: Db, r: { storeId: string; topic: PrivacyTopic; shopifyRequestId: string | null; orderIds: string[]; subject: Subject | null }): Promise<string> {
+  const row = await db
+    .insertInto('privacy_requests')
+    .values({ store_id: r.storeId, topic: r.topic, shopify_request_id: r.shopifyRequestId, order_ids: r.orderIds, subject: r.subject ? JSON.stringify(r.subject) : null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import { exportOrders, redactOrders, retentionDue, scrubStrayEvents, wipeStore, type Subject } from '../db/privacy.ts';
+import type { JobDeps } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
+
+/**
+ * Shopify's compliance requests, done as jobs (the webhook answers at once): a data request gets its
+ * export, kept until the merchant fetches it; customers/redact removes the customer's personal data
+ * from their orders, their events and any stray event naming them, and drops exports made for them;
+ * shop/redact removes everything of the store. The customer's identifiers are dropped from the
+ * request when it is done. Idempotent: a request done is done.
+ */
+export async function answerPrivacyRequest(deps: JobDeps, requestId: string): Promise<string> {
+  const req = await deps.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+  if (!req || req.status === 'done') return 'nothing to do';
+  let result: unknown;
+  if (req.topic === 'customers/data_request') {
+    result = { orders: req.order_ids.length, export: await exportOrders(deps.db, req.order_ids) };
+  } else if (req.topic === 'customers/redact') {
+    const subject = (req.subject ?? { emails: [], phones: [], shopifyOrderIds: [] }) as Subject;
+    const found = new Set<string>([...subject.emails, ...subject.phones]);
+    const redacted = await redactOrders(deps.db, req.order_ids, { actor: deps.actor, reason: 'CUSTOMER_REDACT', also: found, collect: found });
+    const strayEvents = await scrubStrayEvents(deps.db, [...found]);
+    // An export made for this customer holds what was just removed.
+    const exports = req.order_ids.length
+      ? Number((await sql`delete from privacy_requests where topic = 'customers/data_request' and order_ids && ${sql.val(req.order_ids)}::bigint[] and id <> ${req.id}`.execute(deps.db)).numAffectedRows ?? 0)
+      : 0;
+    result = { ...redacted, strayEvents, exportsRemoved: exports };
+  } else {
+    result = { removed: await wipeStore(deps.db, req.store_id, req.id) };
+  }
+  await deps.db.updateTable('privacy_requests').set({ status: 'done', done_at: new Date(), subject: null, result: JSON.stringify(result) }).where('id', '=', req.id).execute();
+  deps.log.info({ store: req.store_id, topic: req.topic, request: req.id, orders: req.order_ids.length }, 'privacy request answered');
+  return req.topic;
+}
+
+const BATCH = 200;
+/** How long one sweep redacts before it hands over to a fresh job (no long-running transaction, prompt shutdown). */
+const BUDGET_MS = 20_000;
+
+/** Retention: the personal data of final orders older than privacy.retentionDays removed, a batch at a time. */
+export async function retentionSweep(deps: JobDeps): Promise<number> {
+  const started = Date.now();
+  let total = 0;
+  for (;;) {
+    const due = await retentionDue(deps.db, deps.config.privacy.retentionDays, BATCH);
+    if (due.length === 0) break;
+    total += (await redactOrders(deps.db, due, { actor: deps.actor, reason: 'RETENTION' })).orders;
+    if (due.length < BATCH) break;
+    if (Date.now() - started > BUDGET_MS) {
+      await enqueue(deps.boss, Q.retention, {}, { singletonKey: 'all' });
+      break;
+    }
+  }
+  if (total) deps.log.info({ orders: total, retentionDays: deps.config.privacy.retentionDays }, 'retention: personal data removed');
+  return total;
+}
