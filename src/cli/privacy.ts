@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { exportOrders, redactOrders, scrubStrayEvents, subjectOrderIds, wipeStore } from '../db/privacy.ts';
+import { exportOrders, fetchExport, listRequests, redactOrders, scrubStrayEvents, subjectOrderIds, wipeStore } from '../db/privacy.ts';
 import type { Database } from '../db/schema.ts';
 import { withLedger } from '../db/session.ts';
 import type { CliContext } from './main.ts';
@@ -74,21 +74,17 @@ export function privacyCommand(contextFrom: Ctx): Command {
     .action(async (o: { fetch?: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       await withLedger(ctx.config, ctx.log, async (db) => {
-        if (!o.fetch) {
-          const rows = await db.selectFrom('privacy_requests').select(['id', 'store_id', 'topic', 'status', 'received_at', 'done_at', 'fetched_at', (eb) => eb.fn('cardinality', [eb.ref('order_ids')]).as('orders')]).orderBy('id', 'desc').limit(200).execute();
-          if (rows.length === 0) return void process.stdout.write('no compliance requests received\n');
-          for (const r of rows) {
-            const waiting = r.topic === 'customers/data_request' && r.status === 'done' && !r.fetched_at ? ` export ready: ordersync privacy requests --fetch ${r.id}` : '';
-            process.stdout.write(`${r.id.padStart(5)}  ${r.store_id}  ${r.topic.padEnd(22)} ${r.status.padEnd(8)} ${r.orders} order(s)  received ${r.received_at.toISOString()}${r.fetched_at ? `, fetched ${r.fetched_at.toISOString()}` : ''}${waiting}\n`);
-          }
-          return;
+        if (o.fetch) {
+          const r = await fetchExport(db, o.fetch);
+          if (!r.ok) throw new UsageError(`--fetch: ${r.message}`);
+          return print(r.export);
         }
-        const r = await db.selectFrom('privacy_requests').selectAll().where('id', '=', o.fetch).executeTakeFirst();
-        if (!r || r.topic !== 'customers/data_request') throw new UsageError(`--fetch: no data request ${o.fetch}`);
-        if (r.status !== 'done') throw new UsageError(`--fetch: data request ${o.fetch} is still being prepared`);
-        if (r.fetched_at) throw new UsageError(`--fetch: data request ${o.fetch} was fetched at ${r.fetched_at.toISOString()} and is no longer kept`);
-        print((r.result as { export: unknown }).export);
-        await db.updateTable('privacy_requests').set({ fetched_at: new Date(), result: JSON.stringify({ orders: r.order_ids.length }) }).where('id', '=', r.id).execute();
+        const rows = await listRequests(db);
+        if (rows.length === 0) return void process.stdout.write('no compliance requests received\n');
+        for (const r of rows) {
+          const ready = r.exportReady ? ` export ready: ordersync privacy requests --fetch ${r.id}` : '';
+          process.stdout.write(`${r.id.padStart(5)}  ${r.store}  ${r.topic.padEnd(22)} ${r.status.padEnd(8)} ${r.orders} order(s)  received ${r.receivedAt.toISOString()}${r.fetchedAt ? `, fetched ${r.fetchedAt.toISOString()}` : ''}${ready}\n`);
+        }
       });
     });
   return privacy;

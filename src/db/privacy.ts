@@ -209,3 +209,23 @@ export async function recordRequest(db: Db, r: { storeId: string; topic: Privacy
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+/** Compliance requests, newest first, without what they are about: what the CLI and the console list. */
+export async function listRequests(db: Db, limit = 200) {
+  const rows = await db.selectFrom('privacy_requests').select(['id', 'store_id', 'topic', 'status', 'received_at', 'done_at', 'fetched_at', (eb) => eb.fn<number>('cardinality', [eb.ref('order_ids')]).as('orders')]).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, store: r.store_id, topic: r.topic, status: r.status, orders: Number(r.orders), receivedAt: r.received_at, doneAt: r.done_at, fetchedAt: r.fetched_at, exportReady: r.topic === 'customers/data_request' && r.status === 'done' && !r.fetched_at }));
+}
+
+export type FetchedExport = { ok: true; export: unknown } | { ok: false; reason: 'NOT_FOUND' | 'NOT_READY' | 'FETCHED'; message: string };
+
+/** A data request's export, handed over once: afterwards the ledger keeps only that it was fetched. */
+export async function fetchExport(db: Kysely<Database>, id: string): Promise<FetchedExport> {
+  return db.transaction().execute(async (trx) => {
+    const r = await trx.selectFrom('privacy_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!r || r.topic !== 'customers/data_request') return { ok: false, reason: 'NOT_FOUND', message: `no data request ${id}` };
+    if (r.status !== 'done') return { ok: false, reason: 'NOT_READY', message: `data request ${id} is still being prepared` };
+    if (r.fetched_at) return { ok: false, reason: 'FETCHED', message: `data request ${id} was fetched at ${r.fetched_at.toISOString()} and is no longer kept` };
+    await trx.updateTable('privacy_requests').set({ fetched_at: new Date(), result: JSON.stringify({ orders: r.order_ids.length }) }).where('id', '=', r.id).execute();
+    return { ok: true, export: (r.result as { export: unknown }).export };
+  });
+}

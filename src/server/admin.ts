@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { sku as ordermeshSku } from '../connectors/ordermesh/contract.ts';
 import { activity } from '../db/activity.ts';
+import { fetchExport, listRequests } from '../db/privacy.ts';
 import { COUNT_CAP, countMatching, FAILURE_STATES, orderFilterSchema, whereFilter, type OrderFilter } from '../db/order-filter.ts';
 import { liveWorkers } from '../db/workers.ts';
 import { findOrders, orderStory } from '../db/order-story.ts';
@@ -164,6 +165,17 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     if (!deps.config.stores.some((s) => s.id === b.data.store)) return reply.code(404).send({ message: `no store "${b.data.store}"` });
     await setSkuMaps(deps.db, b.data.store, [{ storeSku: b.data.storeSku, ordermeshSku: b.data.ordermeshSku }], `console:${callerOf(req).name}`);
     return { store: b.data.store, storeSku: b.data.storeSku, ordermeshSku: b.data.ordermeshSku };
+  });
+
+  // Shopify's compliance requests: listed without whom they are about; an export is handed over once, to an operator.
+  app.get('/api/v1/privacy/requests', view, async () => ({ requests: await listRequests(deps.db) }));
+  app.post('/api/v1/privacy/requests/:id/fetch', act, async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    if (!/^\d{1,18}$/.test(id)) return bad(reply, 'id: not a request id');
+    const r = await fetchExport(deps.db, id);
+    if (!r.ok) return reply.code(r.reason === 'NOT_FOUND' ? 404 : 409).send({ message: r.message });
+    req.log.info({ actor: callerOf(req).name, request: id }, 'console: privacy export fetched');
+    return r.export;
   });
 
   // Anything else under the API is a clear 404, not fastify's default page.

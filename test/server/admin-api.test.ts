@@ -188,3 +188,36 @@ describe('admin API: acting', () => {
     expect(text).not.toContain(VIEWER);
   });
 });
+
+describe('admin API: privacy requests', () => {
+  it('lists compliance requests without whom they are about; an operator fetches an export once; bad ids are 400, unknown 404', async () => {
+    const { hmacBase64 } = await import('../../src/util/hmac.ts');
+    const { SHOPIFY_SIM_DEFAULTS } = await import('../../src/sim/shopify/server.ts');
+    const order = await db.selectFrom('orders').select(['store_order_id', 'store_payload']).where('ordermesh_order_id', 'is not', null).limit(1).executeTakeFirstOrThrow();
+    const email = (order.store_payload as { email: string }).email;
+    const body = `{"shop_id":1,"shop_domain":"${SHOPIFY_SIM_DEFAULTS.shop.domain}","orders_requested":[${order.store_order_id.split('/').pop()}],"customer":{"id":7,"email":"${email}","phone":null},"data_request":{"id":77}}`;
+    const sent = await fetch(`http://127.0.0.1:${service.port}/webhooks/shopify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-topic': 'customers/data_request', 'x-shopify-shop-domain': SHOPIFY_SIM_DEFAULTS.shop.domain, 'x-shopify-hmac-sha256': hmacBase64(SHOPIFY_SIM_DEFAULTS.shop.appSecret, body), 'x-shopify-triggered-at': new Date().toISOString() },
+      body,
+    });
+    expect(sent.status).toBe(200);
+    const listed = await eventually(async () => {
+      const r = await api('/api/v1/privacy/requests', { token: VIEWER });
+      return r.json.requests[0]?.exportReady ? r : false;
+    }, () => 'no export ready', 30_000);
+    expect(listed.json.requests).toEqual([expect.objectContaining({ store: STORE_ID, topic: 'customers/data_request', status: 'done', orders: 1, exportReady: true })]);
+    expect(JSON.stringify(listed.json)).not.toContain(email);
+    const id = listed.json.requests[0].id;
+    expect((await api(`/api/v1/privacy/requests/${id}/fetch`, { token: VIEWER, body: {} })).status).toBe(403);
+    expect((await api('/api/v1/privacy/requests/x1/fetch', { body: {} })).status).toBe(400);
+    expect((await api('/api/v1/privacy/requests/999999/fetch', { body: {} })).status).toBe(404);
+    const fetched = await api(`/api/v1/privacy/requests/${id}/fetch`, { body: {} });
+    expect(fetched.status).toBe(200);
+    expect(fetched.json.orders.map((o: any) => o.shopifyOrderId)).toEqual([order.store_order_id]);
+    expect(fetched.json.orders[0].storePayload.email).toBe(email);
+    const again = await api(`/api/v1/privacy/requests/${id}/fetch`, { body: {} });
+    expect(again.status).toBe(409);
+    expect(again.json.message).toMatch(/no longer kept/);
+  });
+});

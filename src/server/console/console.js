@@ -148,7 +148,7 @@ function chart(series) {
 async function overview({ params }) {
   const store = params.get('store') ?? '';
   const q = store ? `?store=${encodeURIComponent(store)}` : '';
-  const [status, act, fixes] = await Promise.all([api(`/status${q}`), api(`/activity${q}`), api('/fixes')]);
+  const [status, act, fixes, privacy] = await Promise.all([api(`/status${q}`), api(`/activity${q}`), api('/fixes'), api('/privacy/requests')]);
   const fixOf = new Map(fixes.flatMap((x) => x.codes.map((c) => [c, x.fix])));
   const holds = new Map();
   for (const st of status.stores) for (const g of st.holds ?? []) {
@@ -184,6 +184,11 @@ async function overview({ params }) {
     Object.keys(requests).length ? h('h2', {}, 'Fulfilment requests (fulfilment-service stores)') : null,
     Object.keys(requests).length ? h('table', { id: 'requests' }, h('thead', {}, h('tr', {}, h('th', {}, 'request state in Shopify'), h('th', { class: 'n' }, 'requests'))),
       h('tbody', {}, Object.entries(requests).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => h('tr', {}, h('td', {}, k), h('td', { class: 'n', 'data-request': k }, String(n)))))) : null,
+    privacy.requests.length ? h('h2', {}, "Shopify's compliance requests") : null,
+    privacy.requests.length ? h('table', { id: 'privacy' }, h('thead', {}, h('tr', {}, h('th', {}, 'request'), h('th', {}, 'store'), h('th', {}, 'topic'), h('th', {}, 'status'), h('th', { class: 'n' }, 'orders'), h('th', {}, 'received'), h('th', {}, ''))),
+      h('tbody', {}, privacy.requests.map((r) => h('tr', { 'data-request-id': r.id },
+        h('td', {}, r.id), h('td', {}, r.store), h('td', {}, r.topic), h('td', {}, r.fetchedAt ? `export fetched ${time(r.fetchedAt)}` : r.status), h('td', { class: 'n' }, String(r.orders)), h('td', {}, time(r.receivedAt)),
+        h('td', {}, r.exportReady ? (canAct() ? h('button', { type: 'button', class: 'secondary', onclick: () => downloadExport(r.id) }, 'Download export (once)') : 'export ready (an operator downloads it)') : ''))))) : null,
     h('h2', {}, 'Last 24 hours'),
     chart(act.series),
     h('h2', {}, 'Stores'),
@@ -197,6 +202,17 @@ async function overview({ params }) {
         h('td', {}, ago(st.lastPullAt)),
         h('td', {}, ago(st.lastSubmitAt)),
         h('td', {}, ago(st.lastPollAt)))))));
+}
+
+/** A data request's export as a file: handed over once, then the ledger no longer keeps it. */
+async function downloadExport(id) {
+  pause();
+  const data = await api(`/privacy/requests/${encodeURIComponent(id)}/fetch`, { method: 'POST', body: {} });
+  const a = h('a', { href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' })), download: `data-request-${id}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  render();
 }
 
 // ---------------------------------------------------------------- failures
