@@ -90,8 +90,6 @@ export interface OrdersTable {
   /** on_hold: who holds it, so who releases it (a Shopify fulfilment hold, or OrderMesh's Customer Care Hold). */
   hold_source: HoldSource | null;
   hold_reason: string | null;
-  /** When the hold sweep last compared this order with the store's holds. */
-  holds_checked_at: Timestamp | null;
   /** When its personal data was removed (retention, or a redaction request); cleared when the store sends a new copy. */
   redacted_at: Timestamp | null;
 }

@@ -1,7 +1,7 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { CreateOutcome } from '../connectors/ordermesh/client.ts';
 import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
-import { describeHolds, readHolds } from '../connectors/shopify/holds.ts';
+import { describeHolds, merchantHeldOrders } from '../connectors/shopify/holds.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { transitionMany, type BatchTransition } from '../db/batch-transitions.ts';
 import { claimPendingOrders, recordEvents, type EventInput } from '../db/orders.ts';
@@ -109,11 +109,13 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
   const fsMode = storeOf(deps, storeId).cfg.mode === 'fulfillment-service';
   let held = new Map<string, string>();
   // Merchant-managed: a Shopify fulfilment hold (fraud, an address to check) keeps the order from
-  // OrderMesh. Read now, not at pull time: the hold window is when merchants place them. (A fulfilment
-  // service is only asked for what the merchant released.)
+  // OrderMesh. Read now, not at pull time: the hold window is when merchants place them. One query for
+  // the shop's held fulfilment orders, whatever the batch. (A fulfilment service is only asked for what
+  // the merchant released.)
   if (!fsMode) {
     try {
-      held = new Map([...(await readHolds(storeOf(deps, storeId).shopify, claimed.map((r) => r.store_order_id)))].filter(([, h]) => !h.cancelled && h.merchantHolds.length).map(([id, h]) => [id, describeHolds(h)]));
+      const shopHolds = await merchantHeldOrders(storeOf(deps, storeId).shopify);
+      held = new Map(claimed.filter((r) => shopHolds.has(r.store_order_id)).map((r) => [r.store_order_id, describeHolds(shopHolds.get(r.store_order_id)!)]));
     } catch (err) {
       return putBack(deps, claimed, err);
     }

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
-import { describeHolds, placeHold, readHolds, releaseHold, type OrderHolds } from '../connectors/shopify/holds.ts';
+import { describeHolds, merchantHeldOrders, placeHold, readHolds, releaseHold, type OrderHolds } from '../connectors/shopify/holds.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
@@ -38,65 +37,58 @@ export async function syncHolds(deps: JobDeps, storeId: string): Promise<HoldsRe
   return result;
 }
 
-/** The orders of a store whose Shopify holds matter, least recently checked first. */
-async function claimStoreCandidates(deps: JobDeps, storeId: string): Promise<OrderRow[]> {
-  return deps.db
-    .updateTable('orders')
-    .set({ holds_checked_at: new Date() })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('orders')
-        .select('id')
-        .where('store_id', '=', storeId)
-        .where('state', 'in', ['pending', 'submitted', 'on_hold'])
-        .where((w) => w.or([w('state', '!=', 'on_hold'), w('hold_source', '=', 'store')]))
-        .where((w) => w.or([w('state', '!=', 'submitted'), w('ordermesh_order_id', 'is not', null)]))
-        .orderBy(sql`holds_checked_at nulls first`)
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .returningAll()
-    .execute();
-}
-
-const heldInStore = (h: OrderHolds | undefined): h is OrderHolds => Boolean(h && !h.cancelled && h.merchantHolds.length);
-
+/**
+ * The store's side, from one list of the shop's held fulfilment orders: orders held there and not in
+ * the ledger are held (before submission) or put on Customer Care Hold (after); orders the ledger holds
+ * for the store and the list no longer shows are released.
+ */
 async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
-  const rows = await claimStoreCandidates(deps, store.cfg.id);
-  if (rows.length === 0) return;
-  const holds = await readHolds(store.shopify, rows.map((r) => r.store_order_id));
-  let submitAgain = false;
-  for (const row of rows) {
-    const h = holds.get(row.store_order_id);
-    if (heldInStore(h) && row.state === 'pending') {
-      if (await holdInLedger(deps, row, 'store', describeHolds(h))) result.held++;
-    } else if (heldInStore(h) && row.state === 'submitted') {
-      const reason = describeHolds(h);
-      try {
-        await deps.ordermesh.holdOrder(row.ordermesh_order_id!, `held in Shopify: ${reason}`);
-      } catch (err) {
-        if (!(err instanceof OrderMeshError && err.code === 'CONFLICT')) throw err;
-        // OrderMesh is already making it: the merchant must know their hold did not stop production.
-        const message = `held in Shopify (${reason}), but OrderMesh can no longer hold it: ${err.message}`;
-        if (await transition(deps.db, row, ['submitted'], 'needs_attention', { actor: deps.actor, reason: 'HOLD_TOO_LATE', message, set: { last_error_code: 'HOLD_TOO_LATE', last_error_message: message } })) result.tooLate++;
-        continue;
-      }
+  const storeId = store.cfg.id;
+  const held = await merchantHeldOrders(store.shopify);
+  const toHold = held.size
+    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('store_order_id', 'in', [...held.keys()]).where('state', 'in', ['pending', 'submitted']).execute()
+    : [];
+  for (const row of toHold) {
+    const reason = describeHolds(held.get(row.store_order_id)!);
+    if (row.state === 'pending') {
       if (await holdInLedger(deps, row, 'store', reason)) result.held++;
-    } else if (!heldInStore(h) && row.state === 'on_hold' && h) {
-      if (row.ordermesh_order_id) await deps.ordermesh.releaseHold(row.ordermesh_order_id);
-      const to = row.ordermesh_order_id ? 'submitted' : 'pending';
-      const moved = await transition(deps.db, row, ['on_hold'], to, {
-        actor: deps.actor,
-        reason: 'STORE_HOLD_RELEASED',
-        message: row.ordermesh_order_id ? 'released in Shopify: released in OrderMesh' : 'released in Shopify: submitted next',
-        set: { hold_source: null, hold_reason: null, next_attempt_at: null },
-      });
-      if (moved) result.released++;
-      submitAgain ||= moved && to === 'pending';
+      continue;
     }
+    try {
+      await deps.ordermesh.holdOrder(row.ordermesh_order_id!, `held in Shopify: ${reason}`);
+    } catch (err) {
+      if (!(err instanceof OrderMeshError && err.code === 'CONFLICT')) throw err;
+      // OrderMesh is already making it: the merchant must know their hold did not stop production.
+      const message = `held in Shopify (${reason}), but OrderMesh can no longer hold it: ${err.message}`;
+      if (await transition(deps.db, row, ['submitted'], 'needs_attention', { actor: deps.actor, reason: 'HOLD_TOO_LATE', message, set: { last_error_code: 'HOLD_TOO_LATE', last_error_message: message } })) result.tooLate++;
+      continue;
+    }
+    if (await holdInLedger(deps, row, 'store', reason)) result.held++;
   }
-  if (submitAgain) await enqueue(deps.boss, Q.submitOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
+
+  const released = await deps.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('state', '=', 'on_hold')
+    .where('hold_source', '=', 'store')
+    .$if(held.size > 0, (q) => q.where('store_order_id', 'not in', [...held.keys()]))
+    .limit(BATCH)
+    .execute();
+  let submitAgain = false;
+  for (const row of released) {
+    if (row.ordermesh_order_id) await deps.ordermesh.releaseHold(row.ordermesh_order_id);
+    const to = row.ordermesh_order_id ? 'submitted' : 'pending';
+    const moved = await transition(deps.db, row, ['on_hold'], to, {
+      actor: deps.actor,
+      reason: 'STORE_HOLD_RELEASED',
+      message: row.ordermesh_order_id ? 'released in Shopify: released in OrderMesh' : 'released in Shopify: submitted next',
+      set: { hold_source: null, hold_reason: null, next_attempt_at: null },
+    });
+    if (moved) result.released++;
+    submitAgain ||= moved && to === 'pending';
+  }
+  if (submitAgain) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
 }
 
 function holdInLedger(deps: JobDeps, row: Pick<OrderRow, 'id' | 'store_id' | 'state'>, source: 'store' | 'ordermesh', reason: string): Promise<boolean> {

@@ -61,6 +61,7 @@ export const DOCUMENT_NAMES = [
   'cancellation-request-accept',
   'cancellation-request-reject',
   'orders-holds',
+  'held-fulfillment-orders',
   'fulfillment-order-hold',
   'fulfillment-order-release-hold',
 ] as const;

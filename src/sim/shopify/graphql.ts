@@ -7,7 +7,7 @@ import type { ShopState, SimOrder, SimFulfillment, SimFulfillmentOrder } from '.
  * A root field outside the subset answers a clear GraphQL error instead of a silent null.
  */
 export const SUPPORTED_ROOT_FIELDS = {
-  query: new Set(['orders', 'ordersCount', 'order', 'nodes', 'fulfillmentOrder', 'assignedFulfillmentOrders', 'bulkOperation', 'currentBulkOperation', 'shop', 'currentAppInstallation']),
+  query: new Set(['orders', 'ordersCount', 'order', 'nodes', 'fulfillmentOrder', 'fulfillmentOrders', 'assignedFulfillmentOrders', 'bulkOperation', 'currentBulkOperation', 'shop', 'currentAppInstallation']),
   mutation: new Set([
     'bulkOperationRunQuery',
     'fulfillmentCreate',

@@ -346,6 +346,16 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
         const f = state.findFulfillmentOrder(id);
         return f && visible(f.fo) ? foView(f.fo) : null;
       },
+      // The shop's fulfilment orders the app's scopes let it see, CLOSED ones only with includeClosed. Of
+      // Shopify's search terms, `status:` is honoured; any other term is refused rather than ignored, so a
+      // caller relying on one finds out here.
+      fulfillmentOrders: (args: { first?: number; after?: string; query?: string | null; includeClosed?: boolean | null }) => {
+        const terms = (args.query ?? '').trim().split(/\s+/).filter(Boolean);
+        const status = terms.map((t) => /^status:(\w+)$/i.exec(t)?.[1]?.toUpperCase());
+        if (status.some((x) => x === undefined)) throw new GraphQLError(`the simulator supports only status: in fulfillmentOrders(query:), got "${args.query}"`);
+        const all = [...state.orders.values()].flatMap((o) => o.fulfillmentOrders).filter((fo) => visible(fo) && (args.includeClosed || fo.status !== 'CLOSED') && (status.length === 0 || status.includes(fo.status)));
+        return mapConnection(connection(all, args, (fo) => pad(fo.id)), foView);
+      },
       assignedFulfillmentOrders: (args: { assignmentStatus?: string; locationIds?: string[]; first?: number; after?: string }) => {
         need('read_assigned_fulfillment_orders', 'write_assigned_fulfillment_orders');
         return mapConnection(connection(assignedFulfillmentOrders(state, args), args, (fo) => pad(fo.id)), foView);
