@@ -1,5 +1,5 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
-import { describeHolds, merchantHeldOrders, placeHold, readHolds, releaseHold, type OrderHolds } from '../connectors/shopify/holds.ts';
+import { describeHolds, merchantHeldOrders, placeHold, readMirroredHolds, releaseHold, type MirroredHolds } from '../connectors/shopify/holds.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
@@ -123,7 +123,7 @@ async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: 
   const onHold = await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', '=', 'on_hold').where('hold_source', '=', 'ordermesh').limit(BATCH).execute();
   if (onHold.length === 0) return;
   const mirrors = store.cfg.mode === 'merchant-managed';
-  const holds = mirrors ? await readHolds(store.shopify, onHold.map((r) => r.store_order_id)) : new Map<string, OrderHolds>();
+  const holds = mirrors ? await readMirroredHolds(store.shopify, onHold.map((r) => r.store_order_id)) : new Map<string, MirroredHolds>();
   for (const row of onHold) {
     const h = holds.get(row.store_order_id);
     // A release is believed only when the order itself says so: a page of the list may have shifted.
@@ -135,17 +135,11 @@ async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: 
       }
       continue;
     }
-    for (const fo of groupBy(h?.ourHolds ?? [])) {
+    for (const fo of h?.ours ?? []) {
       const released = await releaseHold(store.shopify, fo.fulfillmentOrderId, fo.holdIds);
       if (!released.ok) throw new Error(`releasing our Shopify hold on ${fo.fulfillmentOrderId}: ${released.message}`);
     }
     const moved = await transition(deps.db, row, ['on_hold'], 'submitted', { actor: deps.actor, reason: 'ORDERMESH_HOLD_RELEASED', message: 'released in OrderMesh', set: { hold_source: null, hold_reason: null } });
     if (moved) result.released++;
   }
-}
-
-function groupBy(holds: Array<{ fulfillmentOrderId: string; holdId: string }>): Array<{ fulfillmentOrderId: string; holdIds: string[] }> {
-  const by = new Map<string, string[]>();
-  for (const h of holds) by.set(h.fulfillmentOrderId, [...(by.get(h.fulfillmentOrderId) ?? []), h.holdId]);
-  return [...by].map(([fulfillmentOrderId, holdIds]) => ({ fulfillmentOrderId, holdIds }));
 }

@@ -11,40 +11,40 @@ export const HOLD_HANDLE = 'ordermesh-customer-care-hold';
 const hold = z.object({ id: z.string(), reason: z.string(), reasonNotes: z.string().nullable(), handle: z.string().nullable(), heldByRequestingApp: z.boolean() });
 const orderHolds = z.object({
   id: z.string(),
-  cancelledAt: z.string().nullable(),
   fulfillmentOrders: z.object({ nodes: z.array(z.object({ id: z.string(), status: z.string(), fulfillmentHolds: z.array(hold) })) }),
 });
 const ordersHolds = z.object({ nodes: z.array(z.union([orderHolds, z.object({}).strict()]).nullable()) });
 
-export interface OrderHolds {
-  orderId: string;
-  cancelled: boolean;
-  /** The merchant's (or another app's) holds on fulfilment orders still to be fulfilled. */
-  merchantHolds: Array<{ fulfillmentOrderId: string; reason: string; reasonNotes: string | null }>;
-  /** Our mirrored holds, by fulfilment order. */
-  ourHolds: Array<{ fulfillmentOrderId: string; holdId: string }>;
-  /** Fulfilment orders a mirrored hold can be placed on (open, or held by someone else). */
+/** A hold the merchant (or another app) placed: what we show them as the reason. */
+export interface MerchantHold {
+  fulfillmentOrderId: string;
+  reason: string;
+  reasonNotes: string | null;
+}
+
+/** Where an order stands with our mirrored Customer Care Hold. */
+export interface MirroredHolds {
+  /** Our holds, by fulfilment order (to release). */
+  ours: Array<{ fulfillmentOrderId: string; holdIds: string[] }>;
+  /** Fulfilment orders still to be held (open, or held by someone else, and without ours). */
   holdable: string[];
 }
 
-const LIVE = new Set(['OPEN', 'IN_PROGRESS', 'ON_HOLD', 'SCHEDULED']);
 const HOLDABLE = new Set(['OPEN', 'ON_HOLD']);
 const PER_READ = 25;
+const isOurs = (h: z.infer<typeof hold>) => h.heldByRequestingApp && h.handle === HOLD_HANDLE;
 
-/** The holds of many orders, PER_READ per request; an order the app cannot see is absent. */
-export async function readHolds(client: ShopifyClient, orderIds: string[]): Promise<Map<string, OrderHolds>> {
-  const out = new Map<string, OrderHolds>();
+/** Our mirrored holds on many orders, PER_READ per request (only the few OrderMesh holds are read so); an order the app cannot see is absent. */
+export async function readMirroredHolds(client: ShopifyClient, orderIds: string[]): Promise<Map<string, MirroredHolds>> {
+  const out = new Map<string, MirroredHolds>();
   for (let i = 0; i < orderIds.length; i += PER_READ) {
     const res = await client.query('orders-holds', ordersHolds, { ids: orderIds.slice(i, i + PER_READ) });
     for (const n of res.nodes) {
       if (!n || !('id' in n)) continue;
-      const live = n.fulfillmentOrders.nodes.filter((fo) => LIVE.has(fo.status));
+      const fos = n.fulfillmentOrders.nodes;
       out.set(n.id, {
-        orderId: n.id,
-        cancelled: n.cancelledAt !== null,
-        merchantHolds: live.flatMap((fo) => fo.fulfillmentHolds.filter((h) => !h.heldByRequestingApp).map((h) => ({ fulfillmentOrderId: fo.id, reason: h.reason, reasonNotes: h.reasonNotes }))),
-        ourHolds: n.fulfillmentOrders.nodes.flatMap((fo) => fo.fulfillmentHolds.filter((h) => h.heldByRequestingApp && h.handle === HOLD_HANDLE).map((h) => ({ fulfillmentOrderId: fo.id, holdId: h.id }))),
-        holdable: live.filter((fo) => HOLDABLE.has(fo.status) && !fo.fulfillmentHolds.some((h) => h.heldByRequestingApp && h.handle === HOLD_HANDLE)).map((fo) => fo.id),
+        ours: fos.map((fo) => ({ fulfillmentOrderId: fo.id, holdIds: fo.fulfillmentHolds.filter(isOurs).map((h) => h.id) })).filter((x) => x.holdIds.length),
+        holdable: fos.filter((fo) => HOLDABLE.has(fo.status) && !fo.fulfillmentHolds.some(isOurs)).map((fo) => fo.id),
       });
     }
   }
@@ -63,14 +63,14 @@ const heldPage = z.object({
  * by order id, the merchant's holds (ours, the mirrored Customer Care Holds, left out). An order not
  * in the map is not held. Needs the merchant-managed fulfilment-order scopes (doctor checks them).
  */
-export async function merchantHeldOrders(client: ShopifyClient): Promise<Map<string, Pick<OrderHolds, 'merchantHolds'>>> {
-  const out = new Map<string, Pick<OrderHolds, 'merchantHolds'>>();
+export async function merchantHeldOrders(client: ShopifyClient): Promise<Map<string, MerchantHold[]>> {
+  const out = new Map<string, MerchantHold[]>();
   let after: string | null = null;
   for (;;) {
     const page: z.infer<typeof heldPage> = await client.query('held-fulfillment-orders', heldPage, { after });
     for (const fo of page.fulfillmentOrders.nodes) {
       const theirs = fo.fulfillmentHolds.filter((h) => !h.heldByRequestingApp).map((h) => ({ fulfillmentOrderId: fo.id, reason: h.reason, reasonNotes: h.reasonNotes }));
-      if (theirs.length) out.set(fo.orderId, { merchantHolds: [...(out.get(fo.orderId)?.merchantHolds ?? []), ...theirs] });
+      if (theirs.length) out.set(fo.orderId, [...(out.get(fo.orderId) ?? []), ...theirs]);
     }
     if (!page.fulfillmentOrders.pageInfo.hasNextPage) return out;
     after = page.fulfillmentOrders.pageInfo.endCursor;
@@ -78,8 +78,8 @@ export async function merchantHeldOrders(client: ShopifyClient): Promise<Map<str
 }
 
 /** What the merchant reads in our ledger and console for their hold: its reason and notes. */
-export const describeHolds = (h: Pick<OrderHolds, 'merchantHolds'>): string =>
-  [...new Set(h.merchantHolds.map((m) => `${m.reason}${m.reasonNotes ? ` (${m.reasonNotes})` : ''}`))].join('; ');
+export const describeHolds = (holds: MerchantHold[]): string =>
+  [...new Set(holds.map((m) => `${m.reason}${m.reasonNotes ? ` (${m.reasonNotes})` : ''}`))].join('; ');
 
 const userErrors = z.array(z.object({ message: z.string(), code: z.string().nullable() }));
 const holdResult = z.object({ fulfillmentOrderHold: z.object({ fulfillmentHold: z.object({ id: z.string() }).nullable(), userErrors }) });
