@@ -123,7 +123,7 @@ async function checkDatabase(config: Config, log: Logger, env: NodeJS.ProcessEnv
 async function checkOrderMesh(config: Config, secrets: Secrets, log: Logger, add: (c: Check) => void): Promise<void> {
   const client = new OrderMeshClient({ baseUrl: config.ordermesh.baseUrl, clientId: config.ordermesh.clientId, clientSecret: secrets.ordermeshClientSecret, timeoutMs: Math.min(config.ordermesh.timeoutMs, 10_000), paths: config.ordermesh.paths, log, retry: { maxAttempts: 2 } });
   try {
-    await client.listOrders(1, 1);
+    await client.listOrders({ pageSize: 1 });
     add({ check: 'OrderMesh', status: 'ok', detail: `${config.ordermesh.baseUrl}: client ${config.ordermesh.clientId} authenticated` });
   } catch (err) {
     const denied = err instanceof OrderMeshError && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN');
@@ -133,7 +133,7 @@ async function checkOrderMesh(config: Config, secrets: Secrets, log: Logger, add
   }
   for (const merchantId of [...new Set(config.stores.filter((s) => s.enabled).map((s) => s.merchantId))]) {
     try {
-      await client.listOrders(1, 1, merchantId);
+      await client.listOrders({ pageSize: 1, merchantId });
       add({ check: `OrderMesh merchant ${merchantId}`, status: 'ok', detail: 'this client may act for it' });
     } catch (err) {
       const denied = err instanceof OrderMeshError && (err.code === 'FORBIDDEN' || err.code === 'UNAUTHORIZED');

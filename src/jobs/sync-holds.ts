@@ -103,11 +103,8 @@ function holdInLedger(deps: JobDeps, row: Pick<OrderRow, 'id' | 'store_id' | 'st
 /** OrderMesh's Customer Care Holds on this store's merchant, by OrderMesh order id (every page, each item's status checked). */
 async function orderMeshHolds(deps: JobDeps, merchantId: string): Promise<Set<string>> {
   const held = new Set<string>();
-  for (let page = 1; ; page++) {
-    const res = await deps.ordermesh.listOrders(page, 100, merchantId, OM_HOLD);
-    for (const o of res.items) if (o.status === OM_HOLD) held.add(o.id);
-    if (res.items.length === 0 || page * res.pageSize >= res.total) return held;
-  }
+  for await (const page of deps.ordermesh.allOrders({ merchantId, status: OM_HOLD })) for (const o of page) held.add(o.id);
+  return held;
 }
 
 const OM_REASON = 'on Customer Care Hold in OrderMesh';

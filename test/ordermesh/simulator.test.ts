@@ -117,7 +117,7 @@ describe('OrderMesh simulator: lifecycle, shipments and webhooks', () => {
 
   it('pages through orders', async () => {
     const total = (await simState(sim)).counts.orders;
-    const page = await client.listOrders(1, 2);
+    const page = await client.listOrders({ pageSize: 2 });
     expect(page.items).toHaveLength(Math.min(2, total));
     expect(page.total).toBe(total);
   });
@@ -125,7 +125,7 @@ describe('OrderMesh simulator: lifecycle, shipments and webhooks', () => {
   it('answers 429 with a Retry-After above the configured rate limit', async () => {
     await fetch(`${sim.url}/_sim/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rateLimitPerSecond: 5 }) });
     const client2 = clientFor(sim, { retry: { maxAttempts: 1 } });
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => client2.listOrders(1, 1)));
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => client2.listOrders({ pageSize: 1 })));
     const limited = results.filter((r) => r.status === 'rejected');
     expect(limited.length).toBeGreaterThan(0);
     expect((limited[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'RATE_LIMITED', status: 429 });

@@ -8,8 +8,12 @@ import {
   buildPath,
   errorBody,
   operations,
+  type AddRefundModel,
   type BulkResponseItem,
   type CancelOrderModel,
+  type CatalogVariant,
+  type NoteModel,
+  type RefundModel,
   type CreateOrderInput,
   type ErrorBody,
   type OperationId,
@@ -55,6 +59,16 @@ interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string | number>;
   body?: unknown;
+  /** Attempts for this call (default: the client's retry policy), for reads that must not wait long. */
+  attempts?: number;
+}
+
+export interface ListOrdersQuery {
+  page?: number;
+  pageSize?: number;
+  merchantId?: string;
+  status?: OrderStatus;
+  createdFrom?: Date;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
@@ -174,8 +188,21 @@ export class OrderMeshClient {
   }
 
   /** With `merchantId`, only that merchant's orders (ASSUMED, contract.ts): a merchant we may not act for answers 403. */
-  listOrders(page = 1, pageSize = 50, merchantId?: string, status?: OrderStatus): Promise<ResponseOf<'listOrders'>> {
-    return this.#send('listOrders', { query: { page, pageSize, ...(merchantId ? { merchantId } : {}), ...(status ? { status } : {}) } });
+  listOrders(q: ListOrdersQuery = {}): Promise<ResponseOf<'listOrders'>> {
+    const { page = 1, pageSize = 50, merchantId, status, createdFrom } = q;
+    return this.#send('listOrders', { query: { page, pageSize, ...(merchantId ? { merchantId } : {}), ...(status ? { status } : {}), ...(createdFrom ? { createdFrom: createdFrom.toISOString() } : {}) } });
+  }
+
+  /**
+   * Every order of a merchant (created since `createdFrom`), page by page, each page checked against
+   * the filters again (a server that ignores one costs pages, not correctness).
+   */
+  async *allOrders(q: Omit<ListOrdersQuery, 'page' | 'pageSize'>): AsyncGenerator<OrderMeshOrder[]> {
+    for (let page = 1; ; page++) {
+      const res = await this.listOrders({ ...q, page, pageSize: 100 });
+      yield res.items.filter((o) => (!q.merchantId || o.merchantId === q.merchantId) && (!q.status || o.status === q.status) && (!q.createdFrom || Date.parse(o.createdAt) >= q.createdFrom.getTime()));
+      if (res.items.length < res.pageSize || page * res.pageSize >= res.total) return;
+    }
   }
 
   updateOrder(orderId: string, update: UpdateOrderModel): Promise<OrderMeshOrder> {
@@ -192,6 +219,83 @@ export class OrderMeshClient {
 
   releaseHold(orderId: string): Promise<ResponseOf<'releaseCustomerCareHold'>> {
     return this.#send('releaseCustomerCareHold', { params: { orderId }, body: {} });
+  }
+
+  // ------------------------------------------------------------------ inbound orders
+
+  /**
+   * Sends one order through a Transformation. 'received' only means OrderMesh queued it; the
+   * OrderCreation webhook (or a read by safeId) tells the outcome. 'unknown': the answer was lost or
+   * OrderMesh failed, so it may have been queued: the order waits for the webhook or the backstop
+   * rather than being sent again now.
+   */
+  async sendInbound(req: { body: unknown; merchantId: string; transformationId: string }): Promise<{ outcome: 'received' } | { outcome: 'rejected' | 'blocked' | 'retry' | 'unknown'; error: OrderMeshError }> {
+    try {
+      await this.#send('createInboundOrder', { body: req });
+      return { outcome: 'received' };
+    } catch (err) {
+      if (!(err instanceof OrderMeshError)) throw err;
+      if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { outcome: 'blocked', error: err };
+      // A 429 was refused before anything was queued; a 5xx or a lost answer may have been queued.
+      if (err.code === 'RATE_LIMITED') return { outcome: 'retry', error: err };
+      return { outcome: err.retryable || err.code === 'BAD_RESPONSE' ? 'unknown' : 'rejected', error: err };
+    }
+  }
+
+  // ------------------------------------------------------------------ catalogue
+
+  /** The merchant's enabled catalogue, every page; null when the merchant has none (404). */
+  async catalogVariants(merchantId: string, attempts?: number): Promise<CatalogVariant[] | null> {
+    const out: CatalogVariant[] = [];
+    try {
+      for (let page = 1; ; page++) {
+        const res = await this.#send('merchantCatalogVariants', { query: { merchantId, page, pageSize: 500 }, attempts });
+        out.push(...res.items);
+        if (res.items.length < res.pageSize || page * res.pageSize >= res.total) return out;
+      }
+    } catch (err) {
+      if (err instanceof OrderMeshError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------ notes
+
+  notesOf(orderId: string): Promise<NoteModel[]> {
+    return this.#send('listNotes', { query: { entityType: 'Order', entityId: orderId } }).then((r) => r.items);
+  }
+
+  /**
+   * The order's note with our `externalId`, created or brought to `text`: exactly one however often
+   * it runs (a lost creation answer is found again by its externalId before another is made).
+   */
+  async putNote(orderId: string, externalId: string, text: string, knownNoteId: string | null): Promise<{ noteId: string; action: 'created' | 'updated' | 'unchanged' }> {
+    const existing = knownNoteId ? { id: knownNoteId, text: undefined as string | undefined } : (await this.notesOf(orderId)).find((n) => n.externalId === externalId);
+    if (existing) {
+      if (existing.text === text) return { noteId: existing.id, action: 'unchanged' };
+      await this.#send('updateNote', { params: { id: existing.id }, body: { text } });
+      return { noteId: existing.id, action: 'updated' };
+    }
+    const res = await this.#send('createNote', { body: { entityType: 'Order', entityId: orderId, text, externalId } });
+    return { noteId: res.id, action: 'created' };
+  }
+
+  // ------------------------------------------------------------------ refunds
+
+  refundsOf(orderId: string): Promise<RefundModel[]> {
+    return this.#send('listRefunds', { params: { orderId } }).then((r) => r.items);
+  }
+
+  /** Adds a refund request once: a repeat with the same externalId (409) answers the request already made. */
+  async addRefund(orderId: string, req: AddRefundModel): Promise<{ refund: RefundModel; created: boolean }> {
+    try {
+      return { refund: await this.#send('addRefund', { params: { orderId }, body: req }), created: true };
+    } catch (err) {
+      if (!(err instanceof OrderMeshError) || err.code !== 'CONFLICT') throw err;
+      const existing = (await this.refundsOf(orderId)).find((r) => r.externalId === req.externalId);
+      if (!existing) throw err;
+      return { refund: existing, created: false };
+    }
   }
 
   // ------------------------------------------------------------------ shipments
@@ -215,6 +319,7 @@ export class OrderMeshClient {
     const spec = operations[op];
     const url = buildPath(this.#opts.paths?.[op] ?? spec.path, call.params).replace(/^\//, '');
     let reauthorised = false;
+    const maxAttempts = call.attempts ?? this.#retry.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       if (this.#closing.signal.aborted) throw new OrderMeshError('UNAVAILABLE', op, 'shutting down: not sent (retried by the job later)');
       const token = spec.auth && tokens ? await tokens.get() : undefined;
@@ -242,7 +347,7 @@ export class OrderMeshClient {
           `${code ?? 'request failed'}: ${(err as Error).message}`,
           { cause: err },
         );
-        if (spec.idempotent && attempt < this.#retry.maxAttempts) {
+        if (spec.idempotent && attempt < maxAttempts) {
           await this.#backoff(op, attempt, undefined, failure);
           continue;
         }
@@ -269,7 +374,7 @@ export class OrderMeshClient {
       const waitMs = parseRetryAfter(retryAfter);
       // A Retry-After longer than we would ever back off is the job layer's to wait out, not this call's.
       const tooLong = waitMs !== undefined && waitMs > this.#retry.maxDelayMs;
-      if (error.retryable && spec.idempotent && attempt < this.#retry.maxAttempts && !tooLong) {
+      if (error.retryable && spec.idempotent && attempt < maxAttempts && !tooLong) {
         await this.#backoff(op, attempt, waitMs, error);
         continue;
       }

@@ -142,7 +142,7 @@ export const createOrderModel = z.strictObject({
   customerPaymentMethods: z.array(paymentMethod).nullish(),
   items: z.array(createOrderItemModel).min(1, 'an order needs at least one item'),
   allowExternalOrderIdDuplication: z.boolean().nullish(),
-  reprint: z.record(z.string(), z.unknown()).nullish(),
+  reprint: z.lazy(() => reprintModel).nullish(),
   automaticProcessing: z.boolean().nullish(),
 });
 export type CreateOrderModel = z.infer<typeof createOrderModel>;
@@ -284,6 +284,90 @@ export type ShipmentModel = z.infer<typeof shipmentModel>;
 export const shipmentsForOrderResponse = z.object({ items: z.array(shipmentModel) });
 
 // ---------------------------------------------------------------------------------------------------
+// Catalogue. ASSUMED shape: the docs list "Get a list of variants the merchant can use in accordance
+// with their enabled catalog" without fields; we read each variant's SKU (and a name to show).
+// ---------------------------------------------------------------------------------------------------
+
+export const catalogVariant = z.object({ sku: z.string(), name: z.string().nullish(), productName: z.string().nullish() });
+export type CatalogVariant = z.infer<typeof catalogVariant>;
+export const merchantVariantsResponse = z.object({ items: z.array(catalogVariant), page: z.number(), pageSize: z.number(), total: z.number() });
+
+// ---------------------------------------------------------------------------------------------------
+// Inbound orders (merchant-notifications.txt "Submitting Orders"): {body, merchantId, transformationId};
+// the answer only says the request was received. The outcome is the OrderCreation webhook.
+// ---------------------------------------------------------------------------------------------------
+
+export const inboundOrderRequest = z.strictObject({ body: z.unknown(), merchantId: z.string().min(1, 'is required'), transformationId: z.string().min(1, 'is required') });
+/** ASSUMED: the docs say only that the request "was successfully received". */
+export const inboundOrderResponse = z.object({ requestId: z.string().nullish(), message: z.string().nullish() });
+
+/**
+ * What the `store` body of an inbound order is (ASSUMED, ours to define): the store's own order payload
+ * with the two ids the Transformation must carry over, so the OrderCreation webhook names our order.
+ */
+export const inboundStoreEnvelope = z.object({ safeId, externalId: z.string().min(1), storeOrder: z.record(z.string(), z.unknown()) });
+
+// ---------------------------------------------------------------------------------------------------
+// Notes (/v1/notes: paths from the docs). ASSUMED fields: CreateNoteModel, GetNotesResponse and
+// UpdateNotePayload are listed without them.
+// ---------------------------------------------------------------------------------------------------
+
+export const createNoteModel = z.strictObject({
+  entityType: z.literal('Order'),
+  entityId: z.string().min(1),
+  text: z.string().min(1, 'is required').max(10_000),
+  /** Ours, so a note whose creation answer was lost is found again instead of created twice. */
+  externalId: z.string().min(1).max(200).nullish(),
+});
+export const createNoteResponse = z.object({ id: z.string() });
+export const noteModel = z.object({
+  id: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  text: z.string(),
+  externalId: z.string().nullish(),
+  author: z.string().nullish(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type NoteModel = z.infer<typeof noteModel>;
+export const notesResponse = z.object({ items: z.array(noteModel) });
+export const updateNoteModel = z.strictObject({ text: z.string().min(1, 'is required').max(10_000) });
+
+// ---------------------------------------------------------------------------------------------------
+// Refunds and reprints. ASSUMED fields: AddRefundModel/AddRefundItemModel and ReprintModel are listed
+// without them. A reprint is a new order whose `reprint` names the original (CreateOrderModel.reprint).
+// ---------------------------------------------------------------------------------------------------
+
+export const addRefundModel = z.strictObject({
+  reason: z.string().min(1, 'is required').max(1_000),
+  /** Ours: a repeat of the same request is recognised by it (409), and a lost answer found again. */
+  externalId: z.string().min(1).max(200),
+  /** None: the whole order. */
+  items: z.array(z.strictObject({ orderItemId: z.string().min(1), quantity: z.number().int().positive() })).optional(),
+});
+export type AddRefundModel = z.infer<typeof addRefundModel>;
+export const REFUND_STATUSES = ['Requested', 'Approved', 'Declined', 'Refunded'] as const;
+export const refundModel = z.object({
+  refundId: z.string(),
+  externalId: z.string().nullish(),
+  status: z.enum(REFUND_STATUSES),
+  reason: z.string().nullish(),
+  items: z.array(z.object({ orderItemId: z.string(), quantity: z.number() })).nullish(),
+  createdAt: z.string(),
+});
+export type RefundModel = z.infer<typeof refundModel>;
+export const refundsResponse = z.object({ items: z.array(refundModel) });
+
+export const reprintModel = z.strictObject({
+  /** The OrderMesh order being reprinted. */
+  originalOrderId: z.string().min(1),
+  reason: z.string().min(1, 'is required').max(1_000),
+  /** ReprintCostCoverageModel, reduced to who pays. ASSUMED values. */
+  costCoverage: z.enum(['Merchant', 'Vendor']).nullish(),
+});
+
+// ---------------------------------------------------------------------------------------------------
 // Errors. ASSUMED bodies: the docs name ValidationErrorResponse, ConflictErrorResponse, … without fields.
 // ---------------------------------------------------------------------------------------------------
 
@@ -354,7 +438,7 @@ export const WEBHOOK_SIGNATURE_HEADER = 'x-ordermesh-signature';
 // ---------------------------------------------------------------------------------------------------
 
 export interface Operation {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   /** Path below the base URL; `{name}` marks a path parameter. */
   path: string;
   auth: boolean;
@@ -393,7 +477,7 @@ export const operations = {
   },
   listOrders: {
     method: 'GET', path: '/order/v1/orders', auth: true, assumed: true, idempotent: true,
-    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}; ?merchantId= filters to one merchant and answers 403 when the client may not act for it (used by `ordersync doctor`); ?status= filters to one status (used to find Customer Care Holds; every item\'s status is checked again, so a server that ignores the filter costs pages, not correctness)',
+    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}; ?merchantId= filters to one merchant and answers 403 when the client may not act for it (used by `ordersync doctor`); ?status= filters to one status (used to find Customer Care Holds); ?createdFrom= (ISO date) only orders created since (used by `ordersync reconcile --since`). Every item is checked again against the filters, so a server that ignores one costs pages, not correctness',
     response: listOrdersResponse,
   },
   getOrder: {
@@ -429,6 +513,40 @@ export const operations = {
   getShipment: {
     method: 'GET', path: '/shipment/v1/shipments/{shipmentId}', auth: true, assumed: true, idempotent: true,
     note: '"Get details of a specific shipment by Shipment ID"', response: shipmentModel,
+  },
+  merchantCatalogVariants: {
+    method: 'GET', path: '/catalog/v1/merchant-catalogs/variants', auth: true, assumed: true, idempotent: true,
+    note: '"Get a list of variants the merchant can use in accordance with their enabled catalog": ?merchantId=&page=&pageSize= → {items: [{sku, name, productName}], page, pageSize, total}; 404 when the merchant has no enabled catalogue',
+    response: merchantVariantsResponse,
+  },
+  createInboundOrder: {
+    method: 'POST', path: '/v1/inbound/orders', auth: true, assumed: true, idempotent: false,
+    note: 'path and body {body, merchantId, transformationId} from merchant-notifications.txt; the answer (202 {requestId, message}) is assumed and says only that it was received: the OrderCreation webhook (or a read by safeId) tells the outcome. Not retried blindly: each request is a creation attempt',
+    request: inboundOrderRequest, response: inboundOrderResponse,
+  },
+  createNote: {
+    method: 'POST', path: '/v1/notes', auth: true, assumed: true, idempotent: false,
+    note: 'path from the docs; body {entityType: "Order", entityId, text, externalId} assumed (CreateNoteModel has no fields in the docs) → {id}',
+    request: createNoteModel, response: createNoteResponse,
+  },
+  listNotes: {
+    method: 'GET', path: '/v1/notes', auth: true, assumed: true, idempotent: true,
+    note: '"Search All Notes": ?entityType=Order&entityId= filters assumed → {items: [{id, entityType, entityId, text, externalId, author, createdAt, updatedAt}]}',
+    response: notesResponse,
+  },
+  updateNote: {
+    method: 'PUT', path: '/v1/notes/{id}', auth: true, assumed: true, idempotent: true,
+    note: 'path from the docs; body {text} assumed (UpdateNotePayload) → the note', request: updateNoteModel, response: noteModel,
+  },
+  addRefund: {
+    method: 'POST', path: '/order/v1/orders/{orderId}/refunds', auth: true, assumed: true, idempotent: true,
+    note: '"Add a Refund Request": body {reason, externalId, items: [{orderItemId, quantity}]} assumed → the refund {refundId, externalId, status, …}; a second request with the same externalId answers 409 (so a repeat is safe)',
+    request: addRefundModel, response: refundModel,
+  },
+  listRefunds: {
+    method: 'GET', path: '/order/v1/orders/{orderId}/refunds', auth: true, assumed: true, idempotent: true,
+    note: 'the order\'s refund requests with their state (the docs list GetOrderItemRefundDataModel without a path) → {items: [refund]}',
+    response: refundsResponse,
   },
 } as const satisfies Record<string, Operation>;
 

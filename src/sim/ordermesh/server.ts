@@ -7,6 +7,11 @@ import {
   createOrderModel,
   customerCareHoldModel,
   ORDER_STATUSES,
+  REFUND_STATUSES,
+  addRefundModel,
+  createNoteModel,
+  inboundOrderRequest,
+  updateNoteModel,
   fieldErrors,
   operations,
   type BulkResponseItem,
@@ -17,6 +22,10 @@ import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
 import { OrderMeshState, SimRefusal } from './state.ts';
+import { SimCatalogue } from './catalogue.ts';
+import { SimInbound } from './inbound.ts';
+import { SimNotes } from './notes.ts';
+import { SimRefunds } from './refunds.ts';
 
 export interface OrderMeshSimOptions {
   port?: number;
@@ -50,7 +59,15 @@ const settingsBody = z.strictObject({
   webhookUrl: z.url().nullable().optional(),
   /** The merchants this client may act for (null: any). ASSUMED behaviour: another merchant's order is refused 403. */
   merchants: z.array(z.string().min(1)).nullable().optional(),
+  /** The share of webhooks never sent (lost on the way): what the backstops are for. */
+  webhookDropRate: z.number().min(0).max(1).optional(),
+  /** How long an inbound order waits in OrderMesh's queue before its Transformation runs. */
+  inboundDelayMs: z.number().int().nonnegative().optional(),
 });
+const catalogBody = z.strictObject({ merchantId: z.string().min(1), variants: z.array(z.strictObject({ sku: z.string().min(1), name: z.string().optional(), productName: z.string().optional() })) });
+const transformationBody = z.strictObject({ id: z.string().min(1), kind: z.enum(['mapped', 'store']) });
+const staffNoteBody = z.strictObject({ text: z.string().min(1) });
+const refundDecisionBody = z.strictObject({ status: z.enum(REFUND_STATUSES) });
 const shipBody = z.strictObject({
   items: z.array(z.strictObject({ orderItemId: z.string(), quantity: z.number().int().positive() })).optional(),
   packages: z.number().int().positive().optional(),
@@ -74,6 +91,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
     webhookUrl: opts.webhookUrl,
     merchants: null as string[] | null,
+    webhookDropRate: 0,
   };
   const mayActFor = (merchantId: unknown) => {
     if (settings.merchants && typeof merchantId === 'string' && !settings.merchants.includes(merchantId)) {
@@ -85,10 +103,31 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   const webhookSecret = opts.webhookSecret ?? SIM_DEFAULTS.webhookSecret;
   const faults = new FaultInjector(opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
   const webhooks = new WebhookSender();
+  const drop = opts.seed !== undefined ? seededRandom(opts.seed + 1) : Math.random;
+  let webhooksDropped = 0;
   const emit = (payload: WebhookPayload) => {
+    if (settings.webhookDropRate && drop() < settings.webhookDropRate) {
+      webhooksDropped++;
+      return;
+    }
     if (settings.webhookUrl) webhooks.send({ url: settings.webhookUrl, body: payload, secret: webhookSecret, signatureHeader: WEBHOOK_SIGNATURE_HEADER });
   };
   const state = new OrderMeshState(emit);
+  const catalogue = new SimCatalogue();
+  const inbound = new SimInbound(state, emit, (m, items) => catalogue.check(m, items));
+  const notes = new SimNotes();
+  const refunds = new SimRefunds();
+  /** A create as OrderMesh checks it beyond the schema: SKUs against the catalogue, a reprint against its original. */
+  const createChecked = (raw: unknown) => {
+    const model = validate(createOrderModel, raw);
+    const skuErrors = catalogue.check(model.merchantId, model.items);
+    if (skuErrors) throw new SimRefusal(400, 'validation failed', skuErrors);
+    if (model.reprint) {
+      const original = state.orders.get(model.reprint.originalOrderId);
+      if (!original || original.merchantId !== model.merchantId) throw new SimRefusal(400, 'validation failed', { 'reprint.originalOrderId': [`order ${model.reprint.originalOrderId} is not one of this merchant's orders`] });
+    }
+    return state.create(model);
+  };
   const tokens = new Map<string, number>(); // token → expiry (ms)
   const refreshTokens = new Set<string>();
   const requests: Partial<Record<OperationId, number>> = {};
@@ -128,7 +167,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     createOrder: (req) => {
       state.countCreateRequest((req.body as { safeId?: unknown } | undefined)?.safeId);
       mayActFor((req.body as { merchantId?: unknown } | undefined)?.merchantId);
-      const order = state.create(validate(createOrderModel, req.body));
+      const order = createChecked(req.body);
       return { status: 201, body: { orderId: order.id } };
     },
     createOrdersBulk: (req) => {
@@ -138,7 +177,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
         const safeId = typeof (raw as { safeId?: unknown })?.safeId === 'string' ? (raw as { safeId: string }).safeId : null;
         try {
           mayActFor((raw as { merchantId?: unknown } | null)?.merchantId);
-          const order = state.create(validate(createOrderModel, raw));
+          const order = createChecked(raw);
           return { index, safeId, status: 201, orderId: order.id };
         } catch (err) {
           if (!(err instanceof SimRefusal)) throw err;
@@ -148,12 +187,14 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       return { status: 200, body: { items: results } };
     },
     listOrders: (req) => {
-      const q = req.query as { page?: string; pageSize?: string; merchantId?: string; status?: string };
+      const q = req.query as { page?: string; pageSize?: string; merchantId?: string; status?: string; createdFrom?: string };
       const page = Math.max(1, Number(q.page ?? 1) || 1);
       const pageSize = Math.min(200, Math.max(1, Number(q.pageSize ?? 50) || 50));
       mayActFor(q.merchantId);
       if (q.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(q.status)) throw new SimRefusal(400, `status: unknown order status "${q.status}"`);
-      const all = [...state.orders.values()].filter((o) => (q.merchantId === undefined || o.merchantId === q.merchantId) && (q.status === undefined || o.status === q.status));
+      const from = q.createdFrom !== undefined ? Date.parse(q.createdFrom) : undefined;
+      if (Number.isNaN(from)) throw new SimRefusal(400, 'createdFrom: not a date');
+      const all = [...state.orders.values()].filter((o) => (q.merchantId === undefined || o.merchantId === q.merchantId) && (q.status === undefined || o.status === q.status) && (from === undefined || Date.parse(o.createdAt) >= from));
       const items = all.slice((page - 1) * pageSize, page * pageSize).map((o) => state.view(o));
       return { status: 200, body: { items, page, pageSize, total: all.length } };
     },
@@ -181,6 +222,32 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       const o = state.get(param(req, 'orderId'));
       return { status: 200, body: { items: o.shipmentIds.map((id) => state.shipments.get(id)!) } };
     },
+    merchantCatalogVariants: (req) => {
+      const q = req.query as { merchantId?: string; page?: string; pageSize?: string };
+      if (!q.merchantId) throw new SimRefusal(400, 'merchantId: is required');
+      mayActFor(q.merchantId);
+      return { status: 200, body: catalogue.page(q.merchantId, Math.max(1, Number(q.page ?? 1) || 1), Math.min(500, Math.max(1, Number(q.pageSize ?? 100) || 100))) };
+    },
+    createInboundOrder: (req) => {
+      const body = validate(inboundOrderRequest, req.body);
+      mayActFor(body.merchantId);
+      return { status: 202, body: inbound.receive(body) };
+    },
+    createNote: (req) => {
+      const body = validate(createNoteModel, req.body);
+      return { status: 201, body: { id: notes.create(body.entityId, body.text, body.externalId, (id) => state.orders.has(id)).id } };
+    },
+    listNotes: (req) => {
+      const q = req.query as { entityType?: string; entityId?: string };
+      return { status: 200, body: { items: notes.of(q.entityType, q.entityId) } };
+    },
+    updateNote: (req) => ({ status: 200, body: notes.update(param(req, 'id'), validate(updateNoteModel, req.body).text) }),
+    addRefund: (req) => {
+      const o = state.get(param(req, 'orderId'));
+      const body = validate(addRefundModel, req.body);
+      return { status: 201, body: refunds.add(o.id, body, o.items.map((i) => ({ id: i.id, quantity: i.quantity - i.cancelledQuantity }))) };
+    },
+    listRefunds: (req) => ({ status: 200, body: { items: refunds.byOrder.get(state.get(param(req, 'orderId')).id) ?? [] } }),
     getShipment: (req) => {
       const s = state.shipments.get(param(req, 'shipmentId'));
       if (!s) throw new SimRefusal(404, 'shipment not found');
@@ -269,7 +336,8 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       unauthorized,
       requests,
       faultsInjected: faults.injected,
-      webhooks: { delivered: webhooks.delivered, failed: webhooks.failed },
+      webhooks: { delivered: webhooks.delivered, failed: webhooks.failed, dropped: webhooksDropped },
+      notes: notes.notes.size,
     },
     orders: (req.query as { summary?: string }).summary !== undefined ? [] : [...state.orders.values()].map((o) => ({
       orderId: o.id,
@@ -284,8 +352,14 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
       billingAddress: o.model.billingAddress ?? null,
       money: { currencyCode: o.model.currencyCode, customerTotal: o.model.customerTotal ?? null, customerTotalDiscountAndPromotions: o.model.customerTotalDiscountAndPromotions ?? null, customerTotalTaxes: o.model.customerTotalTaxes ?? null },
       meta: o.model.meta ?? null,
+      reprint: o.model.reprint ?? null,
       shipments: o.shipmentIds.map((id) => state.shipments.get(id)),
+      notes: notes.of('Order', o.id).map((n) => ({ id: n.id, text: n.text, externalId: n.externalId, author: n.author, updates: notes.updateRequests.get(n.id) ?? 0 })),
+      refunds: refunds.byOrder.get(o.id) ?? [],
     })),
+    noteCreateRequestsByExternalId: Object.fromEntries(notes.createRequests),
+    refundRequestsByExternalId: Object.fromEntries(refunds.requests),
+    inboundRequestsBySafeId: Object.fromEntries(inbound.requests),
     createRequestsBySafeId: (req.query as { summary?: string }).summary !== undefined ? {} : Object.fromEntries(state.createRequests),
     unansweredCreatesBySafeId: (req.query as { summary?: string }).summary !== undefined ? {} : Object.fromEntries(state.unansweredCreates),
   }));
@@ -312,6 +386,8 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     }
     if (r.data.webhookUrl !== undefined) settings.webhookUrl = r.data.webhookUrl ?? undefined;
     if (r.data.merchants !== undefined) settings.merchants = r.data.merchants;
+    if (r.data.webhookDropRate !== undefined) settings.webhookDropRate = r.data.webhookDropRate;
+    if (r.data.inboundDelayMs !== undefined) inbound.delayMs = r.data.inboundDelayMs;
     return settings;
   });
   app.post('/_sim/tokens/revoke', async () => {
@@ -342,6 +418,27 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     });
   }
   app.post('/_sim/advance', async () => ({ moved: state.advance() }));
+  const control = <T>(schema: z.ZodType<T>, act: (body: T, params: Record<string, string>) => unknown) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = schema.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: 'invalid request', errors: fieldErrors(body.error) });
+    try {
+      return await act(body.data, req.params as Record<string, string>);
+    } catch (err) {
+      if (err instanceof SimRefusal) return reply.code(err.status).send(refusalBody(err));
+      throw err;
+    }
+  };
+  // The merchant's set-up in OrderMesh's own tools: an enabled catalogue, a Transformation.
+  app.post('/_sim/catalog', control(catalogBody, (b) => (catalogue.set(b.merchantId, b.variants), { ok: true, variants: b.variants.length })));
+  app.post('/_sim/transformations', control(transformationBody, (b) => (inbound.transformations.set(b.id, b.kind), { ok: true })));
+  app.post('/_sim/inbound/drain', async () => {
+    await inbound.drain();
+    await webhooks.drain();
+    return { ok: true };
+  });
+  // OrderMesh's customer care: a note on an order, a decision on a refund request.
+  app.post('/_sim/orders/:orderId/notes', control(staffNoteBody, (b, p) => notes.addStaffNote(state.get(p.orderId!).id, b.text)));
+  app.post('/_sim/refunds/:refundId/decide', control(refundDecisionBody, (b, p) => refunds.decide(p.refundId!, b.status)));
   app.post('/_sim/webhooks/drain', async () => {
     await webhooks.drain();
     return { delivered: webhooks.delivered, failed: webhooks.failed };
@@ -354,7 +451,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   });
 
   const server = await listenSim(app, opts.port ?? SIM_DEFAULTS.port, opts.host ?? '127.0.0.1', webhooks);
-  return { ...server, state, faults, webhooks, settings };
+  return { ...server, state, faults, webhooks, settings, catalogue, inbound, notes, refunds };
 }
 
 
