@@ -1,6 +1,9 @@
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/load.ts';
-import { OrderMeshClient } from './connectors/ordermesh/client.ts';
+import type { OrderMeshClient } from './connectors/ordermesh/client.ts';
+import { ordermeshClientFor } from './connectors/ordermesh/from-config.ts';
+import { CatalogueCache } from './connectors/ordermesh/catalogue.ts';
+import { warnUnknownSkus } from './ops/sku-check.ts';
 import type { OpenedDatabase } from './db/open.ts';
 import { openLedger } from './db/session.ts';
 import { createBoss, registerJobs } from './jobs/boss.ts';
@@ -64,16 +67,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();
     const metrics = createMetrics(db);
-    const ordermeshClient = (c: Config, secrets: Secrets) =>
-      new OrderMeshClient({
-        baseUrl: c.ordermesh.baseUrl,
-        clientId: c.ordermesh.clientId,
-        clientSecret: secrets.ordermeshClientSecret,
-        timeoutMs: c.ordermesh.timeoutMs,
-        paths: c.ordermesh.paths,
-        log,
-        onCall: (_op, status) => metrics.upstreamCall('ordermesh', status),
-      });
+    const ordermeshClient = (c: Config, secrets: Secrets) => ordermeshClientFor(c, secrets.ordermeshClientSecret, { log, onCall: (_op, status) => metrics.upstreamCall('ordermesh', status) });
     const ordermesh = ordermeshClient(config, opts.secrets);
     const stores = buildStores(config, opts.secrets, mappers, { log, metrics });
     // What is in use now: a reload replaces the OrderMesh client and refills `stores`.
@@ -94,7 +88,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         clearTimeout(cut);
       }
     });
-    const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, stores, actor: opts.actor };
+    const catalogueOf = (c: Config, client: OrderMeshClient) => new CatalogueCache(client, { ttlSeconds: c.ordermesh.catalogueTtlSeconds, log });
+    const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, catalogue: catalogueOf(config, ordermesh), stores, actor: opts.actor };
     await registerJobs(boss, jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds, refreshCoalesceMs: config.jobs.refreshCoalesceMs }), metrics, log, {
       concurrency: config.jobs.concurrency,
       work: opts.workers,
@@ -103,6 +98,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     let skuSeen = new Map<string, string>();
     await applySkuMaps(db, deps.stores, skuSeen, log);
     if (opts.workers) {
+      // Once per start: a mapped SKU OrderMesh's catalogue lacks would fail every order that uses it.
+      void warnUnknownSkus(deps);
       const skuTimer = setInterval(() => void applySkuMaps(db, deps.stores, skuSeen, log).catch((err) => log.warn({ err }, 'reading the SKU maps failed')), SKU_MAP_REFRESH_MS);
       skuTimer.unref();
       cleanup.push(async () => clearInterval(skuTimer));
@@ -111,6 +108,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const previous = { ordermesh: deps.ordermesh, stores: [...deps.stores.values()] };
       deps.config = next.config;
       deps.ordermesh = live.ordermesh = ordermeshClient(next.config, next.secrets);
+      deps.catalogue = catalogueOf(next.config, deps.ordermesh);
       // The same Map, changed in place: the webhook receiver and every job hold it.
       const fresh = buildStores(next.config, next.secrets, next.mappers, { log, metrics });
       deps.stores.clear();

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { ConfigError, loadConfig, resolveConfigPath, resolveSecrets, type Secrets } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { configHash } from '../config/hash.ts';
-import { OrderMeshClient } from '../connectors/ordermesh/client.ts';
+import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { storeAccess } from '../connectors/shopify/access.ts';
 import { findService } from '../connectors/shopify/fulfillment-service/register.ts';
@@ -121,7 +121,7 @@ async function checkDatabase(config: Config, log: Logger, env: NodeJS.ProcessEnv
 }
 
 async function checkOrderMesh(config: Config, secrets: Secrets, log: Logger, add: (c: Check) => void): Promise<void> {
-  const client = new OrderMeshClient({ baseUrl: config.ordermesh.baseUrl, clientId: config.ordermesh.clientId, clientSecret: secrets.ordermeshClientSecret, timeoutMs: Math.min(config.ordermesh.timeoutMs, 10_000), paths: config.ordermesh.paths, log, retry: { maxAttempts: 2 } });
+  const client = ordermeshClientFor(config, secrets.ordermeshClientSecret, { timeoutMs: Math.min(config.ordermesh.timeoutMs, 10_000), log, retry: { maxAttempts: 2 } });
   try {
     await client.listOrders({ pageSize: 1 });
     add({ check: 'OrderMesh', status: 'ok', detail: `${config.ordermesh.baseUrl}: client ${config.ordermesh.clientId} authenticated` });

@@ -5,6 +5,10 @@ import { withLedger } from '../db/session.ts';
 import { listSkuMaps, removeSkuMap, setSkuMaps } from '../db/sku-maps.ts';
 import { sku as orderMeshSku } from '../connectors/ordermesh/contract.ts';
 import type { CliContext } from './main.ts';
+import { resolveSecrets } from '../config/load.ts';
+import { CatalogueCache, closestSkus } from '../connectors/ordermesh/catalogue.ts';
+import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
+import { checkStoreSkus, type SkuReport } from '../ops/sku-check.ts';
 import { UsageError, configuredStore } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;
@@ -25,6 +29,29 @@ function readCsv(file: string): string {
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
+}
+
+/** The catalogue as a command reads it: its own client, closed when `fn` ends. */
+async function withCatalogue<T>(ctx: CliContext, fn: (catalogue: CatalogueCache) => Promise<T>): Promise<T> {
+  const client = ordermeshClientFor(ctx.config, resolveSecrets(ctx.config).ordermeshClientSecret, { log: ctx.log, retry: { maxAttempts: 2 } });
+  try {
+    return await fn(new CatalogueCache(client, { ttlSeconds: 60, log: ctx.log }));
+  } finally {
+    client.close();
+  }
+}
+
+function describeReport(r: SkuReport): string {
+  if (r.catalogue === 'unavailable') return `${r.store}: OrderMesh's catalogue could not be read (see the log): ${r.checked} SKU(s) unchecked\n`;
+  if (r.catalogue !== 'read') return `${r.store}: merchant ${r.merchantId} has no enabled catalogue in OrderMesh: nothing to check ${r.checked} SKU(s) against\n`;
+  const from = (u: SkuReport['uses'][number]) =>
+    u.sources.map((s) => (s.kind === 'passthrough' ? `store SKU passed through, in ${s.orders} order(s)` : `${s.kind} map ${s.storeSku}`)).join('; ');
+  const lines = [`${r.store}: ${r.checked} SKU(s) checked against merchant ${r.merchantId}'s catalogue (${r.variants} variants): ${r.unknown.length} unknown`];
+  for (const u of r.unknown) {
+    const fix = u.closest[0] ? `; fix: ordersync sku set --store ${r.store} ${u.sources.find((s) => s.kind !== 'passthrough')?.storeSku ?? u.sku} ${u.closest[0]}` : '';
+    lines.push(`  ${u.sku}  (${from(u)})  closest: ${u.closest.length ? u.closest.join(', ') : 'none'}${fix}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const actor = () => `cli:sku:${os.userInfo().username}`;
@@ -65,12 +92,38 @@ export function skuCommand(contextFrom: Ctx): Command {
       else for (const r of rows) process.stdout.write(`${r.storeSku} → ${r.ordermeshSku}  (${r.source}${r.updatedBy ? `, ${r.updatedBy} ${r.updatedAt}` : ''})\n`);
     });
   sku
+    .command('check')
+    .description("checks every OrderMesh SKU the store would send (its map, and the store SKUs its orders pass through) against the merchant's enabled OrderMesh catalogue; lists unknown ones with the closest catalogue SKUs (exit 1 when any is unknown)")
+    .requiredOption('--store <id>', 'store id from the config')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { store: string; json?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const store = storeOf(ctx, o.store);
+      const report = await withCatalogue(ctx, (catalogue) => withLedger(ctx.config, ctx.log, (db) => checkStoreSkus(db, store, catalogue)));
+      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(describeReport(report));
+      if (report.catalogue !== 'read') process.exitCode = 2;
+      else if (report.unknown.length) process.exitCode = 1;
+    });
+  sku
     .command('set <storeSku> <ordermeshSku>')
     .requiredOption('--store <id>', 'store id from the config')
-    .action(async (storeSku: string, ordermeshSkuArg: string, o: { store: string }, cmd: Command) => {
+    .option('--strict', "refuse an OrderMesh SKU the merchant's catalogue does not have (default: warn and set it)")
+    .action(async (storeSku: string, ordermeshSkuArg: string, o: { store: string; strict?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      storeOf(ctx, o.store);
+      const store = storeOf(ctx, o.store);
       ordermeshSku(ordermeshSkuArg, 'ORDERMESH_SKU');
+      const view = await withCatalogue(ctx, (catalogue) => catalogue.get(store.merchantId, 30_000));
+      if (view && !view.skus.has(ordermeshSkuArg)) {
+        const closest = closestSkus(ordermeshSkuArg, view.variants);
+        const what = `${ordermeshSkuArg} is not in merchant ${store.merchantId}'s OrderMesh catalogue${closest.length ? ` (closest: ${closest.join(', ')})` : ''}`;
+        if (o.strict) throw new UsageError(`${what}: not set (--strict)`);
+        process.stderr.write(`warning: ${what}; orders using it will be rejected by OrderMesh\n`);
+      } else if (!view && o.strict) {
+        throw new UsageError(`merchant ${store.merchantId}'s OrderMesh catalogue could not be read (or there is none): not set (--strict)`);
+      } else if (!view) {
+        process.stderr.write(`warning: merchant ${store.merchantId}'s OrderMesh catalogue could not be read (or there is none): ${ordermeshSkuArg} is set unchecked\n`);
+      }
       await withLedger(ctx.config, ctx.log, (db) => setSkuMaps(db, o.store, [{ storeSku, ordermeshSku: ordermeshSkuArg }], actor()));
       process.stdout.write(`${o.store}: ${storeSku} → ${ordermeshSkuArg}\n`);
     });

@@ -83,6 +83,8 @@ export const configSchema = z
       paths: z.partialRecord(z.enum(OPERATION_IDS as [OperationId, ...OperationId[]]), z.string().regex(/^\//, 'must start with /')).default({}),
       /** Authenticates OrderMesh webhooks sent to POST /webhooks/ordermesh. */
       webhookSecret: secretRef.optional(),
+      /** How long the merchant's enabled catalogue (SKU checks and suggestions) is kept before it is read again. */
+      catalogueTtlSeconds: z.number().int().min(10).max(86_400).default(900),
       /** Where an operator opens an OrderMesh order, with `{orderId}` in it: the console links to it. */
       consoleUrl: z.url().refine((u) => u.includes('{orderId}') || u.includes('%7BorderId%7D'), 'must contain {orderId}').optional(),
     }),

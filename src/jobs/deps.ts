@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../config/schema.ts';
 import type { OrderMeshClient } from '../connectors/ordermesh/client.ts';
+import type { CatalogueCache } from '../connectors/ordermesh/catalogue.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -15,6 +16,8 @@ export interface JobDeps {
   metrics: Metrics;
   config: Config;
   ordermesh: OrderMeshClient;
+  /** The merchants' enabled catalogues, read through `ordermesh` (advice only: never blocks a submission). */
+  catalogue: CatalogueCache;
   stores: Map<string, StoreRuntime>;
   /** Who acts, for the audit trail (`events.actor`). */
   actor: string;

@@ -7,6 +7,7 @@ import { transitionMany, type BatchTransition } from '../db/batch-transitions.ts
 import { claimPendingOrders, recordEvents, type EventInput } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
+import { closestSkus } from '../connectors/ordermesh/catalogue.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue, enqueueMany } from './queues.ts';
@@ -121,6 +122,7 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     }
   }
   const { settled, toSend, warnings } = mapClaimed(deps, storeId, claimed, held);
+  await addCatalogueHints(deps, storeId, settled, claimed);
   for (const s of settled) if (s.to) count(s.to === 'failed_mapping' ? 'failed_mapping' : s.reason!);
   await deps.db.transaction().execute(async (trx) => {
     await transitionMany(trx, 'submitting', settled, deps.actor);
@@ -140,6 +142,7 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     if (r.retryIn !== undefined) retryIn = Math.min(retryIn ?? r.retryIn, r.retryIn);
     return r.t;
   });
+  await addCatalogueHints(deps, storeId, recorded, claimed, toSend);
   await deps.db.transaction().execute(async (trx) => {
     const moved = await transitionMany(trx, 'submitting', recorded, deps.actor);
     // Changed in the store while we were submitting: carry the change over now.
@@ -150,6 +153,59 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
   });
   logOutcomes(deps, storeId, byId, recorded);
   return { claimed: claimed.length, retryIn };
+}
+
+/** The SKU of a store order's i-th line, as the payload stores its lines (a list, or a GraphQL connection). */
+function storeLineSku(payload: StoreOrderPayload | null | undefined, i: number): string | undefined {
+  const lines = payload?.lineItems as unknown;
+  const list = (Array.isArray(lines) ? lines : ((lines as { nodes?: unknown[] } | null)?.nodes ?? [])) as Array<{ sku?: unknown } | null>;
+  const sku = list[i]?.sku;
+  return typeof sku === 'string' && sku.trim() ? sku.trim() : undefined;
+}
+
+const LINE_SKU = /^lineItems\[(\d+)\]\.sku$/;
+const ITEM_SKU = /^items\[(\d+)\]\.sku$/;
+
+/**
+ * A failure for a SKU names the catalogue's closest SKUs and the command that maps one, so the fix is
+ * one command. The catalogue is only asked when a batch has such a failure, and only briefly: an
+ * unreadable catalogue leaves the message as it was.
+ */
+async function addCatalogueHints(deps: JobDeps, storeId: string, transitions: BatchTransition[], rows: OrderRow[], sent: Array<{ row: OrderRow; model: CreateOrderModel }> = []): Promise<void> {
+  const rowOf = new Map(rows.map((r) => [r.id, r]));
+  const modelOf = new Map(sent.map((s) => [s.row.id, s.model]));
+  const wanted = transitions.flatMap((t) => {
+    const payload = rowOf.get(t.order.id)?.store_payload as StoreOrderPayload | null | undefined;
+    if (t.to === 'failed_mapping' && t.reason === 'MISSING_SKU') {
+      const errors = ((t.data as { errors?: Array<{ code: string; path?: string }> } | undefined)?.errors ?? []).filter((e) => e.code === 'MISSING_SKU');
+      return errors.flatMap((e) => {
+        const sku = storeLineSku(payload, Number(LINE_SKU.exec(e.path ?? '')?.[1]));
+        return sku ? [{ t, storeSku: sku, sku }] : [];
+      });
+    }
+    if (t.to === 'rejected') {
+      const fields = (t.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {};
+      const model = modelOf.get(t.order.id);
+      return Object.keys(fields).flatMap((k) => {
+        const sku = model?.items[Number(ITEM_SKU.exec(k)?.[1])]?.sku;
+        return sku ? [{ t, storeSku: sku, sku }] : [];
+      });
+    }
+    return [];
+  });
+  if (wanted.length === 0) return;
+  const view = await deps.catalogue.get(storeOf(deps, storeId).cfg.merchantId);
+  if (!view) return;
+  for (const w of wanted) {
+    if (view.skus.has(w.sku)) continue;
+    const closest = closestSkus(w.sku, view.variants);
+    const hint = closest.length
+      ? ` [${w.sku}: closest in OrderMesh's catalogue: ${closest.join(', ')}; \`ordersync sku set --store ${storeId} ${w.storeSku} ${closest[0]}\`]`
+      : ` [${w.sku}: nothing like it in OrderMesh's catalogue: \`ordersync sku check --store ${storeId}\`]`;
+    w.t.message = `${w.t.message ?? ''}${hint}`;
+    if (w.t.set?.last_error_message) w.t.set.last_error_message = w.t.message;
+    w.t.data = { ...(w.t.data as object | undefined), closestSkus: { ...((w.t.data as { closestSkus?: object } | undefined)?.closestSkus ?? {}), [w.sku]: closest } };
+  }
 }
 
 /**
