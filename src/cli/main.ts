@@ -14,6 +14,7 @@ import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
 import { privacyCommand } from './privacy.ts';
+import { reconcileCommand } from './reconcile.ts';
 import { orderCommand } from './order.ts';
 import { shopifyCommand } from './shopify.ts';
 import { formatChecks, runDoctor } from './doctor.ts';
@@ -137,6 +138,7 @@ export function buildProgram(): Command {
 
   program.addCommand(skuCommand(contextFrom));
   program.addCommand(privacyCommand(contextFrom));
+  program.addCommand(reconcileCommand(contextFrom));
   program.addCommand(orderCommand(contextFrom));
   program.addCommand(shopifyCommand(contextFrom));
   program.addCommand(simCommand());

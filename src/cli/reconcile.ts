@@ -1,0 +1,60 @@
+import os from 'node:os';
+import { Command } from 'commander';
+import { reconcileStore, type Difference, type ReconcileReport } from '../ops/reconcile.ts';
+import type { CliContext } from './main.ts';
+import { UsageError, configuredStore } from './usage.ts';
+import { withRuntime } from './with-runtime.ts';
+
+type Ctx = (cmd: Command) => CliContext;
+
+function parseSince(v: string | undefined): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--since: "${v}" is not a date (2026-11-01, or an ISO time)`);
+  return d;
+}
+
+function describe(r: ReconcileReport): string {
+  const counts = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const lines = [
+    `${r.store} (merchant ${r.merchantId})${r.since ? ` since ${r.since}` : ''}:`,
+    `  OrderMesh: ${r.ordermesh.orders} order(s): ${counts(r.ordermesh.byStatus)}`,
+    `  ledger:    ${r.ledger.orders} order(s): ${counts(r.ledger.byState)}`,
+    `  Shopify:   ${r.shopify.orders ?? 'could not be counted'} order(s)`,
+  ];
+  const section = (title: string, ds: Difference[], fix: string) => {
+    if (!ds.length) return;
+    lines.push(`  ${title}: ${ds.length}${r.fixed ? '' : ` (--fix ${fix})`}`);
+    for (const d of ds.slice(0, 50)) lines.push(`    ${d.safeId}  ledger ${d.ledgerState ?? '-'}  OrderMesh ${d.status ?? '-'}${d.ordermeshOrderId ? ` ${d.ordermeshOrderId}` : ''}${d.fixed ? `  → ${d.fixed}` : ''}`);
+    if (ds.length > 50) lines.push(`    … ${ds.length - 50} more (--json lists all)`);
+  };
+  section('in OrderMesh, unknown to the ledger', r.unknownToLedger, 'records them from the store as OrderMesh has them');
+  section('in OrderMesh, not linked in the ledger', r.unlinked, 're-links them instead of submitting them again');
+  section('linked in the ledger, not in OrderMesh', r.missingInOrderMesh, 'submits them again, by safeId');
+  section('states that disagree', r.stateDisagrees, 'polls them now, so the ledger follows OrderMesh');
+  const n = r.unknownToLedger.length + r.unlinked.length + r.missingInOrderMesh.length + r.stateDisagrees.length;
+  lines.push(n ? (r.fixed ? '  fixed: start (or keep running) the workers to carry it on' : '  run again with --fix to repair') : '  the ledger agrees with OrderMesh');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `ordersync reconcile`: after a lost ledger or a restore from an old backup, OrderMesh still has every
+ * order it was sent. This compares and, with --fix, re-links them, so none is submitted twice.
+ */
+export function reconcileCommand(contextFrom: Ctx): Command {
+  return new Command('reconcile')
+    .description("compares the ledger with OrderMesh (the merchant's orders by safeId, counts by status) and the store; --fix re-links OrderMesh's orders instead of submitting them again and moves states forward from what OrderMesh says. Exit 1 when differences remain unfixed")
+    .requiredOption('--store <id>', 'store id from the config')
+    .option('--since <date>', 'only orders created since (OrderMesh and store creation dates)')
+    .option('--fix', 'repair what differs (run it before starting workers on a restored ledger)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { store: string; since?: string; fix?: boolean; json?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      configuredStore(ctx.config, o.store);
+      const since = parseSince(o.since);
+      const report = await withRuntime(ctx, `cli:reconcile:${os.userInfo().username}`, {}, (deps) => reconcileStore(deps, o.store, { since, fix: o.fix === true }));
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+      const open = report.unknownToLedger.length + report.unlinked.length + report.missingInOrderMesh.length + report.stateDisagrees.length;
+      if (open && !report.fixed) process.exitCode = 1;
+    });
+}
