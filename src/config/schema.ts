@@ -52,6 +52,26 @@ const storeSchema = z.strictObject({
       overlapSeconds: durationSeconds.min(60, 'must be at least 60 (see README: the overlap absorbs clock skew and late index writes)').default(300),
     })
     .default({ intervalSeconds: 60, overlapSeconds: 300 }),
+  /**
+   * How orders reach OrderMesh. direct: mapped to CreateOrderModel and created in bulk. inbound: sent to
+   * OrderMesh's inbound endpoint through the merchant's Transformation (`transformationId`), as our
+   * mapped payload (`body: mapped`) or as the store's own order (`body: store`, in an envelope naming
+   * the safeId and externalId the Transformation must keep); the OrderCreation webhook tells the outcome.
+   */
+  submit: z
+    .strictObject({
+      mode: z.enum(['direct', 'inbound']).default('direct'),
+      transformationId: z.string().trim().min(1).optional(),
+      body: z.enum(['mapped', 'store']).default('mapped'),
+    })
+    .prefault({}),
+  /** Sent to OrderMesh as a Note on the order: the store order's note, and these of its attributes (by key), when set. */
+  notes: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      attributes: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   /** New orders wait this long before submission so early edits and cancellations land in the ledger first. */
   holdMinutes: z.number().nonnegative().default(10),
   notifyCustomer: z.boolean().default(false),
@@ -147,6 +167,12 @@ export const configSchema = z
         /** An order `submitting` longer than this is resolved by reading OrderMesh by safeId. */
         stuckSubmittingSeconds: z.number().int().min(1).default(300),
         /**
+         * An inbound order (submit.mode inbound) whose OrderCreation webhook has not come this long after
+         * it was sent is read by safeId: found, it is submitted; not found, it is sent again. OrderMesh
+         * queues inbound orders, so this is longer than stuckSubmittingSeconds.
+         */
+        inboundTimeoutSeconds: z.number().int().min(1).default(900),
+        /**
          * No order ships the moment it is submitted: its first shipment poll waits this long (an OrderMesh
          * webhook still brings its shipments at once).
          */
@@ -183,6 +209,8 @@ export const configSchema = z
     cfg.stores.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stores', i, 'id'], message: `duplicate store id "${s.id}"` });
       seen.add(s.id);
+      if (s.submit.mode === 'inbound' && !s.submit.transformationId) ctx.addIssue({ code: 'custom', path: ['stores', i, 'submit', 'transformationId'], message: 'is required with submit.mode inbound (the id of the merchant\'s Transformation in OrderMesh)' });
+      if (s.submit.mode === 'inbound' && s.mode === 'fulfillment-service') ctx.addIssue({ code: 'custom', path: ['stores', i, 'submit', 'mode'], message: 'inbound is for merchant-managed stores: a fulfilment request is answered when OrderMesh takes the order, which inbound only tells later' });
     });
   });
 

@@ -17,6 +17,7 @@ const SETTABLE = {
   mapped_payload: 'jsonb',
   hold_source: 'text',
   hold_reason: 'text',
+  inbound_sent_at: 'timestamptz',
 } as const;
 type Settable = keyof typeof SETTABLE;
 

@@ -251,7 +251,7 @@ export async function claimPendingOrders(db: Kysely<Database>, storeId: string, 
   const now = new Date();
   const result = await sql<OrderRow>`
     with claimed as (
-      update orders set state = 'submitting', state_changed_at = now(), updated_at = now(), attempts = attempts + 1
+      update orders set state = 'submitting', state_changed_at = now(), updated_at = now(), attempts = attempts + 1, inbound_sent_at = null
       where id in (
         select id from orders
         where store_id = ${storeId} and state = 'pending'

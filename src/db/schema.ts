@@ -92,6 +92,31 @@ export interface OrdersTable {
   hold_reason: string | null;
   /** When its personal data was removed (retention, or a redaction request); cleared when the store sends a new copy. */
   redacted_at: Timestamp | null;
+  /** Sent through a Transformation (submit.mode inbound), awaiting the OrderCreation webhook; null otherwise. */
+  inbound_sent_at: Timestamp | null;
+  /** The OrderMesh note carrying the store order's note, and a hash of the text it was last given. */
+  note_id: string | null;
+  note_hash: string | null;
+}
+
+export type OrderMeshRequestKind = 'refund' | 'reprint';
+export type OrderMeshRequestState = 'requested' | 'sent' | 'failed';
+
+export interface OrderMeshRequestsTable {
+  id: Generated<string>;
+  order_id: string;
+  store_id: string;
+  kind: OrderMeshRequestKind;
+  external_id: string;
+  items: Json | null;
+  reason: string;
+  state: ColumnType<OrderMeshRequestState, OrderMeshRequestState | undefined, OrderMeshRequestState>;
+  ordermesh_ref: string | null;
+  ordermesh_status: string | null;
+  error: string | null;
+  actor: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
 }
 
 export type HoldSource = 'store' | 'ordermesh';
@@ -203,6 +228,7 @@ export interface Database {
   sku_maps: SkuMapsTable;
   fulfillment_services: FulfillmentServicesTable;
   privacy_requests: PrivacyRequestsTable;
+  ordermesh_requests: OrderMeshRequestsTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -7,6 +7,7 @@ import { pollShipments } from './poll-shipments.ts';
 import { pullOrders } from './pull-orders.ts';
 import { Q, enqueue, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
+import { inboundOutcome } from './inbound-outcome.ts';
 import { refreshOrders } from './refresh-order.ts';
 import { scanFulfillmentRequests } from './scan-fulfillment-requests.ts';
 import { submitOrders } from './submit-orders.ts';
@@ -53,6 +54,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     }),
     one(Q.submitOrders, (d) => submitOrders(deps, d.storeId)),
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
+    one(Q.inboundOutcome, (d) => inboundOutcome(deps, d)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
     one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),

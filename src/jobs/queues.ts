@@ -8,6 +8,8 @@ export const Q = {
   refreshOrder: 'refresh-order',
   submitOrders: 'submit-orders',
   reconcileSubmitting: 'reconcile-submitting',
+  inboundOutcome: 'inbound-outcome',
+  syncNotes: 'sync-notes',
   applyOrderChange: 'apply-order-change',
   pollShipments: 'poll-shipments',
   writeTracking: 'write-tracking',
@@ -24,6 +26,9 @@ export interface Payloads {
   [Q.refreshOrder]: { storeId: string; storeOrderId: string };
   [Q.submitOrders]: { storeId: string };
   [Q.reconcileSubmitting]: Record<string, never>;
+  /** An OrderCreation webhook's verdict on an inbound order. */
+  [Q.inboundOutcome]: { safeId: string; ok: boolean; orderId?: string | null; code?: number | null; description?: string | null };
+  [Q.syncNotes]: { storeId: string };
   [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'recheck' };
   [Q.pollShipments]: { orderIds?: string[] };
   [Q.writeTracking]: { packageId: string };

@@ -10,7 +10,17 @@ import { Q, enqueue } from './queues.ts';
  */
 export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: number }> {
   const cutoff = new Date(Date.now() - deps.config.jobs.stuckSubmittingSeconds * 1000);
-  const stuck = await deps.db.selectFrom('orders').selectAll().where('state', '=', 'submitting').where('state_changed_at', '<', cutoff).orderBy('id').limit(200).execute();
+  // An inbound order (sent through a Transformation) is OrderMesh's to create in its own time: it is
+  // only looked for once its webhook is overdue.
+  const inboundCutoff = new Date(Date.now() - deps.config.jobs.inboundTimeoutSeconds * 1000);
+  const stuck = await deps.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('state', '=', 'submitting')
+    .where((eb) => eb.or([eb.and([eb('inbound_sent_at', 'is', null), eb('state_changed_at', '<', cutoff)]), eb('inbound_sent_at', '<', inboundCutoff)]))
+    .orderBy('id')
+    .limit(200)
+    .execute();
   let resolved = 0;
   const stores = new Set<string>();
   for (const row of stuck) {
@@ -26,8 +36,8 @@ export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: nu
           const done = await transition(trx, row, ['submitting'], 'submitted', {
             actor: deps.actor,
             reason: 'RESOLVED_BY_SAFE_ID',
-            message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh has it as ${existing.id}`,
-            set: { ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date(Date.now() + deps.config.jobs.firstPollDelaySeconds * 1000) },
+            message: `was submitting since ${row.state_changed_at.toISOString()}${row.inbound_sent_at ? ' (inbound: no OrderCreation webhook came)' : ''}; OrderMesh has it as ${existing.id}`,
+            set: { inbound_sent_at: null, ordermesh_order_id: existing.id, submitted_at: new Date(), next_poll_at: new Date(Date.now() + deps.config.jobs.firstPollDelaySeconds * 1000) },
           });
           // A store change that came in while it was submitting was left for the submit job, which
           // died: whatever OrderMesh was sent, the store's current state is checked against it now.
@@ -39,8 +49,8 @@ export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: nu
       : await transition(deps.db, row, ['submitting'], 'pending', {
           actor: deps.actor,
           reason: 'RESOLVED_BY_SAFE_ID',
-          message: `was submitting since ${row.state_changed_at.toISOString()}; OrderMesh does not have it: submitting again`,
-          set: { next_attempt_at: null },
+          message: `was submitting since ${row.state_changed_at.toISOString()}${row.inbound_sent_at ? ' (inbound: no OrderCreation webhook came)' : ''}; OrderMesh does not have it: submitting again`,
+          set: { next_attempt_at: null, inbound_sent_at: null },
         });
     if (moved) resolved++;
     if (!existing) stores.add(row.store_id);

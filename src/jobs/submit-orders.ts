@@ -8,6 +8,7 @@ import { claimPendingOrders, recordEvents, type EventInput } from '../db/orders.
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { closestSkus } from '../connectors/ordermesh/catalogue.ts';
+import { mapInFlight } from '../util/in-flight.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue, enqueueMany } from './queues.ts';
@@ -133,6 +134,7 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
   const byId = new Map(claimed.map((r) => [r.id, r]));
   logOutcomes(deps, storeId, byId, settled);
   if (toSend.length === 0) return { claimed: claimed.length };
+  if (storeOf(deps, storeId).cfg.submit.mode === 'inbound') return { claimed: claimed.length, ...(await submitInbound(deps, storeId, toSend, byId, count)) };
 
   const results = await deps.ordermesh.createOrders(toSend.map((t) => t.model));
   let retryIn: number | undefined;
@@ -161,6 +163,47 @@ function storeLineSku(payload: StoreOrderPayload | null | undefined, i: number):
   const list = (Array.isArray(lines) ? lines : ((lines as { nodes?: unknown[] } | null)?.nodes ?? [])) as Array<{ sku?: unknown } | null>;
   const sku = list[i]?.sku;
   return typeof sku === 'string' && sku.trim() ? sku.trim() : undefined;
+}
+
+/** Inbound requests in flight per batch (the endpoint takes one order a request). */
+const INBOUND_IN_FLIGHT = 8;
+
+/**
+ * Inbound mode: each order through the merchant's Transformation. OrderMesh only says it was received;
+ * the order stays `submitting` (inbound_sent_at set) until the OrderCreation webhook, or the backstop
+ * read by safeId (reconcile-submitting, after jobs.inboundTimeoutSeconds), settles it. An answer that
+ * was lost counts as sent: it may be queued, and sending it again now could make it twice.
+ */
+async function submitInbound(deps: JobDeps, storeId: string, toSend: Array<{ row: OrderRow; model: CreateOrderModel }>, rows: Map<string, OrderRow>, count: (k: string) => void): Promise<{ retryIn?: number }> {
+  const store = storeOf(deps, storeId);
+  const { transformationId, body } = store.cfg.submit;
+  const results = await mapInFlight(toSend, INBOUND_IN_FLIGHT, ({ row, model }) =>
+    deps.ordermesh.sendInbound({
+      body: body === 'mapped' ? model : { safeId: row.safe_id, externalId: model.externalId, storeOrder: row.store_payload },
+      merchantId: store.cfg.merchantId,
+      transformationId: transformationId!,
+    }),
+  );
+  let retryIn: number | undefined;
+  const sentAt = new Date();
+  const events: EventInput[] = [];
+  const recorded = results.map((r, i): BatchTransition => {
+    const { row } = toSend[i]!;
+    count(`inbound_${r.outcome}`);
+    if (r.outcome === 'received' || r.outcome === 'unknown') {
+      events.push({ orderId: row.id, storeId, kind: 'inbound_sent', reason: r.outcome === 'received' ? 'INBOUND_RECEIVED' : `INBOUND_UNANSWERED`, message: r.outcome === 'received' ? `sent through Transformation ${transformationId}: awaiting OrderMesh's OrderCreation` : `the answer was lost (${r.error.message}): awaiting the OrderCreation webhook or the read by safeId`, actor: deps.actor });
+      return { order: row, set: { inbound_sent_at: sentAt, last_error_code: null, last_error_message: null } };
+    }
+    const t = outcomeTransition(deps, row, { safeId: row.safe_id, outcome: r.outcome === 'retry' ? 'transient' : r.outcome, error: r.error });
+    if (t.retryIn !== undefined) retryIn = Math.min(retryIn ?? t.retryIn, t.retryIn);
+    return t.t;
+  });
+  await deps.db.transaction().execute(async (trx) => {
+    await transitionMany(trx, 'submitting', recorded, deps.actor);
+    await recordEvents(trx, events);
+  });
+  logOutcomes(deps, storeId, rows, recorded);
+  return { retryIn };
 }
 
 const LINE_SKU = /^lineItems\[(\d+)\]\.sku$/;

@@ -144,6 +144,11 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       // Into or out of Customer Care Hold: the order's store sweeps its holds now.
       const holdChanged = p.EventType === 'OrderUpdate' && (p.NewStatus === OM_HOLD || p.OldStatus === OM_HOLD);
       const fresh = await receiveOnce(deps, 'ordermesh', deliveryId, p.EventType, async (trx) => {
+        // An inbound order's verdict (success or failure: OrderMesh sends failures only for inbound orders).
+        if (p.EventType === 'OrderCreation' && p.SafeId && deps.stores.get(order.store_id)?.cfg.submit.mode === 'inbound') {
+          await enqueue(deps.boss, Q.inboundOutcome, { safeId: p.SafeId, ok: p.IsSuccessful, orderId: p.OrderId ?? null, code: p.ResponseCode ?? null, description: p.Description ?? null }, { trx });
+          if (!p.IsSuccessful) return;
+        }
         await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` });
         if (holdChanged) await enqueue(deps.boss, Q.syncHolds, { storeId: order.store_id }, { trx, singletonKey: order.store_id });
       });
