@@ -15,7 +15,8 @@ import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
 import { privacyCommand } from './privacy.ts';
 import { reconcileCommand } from './reconcile.ts';
-import { orderCommand } from './order.ts';
+import { requestCommand } from './request.ts';
+import { orderCommand, showOrder } from './order.ts';
 import { shopifyCommand } from './shopify.ts';
 import { formatChecks, runDoctor } from './doctor.ts';
 import { integerFlag, UsageError } from './usage.ts';
@@ -72,8 +73,11 @@ export function buildProgram(): Command {
     .command('status')
     .description('orders per store and state')
     .option('--store <id>', 'only this store')
+    .option('--order <key>', "one order's story instead (as `order show`): store order id, name, safeId or OrderMesh order id")
     .option('--json', 'machine-readable output')
-    .action(async (o: { store?: string; json?: boolean }, cmd: Command) => runStatus(contextFrom(cmd), o));
+    .action(async (o: { store?: string; order?: string; json?: boolean }, cmd: Command) =>
+      o.order ? showOrder(contextFrom(cmd), o.order, { ...o, payloads: false }) : runStatus(contextFrom(cmd), o),
+    );
 
   program
     .command('map')
@@ -139,6 +143,7 @@ export function buildProgram(): Command {
   program.addCommand(skuCommand(contextFrom));
   program.addCommand(privacyCommand(contextFrom));
   program.addCommand(reconcileCommand(contextFrom));
+  program.addCommand(requestCommand(contextFrom));
   program.addCommand(orderCommand(contextFrom));
   program.addCommand(shopifyCommand(contextFrom));
   program.addCommand(simCommand());

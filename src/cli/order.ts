@@ -1,8 +1,70 @@
 import { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { resolveSecrets } from '../config/load.ts';
+import type { NoteModel } from '../connectors/ordermesh/contract.ts';
+import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
 import { withLedger } from '../db/session.ts';
 import { findOrders, orderStory, type OrderStory } from '../db/order-story.ts';
+import type { Database } from '../db/schema.ts';
+import { requestsWithStatus, type RequestView } from '../ops/requests.ts';
 import type { CliContext } from './main.ts';
 import { UsageError, configuredStore } from './usage.ts';
+
+/** What OrderMesh says of the order now: its notes (ours and its staff's), and the refund and reprint requests with their state. */
+export interface OrderMeshSide {
+  notes: NoteModel[] | null;
+  requests: RequestView[];
+  /** Why OrderMesh could not be read (the ledger's part of the story stands). */
+  unreadable?: string;
+}
+
+export async function orderMeshSide(ctx: CliContext, db: Kysely<Database>, story: OrderStory): Promise<OrderMeshSide> {
+  const client = ordermeshClientFor(ctx.config, resolveSecrets(ctx.config).ordermeshClientSecret, { log: ctx.log, retry: { maxAttempts: 2 }, timeoutMs: 10_000 });
+  const row = { id: story.order.id, ordermesh_order_id: story.order.ordermeshOrderId };
+  try {
+    const requests = await requestsWithStatus({ db, ordermesh: client }, row);
+    const notes = story.order.ordermeshOrderId ? await client.notesOf(story.order.ordermeshOrderId) : [];
+    return { notes, requests };
+  } catch (err) {
+    return { notes: null, requests: await requestsWithStatus({ db, ordermesh: client }, { ...row, ordermesh_order_id: null }), unreadable: (err as Error).message };
+  } finally {
+    client.close();
+  }
+}
+
+/** Prints one order's story (the ledger's, and OrderMesh's side unless `ordermesh` is false). */
+export async function showOrder(ctx: CliContext, key: string, o: { store?: string; payloads: boolean; json?: boolean; ordermesh?: boolean }): Promise<void> {
+  if (o.store) configuredStore(ctx.config, o.store);
+  const found = await withLedger(ctx.config, ctx.log, async (db) => {
+    const rows = await findOrders(db, key, o.store);
+    if (rows.length > 1) throw new UsageError(`"${key}" names ${rows.length} orders (${rows.map((f) => `${f.store_id} ${f.store_order_name ?? f.store_order_id}`).join(', ')}): add --store`);
+    if (!rows[0]) return null;
+    const story = await orderStory(db, rows[0].id);
+    return { story, ordermesh: o.ordermesh === false ? undefined : await orderMeshSide(ctx, db, story) };
+  });
+  if (!found) {
+    process.stderr.write(`ordersync: no order "${key}" in the ledger${o.store ? ` of store ${o.store}` : ''} (an order the pull has not reached yet is not there: see \`ordersync status\`)\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { story, ordermesh } = found;
+  if (!o.payloads) story.payloads = { store: undefined, sent: undefined };
+  process.stdout.write(o.json ? `${JSON.stringify({ ...story, ...(ordermesh ? { ordermesh } : {}) }, null, 2)}\n` : formatStory(story) + (ordermesh ? formatOrderMeshSide(ordermesh) : ''));
+}
+
+export function formatOrderMeshSide(m: OrderMeshSide): string {
+  const lines = ['', 'OrderMesh notes:'];
+  if (m.unreadable) lines.push(`  (OrderMesh could not be read: ${m.unreadable})`);
+  else if (!m.notes?.length) lines.push('  (none)');
+  for (const n of m.notes ?? []) lines.push(`  ${n.updatedAt}  ${n.author ?? '?'}${n.externalId ? ' (from the store)' : ''}: ${n.text.replace(/\n/g, '\n    ')}`);
+  lines.push('', 'refund and reprint requests:');
+  if (!m.requests.length) lines.push('  (none)');
+  for (const r of m.requests) {
+    const what = r.items ? r.items.map((i) => `item ${i.orderItemId} × ${i.quantity}`).join(', ') : 'the whole order';
+    lines.push(`  ${r.createdAt}  ${r.kind} of ${what}: ${r.state}${r.ordermeshRef ? ` as ${r.ordermeshRef}` : ''}${r.ordermeshStatus ? `, OrderMesh: ${r.ordermeshStatus}` : ''}${r.error ? ` (${r.error})` : ''}; reason: ${r.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /** `ordersync order show`: one order's story, as an operator asks "what happened to #1001?". */
 export function orderCommand(contextFrom: (cmd: Command) => CliContext): Command {
@@ -14,22 +76,8 @@ export function orderCommand(contextFrom: (cmd: Command) => CliContext): Command
     .option('--store <id>', 'only this store (when a name is in several)')
     .option('--no-payloads', 'leave the store order and the sent payload out')
     .option('--json', 'machine-readable output')
-    .action(async (key: string, o: { store?: string; payloads: boolean; json?: boolean }, cmd: Command) => {
-      const ctx = contextFrom(cmd);
-      if (o.store) configuredStore(ctx.config, o.store);
-      const story = await withLedger(ctx.config, ctx.log, async (db) => {
-        const found = await findOrders(db, key, o.store);
-        if (found.length > 1) throw new UsageError(`"${key}" names ${found.length} orders (${found.map((f) => `${f.store_id} ${f.store_order_name ?? f.store_order_id}`).join(', ')}): add --store`);
-        return found[0] ? orderStory(db, found[0].id) : null;
-      });
-      if (!story) {
-        process.stderr.write(`ordersync: no order "${key}" in the ledger${o.store ? ` of store ${o.store}` : ''} (an order the pull has not reached yet is not there: see \`ordersync status\`)\n`);
-        process.exitCode = 1;
-        return;
-      }
-      if (!o.payloads) story.payloads = { store: undefined, sent: undefined };
-      process.stdout.write(o.json ? `${JSON.stringify(story, null, 2)}\n` : formatStory(story));
-    });
+    .option('--no-ordermesh', "leave out what OrderMesh says now (its notes, the requests' state)")
+    .action(async (key: string, o: { store?: string; payloads: boolean; json?: boolean; ordermesh: boolean }, cmd: Command) => showOrder(contextFrom(cmd), key, o));
   return order;
 }
 

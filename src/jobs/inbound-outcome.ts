@@ -36,6 +36,7 @@ async function created(deps: JobDeps, row: OrderRow, orderId: string): Promise<b
     });
     // Changed in the store since it was mapped: carried over now, as after a direct create.
     if (moved && row.mapped_hash !== row.payload_hash) await enqueue(deps.boss, Q.applyOrderChange, { orderId: row.id, kind: 'recheck' }, { trx, singletonKey: row.id });
+    if (moved) await enqueue(deps.boss, Q.syncNotes, { storeId: row.store_id }, { trx, singletonKey: row.store_id });
     if (moved) deps.log.info({ store: row.store_id, order: row.store_order_name ?? row.store_order_id, safeId: row.safe_id, ordermeshOrderId: orderId }, 'order submitted to OrderMesh');
     return moved;
   });

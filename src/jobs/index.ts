@@ -8,6 +8,7 @@ import { pullOrders } from './pull-orders.ts';
 import { Q, enqueue, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
 import { inboundOutcome } from './inbound-outcome.ts';
+import { syncNotes } from './sync-notes.ts';
 import { refreshOrders } from './refresh-order.ts';
 import { scanFulfillmentRequests } from './scan-fulfillment-requests.ts';
 import { submitOrders } from './submit-orders.ts';
@@ -55,6 +56,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.submitOrders, (d) => submitOrders(deps, d.storeId)),
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.inboundOutcome, (d) => inboundOutcome(deps, d)),
+    one(Q.syncNotes, (d) => syncNotes(deps, d.storeId)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
     one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
@@ -88,6 +90,7 @@ export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<voi
     }
     await boss.schedule(Q.submitOrders, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
     await boss.schedule(Q.syncHolds, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
+    await boss.schedule(Q.syncNotes, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
   }
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });

@@ -152,6 +152,8 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     await enqueueMany(deps.boss, Q.applyOrderChange, changed.map((m) => ({ data: { orderId: m.id, kind: 'recheck' as const }, singletonKey: m.id })), { trx });
     // Fulfilment-service mode: Shopify hears the verdict (accepted, or rejected with the reason) now.
     if (fsMode) await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
+    // The store notes of what OrderMesh now has follow at once, not at the next minute.
+    if (moved.length && recorded.some((r) => r.to === 'submitted')) await enqueue(deps.boss, Q.syncNotes, { storeId }, { trx, singletonKey: storeId });
   });
   logOutcomes(deps, storeId, byId, recorded);
   return { claimed: claimed.length, retryIn };

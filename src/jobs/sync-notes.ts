@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import { createHash } from 'node:crypto';
+import type { StoreConfig } from '../config/schema.ts';
+import { recordEvents, type EventInput } from '../db/orders.ts';
+import { mapInFlight } from '../util/in-flight.ts';
+import { storeOf, type JobDeps } from './deps.ts';
+import { Q, enqueue } from './queues.ts';
+
+const BATCH = 100;
+const IN_FLIGHT = 4;
+/** What a note is brought to when the store order's note (and attributes) are removed: OrderMesh's note text cannot be empty. */
+export const NOTE_REMOVED = '(the note was removed in the store)';
+
+/** The fingerprint of what a note is made from (the store order's note and attributes), computed alike in SQL. */
+const FINGERPRINT = sql<string>`md5(coalesce(store_payload->>'note', '') || '|' || coalesce(store_payload->'customAttributes', '[]'::jsonb)::text)`;
+
+/** The note OrderMesh gets for a store order: its note, then the configured attributes as "key: value" lines; null when there is nothing to say. */
+export function noteText(payload: { note?: unknown; customAttributes?: unknown } | null, cfg: StoreConfig['notes']): string | null {
+  const attrs = Array.isArray(payload?.customAttributes) ? (payload.customAttributes as Array<{ key?: unknown; value?: unknown }>) : [];
+  const parts = [
+    typeof payload?.note === 'string' ? payload.note.trim() : '',
+    ...attrs.filter((a) => typeof a.key === 'string' && cfg.attributes.includes(a.key) && typeof a.value === 'string' && a.value.trim()).map((a) => `${a.key}: ${String(a.value).trim()}`),
+  ].filter(Boolean);
+  return parts.length ? parts.join('\n').slice(0, 10_000) : null;
+}
+
+const textHash = (t: string) => createHash('sha256').update(t).digest('base64url');
+
+/**
+ * Carries each in-flight order's store note to OrderMesh as a Note on the order: created once (our
+ * externalId finds a note whose creation answer was lost), updated when the note changes, left alone
+ * otherwise. Orders whose note inputs are unchanged since the last run are not even read: the ledger
+ * keeps a fingerprint of them (note_hash).
+ */
+export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ created: number; updated: number; unchanged: number }> {
+  const store = storeOf(deps, storeId);
+  const out = { created: 0, updated: 0, unchanged: 0 };
+  if (!store.cfg.notes.enabled) return out;
+  const rows = await deps.db
+    .selectFrom('orders')
+    .select(['id', 'safe_id', 'ordermesh_order_id', 'note_id', 'store_payload', FINGERPRINT.as('fingerprint')])
+    .where('store_id', '=', storeId)
+    .where('state', 'in', ['submitted', 'in_production', 'on_hold', 'needs_attention'])
+    .where('ordermesh_order_id', 'is not', null)
+    .where(sql<boolean>`note_hash is distinct from ${FINGERPRINT}`)
+    .orderBy('id')
+    .limit(BATCH)
+    .execute();
+  const events: EventInput[] = [];
+  await mapInFlight(rows, IN_FLIGHT, async (row) => {
+    const text = noteText(row.store_payload as never, store.cfg.notes) ?? (row.note_id ? NOTE_REMOVED : null);
+    let noteId = row.note_id;
+    if (text) {
+      const r = await deps.ordermesh.putNote(row.ordermesh_order_id!, `${row.safe_id}-note`, text, row.note_id);
+      noteId = r.noteId;
+      out[r.action]++;
+      if (r.action !== 'unchanged') events.push({ orderId: row.id, storeId, kind: 'note', reason: r.action === 'created' ? 'NOTE_CREATED' : 'NOTE_UPDATED', message: `OrderMesh note ${r.noteId} (${textHash(text).slice(0, 8)})`, actor: deps.actor });
+    } else out.unchanged++;
+    // Recorded one by one: a crash later in the batch loses nothing done before it.
+    await deps.db.updateTable('orders').set({ note_id: noteId, note_hash: row.fingerprint }).where('id', '=', row.id).execute();
+  });
+  await recordEvents(deps.db, events);
+  if (rows.length === BATCH) await enqueue(deps.boss, Q.syncNotes, { storeId }, { singletonKey: storeId });
+  if (out.created + out.updated) deps.log.info({ store: storeId, ...out }, 'store notes carried to OrderMesh');
+  return out;
+}

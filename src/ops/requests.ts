@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { CreateOrderModel, OrderMeshOrder } from '../connectors/ordermesh/contract.ts';
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import { noteStatus, recordRequest, requestsOf, settleRequest, type RequestRow } from '../db/ordermesh-requests.ts';
+import type { OrderMeshRequestKind, OrderRow } from '../db/schema.ts';
+import type { JobDeps } from '../jobs/deps.ts';
+
+/** A request an operator cannot make as asked: the reason, for the command to print (exit 2). */
+export class RequestRefused extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RequestRefused';
+    this.code = code;
+  }
+}
+
+export interface RequestInput {
+  kind: OrderMeshRequestKind;
+  /** An OrderMesh order item id, the store line item id (numeric or GID) or a SKU; none: the whole order. */
+  item?: string;
+  quantity?: number;
+  reason: string;
+  actor: string;
+}
+
+export interface RequestView {
+  id: string;
+  kind: OrderMeshRequestKind;
+  externalId: string;
+  reason: string;
+  items: Array<{ orderItemId: string; quantity: number }> | null;
+  /** requested (recorded, not yet answered), sent, failed. */
+  state: string;
+  /** The refund's id, or the reprint order's OrderMesh id. */
+  ordermeshRef: string | null;
+  /** OrderMesh's status of it, as last read. */
+  ordermeshStatus: string | null;
+  error: string | null;
+  createdAt: string;
+  /** Whether this call made it (false: the same request was made before, and is shown as it stands). */
+  new?: boolean;
+}
+
+const view = (r: RequestRow, isNew?: boolean): RequestView => ({
+  id: r.id,
+  kind: r.kind,
+  externalId: r.external_id,
+  reason: r.reason,
+  items: (r.items as RequestView['items']) ?? null,
+  state: r.state,
+  ordermeshRef: r.ordermesh_ref,
+  ordermeshStatus: r.ordermesh_status,
+  error: r.error,
+  createdAt: r.created_at.toISOString(),
+  ...(isNew === undefined ? {} : { new: isNew }),
+});
+
+/** The OrderMesh order item `item` names, with what may be asked for it. */
+function pickItem(order: OrderMeshOrder, item: string): OrderMeshOrder['items'][number] {
+  const numeric = item.split('/').pop()!;
+  const byId = order.items.filter((i) => i.id === item || i.externalId === numeric || i.meta?.shopifyLineItemId === item);
+  const found = byId.length ? byId : order.items.filter((i) => i.sku === item);
+  if (found.length === 0) throw new RequestRefused('UNKNOWN_ITEM', `--item ${item}: no such item in OrderMesh order ${order.id} (items: ${order.items.map((i) => `${i.id} ${i.sku} × ${i.quantity}`).join(', ')})`);
+  if (found.length > 1) throw new RequestRefused('AMBIGUOUS_ITEM', `--item ${item}: ${found.length} items have that SKU: name one by id (${found.map((i) => i.id).join(', ')})`);
+  return found[0]!;
+}
+
+const key = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12).replace(/[^A-Za-z0-9]/g, 'x');
+
+/**
+ * A refund or reprint request for a misprinted or damaged item (or the whole order), made once:
+ * the same request again (same order, items and reason) answers the one made before instead of a
+ * second; a request recorded but never answered (a crash, OrderMesh down) is sent again under the
+ * same external id, which OrderMesh recognises. A reprint is a new OrderMesh order naming the original
+ * (CreateOrderModel.reprint), made of the original's items as they were sent, without charges.
+ */
+export async function makeRequest(deps: JobDeps, row: OrderRow, input: RequestInput): Promise<RequestView> {
+  if (!row.ordermesh_order_id) throw new RequestRefused('NOT_IN_ORDERMESH', `${row.store_order_name ?? row.store_order_id} is ${row.state}: OrderMesh does not have it, so there is nothing to ${input.kind}`);
+  const order = await deps.ordermesh.getOrder(row.ordermesh_order_id);
+  const chosen = input.item ? pickItem(order, input.item) : null;
+  const left = chosen ? chosen.quantity - chosen.cancelledQuantity : 0;
+  if (input.quantity !== undefined && !chosen) throw new RequestRefused('QUANTITY_WITHOUT_ITEM', '--quantity needs --item');
+  if (chosen && (input.quantity ?? 1) > left) throw new RequestRefused('QUANTITY_TOO_LARGE', `--quantity ${input.quantity}: item ${chosen.id} has ${left}`);
+  const items = chosen ? [{ orderItemId: chosen.id, quantity: input.quantity ?? left }] : null;
+  const externalId = input.kind === 'refund' ? `${row.safe_id.slice(0, 70)}-rf-${key(items, input.reason)}` : `${row.safe_id.slice(0, 70)}-rp-${key(items, input.reason)}`;
+  const { row: rec, created } = await recordRequest(deps.db, { orderId: row.id, storeId: row.store_id, kind: input.kind, externalId, items, reason: input.reason, actor: input.actor });
+  if (rec.state !== 'requested') return view(rec, false);
+  try {
+    if (input.kind === 'refund') {
+      const r = await deps.ordermesh.addRefund(order.id, { reason: input.reason, externalId, ...(items ? { items } : {}) });
+      return view(await settleRequest(deps.db, rec.id, { state: 'sent', ref: r.refund.refundId, status: r.refund.status }), created);
+    }
+    const reprint = reprintOrder(row, order, items, externalId, input.reason);
+    const r = await deps.ordermesh.createOrder(reprint);
+    if (r.outcome === 'created' || r.outcome === 'existing') {
+      return view(await settleRequest(deps.db, rec.id, { state: 'sent', ref: r.orderId, status: 'Open' }), created);
+    }
+    if (r.outcome === 'rejected') return view(await settleRequest(deps.db, rec.id, { state: 'failed', error: r.error.message }), created);
+    throw r.error;
+  } catch (err) {
+    // Refused for what it asks (400, 404): recorded as failed; make a different request to try again.
+    if (err instanceof OrderMeshError && !err.retryable && err.code !== 'UNAUTHORIZED' && err.code !== 'FORBIDDEN') return view(await settleRequest(deps.db, rec.id, { state: 'failed', error: err.message }), created);
+    // OrderMesh down or our access refused: left `requested`; the same command sends it again.
+    throw err;
+  }
+}
+
+function reprintOrder(row: OrderRow, original: OrderMeshOrder, items: Array<{ orderItemId: string; quantity: number }> | null, safeId: string, reason: string): CreateOrderModel {
+  const sent = row.mapped_payload as CreateOrderModel | null;
+  if (!sent) throw new RequestRefused('NO_SENT_PAYLOAD', `what ${row.store_order_name ?? row.store_order_id} was sent as is no longer in the ledger (its personal data was removed): make the reprint in OrderMesh`);
+  const wanted = items ? new Map(items.map((i) => [original.items.find((o) => o.id === i.orderItemId)!.externalId ?? '', i.quantity])) : null;
+  const lines = sent.items
+    .filter((it) => !wanted || wanted.has(it.externalId ?? ''))
+    .map((it) => ({ ...it, quantity: wanted?.get(it.externalId ?? '') ?? it.quantity, customerSubtotal: null, customerPrice: null, customerShippingPrice: null, customerTaxes: null, customerDiscountsOrPromotions: null }));
+  return {
+    ...sent,
+    safeId,
+    externalId: `${sent.externalId}-reprint`,
+    allowExternalOrderIdDuplication: true,
+    items: lines,
+    customerTotal: null,
+    customerItemTotal: null,
+    customerTotalShipping: null,
+    customerTotalTaxes: null,
+    customerTotalDiscountAndPromotions: null,
+    customerPaymentMethods: null,
+    meta: { ...(sent.meta ?? {}), reprintOf: original.id },
+    reprint: { originalOrderId: original.id, reason },
+  };
+}
+
+/** The order's requests, with OrderMesh's current status of each read now (and kept); a read that fails leaves the last known. */
+export async function requestsWithStatus(deps: Pick<JobDeps, 'db' | 'ordermesh'>, row: Pick<OrderRow, 'id' | 'ordermesh_order_id'>): Promise<RequestView[]> {
+  const rows = await requestsOf(deps.db, row.id);
+  if (!rows.length || !row.ordermesh_order_id) return rows.map((r) => view(r));
+  const refunds = rows.some((r) => r.kind === 'refund' && r.ordermesh_ref) ? await deps.ordermesh.refundsOf(row.ordermesh_order_id).catch(() => null) : null;
+  for (const r of rows) {
+    if (!r.ordermesh_ref) continue;
+    const status = r.kind === 'refund' ? refunds?.find((f) => f.refundId === r.ordermesh_ref)?.status : await deps.ordermesh.getOrder(r.ordermesh_ref).then((o) => o.status, () => undefined);
+    if (status && status !== r.ordermesh_status) {
+      await noteStatus(deps.db, r.id, status);
+      r.ordermesh_status = status;
+    }
+  }
+  return rows.map((r) => view(r));
+}
