@@ -11,7 +11,7 @@ export interface Fix {
 }
 
 export const FIXES: Fix[] = [
-  { codes: ['MISSING_SKU'], fix: '`ordersync sku set --store ID STORE_SKU ORDERMESH_SKU` (or "Set a SKU mapping" in the console; running workers use it within seconds), then `ordersync reprocess --state failed_mapping`: it maps and submits them and prints each outcome. Or add it to `mapping.options.skuMap` and reload the service (`kill -HUP`)' },
+  { codes: ['MISSING_SKU'], fix: 'the message names the closest SKUs in the merchant\'s OrderMesh catalogue and the command: `ordersync sku set --store ID STORE_SKU ORDERMESH_SKU` (or "Set a SKU mapping" in the console; running workers use it within seconds), then `ordersync reprocess --state failed_mapping`: it maps and submits them and prints each outcome. Or add it to `mapping.options.skuMap` and reload the service (`kill -HUP`)' },
   { codes: ['MISSING_ARTWORK'], fix: 'the item has no print file in its line-item properties (`printAreas`); fix in the store or mark the SKU in `blankSkus`' },
   { codes: ['MISSING_SHIPPING_ADDRESS', 'INVALID_ADDRESS'], fix: 'fix the address in Shopify; the change is picked up and mapped again by itself' },
   { codes: ['INVALID_MODEL', 'MODULE_ERROR'], fix: 'the mapping module produced something OrderMesh would refuse, or threw: a module bug' },
@@ -21,7 +21,8 @@ export const FIXES: Fix[] = [
   { codes: ['INVALID_TEXT'], fix: 'the store order holds a NUL or an unpaired surrogate (the message names the fields), which PostgreSQL cannot store: it was recorded with U+FFFD in their place and not sent. Fix the text in Shopify; the change is read and the order mapped again by itself' },
   { codes: ['INVALID_QUANTITY', 'QUANTITY_OUT_OF_RANGE'], fix: 'a negative quantity, more current units than ordered, or more than `mapping.options.maxQuantityPerItem` (1000) / `maxQuantityPerOrder` (10,000): check the order in Shopify, or raise the limit for a store that really sells that many, then `reprocess`' },
   { codes: ['ORDERMESH_UNAUTHORIZED', 'ORDERMESH_FORBIDDEN'], when: 'on a pending order', fix: "OrderMesh refused our credentials or the merchant's access: fix `ordermesh.clientId`/`clientSecret` or the merchant's access (`ordersync doctor` checks both). The order is never rejected for it; it is retried with a backoff that doubles with each refusal in a row (from `jobs.retryBaseSeconds` to 30 minutes), and its attempts are not used up" },
-  { codes: ['ORDERMESH_VALIDATION'], fix: 'OrderMesh refused the order; the message (and the order page in the console) has its field errors' },
+  { codes: ['ORDERMESH_VALIDATION'], fix: 'OrderMesh refused the order; the message (and the order page in the console) has its field errors. A SKU the merchant\'s catalogue lacks is named with the closest ones (`ordersync sku check --store ID` lists every such SKU)' },
+  { codes: ['ORDERMESH_CREATION_FAILED'], when: 'inbound mode', fix: "OrderMesh's Transformation could not create the order (its description is in the message): fix the Transformation, the store order or the mapping, then `ordersync reprocess --state rejected`: it is sent again under the same safeId" },
   { codes: ['ORDERMESH_CONFLICT'], fix: 'another OrderMesh order has the same externalId' },
   { codes: ['TRANSIENT_EXHAUSTED'], fix: 'OrderMesh kept failing; `reprocess` once it is back' },
   { codes: ['CANCEL_TOO_LATE', 'ADDRESS_CHANGE_TOO_LATE'], fix: 'the store changed an order OrderMesh already produces: handle with OrderMesh support' },

@@ -1,32 +1,18 @@
 import { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { resolveSecrets } from '../config/load.ts';
-import type { NoteModel } from '../connectors/ordermesh/contract.ts';
 import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
 import { withLedger } from '../db/session.ts';
 import { findOrders, orderStory, type OrderStory } from '../db/order-story.ts';
 import type { Database } from '../db/schema.ts';
-import { requestsWithStatus, type RequestView } from '../ops/requests.ts';
+import { orderMeshSide, type OrderMeshSide } from '../ops/requests.ts';
 import type { CliContext } from './main.ts';
 import { UsageError, configuredStore } from './usage.ts';
 
-/** What OrderMesh says of the order now: its notes (ours and its staff's), and the refund and reprint requests with their state. */
-export interface OrderMeshSide {
-  notes: NoteModel[] | null;
-  requests: RequestView[];
-  /** Why OrderMesh could not be read (the ledger's part of the story stands). */
-  unreadable?: string;
-}
-
-export async function orderMeshSide(ctx: CliContext, db: Kysely<Database>, story: OrderStory): Promise<OrderMeshSide> {
+async function orderMeshSideFor(ctx: CliContext, db: Kysely<Database>, story: OrderStory): Promise<OrderMeshSide> {
   const client = ordermeshClientFor(ctx.config, resolveSecrets(ctx.config).ordermeshClientSecret, { log: ctx.log, retry: { maxAttempts: 2 }, timeoutMs: 10_000 });
-  const row = { id: story.order.id, ordermesh_order_id: story.order.ordermeshOrderId };
   try {
-    const requests = await requestsWithStatus({ db, ordermesh: client }, row);
-    const notes = story.order.ordermeshOrderId ? await client.notesOf(story.order.ordermeshOrderId) : [];
-    return { notes, requests };
-  } catch (err) {
-    return { notes: null, requests: await requestsWithStatus({ db, ordermesh: client }, { ...row, ordermesh_order_id: null }), unreadable: (err as Error).message };
+    return await orderMeshSide({ db, ordermesh: client }, story);
   } finally {
     client.close();
   }
@@ -40,7 +26,7 @@ export async function showOrder(ctx: CliContext, key: string, o: { store?: strin
     if (rows.length > 1) throw new UsageError(`"${key}" names ${rows.length} orders (${rows.map((f) => `${f.store_id} ${f.store_order_name ?? f.store_order_id}`).join(', ')}): add --store`);
     if (!rows[0]) return null;
     const story = await orderStory(db, rows[0].id);
-    return { story, ordermesh: o.ordermesh === false ? undefined : await orderMeshSide(ctx, db, story) };
+    return { story, ordermesh: o.ordermesh === false ? undefined : await orderMeshSideFor(ctx, db, story) };
   });
   if (!found) {
     process.stderr.write(`ordersync: no order "${key}" in the ledger${o.store ? ` of store ${o.store}` : ''} (an order the pull has not reached yet is not there: see \`ordersync status\`)\n`);

@@ -23,6 +23,10 @@ export interface StoreStatus {
   holds: FailureGroup[];
   /** Fulfilment-service mode: the store's fulfilment requests by where each stands in Shopify. */
   requests: Record<string, number>;
+  /** Inbound mode: orders sent through the Transformation and awaiting OrderMesh's OrderCreation verdict. */
+  inbound: { awaiting: number; oldestSentAt: string | null };
+  /** Refund and reprint requests made to OrderMesh, by "kind state" (`refund sent`). */
+  ordermeshRequests: Record<string, number>;
   lastPullAt: string | null;
   /** When an order of the store last reached OrderMesh. */
   lastSubmitAt: string | null;
@@ -89,6 +93,10 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
     from orders where state = 'on_hold' ${only} group by 1, 2`.execute(db);
   const requests = await sql<{ store_id: string; request_state: string; n: number }>`
     select store_id, request_state, count(*)::int as n from orders where request_state is not null ${only} group by 1, 2`.execute(db);
+  const inbound = await sql<{ store_id: string; n: number; oldest: Date | null }>`
+    select store_id, count(*)::int as n, min(inbound_sent_at) as oldest from orders where state = 'submitting' and inbound_sent_at is not null ${only} group by 1`.execute(db);
+  const omRequests = await sql<{ store_id: string; k: string; n: number }>`
+    select store_id, kind || ' ' || state as k, count(*)::int as n from ordermesh_requests where true ${only} group by 1, 2`.execute(db);
   const cursors = await db.selectFrom('sync_cursors').select(['store_id', 'last_success_at']).where('stream', '=', 'orders').execute();
 
   const groups = (rows: typeof failed.rows, id: string): FailureGroup[] =>
@@ -108,6 +116,8 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
       warnings: groups(warnings.rows, s.id),
       holds: groups(holds.rows, s.id),
       requests: Object.fromEntries(requests.rows.filter((r) => r.store_id === s.id).map((r) => [r.request_state, r.n])),
+      inbound: ((i) => ({ awaiting: i?.n ?? 0, oldestSentAt: iso(i?.oldest) }))(inbound.rows.find((r) => r.store_id === s.id)),
+      ordermeshRequests: Object.fromEntries(omRequests.rows.filter((r) => r.store_id === s.id).map((r) => [r.k, r.n])),
       lastPullAt: iso(cursors.find((c) => c.store_id === s.id)?.last_success_at),
       lastSubmitAt: iso(o?.submitted),
       lastPollAt: iso(o?.polled),
@@ -146,6 +156,9 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`  last pull: ${s.lastPullAt ?? 'never'}; last submission: ${s.lastSubmitAt ?? 'never'}; last shipment poll: ${s.lastPollAt ?? 'never'}`);
     const requests = Object.entries(s.requests).sort(([a], [b]) => a.localeCompare(b));
     if (requests.length) lines.push(`  fulfilment requests: ${requests.map(([st, n]) => `${st} ${n}`).join(', ')}`);
+    if (s.inbound.awaiting) lines.push(`  inbound: ${s.inbound.awaiting} awaiting OrderMesh's OrderCreation (oldest sent ${s.inbound.oldestSentAt}; read by safeId after jobs.inboundTimeoutSeconds)`);
+    const asked = Object.entries(s.ordermeshRequests).sort(([a], [b]) => a.localeCompare(b));
+    if (asked.length) lines.push(`  refund and reprint requests: ${asked.map(([k, n]) => `${k} ${n}`).join(', ')}`);
     for (const [title, groups] of [['on hold', s.holds], ['failures', s.failures], ['tracking write-back problems', s.writeBackFailures], ['sent with warnings (7 days)', s.warnings]] as const) {
       if (!groups.length) continue;
       lines.push(`  ${title} by reason:`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CreateOrderModel, OrderMeshOrder } from '../connectors/ordermesh/contract.ts';
+import type { CreateOrderModel, NoteModel, OrderMeshOrder } from '../connectors/ordermesh/contract.ts';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { noteStatus, recordRequest, requestsOf, settleRequest, type RequestRow } from '../db/ordermesh-requests.ts';
 import type { OrderMeshRequestKind, OrderRow } from '../db/schema.ts';
@@ -144,4 +144,32 @@ export async function requestsWithStatus(deps: Pick<JobDeps, 'db' | 'ordermesh'>
     }
   }
   return rows.map((r) => view(r));
+}
+
+/** What OrderMesh says of an order now: its notes (ours and its staff's), and the refund and reprint requests with their state. */
+export interface OrderMeshSide {
+  notes: NoteModel[] | null;
+  requests: RequestView[];
+  /** Why OrderMesh could not be read (the ledger's part of the story stands). */
+  unreadable?: string;
+}
+
+export async function orderMeshSide(deps: Pick<JobDeps, 'db' | 'ordermesh'>, story: { order: { id: string; ordermeshOrderId: string | null } }, waitMs = 5_000): Promise<OrderMeshSide> {
+  const row = { id: story.order.id, ordermesh_order_id: story.order.ordermeshOrderId };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // A page or a command waits this long for OrderMesh at most (its calls retry for longer when it is down).
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${waitMs / 1000} s`)), waitMs)));
+    const read = (async () => {
+      const requests = await requestsWithStatus(deps, row);
+      const notes = story.order.ordermeshOrderId ? await deps.ordermesh.notesOf(story.order.ordermeshOrderId) : [];
+      return { notes, requests };
+    })();
+    read.catch(() => {});
+    return await Promise.race([read, late]);
+  } catch (err) {
+    return { notes: null, requests: await requestsWithStatus(deps, { ...row, ordermesh_order_id: null }), unreadable: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -7,6 +7,7 @@ import { fetchExport, listRequests } from '../db/privacy.ts';
 import { COUNT_CAP, countMatching, FAILURE_STATES, orderFilterSchema, whereFilter, type OrderFilter } from '../db/order-filter.ts';
 import { liveWorkers } from '../db/workers.ts';
 import { findOrders, orderStory } from '../db/order-story.ts';
+import { orderMeshSide } from '../ops/requests.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
 import { statusReport } from '../db/status.ts';
 import { FIXES, fixFor } from '../fixes.ts';
@@ -134,10 +135,13 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     if (!found) return reply.code(404).send({ message: `no order "${id}"` });
     const story = await orderStory(deps.db, found.id);
     const store = deps.config.stores.find((s) => s.id === story.order.store);
+    // Read now, as the CLI's `order show` does: its notes, the requests' state.
+    const ordermesh = await orderMeshSide(deps, story);
     const numeric = story.order.storeOrderId.split('/').pop();
     return {
       ...story,
       fix: fixFor(story.order.lastError?.code) ?? null,
+      ordermesh,
       links: {
         shopify: store ? `https://admin.shopify.com/store/${store.shopDomain.replace(/\.myshopify\.com$/, '')}/orders/${numeric}` : null,
         ordermesh: story.order.ordermeshOrderId && deps.config.ordermesh.consoleUrl ? deps.config.ordermesh.consoleUrl.replace('{orderId}', encodeURIComponent(story.order.ordermeshOrderId)) : null,

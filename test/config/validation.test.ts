@@ -35,6 +35,18 @@ describe('config validation', () => {
     expect(cfg.stores[0]!.mapping.module).toBe('shopify-default');
   });
 
+  it('refuses inbound submission without a Transformation, or for a fulfilment-service store, naming the key', () => {
+    const raw = minimal() as any;
+    raw.stores[0].submit = { mode: 'inbound' };
+    expect(keyOfError(raw)).toBe('stores[0].submit.transformationId');
+    raw.stores[0].submit = { mode: 'inbound', transformationId: 'tr-1' };
+    expect(parseConfig(raw).stores[0]!.submit).toEqual({ mode: 'inbound', transformationId: 'tr-1', body: 'mapped' });
+    raw.stores[0].mode = 'fulfillment-service';
+    expect(keyOfError(raw)).toBe('stores[0].submit.mode');
+    raw.stores[0].submit = { mode: 'inbound', transformationId: 'tr-1', body: 'raw' };
+    expect(keyOfError(raw)).toBe('stores[0].submit.body');
+  });
+
   it('refuses an overlap window under a minute', () => {
     const raw = minimal() as any;
     raw.stores[0].pull = { overlapSeconds: 0 };

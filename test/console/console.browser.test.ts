@@ -134,9 +134,13 @@ describe('the console in Chromium', () => {
     const pkg = await db.selectFrom('packages').select(['order_id', 'id']).orderBy('id').executeTakeFirstOrThrow();
     await db.updateTable('packages').set({ tracking_url: 'javascript:window.__pwned=1', carrier: '<img src=x onerror="window.__pwned=2">' }).where('id', '=', pkg.id).execute();
     await db.updateTable('orders').set({ last_error_code: 'MISSING_SKU', last_error_message: '<script>window.__pwned=3</script>' }).where('id', '=', pkg.order_id).execute();
+    // OrderMesh's own notes on the order are shown too (read when the page opens), as text.
+    const { ordermesh_order_id: omId } = await db.selectFrom('orders').select('ordermesh_order_id').where('id', '=', pkg.order_id).executeTakeFirstOrThrow();
+    await post(`${om.url}/_sim/orders/${omId}/notes`, { text: '<img src=x onerror="window.__pwned=4"> call the customer' });
     const page = await signedIn(VIEWER);
     await page.goto(`${base}/console#/orders/${pkg.order_id}`);
     await page.locator('#packages').waitFor();
+    expect(await page.locator('#notes').textContent()).toContain('<img src=x onerror="window.__pwned=4"> call the customer');
     expect(await page.locator('#packages a[href^="javascript:"]').count()).toBe(0);
     expect(await page.locator('#packages').textContent()).toContain('<img src=x');
     expect(await page.locator('#order-error').textContent()).toContain('<script>');

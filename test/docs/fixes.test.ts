@@ -12,7 +12,7 @@ describe('the fix table', () => {
   it('names each code once, and every reason code the code base records', () => {
     const codes = FIXES.flatMap((f) => f.codes);
     expect(new Set(codes).size).toBe(codes.length);
-    for (const code of ['MISSING_SKU', 'MISSING_ARTWORK', 'MONEY_MISMATCH', 'CURRENCY_PRECISION', 'INVALID_TEXT', 'CHANGE_NOT_MAPPED', 'JOB_FAILED', 'TRANSIENT_EXHAUSTED', 'ORDERMESH_VALIDATION', 'NO_FULFILLMENT_ORDER']) {
+    for (const code of ['ORDERMESH_CREATION_FAILED', 'MISSING_SKU', 'MISSING_ARTWORK', 'MONEY_MISMATCH', 'CURRENCY_PRECISION', 'INVALID_TEXT', 'CHANGE_NOT_MAPPED', 'JOB_FAILED', 'TRANSIENT_EXHAUSTED', 'ORDERMESH_VALIDATION', 'NO_FULFILLMENT_ORDER']) {
       expect(fixFor(code), code).toBeTruthy();
     }
     expect(fixFor('NOT_A_CODE')).toBeUndefined();

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { hmacBase64 } from '../../src/util/hmac.ts';
 import { runCli } from '../helpers/cli.ts';
+import { statusReport } from '../../src/db/status.ts';
 import { inboundStack } from '../helpers/inbound.ts';
 import { setFaults, simState } from '../helpers/ordermesh.ts';
-import { SIM_MAPPING, STORE_ID } from '../helpers/pipeline.ts';
+import { eventually, SIM_MAPPING, STORE_ID } from '../helpers/pipeline.ts';
 import { post } from '../helpers/shopify.ts';
 
 /**
@@ -51,8 +52,10 @@ describe('inbound orders through a Transformation, our mapped payload as the bod
   it('a lost OrderCreation webhook: the order is found by safeId once it is overdue, and not sent again', async () => {
     await post(`${s.om.url}/_sim/settings`, { webhookDropRate: 1 });
     const o = await s.place();
-    const waiting = await s.until(o.id, ['submitting']);
-    expect(waiting.inbound_sent_at).not.toBeNull();
+    await s.until(o.id, ['submitting']);
+    const waiting = await eventually(async () => ((await s.row(o.id))?.inbound_sent_at ? (await s.row(o.id))! : false), () => 'sent', 20_000);
+    expect(waiting.state).toBe('submitting');
+    expect((await statusReport(s.db, STORE_ID)).stores[0]!.inbound.awaiting).toBeGreaterThanOrEqual(1);
     const r = await s.until(o.id, ['submitted']);
     expect(r.ordermesh_order_id).toBe((await simState(s.om)).orders.find((x: any) => x.safeId === r.safe_id).orderId);
     expect(await inbound(r.safe_id)).toBe(1);

@@ -153,4 +153,10 @@ describe('refund and reprint requests', () => {
     expect(lacking.stderr).toContain('is failed_mapping: OrderMesh does not have it');
     expect((await db.selectFrom('ordermesh_requests').select('id').where('reason', '=', 'x').execute())).toEqual([]);
   });
+
+  it('`status` counts the requests by kind and state', async () => {
+    const res = await cli(['status', '--json']);
+    expect(JSON.parse(res.stdout).stores[0].ordermeshRequests).toEqual({ 'refund sent': 2, 'reprint sent': 1 });
+    expect((await cli(['status'])).stdout).toContain('refund and reprint requests: refund sent 2, reprint sent 1');
+  });
 });

@@ -159,6 +159,9 @@ async function overview({ params }) {
   }
   const requests = {};
   for (const st of status.stores) for (const [k, n] of Object.entries(st.requests ?? {})) requests[k] = (requests[k] ?? 0) + n;
+  const asked = {};
+  for (const st of status.stores) for (const [k, n] of Object.entries(st.ordermeshRequests ?? {})) asked[k] = (asked[k] ?? 0) + n;
+  const inbound = status.stores.reduce((a, st) => a + (st.inbound?.awaiting ?? 0), 0);
   const totals = {};
   for (const st of status.stores) for (const [k, n] of Object.entries(st.states)) totals[k] = (totals[k] ?? 0) + n;
   const total = Object.values(totals).reduce((a, n) => a + n, 0);
@@ -184,6 +187,10 @@ async function overview({ params }) {
     Object.keys(requests).length ? h('h2', {}, 'Fulfilment requests (fulfilment-service stores)') : null,
     Object.keys(requests).length ? h('table', { id: 'requests' }, h('thead', {}, h('tr', {}, h('th', {}, 'request state in Shopify'), h('th', { class: 'n' }, 'requests'))),
       h('tbody', {}, Object.entries(requests).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => h('tr', {}, h('td', {}, k), h('td', { class: 'n', 'data-request': k }, String(n)))))) : null,
+    inbound ? h('p', { id: 'inbound' }, `${inbound} inbound order(s) awaiting OrderMesh's OrderCreation verdict`) : null,
+    Object.keys(asked).length ? h('h2', {}, 'Refund and reprint requests') : null,
+    Object.keys(asked).length ? h('table', { id: 'om-requests' }, h('thead', {}, h('tr', {}, h('th', {}, 'request'), h('th', { class: 'n' }, 'count'))),
+      h('tbody', {}, Object.entries(asked).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => h('tr', {}, h('td', {}, k), h('td', { class: 'n' }, String(n)))))) : null,
     privacy.requests.length ? h('h2', {}, "Shopify's compliance requests") : null,
     privacy.requests.length ? h('table', { id: 'privacy' }, h('thead', {}, h('tr', {}, h('th', {}, 'request'), h('th', {}, 'store'), h('th', {}, 'topic'), h('th', {}, 'status'), h('th', { class: 'n' }, 'orders'), h('th', {}, 'received'), h('th', {}, ''))),
       h('tbody', {}, privacy.requests.map((r) => h('tr', { 'data-request-id': r.id },
@@ -366,6 +373,13 @@ async function orderPage({ arg }) {
     h('h2', {}, 'Packages and tracking'),
     o.packages.length ? h('table', { id: 'packages' }, h('thead', {}, h('tr', {}, h('th', {}, 'package'), h('th', {}, 'carrier'), h('th', {}, 'tracking'), h('th', {}, 'shipped'), h('th', {}, 'in the store'))),
       h('tbody', {}, o.packages.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, [p.carrier, p.method].filter(Boolean).join(' / ')), h('td', {}, safeUrl(p.trackingUrl) ? h('a', { href: safeUrl(p.trackingUrl), target: '_blank', rel: 'noopener noreferrer' }, p.trackingNumber ?? 'link') : p.trackingNumber ?? '—'), h('td', {}, time(p.shippedAt)), h('td', {}, p.writtenBack ? `written ${time(p.writtenBack.at)}` : p.writeBackProblem ? h('span', { class: 'error' }, `${p.writeBackProblem.code}: ${p.writeBackProblem.message ?? ''}`) : 'not yet'))))) : h('p', { class: 'muted' }, 'none yet'),
+    h('h2', {}, 'OrderMesh notes'),
+    o.ordermesh.unreadable ? h('p', { class: 'error' }, `OrderMesh could not be read: ${o.ordermesh.unreadable}`) : null,
+    o.ordermesh.notes?.length ? h('table', { id: 'notes' }, h('thead', {}, h('tr', {}, h('th', {}, 'updated'), h('th', {}, 'by'), h('th', {}, 'note'))),
+      h('tbody', {}, o.ordermesh.notes.map((n) => h('tr', {}, h('td', {}, time(n.updatedAt)), h('td', {}, n.externalId ? `${n.author ?? '?'} (from the store)` : n.author ?? '?'), h('td', {}, h('pre', {}, n.text)))))) : o.ordermesh.unreadable ? null : h('p', { class: 'muted' }, 'none'),
+    h('h2', {}, 'Refund and reprint requests'),
+    o.ordermesh.requests.length ? h('table', { id: 'requests' }, h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'request'), h('th', {}, 'state'), h('th', {}, 'OrderMesh'), h('th', {}, 'reason'))),
+      h('tbody', {}, o.ordermesh.requests.map((r) => h('tr', {}, h('td', {}, time(r.createdAt)), h('td', {}, `${r.kind} of ${r.items ? r.items.map((i) => `item ${i.orderItemId} × ${i.quantity}`).join(', ') : 'the whole order'}`), h('td', { class: r.state === 'failed' ? 'error' : '' }, r.state, r.error ? `: ${r.error}` : ''), h('td', {}, [r.ordermeshRef, r.ordermeshStatus].filter(Boolean).join(' · ') || '—'), h('td', {}, r.reason))))) : h('p', { class: 'muted' }, 'none'),
     h('h2', {}, 'Payloads'),
     h('details', {}, h('summary', {}, 'Sent to OrderMesh'), h('pre', {}, o.payloads.sent ? JSON.stringify(o.payloads.sent, null, 2) : 'nothing sent')),
     h('details', {}, h('summary', {}, 'Store order as last read'), h('pre', {}, JSON.stringify(o.payloads.store, null, 2))));
