@@ -9,6 +9,7 @@ import { Q, enqueue, type Payloads } from './queues.ts';
 import { reconcileSubmitting } from './reconcile-submitting.ts';
 import { inboundOutcome } from './inbound-outcome.ts';
 import { syncNotes } from './sync-notes.ts';
+import { storeSweep } from './store-sweep.ts';
 import { refreshOrders } from './refresh-order.ts';
 import { scanFulfillmentRequests } from './scan-fulfillment-requests.ts';
 import { submitOrders } from './submit-orders.ts';
@@ -57,6 +58,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.inboundOutcome, (d) => inboundOutcome(deps, d)),
     one(Q.syncNotes, (d) => syncNotes(deps, d.storeId)),
+    one(Q.storeSweep, () => storeSweep(deps)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
     one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
@@ -71,35 +73,24 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
   ];
 }
 
+/** Queues that once had a cron schedule per store (before the store sweep): those are removed. */
+const PER_STORE_SCHEDULES = [Q.pullOrders, Q.scanFulfillmentRequests, Q.submitOrders, Q.syncHolds, Q.syncNotes] as const;
+
 /**
  * Cron schedules (pg-boss keeps them in the database; any number of processes may call this: the
- * schedules are upserts). Per store: the incremental pull, and a submit sweep that picks up orders
- * whose hold window or retry delay has passed, and the hold sweep (sync-holds.ts). Globally: stuck-submission resolution and shipment polls.
+ * schedules are upserts). A fixed handful whatever the number of stores: the store sweep (what each
+ * store has due: store-sweep.ts), stuck-submission resolution, shipment polls and retention. The
+ * per-store schedules of earlier versions are removed.
  */
-export async function installSchedules(boss: PgBoss, deps: JobDeps): Promise<void> {
-  for (const store of deps.stores.values()) {
-    // Every minute, whatever the interval: cron cannot say "every 120 minutes" (*/120 is hourly), so
-    // the tick pulls only when the interval has passed since the last pull (pullIsDue). A
-    // fulfilment-service store reads no orders of its own accord: its work comes as requests.
-    if (store.cfg.mode === 'fulfillment-service') {
-      await boss.unschedule(Q.pullOrders, store.cfg.id);
-      await boss.schedule(Q.scanFulfillmentRequests, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
-    } else {
-      await boss.unschedule(Q.scanFulfillmentRequests, store.cfg.id);
-      await boss.schedule(Q.pullOrders, '* * * * *', { storeId: store.cfg.id, scheduled: true }, { key: store.cfg.id, singletonKey: store.cfg.id });
-    }
-    await boss.schedule(Q.submitOrders, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
-    await boss.schedule(Q.syncHolds, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
-    await boss.schedule(Q.syncNotes, '* * * * *', { storeId: store.cfg.id }, { key: store.cfg.id, singletonKey: store.cfg.id });
+export async function installSchedules(boss: PgBoss, _deps: JobDeps): Promise<void> {
+  for (const s of await boss.getSchedules()) {
+    if ((PER_STORE_SCHEDULES as readonly string[]).includes(s.name)) await boss.unschedule(s.name, s.key);
   }
+  await boss.schedule(Q.storeSweep, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });
   await boss.schedule(Q.retention, '23 * * * *', {}, { key: 'all', singletonKey: 'all' });
-  // No idle start: each store is pulled, and its due orders submitted, now rather than at the next
-  // whole minute of the cron (singletons collapse these with jobs another starting process queued).
-  for (const store of deps.stores.values()) {
-    if (store.cfg.mode === 'fulfillment-service') await enqueue(boss, Q.scanFulfillmentRequests, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
-    else await enqueue(boss, Q.pullOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
-    await enqueue(boss, Q.submitOrders, { storeId: store.cfg.id }, { singletonKey: store.cfg.id });
-  }
+  // No idle start: what is due now is enqueued now rather than at the next whole minute of the cron
+  // (a singleton: processes starting together queue one).
+  await enqueue(boss, Q.storeSweep, {}, { singletonKey: 'all' });
 }

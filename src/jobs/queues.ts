@@ -10,6 +10,7 @@ export const Q = {
   reconcileSubmitting: 'reconcile-submitting',
   inboundOutcome: 'inbound-outcome',
   syncNotes: 'sync-notes',
+  storeSweep: 'store-sweep',
   applyOrderChange: 'apply-order-change',
   pollShipments: 'poll-shipments',
   writeTracking: 'write-tracking',
@@ -29,6 +30,7 @@ export interface Payloads {
   /** An OrderCreation webhook's verdict on an inbound order. */
   [Q.inboundOutcome]: { safeId: string; ok: boolean; orderId?: string | null; code?: number | null; description?: string | null };
   [Q.syncNotes]: { storeId: string };
+  [Q.storeSweep]: Record<string, never>;
   [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'recheck' };
   [Q.pollShipments]: { orderIds?: string[] };
   [Q.writeTracking]: { packageId: string };
@@ -62,9 +64,9 @@ export async function enqueue<K extends keyof Payloads>(
 export async function enqueueMany<K extends keyof Payloads>(
   boss: PgBoss,
   name: K,
-  jobs: Array<{ data: Payloads[K]; singletonKey?: string }>,
+  jobs: Array<{ data: Payloads[K]; singletonKey?: string; startAfter?: number }>,
   opts: { trx?: Transaction<Database> } = {},
 ): Promise<void> {
   if (jobs.length === 0) return;
-  await boss.insert(name, jobs as Array<{ data: object; singletonKey?: string }>, opts.trx ? { db: fromKysely(opts.trx) } : {});
+  await boss.insert(name, jobs as Array<{ data: object; singletonKey?: string; startAfter?: number }>, opts.trx ? { db: fromKysely(opts.trx) } : {});
 }

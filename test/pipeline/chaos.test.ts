@@ -9,6 +9,7 @@ import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
 import { declaredOutcomes, duplicateCreates, eventually, pipelineConfigObject, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
 import { explicitOrder, post, seedOrders, shopifyClientFor, shopifySim, shopState } from '../helpers/shopify.ts';
 import { drain, WorkerFleet } from '../helpers/workers.ts';
+import { pgProxy } from '../helpers/pg-proxy.ts';
 
 /**
  * The hostile run. `npm run chaos` runs it big (CHAOS_ORDERS=5000, up to 100 kills ~3 s apart); the
@@ -27,6 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T,>(xs: T[], share: number, salt: number) => xs.filter((_, i) => ((i * 2654435761 + salt) >>> 0) % 1000 < share * 1000);
 
 const { url: dbUrl, db } = await freshDb();
+// The workers reach PostgreSQL through a proxy the test can restart (see below).
+const database = await pgProxy(dbUrl);
 const om = await ordermeshSim({ tokenTtlSeconds: Number(process.env.CHAOS_TOKEN_TTL ?? 30), seed: 7 });
 // A store whose bucket is nearly empty all the time: 100 points/s, a small burst.
 const shop = await shopifySim({ restoreRate: 100, maximumAvailable: 1000, seed: 8 });
@@ -36,7 +39,7 @@ const fleet = new WorkerFleet(
       jobs: { submitBatchSize: 25, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, firstPollDelaySeconds: 0, pollRecentSeconds: 1, pollOldSeconds: 1, shutdownTimeoutSeconds: 5, heartbeatSeconds: 10, superviseIntervalSeconds: 1, concurrency: 2 },
     }),
   ),
-  dbUrl,
+  database.url,
 );
 
 describe('chaos', () => {
@@ -87,6 +90,9 @@ describe('chaos', () => {
     // Every worker's PostgreSQL connection cut at once, mid-run.
     await sleep(2_000);
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name in ('ordersync', 'ordersync-jobs') and pid <> pg_backend_pid()`.execute(db);
+    // Then the database restarts while they run: every connection dropped, none taken for 5 s.
+    await sleep(3_000);
+    await database.restart(5_000);
 
     // Everything in the ledger and settled, then production: some orders ship in two packages.
     const settled = async () => {
@@ -111,7 +117,7 @@ describe('chaos', () => {
     const bySafe = new Map<string, any[]>();
     for (const o of omState.orders) bySafe.set(o.safeId, [...(bySafe.get(o.safeId) ?? []), o]);
     expect(seeded.every((id, i) => seededOrder(4242, i, new Date()).id === id)).toBe(true);
-    const figures = { orders: all.length, inOrderMesh: omState.orders.length, duplicates: 0, duplicateRequests: duplicateCreates(omState).length, wrongTotals: 0, missing: 0, staleChanges: 0, unmappableSent: 0, unrecorded: 0, packages: 0, fulfilments: 0, duplicateFulfilments: 0, missingFulfilments: 0, refusedAsCancelled: 0, wrongItems: 0, kills, faults: 0, deadLetters: 0 };
+    const figures = { orders: all.length, inOrderMesh: omState.orders.length, duplicates: 0, duplicateRequests: duplicateCreates(omState).length, wrongTotals: 0, missing: 0, staleChanges: 0, unmappableSent: 0, unrecorded: 0, packages: 0, fulfilments: 0, duplicateFulfilments: 0, missingFulfilments: 0, refusedAsCancelled: 0, wrongItems: 0, kills, faults: 0, deadLetters: 0, databaseRestarts: database.restarts };
     const ledger = new Map((await db.selectFrom('orders').select(['store_order_id', 'state', 'last_error_code']).execute()).map((r) => [r.store_order_id, r]));
     // What each order must become: what the generator declared when it made it, then the changes made
     // during the run. The 500-item order is declared here: sent, with the total it was built with.
@@ -184,6 +190,7 @@ describe('chaos', () => {
     expect(duplicateCreates(omState)).toEqual([]);
     expect(figures).toMatchObject({ duplicates: 0, duplicateRequests: 0, wrongTotals: 0, missing: 0, staleChanges: 0, unmappableSent: 0, unrecorded: 0, duplicateFulfilments: 0, missingFulfilments: 0, wrongItems: 0 });
     expect(figures.kills).toBeGreaterThan(0);
+    expect(figures.databaseRestarts).toBe(1);
     expect(figures.faults).toBeGreaterThan(0);
     for (const p of poison) expect(ledger.get(p.id)?.state).toBe('failed_mapping');
     expect(bySafe.get(safeIdFor(STORE_ID, huge.id))).toHaveLength(1);

@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { installSchedules } from '../../src/jobs/index.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { jitterSeconds, storeSweep } from '../../src/jobs/store-sweep.ts';
+import { freshDb } from '../helpers/db.ts';
+import { config, pipelineConfigObject, startPipeline } from '../helpers/pipeline.ts';
+
+/**
+ * The store sweep: one schedule for every store, enqueuing what each store has due. Judged from pg-boss's
+ * own job and schedule tables (no worker runs here: what the sweep queued stays queued).
+ */
+const { url: dbUrl, db } = await freshDb();
+const sims = { url: 'http://127.0.0.1:9' };
+const base = pipelineConfigObject(sims, sims);
+const store = (id: string, over: Record<string, unknown> = {}) => ({ ...base.stores[0]!, id, ...over });
+const STORES = ['due', 'recent', 'busy', 'fs'];
+const cfg = config({
+  ...base,
+  stores: [store('due'), store('recent'), store('busy'), store('fs', { mode: 'fulfillment-service' })],
+});
+const service = await startPipeline(cfg, dbUrl, { workers: false });
+const queued = async (name: string) =>
+  (await sql<{ singleton_key: string; start_after: Date; created_on: Date }>`select singleton_key, start_after, created_on from pgboss.job where name = ${name} and state = 'created' order by singleton_key`.execute(db)).rows;
+const clear = () => sql`delete from pgboss.job where name in ('pull-orders', 'submit-orders', 'sync-holds', 'sync-notes', 'scan-fulfillment-requests')`.execute(db);
+
+async function order(storeId: string, n: number, state: string, over: Record<string, unknown> = {}) {
+  await db.insertInto('orders').values({ store_id: storeId, store_order_id: `gid://shopify/Order/${n}`, safe_id: `${storeId}-${n}`, state: state as never, store_payload: JSON.stringify({ id: `gid://shopify/Order/${n}`, note: 'gift', customAttributes: [] }), ...over }).execute();
+}
+
+describe('the store sweep', () => {
+  it('installs a fixed handful of schedules whatever the number of stores, and removes the per-store ones of earlier versions', async () => {
+    await service.boss.createQueue(Q.pullOrders).catch(() => {});
+    await service.boss.schedule(Q.pullOrders, '* * * * *', { storeId: 'due', scheduled: true }, { key: 'due' });
+    await installSchedules(service.boss, service.deps);
+    const schedules = (await service.boss.getSchedules()).map((s) => `${s.name}:${s.key}`).sort();
+    expect(schedules).toEqual(['poll-shipments:sweep', 'reconcile-submitting:all', 'retention:all', 'store-sweep:all']);
+  });
+
+  it('enqueues per store only what is due: a pull whose interval passed, a submit with due orders, holds and notes for orders in flight', async () => {
+    await clear();
+    await db.insertInto('sync_cursors').values({ store_id: 'recent', stream: 'orders', last_success_at: new Date() }).execute();
+    await order('due', 1, 'pending');
+    await order('due', 2, 'pending', { hold_until: new Date(Date.now() + 3_600_000) });
+    await order('busy', 3, 'submitted', { ordermesh_order_id: 'om-3' });
+    await order('busy', 4, 'fulfilled', { ordermesh_order_id: 'om-4' });
+    await order('recent', 5, 'fulfilled', { ordermesh_order_id: 'om-5' });
+
+    const counts = await storeSweep(service.deps);
+    expect(counts).toEqual({ stores: 4, pulls: 2, scans: 1, submits: 1, holds: 2, notes: 1 });
+    expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(['busy', 'due']);
+    expect((await queued(Q.scanFulfillmentRequests)).map((j) => j.singleton_key)).toEqual(['fs']);
+    expect((await queued(Q.submitOrders)).map((j) => j.singleton_key)).toEqual(['due']);
+    expect((await queued(Q.syncHolds)).map((j) => j.singleton_key)).toEqual(['busy', 'due']);
+    expect((await queued(Q.syncNotes)).map((j) => j.singleton_key)).toEqual(['busy']);
+    // Spread over the minute, the same offset for a store every time.
+    for (const j of await queued(Q.pullOrders)) expect(Math.round((j.start_after.getTime() - j.created_on.getTime()) / 1000)).toBe(jitterSeconds(j.singleton_key));
+    expect(new Set(STORES.map((s) => jitterSeconds(s))).size).toBeGreaterThan(1);
+
+    // Run again at once: the singletons collapse the repeats (one queued per store and queue).
+    await storeSweep(service.deps);
+    expect(await queued(Q.pullOrders)).toHaveLength(2);
+    expect(await queued(Q.syncHolds)).toHaveLength(2);
+  });
+});
