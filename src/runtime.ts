@@ -12,7 +12,11 @@ import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { applySkuMaps, buildStores, loadMappers } from './stores.ts';
-import type { Mapper } from './mapping/registry.ts';
+import { loadMapper, type Mapper } from './mapping/registry.ts';
+import path from 'node:path';
+import { ConfigError } from './config/load.ts';
+import { ledgerStoresVersion, loadLedgerStores } from './db/ledger-stores.ts';
+import { Keyring, SECRET_KEY_ENV, SecretKeyError } from './util/secret-box.ts';
 import { onShutdown } from './util/shutdown.ts';
 
 /** How soon a worker sees a change made with `ordersync sku`. */
@@ -52,9 +56,16 @@ export interface Runtime {
  * commands (backfill, reprocess, demo), so they all act through the same jobs and ledger functions.
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const { config, log } = opts;
-  const mappers = await loadMappers(config, opts.configPath);
-  const { db, database, close: closeLedger } = await openLedger(config, log, opts.env ?? process.env);
+  const { log } = opts;
+  const keyring = (() => {
+    try {
+      return Keyring.fromEnv(opts.env ?? process.env);
+    } catch (err) {
+      throw err instanceof SecretKeyError ? new ConfigError(SECRET_KEY_ENV, err.message) : err;
+    }
+  })();
+  const fileMappers = await loadMappers(opts.config, opts.configPath);
+  const { db, database, close: closeLedger } = await openLedger(opts.config, log, opts.env ?? process.env);
   const cleanup: Array<() => Promise<void>> = [closeLedger];
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -64,6 +75,31 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     })());
   const off = onShutdown(close);
   try {
+    // The config file's stores and the ledger's, as one configuration (the file's stores first).
+    let file = { config: opts.config, secrets: opts.secrets, mappers: fileMappers };
+    const withLedgerStores = async (f: typeof file, onProblem: (err: unknown, storeId: string) => void) => {
+      const ledger = await loadLedgerStores(db, keyring, onProblem);
+      const config: Config = { ...f.config, stores: [...f.config.stores, ...ledger.stores] };
+      const secrets: Secrets = { ...f.secrets, stores: new Map([...f.secrets.stores, ...ledger.secrets]) };
+      const mappers = new Map(f.mappers);
+      for (const s of ledger.stores) {
+        try {
+          mappers.set(s.id, await loadMapper(s.mapping.module, s.mapping.options, `store ${s.id}: mapping`, path.dirname(opts.configPath)));
+        } catch (err) {
+          onProblem(err, s.id);
+          config.stores = config.stores.filter((x) => x.id !== s.id);
+        }
+      }
+      return { config, secrets, mappers };
+    };
+    // At start a ledger store that cannot be read (no key to open its secrets, a setting refused) stops
+    // the start, naming it; later, while running, it is logged and the store left out.
+    const merged = await withLedgerStores(file, (err, storeId) => {
+      throw err instanceof SecretKeyError ? new ConfigError(SECRET_KEY_ENV, `ledger store ${storeId}: ${err.message}`) : err;
+    });
+    const config = merged.config;
+    const mappers = merged.mappers;
+    opts = { ...opts, secrets: merged.secrets };
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
     await boss.start();
     const metrics = createMetrics(db);
@@ -97,14 +133,29 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (opts.schedules) await installSchedules(boss, deps);
     let skuSeen = new Map<string, string>();
     await applySkuMaps(db, deps.stores, skuSeen, log);
+    const reload: Runtime['reload'] = async (nextFile) => {
+      file = nextFile;
+      await apply(await withLedgerStores(nextFile, (err, storeId) => log.error({ err, store: storeId }, 'a ledger store cannot be run: left out until fixed')));
+    };
     if (opts.workers) {
       // Once per start: a mapped SKU OrderMesh's catalogue lacks would fail every order that uses it.
       void warnUnknownSkus(deps);
-      const skuTimer = setInterval(() => void applySkuMaps(db, deps.stores, skuSeen, log).catch((err) => log.warn({ err }, 'reading the SKU maps failed')), SKU_MAP_REFRESH_MS);
+      let storesSeen = await ledgerStoresVersion(db);
+      // SKU maps and ledger stores (`ordersync store`) reach running workers within seconds.
+      const refresh = async () => {
+        const v = await ledgerStoresVersion(db);
+        if (v !== storesSeen) {
+          storesSeen = v;
+          await reload(file);
+          log.info({ stores: deps.stores.size }, 'ledger stores changed: in effect');
+        }
+        await applySkuMaps(db, deps.stores, skuSeen, log);
+      };
+      const skuTimer = setInterval(() => void refresh().catch((err) => log.warn({ err }, 'reading the SKU maps or ledger stores failed')), SKU_MAP_REFRESH_MS);
       skuTimer.unref();
       cleanup.push(async () => clearInterval(skuTimer));
     }
-    const reload: Runtime['reload'] = async (next) => {
+    const apply = async (next: { config: Config; secrets: Secrets; mappers: Map<string, Mapper> }) => {
       const previous = { ordermesh: deps.ordermesh, stores: [...deps.stores.values()] };
       deps.config = next.config;
       deps.ordermesh = live.ordermesh = ordermeshClient(next.config, next.secrets);

@@ -16,6 +16,7 @@ import { skuCommand } from './sku.ts';
 import { privacyCommand } from './privacy.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { requestCommand } from './request.ts';
+import { storeCommand } from './store.ts';
 import { orderCommand, showOrder } from './order.ts';
 import { shopifyCommand } from './shopify.ts';
 import { formatChecks, runDoctor } from './doctor.ts';
@@ -144,6 +145,7 @@ export function buildProgram(): Command {
   program.addCommand(privacyCommand(contextFrom));
   program.addCommand(reconcileCommand(contextFrom));
   program.addCommand(requestCommand(contextFrom));
+  program.addCommand(storeCommand(contextFrom));
   program.addCommand(orderCommand(contextFrom));
   program.addCommand(shopifyCommand(contextFrom));
   program.addCommand(simCommand());

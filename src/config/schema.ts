@@ -21,7 +21,7 @@ const shopifyAuth = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('clientCredentials'), clientId: z.string().min(1), clientSecret: secretRef }),
 ]);
 
-const storeSchema = z.strictObject({
+export const storeSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes (it is part of every safeId)'),
   platform: z.literal('shopify').default('shopify'),
   enabled: z.boolean().default(true),

@@ -43,6 +43,12 @@ export interface StoresTable {
   credentials_ref: string;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  source: ColumnType<'config' | 'ledger', 'config' | 'ledger' | undefined, 'config' | 'ledger'>;
+  /** A ledger store's settings (the config file's shape, without secrets). */
+  settings: Json | null;
+  /** A ledger store's secrets, each sealed (src/util/secret-box.ts): {shopifyToken?, shopifyClientSecret?, webhookSecret?}. */
+  secrets_sealed: Json | null;
+  paused_reason: string | null;
 }
 
 export interface SyncCursorsTable {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
 import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
+import { setPaused } from '../db/ledger-stores.ts';
 import { receiveOnce } from './receipts.ts';
 
 export interface WebhookDeps {
@@ -64,6 +65,14 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       const topic = String(req.headers['x-shopify-topic'] ?? '');
       // Compliance requests are never ignored for their age: Shopify retries them for hours, and each must be done.
       if (PRIVACY_TOPIC_SET.has(topic)) return receiveCompliance(deps, store, topic, raw, reply);
+      // The merchant removed the app: nothing can be read or written any more, so the store is paused
+      // (its orders stay). A config store is the config's to change: it is only logged.
+      if (topic === 'app/uninstalled') {
+        const r = await setPaused(deps.db, store.cfg.id, true, 'UNINSTALLED', 'shopify:app/uninstalled');
+        if (r === 'config-store') deps.log.warn({ store: store.cfg.id }, 'the app was uninstalled from this shop: set enabled: false for it in the config');
+        else deps.log.warn({ store: store.cfg.id }, 'the app was uninstalled from this shop: store paused');
+        return reply.code(200).send({ received: true });
+      }
       if (!SHOPIFY_TOPICS.has(topic) && !HOLD_TOPICS.has(topic)) return reply.code(200).send({ ignored: topic });
       const triggeredAt = Date.parse(String(req.headers['x-shopify-triggered-at'] ?? ''));
       if (Number.isNaN(triggeredAt)) return reject(reply, 400, 'X-Shopify-Triggered-At is missing or not a date');

@@ -59,13 +59,13 @@ export function writePipelineConfig(obj: object): string {
 }
 
 /** The whole service in this process, on `databaseUrl`, stopped after the file. */
-export async function startPipeline(config: Config, databaseUrl: string, opts: { schedules?: boolean; workers?: boolean } = {}): Promise<Service> {
+export async function startPipeline(config: Config, databaseUrl: string, opts: { schedules?: boolean; workers?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Service> {
   const service = await startService({
     config,
     secrets: resolveSecrets(config, {}),
     configPath: path.resolve('config/sim.yaml'),
     log: createLogger({ level: process.env.E2E_LOG ?? 'warn', destination: process.stderr as never }),
-    env: { DATABASE_URL: databaseUrl },
+    env: { ...opts.env, DATABASE_URL: databaseUrl },
     schedules: opts.schedules ?? false,
     workers: opts.workers ?? true,
   });

@@ -1,0 +1,166 @@
+import { sql, type Kysely } from 'kysely';
+import type { z } from 'zod';
+import { ConfigError, type StoreSecrets } from '../config/load.ts';
+import { storeSchema, type StoreConfig } from '../config/schema.ts';
+import { formatPath } from '../util/zod-path.ts';
+import type { Keyring } from '../util/secret-box.ts';
+import { registerSecretValue } from '../log.ts';
+import { recordEvent } from './orders.ts';
+import type { Database } from './schema.ts';
+
+/** A ledger store's settings as given: the config file's store entry, its secrets aside (they are sealed). */
+export type LedgerStoreSettings = Omit<z.input<typeof storeSchema>, 'auth' | 'webhookSecret'> & {
+  auth: { type: 'accessToken' } | { type: 'clientCredentials'; clientId: string };
+};
+export interface LedgerStoreSecrets {
+  shopifyToken?: string;
+  shopifyClientSecret?: string;
+  webhookSecret?: string;
+}
+
+/** Where a ledger store's secrets are said to come from in its StoreConfig: never read from the environment. */
+const SEALED = { env: 'ORDERSYNC_LEDGER_SEALED' } as const;
+
+/** A ledger store's settings as the config schema checks them (problems named as `store.<key>`). */
+export function parseLedgerStore(settings: LedgerStoreSettings, has: { webhookSecret: boolean }): StoreConfig {
+  const auth = settings.auth.type === 'accessToken' ? { type: 'accessToken', accessToken: SEALED } : { type: 'clientCredentials', clientId: settings.auth.clientId, clientSecret: SEALED };
+  const r = storeSchema.safeParse({ ...settings, auth, ...(has.webhookSecret ? { webhookSecret: SEALED } : {}) });
+  if (!r.success) throw ConfigError.of(r.error.issues.map((i) => ({ key: `store.${formatPath(i.path)}`, message: i.message })));
+  return r.data;
+}
+
+function seal(keyring: Keyring, secrets: LedgerStoreSecrets): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).filter(([, v]) => v).map(([k, v]) => [k, keyring.seal(v!)]));
+}
+
+/** Adds a store to the ledger (refused if the id is taken, by the config file or the ledger). */
+export async function addLedgerStore(db: Kysely<Database>, keyring: Keyring, settings: LedgerStoreSettings, secrets: LedgerStoreSecrets, actor: string): Promise<StoreConfig> {
+  const cfg = parseLedgerStore(settings, { webhookSecret: Boolean(secrets.webhookSecret) });
+  if (cfg.auth.type === 'accessToken' && !secrets.shopifyToken) throw new ConfigError('store.auth', 'an access token is required');
+  if (cfg.auth.type === 'clientCredentials' && !secrets.shopifyClientSecret) throw new ConfigError('store.auth', 'a client secret is required');
+  const sealed = seal(keyring, secrets);
+  await db.transaction().execute(async (trx) => {
+    const taken = await trx.selectFrom('stores').select(['source']).where('id', '=', cfg.id).executeTakeFirst();
+    if (taken) throw new ConfigError('store.id', `"${cfg.id}" is already a ${taken.source === 'config' ? 'store of the config file' : 'ledger store'}`);
+    await trx
+      .insertInto('stores')
+      .values({ id: cfg.id, platform: cfg.platform, shop_domain: cfg.shopDomain, merchant_id: cfg.merchantId, mapping_module: cfg.mapping.module, enabled: cfg.enabled, credentials_ref: 'ledger', source: 'ledger', settings: JSON.stringify(settings), secrets_sealed: JSON.stringify(sealed) })
+      .execute();
+    await recordEvent(trx, { storeId: cfg.id, kind: 'store_added', message: cfg.shopDomain, actor });
+  });
+  return cfg;
+}
+
+export interface LedgerStoreRow {
+  id: string;
+  source: 'config' | 'ledger';
+  shopDomain: string;
+  merchantId: string;
+  enabled: boolean;
+  pausedReason: string | null;
+  keyId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Every store the ledger knows (config and ledger ones), for `store list`. */
+export async function listStores(db: Kysely<Database>): Promise<LedgerStoreRow[]> {
+  const rows = await db.selectFrom('stores').selectAll().orderBy('id').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    source: r.source,
+    shopDomain: r.shop_domain,
+    merchantId: r.merchant_id,
+    enabled: r.enabled,
+    pausedReason: r.paused_reason,
+    keyId: Object.values((r.secrets_sealed as Record<string, string> | null) ?? {})[0]?.split('.')[1] ?? null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  }));
+}
+
+export async function ledgerStoreSettings(db: Kysely<Database>, id: string): Promise<LedgerStoreSettings | null> {
+  const r = await db.selectFrom('stores').select(['settings']).where('id', '=', id).where('source', '=', 'ledger').executeTakeFirst();
+  return (r?.settings as LedgerStoreSettings | undefined) ?? null;
+}
+
+/** Pauses or resumes a store (a ledger store; a config store is paused with `enabled: false` in its file). */
+export async function setPaused(db: Kysely<Database>, id: string, paused: boolean, reason: string | null, actor: string): Promise<'ok' | 'not-found' | 'config-store'> {
+  const row = await db.selectFrom('stores').select(['source']).where('id', '=', id).executeTakeFirst();
+  if (!row) return 'not-found';
+  if (row.source === 'config') return 'config-store';
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('stores').set({ enabled: !paused, paused_reason: paused ? reason : null, updated_at: new Date() }).where('id', '=', id).execute();
+    await recordEvent(trx, { storeId: id, kind: paused ? 'store_paused' : 'store_resumed', message: reason, actor });
+  });
+  return 'ok';
+}
+
+/**
+ * Removes a ledger store: its row goes when it has no orders; otherwise (the orders stay visible) it is
+ * paused for good, its secrets dropped.
+ */
+export async function removeLedgerStore(db: Kysely<Database>, id: string, actor: string): Promise<'removed' | 'retired' | 'not-found' | 'config-store'> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('stores').select(['source']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) return 'not-found';
+    if (row.source === 'config') return 'config-store';
+    const orders = await trx.selectFrom('orders').select('id').where('store_id', '=', id).limit(1).executeTakeFirst();
+    await recordEvent(trx, { storeId: id, kind: 'store_removed', message: orders ? 'kept, paused, secrets dropped: it has orders' : null, actor });
+    if (!orders) {
+      await trx.deleteFrom('sync_cursors').where('store_id', '=', id).execute();
+      await trx.deleteFrom('sku_maps').where('store_id', '=', id).execute();
+      await trx.deleteFrom('stores').where('id', '=', id).execute();
+      return 'removed';
+    }
+    await trx.updateTable('stores').set({ enabled: false, paused_reason: 'REMOVED', secrets_sealed: null, updated_at: new Date() }).where('id', '=', id).execute();
+    return 'retired';
+  });
+}
+
+/** Re-seals every ledger secret with the current key (after a key rotation); returns how many stores changed. */
+export async function rekeyStores(db: Kysely<Database>, keyring: Keyring, actor: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('stores').select(['id', 'secrets_sealed']).where('source', '=', 'ledger').where('secrets_sealed', 'is not', null).forUpdate().execute();
+    let changed = 0;
+    for (const r of rows) {
+      const sealed = r.secrets_sealed as Record<string, string>;
+      if (Object.values(sealed).every((v) => keyring.isCurrent(v))) continue;
+      const resealed = Object.fromEntries(Object.entries(sealed).map(([k, v]) => [k, keyring.seal(keyring.open(v))]));
+      await trx.updateTable('stores').set({ secrets_sealed: JSON.stringify(resealed), updated_at: new Date() }).where('id', '=', r.id).execute();
+      await recordEvent(trx, { storeId: r.id, kind: 'store_rekeyed', message: `sealed with key ${keyring.currentKeyId}`, actor });
+      changed++;
+    }
+    return changed;
+  });
+}
+
+/** A fingerprint of the ledger stores (count and last change): a worker reloads them when it changes. */
+export async function ledgerStoresVersion(db: Kysely<Database>): Promise<string> {
+  const r = await sql<{ v: string }>`select count(*) || '@' || coalesce(max(updated_at)::text, '') as v from stores where source = 'ledger'`.execute(db);
+  return r.rows[0]!.v;
+}
+
+/** The enabled ledger stores, as the config would give them, with their secrets opened; one that cannot be read goes to `onProblem` and is left out. */
+export async function loadLedgerStores(db: Kysely<Database>, keyring: Keyring, onProblem: (err: unknown, storeId: string) => void): Promise<{ stores: StoreConfig[]; secrets: Map<string, StoreSecrets> }> {
+  const rows = await db.selectFrom('stores').select(['id', 'settings', 'secrets_sealed']).where('source', '=', 'ledger').where('enabled', '=', true).orderBy('id').execute();
+  const stores: StoreConfig[] = [];
+  const secrets = new Map<string, StoreSecrets>();
+  for (const r of rows) {
+    const sealed = (r.secrets_sealed as Record<string, string> | null) ?? {};
+    // Opened secrets are masked in every log line, as the config's are.
+    const open = (k: string) => {
+      const v = sealed[k] ? keyring.open(sealed[k]!) : undefined;
+      if (v) registerSecretValue(v);
+      return v;
+    };
+    try {
+      const store = parseLedgerStore(r.settings as LedgerStoreSettings, { webhookSecret: Boolean(sealed.webhookSecret) });
+      secrets.set(r.id, { shopifyToken: open('shopifyToken'), shopifyClientSecret: open('shopifyClientSecret'), webhookSecret: open('webhookSecret') });
+      stores.push(store);
+    } catch (err) {
+      onProblem(err, r.id);
+    }
+  }
+  return { stores, secrets };
+}
