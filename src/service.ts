@@ -8,6 +8,8 @@ import { registerAdmin } from './server/admin.ts';
 import { openRuntime, type RuntimeOptions } from './runtime.ts';
 import { buildServer } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
+import { registerInstall } from './server/install.ts';
+import { Keyring } from './util/secret-box.ts';
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/load.ts';
 import { configHash } from './config/hash.ts';
@@ -44,6 +46,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
   let accepting = true;
   const app = buildServer({ db: deps.db, boss: deps.boss, metrics: deps.metrics, log, isAccepting: () => accepting });
   registerAdmin(app, deps, opts.secrets.adminTokens);
+  if (config.server.install && opts.secrets.installSecret) registerInstall(app, { db: deps.db, log, config, installSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env) });
   registerWebhooks(app, { db: deps.db, boss: deps.boss, log, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds });
   const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
   try {

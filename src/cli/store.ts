@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/load.ts';
-import { addLedgerStore, listStores, removeLedgerStore, rekeyStores, setPaused, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
+import { addLedgerStore, listStores, removeLedgerStore, rekeyStores, setMerchant, setPaused, UNASSIGNED_MERCHANT, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
 import { withLedger } from '../db/session.ts';
 import { Keyring, SecretKeyError } from '../util/secret-box.ts';
 import type { CliContext } from './main.ts';
@@ -84,10 +84,14 @@ export function storeCommand(contextFrom: Ctx): Command {
     store
       .command(`${verb} <id>`)
       .description(paused ? 'stops a ledger store (nothing read or sent for it; its orders stay)' : 'starts a paused ledger store again')
-      .option('--reason <text>', 'why (shown by `store list`)')
-      .action(async (id: string, o: { reason?: string }, cmd: Command) => {
+      .option(paused ? '--reason <text>' : '--merchant <id>', paused ? 'why (shown by `store list`)' : 'name its OrderMesh merchant first (an installed shop waiting for one: NEEDS_MERCHANT)')
+      .action(async (id: string, o: { reason?: string; merchant?: string }, cmd: Command) => {
         const ctx = contextFrom(cmd);
-        const r = await withLedger(ctx.config, ctx.log, (db) => setPaused(db, id, paused, paused ? (o.reason ?? 'PAUSED') : null, actor()));
+        const r = await withLedger(ctx.config, ctx.log, async (db) => {
+          if (o.merchant && (await db.selectFrom('stores').select('source').where('id', '=', id).executeTakeFirst())?.source === 'ledger') await setMerchant(db, id, o.merchant);
+          else if (!paused && (await db.selectFrom('stores').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id === UNASSIGNED_MERCHANT) throw new UsageError(`${id} has no OrderMesh merchant yet: resume it with --merchant ID`);
+          return setPaused(db, id, paused, paused ? (o.reason ?? 'PAUSED') : null, actor());
+        });
         if (r === 'not-found') throw new UsageError(`no store "${id}"`);
         if (r === 'config-store') throw new UsageError(`"${id}" is a store of the config file: set enabled: ${!paused} for it there`);
         process.stdout.write(`store ${id} ${paused ? 'paused' : 'resumed'}\n`);

@@ -122,13 +122,14 @@ export function resolveSecrets(cfg: Config, env: NodeJS.ProcessEnv = process.env
       webhookSecret: s.webhookSecret ? read(s.webhookSecret, `${base}.webhookSecret`) : undefined,
     });
   });
+  const installSecret = cfg.server.install ? read(cfg.server.install.apiSecret, 'server.install.apiSecret') : undefined;
   const adminTokens = cfg.server.admin.tokens.map((t, i) => ({ name: t.name, role: t.role, token: read(t.token, `server.admin.tokens[${i}].token`) }));
   // A short admin token is a guessable one: refused like a missing one.
   adminTokens.forEach((t, i) => {
     if (t.token && t.token.length < 16) missing.push({ key: `server.admin.tokens[${i}].token`, message: `must be at least 16 characters (${cfg.server.admin.tokens[i]!.token.env})` });
   });
   if (missing.length) throw ConfigError.of(missing);
-  return { ordermeshClientSecret, ordermeshWebhookSecret, stores, adminTokens };
+  return { ordermeshClientSecret, ordermeshWebhookSecret, stores, adminTokens, installSecret };
 }
 
 export interface StoreSecrets {
@@ -142,4 +143,6 @@ export interface Secrets {
   ordermeshWebhookSecret: string | undefined;
   stores: Map<string, StoreSecrets>;
   adminTokens: Array<{ name: string; token: string; role: 'viewer' | 'operator' }>;
+  /** The Shopify app's secret (server.install), when installs are on. */
+  installSecret?: string | undefined;
 }

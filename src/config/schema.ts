@@ -121,6 +121,25 @@ export const configSchema = z
         /** The URL Shopify and OrderMesh reach this service at (its webhooks' base); `ordersync doctor` checks it answers. */
         publicUrl: z.url().optional(),
         /**
+         * Installing the Shopify app on a shop (GET /install?shop=…): Shopify's OAuth through
+         * @shopify/shopify-api, which creates the store in the ledger with its offline access token.
+         * Off without it. Needs publicUrl (Shopify redirects back to <publicUrl>/install/callback).
+         */
+        install: z
+          .strictObject({
+            /** The app's client id and secret (its webhooks are signed with the same secret). */
+            apiKey: z.string().min(1),
+            apiSecret: secretRef,
+            scopes: z.array(z.string().min(1)).default(['read_orders', 'read_all_orders', 'read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders']),
+            /** The OrderMesh merchant of an installed shop; without it a new store waits paused (NEEDS_MERCHANT) until one is set. */
+            merchantId: z.string().min(1).optional(),
+            /** The rest of an installed store's settings (mapping, holdMinutes, …), as a config stores[] entry. */
+            storeDefaults: z.record(z.string(), z.unknown()).default({}),
+            /** Sends the shops' OAuth and Admin API calls to this origin instead of https://{shop} (the simulator). */
+            apiOrigin: z.url().optional(),
+          })
+          .optional(),
+        /**
          * The operator console (/console) and admin API (/api/v1/): off (404) without tokens. Each token is a
          * secret named by its environment variable; `viewer` reads, `operator` may also act.
          */
@@ -205,6 +224,7 @@ export const configSchema = z
       .default({ level: 'info', format: 'auto' }),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.server.install && !cfg.server.publicUrl) ctx.addIssue({ code: 'custom', path: ['server', 'publicUrl'], message: 'is required with server.install (Shopify redirects the merchant back to <publicUrl>/install/callback)' });
     const seen = new Set<string>();
     cfg.stores.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stores', i, 'id'], message: `duplicate store id "${s.id}"` });

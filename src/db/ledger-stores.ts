@@ -164,3 +164,45 @@ export async function loadLedgerStores(db: Kysely<Database>, keyring: Keyring, o
   }
   return { stores, secrets };
 }
+
+/** A merchant not yet named for an installed shop: the store waits paused (NEEDS_MERCHANT) until `store resume ID --merchant M`. */
+export const UNASSIGNED_MERCHANT = 'unassigned';
+
+/**
+ * Records an app install: a new ledger store for the shop (its offline token and the app secret its
+ * webhooks are signed with, sealed), or, for a shop installed before, its new token and the store
+ * resumed. A shop the config file has is refused: it is the file's.
+ */
+export async function installStore(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  i: { shop: string; accessToken: string; webhookSecret: string; merchantId?: string | undefined; defaults: Record<string, unknown>; apiOrigin?: string | undefined },
+  actor: string,
+): Promise<{ storeId: string; outcome: 'installed' | 'reinstalled' | 'needs-merchant' }> {
+  const id = i.shop.replace(/\.myshopify\.com$/, '').toLowerCase().slice(0, 63);
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('stores').select(['id', 'source', 'settings', 'merchant_id']).where((eb) => eb.or([eb('id', '=', id), eb('shop_domain', '=', i.shop)])).forUpdate().executeTakeFirst();
+    if (existing?.source === 'config') throw new ConfigError('store.shopDomain', `${i.shop} is store ${existing.id} of the config file: its token is the file's to hold`);
+    const sealed = JSON.stringify(seal(keyring, { shopifyToken: i.accessToken, webhookSecret: i.webhookSecret }));
+    if (existing) {
+      const waiting = existing.merchant_id === UNASSIGNED_MERCHANT;
+      await trx.updateTable('stores').set({ secrets_sealed: sealed, enabled: !waiting, paused_reason: waiting ? 'NEEDS_MERCHANT' : null, updated_at: new Date() }).where('id', '=', existing.id).execute();
+      await recordEvent(trx, { storeId: existing.id, kind: 'store_installed', message: `${i.shop} installed again: new access token`, actor });
+      return { storeId: existing.id, outcome: waiting ? 'needs-merchant' : 'reinstalled' };
+    }
+    const settings = { ...i.defaults, id, shopDomain: i.shop, merchantId: i.merchantId ?? UNASSIGNED_MERCHANT, ...(i.apiOrigin ? { apiOrigin: i.apiOrigin } : {}), auth: { type: 'accessToken' } } as LedgerStoreSettings;
+    const cfg = parseLedgerStore(settings, { webhookSecret: true });
+    await trx
+      .insertInto('stores')
+      .values({ id, platform: cfg.platform, shop_domain: i.shop, merchant_id: cfg.merchantId, mapping_module: cfg.mapping.module, enabled: Boolean(i.merchantId), paused_reason: i.merchantId ? null : 'NEEDS_MERCHANT', credentials_ref: 'ledger', source: 'ledger', settings: JSON.stringify(settings), secrets_sealed: sealed })
+      .execute();
+    await recordEvent(trx, { storeId: id, kind: 'store_installed', message: `${i.shop} installed the app`, actor });
+    return { storeId: id, outcome: i.merchantId ? 'installed' : 'needs-merchant' };
+  });
+}
+
+/** Names the OrderMesh merchant of a ledger store (an installed shop waiting for one). */
+export async function setMerchant(db: Kysely<Database>, id: string, merchantId: string): Promise<void> {
+  const row = await db.selectFrom('stores').select(['settings']).where('id', '=', id).where('source', '=', 'ledger').executeTakeFirstOrThrow();
+  await db.updateTable('stores').set({ merchant_id: merchantId, settings: JSON.stringify({ ...(row.settings as object), merchantId }), updated_at: new Date() }).where('id', '=', id).execute();
+}

@@ -55,6 +55,11 @@ setAbstractFetchFunc(async (input, init) => {
 });
 
 
+/** Sends a shop's calls (the library's OAuth exchange too) to `origin` instead of https://{shop}. */
+export function routeShopTo(shopDomain: string, origin: string): void {
+  origins.set(shopDomain, origin);
+}
+
 /** Requested cost assumed for a document we have not sent yet; refined from every response. */
 const FIRST_GUESS_COST = 50;
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyReply } from 'fastify';
 import { GraphQLError, execute, getOperationAST, parse, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLObjectType, Kind } from 'graphql';
@@ -167,9 +167,36 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const gqlError = (reply: FastifyReply, status: number, errors: unknown, extensions?: unknown) =>
     reply.code(status).send({ errors, ...(extensions ? { extensions } : {}) });
 
+  // Authorization-code OAuth (an app install): the merchant approves at once; Shopify sends them back to
+  // the app's redirect_uri with a one-time code, signed (HMAC-SHA256, hex, app secret) over the
+  // other parameters sorted by name, as Shopify documents for OAuth redirects.
+  const codes = new Map<string, { shop: string; clientId: string; scope: string }>();
+  app.get('/admin/oauth/authorize', async (req, reply) => {
+    const q = req.query as { client_id?: string; scope?: string; redirect_uri?: string; state?: string };
+    const shop = [...shops.values()].find((s) => s.cfg.clientId === q.client_id);
+    if (!shop || !q.redirect_uri || !q.state) return reply.code(400).send({ error: 'invalid_request', error_description: 'client_id, redirect_uri and state are required' });
+    const code = randomToken('code');
+    codes.set(code, { shop: shop.cfg.domain, clientId: shop.cfg.clientId, scope: q.scope ?? '' });
+    const params: Record<string, string> = { code, shop: shop.cfg.domain, state: q.state, timestamp: String(Math.floor(Date.now() / 1000)) };
+    const message = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join('&');
+    const hmac = createHmac('sha256', shop.cfg.appSecret).update(message).digest('hex');
+    const to = new URL(q.redirect_uri);
+    for (const [k, v] of Object.entries({ ...params, hmac })) to.searchParams.set(k, v);
+    return reply.redirect(to.toString(), 302);
+  });
+
   app.post('/admin/oauth/access_token', async (req, reply) => {
-    const b = (req.body ?? {}) as { client_id?: string; client_secret?: string; grant_type?: string };
+    const b = (req.body ?? {}) as { client_id?: string; client_secret?: string; grant_type?: string; code?: string };
     const shop = [...shops.values()].find((s) => s.cfg.clientId === b.client_id && s.cfg.appSecret === b.client_secret);
+    if (shop && b.code !== undefined) {
+      const issued = codes.get(b.code);
+      // One use only, for the client it was issued to.
+      codes.delete(b.code);
+      if (!issued || issued.clientId !== b.client_id) return reply.code(400).send({ error: 'invalid_grant', error_description: 'the authorization code is invalid or was used already' });
+      const token = randomToken('shpat');
+      tokens.set(token, { shop: issued.shop, expiresAt: Number.MAX_SAFE_INTEGER });
+      return { access_token: token, scope: issued.scope };
+    }
     if (!shop || b.grant_type !== 'client_credentials') return reply.code(400).send({ error: 'invalid_client', error_description: 'Client credentials are invalid' });
     const token = randomToken('shpca');
     tokens.set(token, { shop: shop.cfg.domain, expiresAt: Date.now() + settings.tokenTtlSeconds * 1000 });
