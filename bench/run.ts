@@ -7,7 +7,8 @@
  * (2000-point bucket, 100 points/s) with an 80 ms OrderMesh, webhook orders arriving at BENCH_WEBHOOK_RATE
  * per second for BENCH_WEBHOOK_SECONDS on that store, orders arriving and shipping at BENCH_WRITEBACK_RATE
  * per second for BENCH_WRITEBACK_SECONDS (tracking write-back under sustained load), and 4 stores on 1, 2
- * and 4 worker processes. BENCH_ONLY=overhead,standard,webhooks,writeback,processes picks some; BENCH_TINY=1 runs every scenario small
+ * and 4 worker processes, and what idle stores cost (BENCH_IDLE_STORES=1,1000 for BENCH_IDLE_SECONDS).
+ * BENCH_ONLY=overhead,standard,webhooks,writeback,processes,idleStores picks some; BENCH_TINY=1 runs every scenario small
  * (the suite does, so the harness cannot rot; its figures mean nothing). BENCH_RESULTS_DIR moves the output;
  * BENCH_CPU_PROF=DIR writes each worker's CPU profile there.
  */
@@ -37,6 +38,8 @@ const WRITEBACK_RATE = num('BENCH_WRITEBACK_RATE', 5, 5);
 const WRITEBACK_SECONDS = num('BENCH_WRITEBACK_SECONDS', 600, 6);
 const PER_STORE = num('BENCH_PROCESS_ORDERS', 5_000, 50);
 const PROCESS_COUNTS = (env.BENCH_PROCESSES ?? (tiny ? '1,2' : '1,2,4')).split(',').map(Number);
+const IDLE_STORES = (env.BENCH_IDLE_STORES ?? (tiny ? '1,20' : '1,1000')).split(',').map(Number);
+const IDLE_SECONDS = num('BENCH_IDLE_SECONDS', 180, 15);
 const only = env.BENCH_ONLY?.split(',');
 const STANDARD = { bucket: 2000, restoreRate: 100 };
 const UNTHROTTLED = { bucket: 1_000_000_000, restoreRate: 1_000_000_000 };
@@ -351,10 +354,48 @@ async function processes() {
   return out.map((r) => ({ ...r, speedupOverOne: round(r.ordersPerSecond / out[0]!.ordersPerSecond, 2) }));
 }
 
+/**
+ * What a store costs while it has nothing to do: N stores with no orders on one worker process, measured
+ * after the first minute (whose start-up work is not idle), against one store. Per idle store per minute:
+ * database transactions, worker CPU and Shopify requests; and pg-boss's schedule rows,
+ * which the store sweep keeps to a handful however many stores there are.
+ */
+async function idleStores() {
+  const out: Array<Record<string, number>> = [];
+  for (const n of IDLE_STORES) {
+    const shop = await shopifySim(UNTHROTTLED, 0, 1);
+    const om = await ordermeshSim(0);
+    const db = await freshDatabase();
+    const workers = await startWorkers(configFile(om, Array.from({ length: n }, () => shop)), db.url, 1);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await sleep(tiny ? 3_000 : 65_000);
+    const before = { tx: await transactions(db.name), cpu: workers.procs[0]!.cpuMs(), shopify: (await shopOps(shop.url)).requests as number };
+    await sleep(IDLE_SECONDS * 1000);
+    const minutes = IDLE_SECONDS / 60;
+    const after = { tx: await transactions(db.name), cpu: workers.procs[0]!.cpuMs(), shopify: (await shopOps(shop.url)).requests as number };
+    const schedules = Number((await c.query(`select count(*)::int as n from pgboss.schedule`)).rows[0].n);
+    await c.end();
+    out.push({
+      stores: n,
+      seconds: IDLE_SECONDS,
+      transactionsPerMinute: round((after.tx - before.tx) / minutes, 1),
+      workerCpuMsPerMinute: round((after.cpu - before.cpu) / minutes, 1),
+      shopifyRequestsPerMinute: round((after.shopify - before.shopify) / minutes, 1),
+      pgBossSchedules: schedules,
+      peakRssMb: round(workers.procs[0]!.peakRssMb()),
+    });
+    await Promise.all([...workers.procs.map((p) => p.stop()), shop.stop(), om.stop()]);
+  }
+  const [one, many] = [out[0]!, out[out.length - 1]!];
+  const per = (k: string) => round((many[k]! - one[k]!) / Math.max(1, many.stores! - one.stores!), 3);
+  return { runs: out, perIdleStorePerMinute: { transactions: per('transactionsPerMinute'), workerCpuMs: per('workerCpuMsPerMinute'), shopifyRequests: per('shopifyRequestsPerMinute') } };
+}
+
 const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgAdmin.source };
 const results: Record<string, unknown> = { commit, date: new Date().toISOString(), machine, tiny };
-const scenarios = { overhead, standard, webhooks, writeback, processes };
+const scenarios = { overhead, standard, webhooks, writeback, processes, idleStores };
 try {
   for (const [name, scenario] of Object.entries(scenarios)) {
     if (only && !only.includes(name)) continue;

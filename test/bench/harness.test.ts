@@ -52,5 +52,9 @@ describe('npm run bench, tiny', () => {
 
     expect(r.processes.map((p: any) => p.processes)).toEqual([1, 2]);
     for (const p of r.processes) expect(p.ordermeshHolds).toBe(p.ledger.submitted);
+
+    // Idle stores: every one is pulled (Shopify asked), and pg-boss's schedules do not grow with them.
+    expect(r.idleStores.runs.map((x: any) => x.stores)).toEqual([1, 20]);
+    for (const x of r.idleStores.runs) expect(x.pgBossSchedules).toBe(4);
   }, 400_000);
 });
