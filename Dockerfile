@@ -22,5 +22,5 @@ COPY examples ./examples
 RUN mkdir -p /app/.ordersync && chown node:node /app/.ordersync
 USER node
 EXPOSE 8080
-ENTRYPOINT ["node", "bin/ordersync.js"]
+ENTRYPOINT ["/app/bin/entrypoint.sh"]
 CMD ["start"]

@@ -65,7 +65,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
   })();
   const fileMappers = await loadMappers(opts.config, opts.configPath);
-  const { db, database, close: closeLedger } = await openLedger(opts.config, log, opts.env ?? process.env);
+  const { db, database, close: closeLedger } = await openLedger(opts.config, log, opts.env ?? process.env, opts.config.database.poolSize);
   const cleanup: Array<() => Promise<void>> = [closeLedger];
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -100,7 +100,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const config = merged.config;
     const mappers = merged.mappers;
     opts = { ...opts, secrets: merged.secrets };
-    const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds });
+    const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds, max: config.database.jobsPoolSize });
     await boss.start();
     const metrics = createMetrics(db);
     const ordermeshClient = (c: Config, secrets: Secrets) => ordermeshClientFor(c, secrets.ordermeshClientSecret, { log, onCall: (_op, status) => metrics.upstreamCall('ordermesh', status) });

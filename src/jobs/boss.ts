@@ -5,13 +5,14 @@ import { errorOutcome } from './outcome.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
-export function createBoss(url: string, log: Logger, opts: { superviseIntervalSeconds?: number } = {}): PgBoss {
+export function createBoss(url: string, log: Logger, opts: { superviseIntervalSeconds?: number; max?: number } = {}): PgBoss {
   // LISTEN/NOTIFY wakes workers the moment a job is sent, instead of after a polling interval.
   const boss = new PgBoss({
     connectionString: url,
     schema: BOSS_SCHEMA,
     application_name: 'ordersync-jobs',
     useListenNotify: true,
+    ...(opts.max ? { max: opts.max } : {}),
     ...(opts.superviseIntervalSeconds ? { superviseIntervalSeconds: opts.superviseIntervalSeconds, monitorIntervalSeconds: opts.superviseIntervalSeconds } : {}),
   });
   // pg-boss reports background failures (maintenance, lost connections) as events; unhandled they would crash.

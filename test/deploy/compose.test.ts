@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.ts';
@@ -22,7 +26,8 @@ describe('compose.yaml', () => {
 
   it('runs `ordersync start` from this Dockerfile, after PostgreSQL is healthy, on the port the service listens on', () => {
     expect(app.build).toBe('.');
-    expect(read('Dockerfile')).toMatch(/ENTRYPOINT \["node", "bin\/ordersync.js"\]/);
+    expect(read('Dockerfile')).toMatch(/ENTRYPOINT \["\/app\/bin\/entrypoint.sh"\]/);
+    expect(read('bin/entrypoint.sh')).toMatch(/exec node "\$\(dirname "\$0"\)\/ordersync.js" "\$@"/);
     expect(app.command).toEqual(['start']);
     expect(app.depends_on.postgres.condition).toBe('service_healthy');
     expect(db.healthcheck.test.join(' ')).toContain('pg_isready');
@@ -49,5 +54,23 @@ describe('compose.yaml', () => {
     const named = [...read('config/example.yaml').matchAll(/^[^#\n]*\{ env: ([A-Z0-9_]+) \}/gm)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(0);
     for (const v of [...named, 'POSTGRES_PASSWORD']) expect(envExample.has(v!), v).toBe(true);
+  });
+});
+
+describe("the container's launcher (bin/entrypoint.sh)", () => {
+  const launch = (env: Record<string, string>) =>
+    execFileSync('sh', [fileURLToPath(new URL('../../bin/entrypoint.sh', import.meta.url))], { env: { PATH: process.env.PATH!, ORDERSYNC_ENTRYPOINT_DRY_RUN: '1', ...env } }).toString().trim();
+  const limit = (text: string) => {
+    const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'ordersync-cgroup-')), 'memory.max');
+    writeFileSync(f, `${text}\n`);
+    return f;
+  };
+
+  it('caps the V8 heap at 60% of the container memory limit, unless NODE_OPTIONS sets one or there is no limit', () => {
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912') })).toBe('NODE_OPTIONS= --max-old-space-size=307');
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), ORDERSYNC_HEAP_PERCENT: '50' })).toBe('NODE_OPTIONS= --max-old-space-size=256');
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('max') })).toBe('NODE_OPTIONS=');
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('9223372036854771712') })).toBe('NODE_OPTIONS=');
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), NODE_OPTIONS: '--max-old-space-size=900' })).toBe('NODE_OPTIONS=--max-old-space-size=900');
   });
 });
