@@ -98,7 +98,7 @@ function configFile(om: { url: string }, shops: Array<{ url: string }>, extra: R
       server: { host: '127.0.0.1' },
       log: { level: 'warn' },
       ...extra,
-    }),
+    }, { aliasDuplicateObjects: false }),
   );
   return file;
 }

@@ -169,8 +169,8 @@ export const configSchema = z
           .strictObject({ dataDir: z.string().default('.ordersync/pg'), port: z.number().int().min(1).max(65_535).default(54329) })
           .default({ dataDir: '.ordersync/pg', port: 54329 }),
         /**
-         * Connections one process opens at most: `poolSize` for the ledger, `jobsPoolSize` for pg-boss
-         * (its LISTEN connection among them). A process needs poolSize + jobsPoolSize; N processes N times that.
+         * Connections one process opens at most: `poolSize` for the ledger, `jobsPoolSize` for pg-boss,
+         * and the one session pg-boss LISTENs on. A process needs poolSize + jobsPoolSize + 1; N processes N times that.
          */
         poolSize: z.number().int().min(2).max(100).default(10),
         jobsPoolSize: z.number().int().min(2).max(100).default(10),
