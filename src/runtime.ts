@@ -128,6 +128,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const deps: JobDeps = { db, boss, log, metrics, config, ordermesh, catalogue: catalogueOf(config, ordermesh), stores, actor: opts.actor };
     await registerJobs(boss, jobDefinitions(deps, { heartbeatSeconds: config.jobs.heartbeatSeconds, refreshCoalesceMs: config.jobs.refreshCoalesceMs }), metrics, log, {
       concurrency: config.jobs.concurrency,
+      storeConcurrency: config.jobs.storeConcurrency,
       work: opts.workers,
     });
     if (opts.schedules) await installSchedules(boss, deps);

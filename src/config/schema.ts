@@ -214,6 +214,12 @@ export const configSchema = z
         /** How many jobs of each queue one process runs at once. */
         concurrency: z.number().int().min(1).max(32).default(2),
         /**
+         * How many stores one process works for at once, per store queue (pull, submit, holds, notes,
+         * requests): each store is a lane (one job per store at a time), so a store that is slow (a large
+         * backfill, an OrderMesh that times out for its merchant) holds one lane, never the others.
+         */
+        storeConcurrency: z.number().int().min(1).max(64).default(8),
+        /**
          * Store webhooks name orders to re-read; what arrives within this window is read together in one
          * query (a burst costs about what a page of the pull costs, not a query per order). At least 500.
          */

@@ -34,6 +34,14 @@ export interface JobDefinition<T extends object = object> {
   fetch?: { batchSize: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number };
   /** Records a failure retries cannot fix (see outcome.ts); the job then completes. */
   record?: (data: T, reason: string, message: string) => Promise<void>;
+  /**
+   * One job per store (a singleton per store id): the queue runs `storeConcurrency` stores at once in
+   * this process, each job fetched alone, so a slow store holds one lane and never the jobs of others
+   * that a shared batch would queue behind it.
+   */
+  perStore?: boolean;
+  /** A per-store queue whose jobs must start promptly (submission): polled every 2 s like the rest, not every 10. */
+  prompt?: boolean;
 }
 
 const BATCH = 10;
@@ -44,7 +52,7 @@ export async function registerJobs(
   defs: JobDefinition<any>[],
   metrics: Metrics,
   log: Logger,
-  opts: { concurrency?: number; work?: boolean } = {},
+  opts: { concurrency?: number; storeConcurrency?: number; work?: boolean } = {},
 ): Promise<void> {
   // Dead-letter targets first: a queue naming one that does not exist yet is refused.
   const ordered = [...defs].sort((a, b) => Number(Boolean(a.queue?.deadLetter)) - Number(Boolean(b.queue?.deadLetter)));
@@ -79,7 +87,12 @@ export async function registerJobs(
       // One job failing must not fail (and re-run) the rest of its batch.
       perJobResults: true,
     } as const;
-    await boss.work(def.name, { ...options, ...(def.fetch ?? {}) }, async (jobs: Job<object>[]): Promise<JobResult[]> => {
+    // A store's lane: fetched alone. Its jobs are sent with NOTIFY and the store sweep sends every
+    // minute what is due, so lanes poll every 10 s (their idle cost near that of two workers), but
+    // submission's, whose latency is the user's.
+    const every = def.prompt ? 2 : 10;
+    const lanes = def.perStore ? { batchSize: 1, localConcurrency: opts.storeConcurrency ?? opts.concurrency ?? 1, pollingIntervalSeconds: every, notifyPollingIntervalSeconds: every } : {};
+    await boss.work(def.name, { ...options, ...lanes, ...(def.fetch ?? {}) }, async (jobs: Job<object>[]): Promise<JobResult[]> => {
       if (def.runBatch) {
         let errors: Array<unknown | undefined> | void;
         try {

@@ -46,7 +46,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
   });
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
-    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
+    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true }),
     // Webhook refreshes wake no worker (no NOTIFY): a worker polls every jobs.refreshCoalesceMs and reads
     // whatever arrived meanwhile in one batch, so a burst is read together instead of order by order.
     one(Q.refreshOrder, (d) => refreshOrders(deps, [d]), {
@@ -54,15 +54,15 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
       runBatch: (items) => refreshOrders(deps, items),
       fetch: { batchSize: 250, pollingIntervalSeconds: coalesceSeconds, notifyPollingIntervalSeconds: coalesceSeconds },
     }),
-    one(Q.submitOrders, (d) => submitOrders(deps, d.storeId)),
+    one(Q.submitOrders, (d) => submitOrders(deps, d.storeId), { perStore: true, prompt: true }),
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.inboundOutcome, (d) => inboundOutcome(deps, d)),
-    one(Q.syncNotes, (d) => syncNotes(deps, d.storeId)),
+    one(Q.syncNotes, (d) => syncNotes(deps, d.storeId), { perStore: true }),
     one(Q.storeSweep, () => storeSweep(deps)),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
-    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true })),
-    one(Q.syncHolds, (d) => syncHolds(deps, d.storeId)),
+    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true }),
+    one(Q.syncHolds, (d) => syncHolds(deps, d.storeId), { perStore: true }),
     one(Q.privacyRequest, (d) => answerPrivacyRequest(deps, d.requestId)),
     one(Q.retention, () => retentionSweep(deps)),
     // Fetched up to 50 at once: under load a batch's fulfilment states are read together.

@@ -63,6 +63,8 @@ const settingsBody = z.strictObject({
   webhookDropRate: z.number().min(0).max(1).optional(),
   /** How long an inbound order waits in OrderMesh's queue before its Transformation runs. */
   inboundDelayMs: z.number().int().nonnegative().optional(),
+  /** Merchants whose create requests are held this long before they are handled (one slow tenant among many). */
+  slowMerchants: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 const catalogBody = z.strictObject({ merchantId: z.string().min(1), variants: z.array(z.strictObject({ sku: z.string().min(1), name: z.string().optional(), productName: z.string().optional() })) });
 const transformationBody = z.strictObject({ id: z.string().min(1), kind: z.enum(['mapped', 'store']) });
@@ -92,6 +94,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     webhookUrl: opts.webhookUrl,
     merchants: null as string[] | null,
     webhookDropRate: 0,
+    slowMerchants: {} as Record<string, number>,
   };
   const mayActFor = (merchantId: unknown) => {
     if (settings.merchants && typeof merchantId === 'string' && !settings.merchants.includes(merchantId)) {
@@ -294,6 +297,8 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
         if (fault.kind === 'status503') return sendError(reply, 503, 'service unavailable (injected)');
         if (fault.kind === 'status403') return sendError(reply, 403, 'forbidden (injected)');
         if (fault.kind === 'timeout') await sleep(fault.timeoutMs);
+        const slow = id === 'createOrder' || id === 'createOrdersBulk' ? merchantDelay(id === 'createOrder' ? [req.body] : (req.body as { items?: unknown[] } | null)?.items, settings.slowMerchants) : 0;
+        if (slow) await sleep(slow);
         try {
           if (spec.auth) {
             authorise(req);
@@ -388,6 +393,7 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
     if (r.data.merchants !== undefined) settings.merchants = r.data.merchants;
     if (r.data.webhookDropRate !== undefined) settings.webhookDropRate = r.data.webhookDropRate;
     if (r.data.inboundDelayMs !== undefined) inbound.delayMs = r.data.inboundDelayMs;
+    if (r.data.slowMerchants !== undefined) settings.slowMerchants = r.data.slowMerchants;
     return settings;
   });
   app.post('/_sim/tokens/revoke', async () => {
@@ -454,6 +460,12 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   return { ...server, state, faults, webhooks, settings, catalogue, inbound, notes, refunds };
 }
 
+
+/** The longest hold among the merchants a create request's orders name. */
+function merchantDelay(orders: unknown, slow: Record<string, number>): number {
+  if (!Array.isArray(orders)) return 0;
+  return Math.max(0, ...orders.map((o) => slow[String((o as { merchantId?: unknown } | null)?.merchantId)] ?? 0));
+}
 
 /** The safeIds the orders of a create request name. */
 function createdSafeIds(orders: unknown): string[] {
