@@ -58,10 +58,10 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.inboundOutcome, (d) => inboundOutcome(deps, d)),
     one(Q.syncNotes, (d) => syncNotes(deps, d.storeId), { perStore: true }),
-    one(Q.storeSweep, () => storeSweep(deps)),
+    one(Q.storeSweep, (d) => storeSweep(deps, { start: d.start === true })),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
-    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true }),
+    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true, prompt: true }),
     one(Q.syncHolds, (d) => syncHolds(deps, d.storeId), { perStore: true }),
     one(Q.privacyRequest, (d) => answerPrivacyRequest(deps, d.requestId)),
     one(Q.retention, () => retentionSweep(deps)),
@@ -90,7 +90,7 @@ export async function installSchedules(boss: PgBoss, _deps: JobDeps): Promise<vo
   await boss.schedule(Q.reconcileSubmitting, '* * * * *', {}, { key: 'all', singletonKey: 'all' });
   await boss.schedule(Q.pollShipments, '* * * * *', {}, { key: 'sweep', singletonKey: 'sweep' });
   await boss.schedule(Q.retention, '23 * * * *', {}, { key: 'all', singletonKey: 'all' });
-  // No idle start: what is due now is enqueued now rather than at the next whole minute of the cron
-  // (a singleton: processes starting together queue one).
-  await enqueue(boss, Q.storeSweep, {}, { singletonKey: 'all' });
+  // No idle start: every store is read now rather than at the next whole minute of the cron (a
+  // singleton: processes starting together queue one).
+  await enqueue(boss, Q.storeSweep, { start: true }, { singletonKey: 'start' });
 }

@@ -30,7 +30,8 @@ export interface Payloads {
   /** An OrderCreation webhook's verdict on an inbound order. */
   [Q.inboundOutcome]: { safeId: string; ok: boolean; orderId?: string | null; code?: number | null; description?: string | null };
   [Q.syncNotes]: { storeId: string };
-  [Q.storeSweep]: Record<string, never>;
+  /** `start`: a worker starting: every store is read at once. */
+  [Q.storeSweep]: { start?: boolean };
   [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'recheck' };
   [Q.pollShipments]: { orderIds?: string[] };
   [Q.writeTracking]: { packageId: string };

@@ -30,7 +30,7 @@ type Jobs<K extends keyof Payloads> = Array<{ data: Payloads[K]; singletonKey: s
  * - a notes sync for each store with an in-flight order whose note changed.
  * An idle store (nothing in flight) costs its pull alone.
  */
-export async function storeSweep(deps: JobDeps): Promise<Record<string, number>> {
+export async function storeSweep(deps: JobDeps, opts: { start?: boolean } = {}): Promise<Record<string, number>> {
   const stores = [...deps.stores.values()];
   if (stores.length === 0) return {};
   const now = new Date();
@@ -38,21 +38,22 @@ export async function storeSweep(deps: JobDeps): Promise<Record<string, number>>
   const last = new Map(cursors.map((c) => [`${c.store_id}\u0000${c.stream}`, c.last_success_at]));
   const pulls: Jobs<typeof Q.pullOrders> = [];
   const scans: Jobs<typeof Q.scanFulfillmentRequests> = [];
+  // At start every store is read at once, due or not (a restart must not wait out an interval).
+  const due = (stream: string, id: string, interval: number) => opts.start || pullIsDue(last.get(`${id}\u0000${stream}`) ?? null, now, interval);
+  const job = (id: string) => ({ data: { storeId: id, scheduled: !opts.start }, singletonKey: id, ...(opts.start ? {} : { startAfter: jitterSeconds(id) }) });
   for (const s of stores) {
     const id = s.cfg.id;
     if (s.cfg.mode === 'fulfillment-service') {
-      if (pullIsDue(last.get(`${id}\u0000${REQUESTS_STREAM}`) ?? null, now, s.cfg.fulfillmentService.pollSeconds)) scans.push({ data: { storeId: id, scheduled: true }, singletonKey: id, startAfter: jitterSeconds(id) });
-    } else if (pullIsDue(last.get(`${id}\u0000${ORDERS_STREAM}`) ?? null, now, s.cfg.pull.intervalSeconds)) {
-      pulls.push({ data: { storeId: id, scheduled: true }, singletonKey: id, startAfter: jitterSeconds(id) });
-    }
+      if (due(REQUESTS_STREAM, id, s.cfg.fulfillmentService.pollSeconds)) scans.push(job(id));
+    } else if (due(ORDERS_STREAM, id, s.cfg.pull.intervalSeconds)) pulls.push(job(id));
   }
-  const due = await sql<{ store_id: string }>`
+  const dueOrders = await sql<{ store_id: string }>`
     select distinct store_id from orders where state = 'pending' and (hold_until is null or hold_until <= now()) and (next_attempt_at is null or next_attempt_at <= now())`.execute(deps.db);
   const inFlight = await sql<{ store_id: string }>`select distinct store_id from orders where state in (${sql.join(IN_FLIGHT)})`.execute(deps.db);
   const notes = await sql<{ store_id: string }>`
     select distinct store_id from orders where state in (${sql.join(FOLLOWED)}) and ordermesh_order_id is not null and note_hash is distinct from ${NOTE_FINGERPRINT}`.execute(deps.db);
   const ours = (rows: Array<{ store_id: string }>) => rows.map((r) => r.store_id).filter((id) => deps.stores.has(id)).map((id) => ({ data: { storeId: id }, singletonKey: id }));
-  const submits = ours(due.rows);
+  const submits = ours(dueOrders.rows);
   const holds = ours(inFlight.rows);
   const notesDue = ours(notes.rows).filter((j) => deps.stores.get(j.data.storeId)!.cfg.notes.enabled);
   await enqueueMany(deps.boss, Q.pullOrders, pulls);

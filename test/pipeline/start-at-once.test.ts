@@ -13,9 +13,11 @@ describe('a service that starts', () => {
   it('pulls and submits each store at once instead of waiting for the next minute of its schedule', async () => {
     await seedOrders(shop, { count: 30, seed: 31 });
     const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUrl, { schedules: true });
-    const pulls = await service.boss.findJobs<{ storeId: string; scheduled?: boolean }>(Q.pullOrders);
-    // The schedule's ticks are marked `scheduled`; the start's own pull is there the moment start returns.
-    expect(pulls.filter((j) => j.data.storeId === STORE_ID && !j.data.scheduled)).toHaveLength(1);
+    // The start's own sweep is there the moment start returns; it reads every store at once: a pull
+    // not marked `scheduled` (the schedule's ticks are) and not put off within the minute as they are.
+    expect((await service.boss.findJobs<{ start?: boolean }>(Q.storeSweep)).filter((j) => j.data.start)).toHaveLength(1);
+    const pull = await eventually(async () => (await service.boss.findJobs<{ storeId: string; scheduled?: boolean }>(Q.pullOrders)).find((j) => j.data.storeId === STORE_ID && !j.data.scheduled) ?? false, () => 'the start pull', 30_000);
+    expect(new Date(pull.startAfter).getTime() - new Date(pull.createdOn).getTime()).toBeLessThan(1_000);
     const settled = async () => {
       const c = await stateCounts(db);
       return Object.values(c).reduce((a, n) => a + n, 0) === 30 && !c.pending && !c.submitting;
