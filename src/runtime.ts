@@ -3,7 +3,6 @@ import type { Secrets } from './config/load.ts';
 import type { OrderMeshClient } from './connectors/ordermesh/client.ts';
 import { ordermeshClientFor } from './connectors/ordermesh/from-config.ts';
 import { CatalogueCache } from './connectors/ordermesh/catalogue.ts';
-import { warnUnknownSkus } from './ops/sku-check.ts';
 import type { OpenedDatabase } from './db/open.ts';
 import { openLedger } from './db/session.ts';
 import { createBoss, registerJobs } from './jobs/boss.ts';
@@ -139,8 +138,6 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await apply(await withLedgerStores(nextFile, (err, storeId) => log.error({ err, store: storeId }, 'a ledger store cannot be run: left out until fixed')));
     };
     if (opts.workers) {
-      // Once per start: a mapped SKU OrderMesh's catalogue lacks would fail every order that uses it.
-      void warnUnknownSkus(deps);
       let storesSeen = await ledgerStoresVersion(db);
       // SKU maps and ledger stores (`ordersync store`) reach running workers within seconds.
       const refresh = async () => {

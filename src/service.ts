@@ -9,6 +9,7 @@ import { openRuntime, type RuntimeOptions } from './runtime.ts';
 import { buildServer } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
 import { registerInstall } from './server/install.ts';
+import { warnUnknownSkus } from './ops/sku-check.ts';
 import { Keyring } from './util/secret-box.ts';
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/load.ts';
@@ -63,6 +64,9 @@ export async function startService(opts: StartOptions): Promise<Service> {
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   log.info({ port: boundPort, embeddedDatabase: database.embedded, stores: config.stores.length }, 'ordersync started');
+  // Once per start, once started (no OrderMesh call before the service is up): a mapped SKU
+  // OrderMesh's catalogue lacks would fail every order that uses it.
+  if (opts.workers !== false) void warnUnknownSkus(deps);
 
   let stopping: Promise<void> | undefined;
   // An early stop (a signal to a command that runs a service, as the demo does) stops it in order.

@@ -144,7 +144,9 @@ describe('a ledger restored from an old backup', () => {
     expect(shopNow.operations.FulfillmentCreate.requests).toBe(writesBefore);
     expect(await h.db.selectFrom('events').select('id').where('reason_code', '=', 'RELINKED_BY_RECONCILE').execute()).toHaveLength(AFTER);
     await h.close();
-    // Each worker ended when the test stopped it (SIGTERM, exit 0), never by itself: two ran throughout each phase.
-    expect(fleet.unexpectedExits.filter((e) => !e.includes('(code 0, signal null)'))).toEqual([]);
+    // Each worker ended when the test stopped it, never by itself: with exit 0 after its shutdown, or
+    // by the signal itself when it came while the worker was still loading (under load, a worker started
+    // for a phase that others finished can be stopped before it has booted).
+    expect(fleet.unexpectedExits.filter((e) => !e.includes('(code 0, signal null)') && !e.includes('(code null, signal SIGTERM)'))).toEqual([]);
   }, 900_000);
 });
