@@ -7,24 +7,23 @@
  * (2000-point bucket, 100 points/s) with an 80 ms OrderMesh, webhook orders arriving at BENCH_WEBHOOK_RATE
  * per second for BENCH_WEBHOOK_SECONDS on that store, orders arriving and shipping at BENCH_WRITEBACK_RATE
  * per second for BENCH_WRITEBACK_SECONDS (tracking write-back under sustained load), and 4 stores on 1, 2
- * and 4 worker processes, and what idle stores cost (BENCH_IDLE_STORES=1,1000 for BENCH_IDLE_SECONDS).
- * BENCH_ONLY=overhead,standard,webhooks,writeback,processes,idleStores picks some; BENCH_TINY=1 runs every scenario small
+ * and 4 worker processes, what idle stores cost (BENCH_IDLE_STORES=1,1000 for BENCH_IDLE_SECONDS),
+ * and many stores with one store's large backfill among them (bench/many-stores.ts).
+ * BENCH_ONLY=overhead,standard,webhooks,writeback,processes,idleStores,manyStores picks some; BENCH_TINY=1 runs every scenario small
  * (the suite does, so the harness cannot rot; its figures mean nothing). BENCH_RESULTS_DIR moves the output;
  * BENCH_CPU_PROF=DIR writes each worker's CPU profile there.
  */
 import { execSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { stringify } from 'yaml';
 import { safeIdFor } from '../src/mapping/safe-id.ts';
-import { SHOPIFY_SIM_DEFAULTS } from '../src/sim/shopify/server.ts';
-import { SIM_MAPPING } from '../test/helpers/pipeline.ts';
-import { providePostgres } from '../test/helpers/postgres-provider.ts';
+import { SHOPIFY_SIM_DEFAULTS } from '../src/sim/defaults.ts';
 import { post } from '../test/helpers/shopify.ts';
-import { freePort } from '../test/helpers/ports.ts';
-import { getJson, percentile, ROOT, run, simProcess, sleep, until, type Proc } from './procs.ts';
+import { admin, closeHarness, configFile, freshDatabase, ledgerCounts, ordermeshSim, ordersyncRun, pgAdmin, round, shopifySim, shopOps, startWorkers, transactions } from './harness.ts';
+import { manyStores } from './many-stores.ts';
+import { getJson, percentile, ROOT, run, sleep } from './procs.ts';
 
 const env = process.env;
 const tiny = env.BENCH_TINY === '1';
@@ -44,149 +43,6 @@ const only = env.BENCH_ONLY?.split(',');
 const STANDARD = { bucket: 2000, restoreRate: 100 };
 const UNTHROTTLED = { bucket: 1_000_000_000, restoreRate: 1_000_000_000 };
 
-const pgAdmin = await providePostgres();
-const admin = new pg.Client({ connectionString: pgAdmin.adminUrl });
-await admin.connect();
-
-async function freshDatabase(): Promise<{ name: string; url: string }> {
-  const name = `ordersync_bench_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  await admin.query(`create database ${name}`);
-  const u = new URL(pgAdmin.adminUrl);
-  u.pathname = `/${name}`;
-  return { name, url: u.toString() };
-}
-
-/** Transactions the database has committed or rolled back (each autocommit statement is one). */
-async function transactions(db: string): Promise<number> {
-  await admin.query('select pg_stat_clear_snapshot()');
-  const r = await admin.query('select xact_commit + xact_rollback as n from pg_stat_database where datname = $1', [db]);
-  return Number(r.rows[0].n);
-}
-
-async function shopifySim(throttle: { bucket: number; restoreRate: number }, orders: number, seed: number) {
-  const sim = await simProcess('shopify', ['--bucket', String(throttle.bucket), '--restore-rate', String(throttle.restoreRate), '--orders', String(orders), '--seed', String(seed)]);
-  // It answers while it seeds: the clock starts once every order is there.
-  await until(async () => (await shopOps(sim.url)).orders === orders, `${orders} orders seeded`, 600_000);
-  return sim;
-}
-
-async function ordermeshSim(latencyMs: number) {
-  const om = await simProcess('ordermesh');
-  if (latencyMs) await post(`${om.url}/_sim/faults`, { '*': { latencyMs } });
-  return om;
-}
-
-const shopOps = async (url: string) => (await getJson(`${url}/_sim/state?summary`)).shops[SHOPIFY_SIM_DEFAULTS.shop.domain];
-
-function configFile(om: { url: string }, shops: Array<{ url: string }>, extra: Record<string, unknown> = {}): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-bench-'));
-  const file = path.join(dir, 'ordersync.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      ordermesh: { baseUrl: om.url, clientId: 'sim-client', clientSecret: { env: 'BENCH_OM_SECRET', default: 'sim-secret' }, webhookSecret: { env: 'BENCH_OM_WEBHOOK', default: 'sim-ordermesh-webhook-secret' } },
-      stores: shops.map((s, i) => ({
-        id: `bench-${i}`,
-        shopDomain: SHOPIFY_SIM_DEFAULTS.shop.domain,
-        apiOrigin: s.url,
-        auth: { type: 'accessToken', accessToken: { env: 'BENCH_SHOP_TOKEN', default: SHOPIFY_SIM_DEFAULTS.shop.accessToken } },
-        webhookSecret: { env: 'BENCH_SHOP_SECRET', default: SHOPIFY_SIM_DEFAULTS.shop.appSecret },
-        merchantId: `merchant-bench-${i}`,
-        holdMinutes: 0,
-        mapping: { module: 'shopify-default', options: SIM_MAPPING },
-      })),
-      server: { host: '127.0.0.1' },
-      log: { level: 'warn' },
-      ...extra,
-    }, { aliasDuplicateObjects: false }),
-  );
-  return file;
-}
-
-interface Workers {
-  procs: Proc[];
-  ports: number[];
-  readyMs: number;
-}
-
-async function startWorkers(config: string, dbUrl: string, count: number): Promise<Workers> {
-  const t0 = performance.now();
-  const ports: number[] = [];
-  const procs: Proc[] = [];
-  for (let i = 0; i < count; i++) {
-    const port = await freePort();
-    ports.push(port);
-    // BENCH_CPU_PROF=DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-    const profile: Record<string, string> = env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.BENCH_CPU_PROF}` } : {};
-    procs.push(run(['bin/ordersync.js', 'start', '--config', config], { DATABASE_URL: dbUrl, PORT: String(port), ...profile }));
-  }
-  for (const [i, port] of ports.entries()) {
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, `worker ${i} to answer (output: ${procs[i]!.output().slice(-2000)})`, 120_000, 100);
-  }
-  return { procs, ports, readyMs: performance.now() - t0 };
-}
-
-/** Polls the ledger until `total` orders are in it and none is waiting or being submitted. Returns the polls made (they count as transactions). */
-async function untilSettled(dbUrl: string, total: number, timeoutMs: number): Promise<number> {
-  const c = new pg.Client({ connectionString: dbUrl });
-  await c.connect();
-  let polls = 0;
-  try {
-    await until(
-      async () => {
-        polls++;
-        const r = await c.query(`select count(*)::int as total, count(*) filter (where state in ('pending','submitting'))::int as busy from orders`);
-        return r.rows[0].total === total && r.rows[0].busy === 0;
-      },
-      `${total} orders settled`,
-      timeoutMs,
-    );
-    return polls;
-  } finally {
-    await c.end();
-  }
-}
-
-async function ledgerCounts(dbUrl: string): Promise<Record<string, number>> {
-  const c = new pg.Client({ connectionString: dbUrl });
-  await c.connect();
-  const r = await c.query('select state, count(*)::int as n from orders group by state');
-  await c.end();
-  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
-}
-
-/** ordersync: boot workers on a fresh database, wait until every order is settled, measure, stop. */
-async function ordersyncRun(om: { url: string }, shops: Array<{ url: string }>, orders: number, processes = 1) {
-  const db = await freshDatabase();
-  const before = await transactions(db.name);
-  const t0 = performance.now();
-  const workers = await startWorkers(configFile(om, shops), db.url, processes);
-  const polls = await untilSettled(db.url, orders, 1_800_000);
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuMs = workers.procs.reduce((a, p) => a + p.cpuMs(), 0);
-  const peakRssMb = Math.max(...workers.procs.map((p) => p.peakRssMb()));
-  for (const p of workers.procs) await p.stop();
-  await sleep(500);
-  const xacts = (await transactions(db.name)) - before - polls;
-  const ledger = await ledgerCounts(db.url);
-  const omHolds = (await getJson(`${om.url}/_sim/state?summary`)).counts.orders;
-  await admin.query(`drop database ${db.name} with (force)`);
-  const work = seconds - workers.readyMs / 1000;
-  return {
-    orders,
-    processes,
-    seconds: round(seconds),
-    bootSeconds: round(workers.readyMs / 1000),
-    ordersPerSecond: Math.round(orders / seconds),
-    ordersPerSecondAfterBoot: Math.round(orders / Math.max(work, 0.001)),
-    workerCpuMsPerOrder: round(cpuMs / orders, 3),
-    transactionsPerOrder: round(xacts / orders, 2),
-    peakRssMb: Math.round(peakRssMb),
-    ledger,
-    ordermeshHolds: omHolds,
-  };
-}
-
 async function naiveRun(shop: { url: string }, om: { url: string }, orders: number) {
   const p = run(['bench/naive.ts', shop.url, om.url, 'naive', String(orders)]);
   let cpuMs = 0;
@@ -204,8 +60,6 @@ async function naiveRun(shop: { url: string }, om: { url: string }, orders: numb
   const r = JSON.parse(p.output().trim().split('\n').at(-1)!) as { orders: number; created: number; failed: number; seconds: number };
   return { ...r, seconds: round(r.seconds), ordersPerSecond: Math.round(r.orders / r.seconds), workerCpuMsPerOrder: round(cpuMs / r.orders, 3), peakRssMb: Math.round(peakRssMb) };
 }
-
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function overhead() {
   const out: unknown[] = [];
@@ -395,7 +249,7 @@ async function idleStores() {
 const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgAdmin.source };
 const results: Record<string, unknown> = { commit, date: new Date().toISOString(), machine, tiny };
-const scenarios = { overhead, standard, webhooks, writeback, processes, idleStores };
+const scenarios = { overhead, standard, webhooks, writeback, processes, idleStores, manyStores };
 try {
   for (const [name, scenario] of Object.entries(scenarios)) {
     if (only && !only.includes(name)) continue;
@@ -404,8 +258,7 @@ try {
     console.log(JSON.stringify({ [name]: results[name] }, null, 1));
   }
 } finally {
-  await admin.end();
-  await pgAdmin.stop();
+  await closeHarness();
 }
 const dir = env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });

@@ -7,10 +7,8 @@ import { runStart } from './start.ts';
 import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
 import { simCommand } from './sim.ts';
-import { runMap } from './map.ts';
 import { runBackfill } from './backfill.ts';
 import { runReprocess } from './reprocess.ts';
-import { runDemo } from './demo.ts';
 import { runOnce } from './run-once.ts';
 import { skuCommand } from './sku.ts';
 import { privacyCommand } from './privacy.ts';
@@ -87,6 +85,8 @@ export function buildProgram(): Command {
     .option('--order <id>', 'read this order from the store (numeric id or GID)')
     .option('--input <file>', 'read the order from a JSON file (connector shape or Admin GraphQL shape)')
     .action(async (o: { store: string; order?: string; input?: string }, cmd: Command) => {
+      // map and demo load the simulators and GraphQL tooling: only when asked for (a worker never is).
+      const { runMap } = await import('./map.ts');
       process.exitCode = await runMap(contextFrom(cmd), o);
     });
 
@@ -127,6 +127,7 @@ export function buildProgram(): Command {
     .option('--keep', 'leave the demo running with its operator console until Ctrl-C, and print its URL and token')
     .action(async (o: { orders: number; keep?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
+      const { runDemo } = await import('./demo.ts');
       process.exitCode = await runDemo({ level: g.logLevel, pretty: prettyLogs(g.logFormat) }, o.orders, { keep: o.keep === true });
     });
 

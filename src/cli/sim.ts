@@ -1,11 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.ts';
-import { startOrderMeshSim, SIM_DEFAULTS } from '../sim/ordermesh/server.ts';
-import { SHOPIFY_SIM_DEFAULTS, startShopifySim } from '../sim/shopify/server.ts';
+import { SHOPIFY_SIM_DEFAULTS, SIM_DEFAULTS, simShops } from '../sim/defaults.ts';
 
 function number(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, 1 or more');
   return n;
 }
 
@@ -32,6 +37,8 @@ export function simCommand(): Command {
     .option('--seed <n>', 'seed for fault injection', number)
     .action(async (o: { port: number; tokenTtl: number; rateLimit: number; webhookUrl?: string; webhookSecret: string; seed?: number }) => {
       const log = createLogger({ stderr: true });
+      // Loaded here, not above: every process loads the CLI, and a worker never runs a simulator.
+      const { startOrderMeshSim } = await import('../sim/ordermesh/server.ts');
       const server = await startOrderMeshSim({
         port: o.port,
         tokenTtlSeconds: o.tokenTtl,
@@ -48,18 +55,21 @@ export function simCommand(): Command {
     .command('shopify')
     .description('the Shopify simulator: Admin GraphQL over the real 2026-01 schema, cost throttle, bulk operations, webhooks; control under /_sim')
     .option('--port <n>', 'port', number, SHOPIFY_SIM_DEFAULTS.port)
-    .option('--orders <count>', 'seed this many orders at start', number, 0)
+    .option('--orders <count>', 'seed this many orders at start (in the first shop)', number, 0)
+    .option('--shops <count>', 'serve this many shops: sim-shop.myshopify.com, then sim-shop-1.myshopify.com … (token shpat_sim_token_1 …)', positive, 1)
     .option('--seed <n>', 'seed for generated orders and fault injection', number, 1)
     .option('--bucket <points>', 'throttle bucket size (maximumAvailable)', number, 2000)
     .option('--restore-rate <pointsPerSecond>', 'throttle restore rate', number, 100)
     .option('--webhook-url <url>', 'POST orders/* webhooks here')
-    .action(async (o: { port: number; orders: number; seed: number; bucket: number; restoreRate: number; webhookUrl?: string }) => {
+    .action(async (o: { port: number; orders: number; shops: number; seed: number; bucket: number; restoreRate: number; webhookUrl?: string }) => {
       const log = createLogger({ stderr: true });
+      const { startShopifySim } = await import('../sim/shopify/server.ts');
       const server = await startShopifySim({
         port: o.port,
         maximumAvailable: o.bucket,
         restoreRate: o.restoreRate,
         seed: o.seed,
+        shops: simShops(o.shops),
         ...(o.webhookUrl ? { webhookUrl: o.webhookUrl } : {}),
       });
       if (o.orders > 0) {
@@ -70,7 +80,7 @@ export function simCommand(): Command {
         });
       }
       const { domain, accessToken } = SHOPIFY_SIM_DEFAULTS.shop;
-      log.info({ url: server.url, shop: domain, accessToken, orders: o.orders }, 'Shopify simulator listening');
+      log.info({ url: server.url, shop: domain, accessToken, shops: o.shops, orders: o.orders }, 'Shopify simulator listening');
       await untilSignal(() => server.close());
     });
 

@@ -24,6 +24,10 @@ describe('npm run bench, tiny', () => {
       BENCH_WEBHOOK_SECONDS: '4',
       BENCH_WRITEBACK_SECONDS: '4',
       BENCH_PROCESS_ORDERS: '30',
+      BENCH_MANY_STORES: '12',
+      BENCH_MANY_BIG_ORDERS: '200',
+      BENCH_MANY_FEW_ORDERS: '30',
+      BENCH_MANY_FEED_SECONDS: '3',
     };
     const child = spawn(process.execPath, ['bench/run.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -56,5 +60,16 @@ describe('npm run bench, tiny', () => {
     // Idle stores: every one is pulled (Shopify asked), and pg-boss's schedules do not grow with them.
     expect(r.idleStores.runs.map((x: any) => x.stores)).toEqual([1, 20]);
     for (const x of r.idleStores.runs) expect(x.pgBossSchedules).toBe(4);
+
+    // Many stores: every order the simulator declared sendable reaches OrderMesh once, with and without the backfill.
+    const runs = [r.manyStores.withoutBackfill, ...r.manyStores.withBackfill];
+    expect(runs.map((x: any) => x.backfillOrders)).toEqual([0, 200]);
+    for (const x of runs) {
+      expect(x.fed).toBeGreaterThan(0);
+      expect(x.ordermeshOrders).toBe(x.mustReachOrderMesh);
+      expect(x.ordersCreatedMoreThanOnce).toBe(0);
+      expect(x.inLedger).toBe(x.orders);
+      expect(x.orderToOrderMeshMs.p95).toBeGreaterThan(0);
+    }
   }, 400_000);
 });

@@ -21,6 +21,8 @@ import {
 import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
+import { SIM_DEFAULTS } from '../defaults.ts';
+import { countBy } from '../count-by.ts';
 import { OrderMeshState, SimRefusal } from './state.ts';
 import { SimCatalogue } from './catalogue.ts';
 import { SimInbound } from './inbound.ts';
@@ -42,14 +44,7 @@ export interface OrderMeshSimOptions {
   seed?: number;
 }
 
-export const SIM_DEFAULTS = {
-  port: 4010,
-  clientId: 'sim-client',
-  clientSecret: 'sim-secret',
-  username: 'sim-user',
-  password: 'sim-password',
-  webhookSecret: 'sim-ordermesh-webhook-secret',
-} as const;
+export { SIM_DEFAULTS } from '../defaults.ts';
 
 type Handler = (req: FastifyRequest) => { status: number; body: unknown };
 
@@ -331,6 +326,13 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
 
   // ---- control endpoints (not part of OrderMesh)
   // ?summary: the counts alone (cheap enough to poll while tens of thousands of orders are held).
+  /**
+   * Every order's id, merchant, status, creation time and create requests, nothing more: what a benchmark
+   * with a hundred thousand orders reads (the whole state would be hundreds of megabytes).
+   */
+  app.get('/_sim/state/brief', async () => ({
+    orders: [...state.orders.values()].map((o) => ({ orderId: o.id, safeId: o.safeId, merchantId: o.merchantId, status: o.status, createdAt: o.createdAt, createRequests: state.createRequests.get(o.safeId) ?? 0 })),
+  }));
   app.get('/_sim/state', async (req) => ({
     counts: {
       orders: state.orders.size,
@@ -480,12 +482,6 @@ function param(req: FastifyRequest, name: string): string {
 function sendError(reply: FastifyReply, status: number, message: string, retryAfter?: string) {
   if (retryAfter) reply.header('retry-after', retryAfter);
   return reply.code(status).send({ message });
-}
-
-function countBy<T>(xs: T[], key: (x: T) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const x of xs) out[key(x)] = (out[key(x)] ?? 0) + 1;
-  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

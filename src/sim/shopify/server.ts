@@ -9,9 +9,11 @@ import { fieldErrors } from '../../connectors/ordermesh/contract.ts';
 import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
+import { SHOPIFY_SIM_DEFAULTS } from '../defaults.ts';
+import { countBy } from '../count-by.ts';
 import { operationCost } from './cost.ts';
 import { connection, fieldResolver, fulfillmentOrderView, fulfillmentView, orderFilter, orderView, pad, unsupportedRootFields } from './graphql.ts';
-import { SEED_CURRENCIES, seededCase, type Declared } from './seed.ts';
+import { SEED_CURRENCIES, seededCase, type Declared, type DeclaredOutcome } from './seed.ts';
 import { ShopState, randomToken, type RequestKind, type ShopWebhookTopic, type SimFulfillmentOrder, type SimFulfillmentService, type SimOrder } from './shop.ts';
 import {
   MerchantRefusal,
@@ -50,13 +52,7 @@ export interface ShopifySimOptions {
   seed?: number;
 }
 
-export const SHOPIFY_SIM_DEFAULTS = {
-  port: 4020,
-  shop: { domain: 'sim-shop.myshopify.com', accessToken: 'shpat_sim_token', clientId: 'sim-shopify-client', appSecret: 'sim-shopify-app-secret' },
-  apiVersions: ['2026-01', '2025-10'],
-  /** What the app is granted by default: what ordering and merchant-managed write-back need. */
-  scopes: ['read_orders', 'read_all_orders', 'read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders'],
-} as const;
+export { SHOPIFY_SIM_DEFAULTS } from '../defaults.ts';
 
 interface BulkOp {
   id: string;
@@ -90,6 +86,11 @@ const updateBody = z.strictObject({
   tags: z.array(z.string()).optional(),
 });
 const throttleBody = z.strictObject({ maximumAvailable: z.number().positive().optional(), restoreRate: z.number().positive().optional() });
+
+function declaredCounts(all: Declared[]): Record<keyof Declared, Record<DeclaredOutcome['kind'], number>> {
+  const count = (k: keyof Declared) => ({ sent: 0, failed: 0, skipped: 0, ...countBy(all, (d) => d[k].kind) });
+  return { presentment: count('presentment'), shop: count('shop') };
+}
 
 export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const schema = adminSchema();
@@ -592,6 +593,8 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
             operations: s.operations,
             fulfillments: [...s.state.orders.values()].reduce((a, o) => a + o.fulfillments.length, 0),
             services: [...s.state.services.values()],
+            // How many generated orders must reach OrderMesh, fail or be skipped, per currency choice.
+            declared: declaredCounts([...s.state.orders.values()].flatMap((o) => declared.get(o.order.id) ?? [])),
             ...(summary
               ? {}
               : {
