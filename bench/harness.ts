@@ -15,6 +15,11 @@ import { freePort } from '../test/helpers/ports.ts';
 import { getJson, run, simProcess, sleep, until, type Proc } from './procs.ts';
 
 const env = process.env;
+/** BENCH_TINY=1: every scenario small (the suite's run; its figures mean nothing). */
+export const tiny = env.BENCH_TINY === '1';
+/** A size from the environment, else its normal or tiny default. */
+export const num = (name: string, normal: number, small: number) => Number(env[name] ?? (tiny ? small : normal));
+export const UNTHROTTLED = { bucket: 1_000_000_000, restoreRate: 1_000_000_000 };
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 export const pgAdmin = await providePostgres();

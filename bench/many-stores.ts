@@ -14,12 +14,10 @@ import pg from 'pg';
 import { safeIdFor } from '../src/mapping/safe-id.ts';
 import { simShops } from '../src/sim/defaults.ts';
 import { post } from '../test/helpers/shopify.ts';
-import { admin, configFile, freshDatabase, ordermeshSim, round, shopifySim, startWorkers, transactions } from './harness.ts';
+import { admin, configFile, freshDatabase, num, ordermeshSim, round, shopifySim, startWorkers, tiny, transactions, UNTHROTTLED } from './harness.ts';
 import { getJson, percentile, sleep, until } from './procs.ts';
 
 const env = process.env;
-const tiny = env.BENCH_TINY === '1';
-const num = (name: string, normal: number, small: number) => Number(env[name] ?? (tiny ? small : normal));
 const STORES = num('BENCH_MANY_STORES', 1000, 20);
 const BIG_ORDERS = num('BENCH_MANY_BIG_ORDERS', 100_000, 300);
 const FEW = 4;
@@ -29,7 +27,6 @@ const FEED_RATE = num('BENCH_MANY_FEED_RATE', 5, 5);
 const FEED_SECONDS = num('BENCH_MANY_FEED_SECONDS', 60, 5);
 const MEMORY_MB = num('BENCH_MANY_MEMORY_MB', 256, 256);
 const PROCESSES = (env.BENCH_MANY_PROCESSES ?? (tiny ? '1' : '1,2,4')).split(',').map(Number);
-const UNTHROTTLED = { bucket: 1_000_000_000, restoreRate: 1_000_000_000 };
 
 const storeId = (i: number) => `bench-${i}`;
 const ordersOf = (i: number, big: boolean) => (i === 0 ? (big ? BIG_ORDERS : 0) : i <= FEW ? FEW_ORDERS : HANDFUL);

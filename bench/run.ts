@@ -21,13 +21,11 @@ import pg from 'pg';
 import { safeIdFor } from '../src/mapping/safe-id.ts';
 import { SHOPIFY_SIM_DEFAULTS } from '../src/sim/defaults.ts';
 import { post } from '../test/helpers/shopify.ts';
-import { admin, closeHarness, configFile, freshDatabase, ledgerCounts, ordermeshSim, ordersyncRun, pgAdmin, round, shopifySim, shopOps, startWorkers, transactions } from './harness.ts';
+import { admin, closeHarness, configFile, freshDatabase, ledgerCounts, ordermeshSim, ordersyncRun, pgAdmin, num, round, shopifySim, tiny, UNTHROTTLED, shopOps, startWorkers, transactions } from './harness.ts';
 import { manyStores } from './many-stores.ts';
 import { getJson, percentile, ROOT, run, sleep } from './procs.ts';
 
 const env = process.env;
-const tiny = env.BENCH_TINY === '1';
-const num = (name: string, normal: number, small: number) => Number(env[name] ?? (tiny ? small : normal));
 const sizes = (env.BENCH_OVERHEAD_SIZES ?? (tiny ? '200' : '10000,20000,100000')).split(',').map(Number);
 const STANDARD_ORDERS = num('BENCH_STANDARD_ORDERS', 20_000, 300);
 const NAIVE_STANDARD_ORDERS = num('BENCH_NAIVE_STANDARD_ORDERS', 2_000, 100);
@@ -41,7 +39,6 @@ const IDLE_STORES = (env.BENCH_IDLE_STORES ?? (tiny ? '1,20' : '1,1000')).split(
 const IDLE_SECONDS = num('BENCH_IDLE_SECONDS', 180, 15);
 const only = env.BENCH_ONLY?.split(',');
 const STANDARD = { bucket: 2000, restoreRate: 100 };
-const UNTHROTTLED = { bucket: 1_000_000_000, restoreRate: 1_000_000_000 };
 
 async function naiveRun(shop: { url: string }, om: { url: string }, orders: number) {
   const p = run(['bench/naive.ts', shop.url, om.url, 'naive', String(orders)]);
