@@ -10,11 +10,10 @@ import type { JobDeps } from './jobs/deps.ts';
 import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { applySkuMaps, buildStores, loadMappers } from './stores.ts';
-import { loadMapper, type Mapper } from './mapping/registry.ts';
-import path from 'node:path';
+import { applySkuMaps, buildStores, loadMappers, mergeLedgerStores } from './stores.ts';
+import type { Mapper } from './mapping/registry.ts';
 import { ConfigError } from './config/load.ts';
-import { ledgerStoresVersion, loadLedgerStores } from './db/ledger-stores.ts';
+import { ledgerStoresVersion } from './db/ledger-stores.ts';
 import { Keyring, SECRET_KEY_ENV, SecretKeyError } from './util/secret-box.ts';
 import { onShutdown } from './util/shutdown.ts';
 
@@ -76,21 +75,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     // The config file's stores and the ledger's, as one configuration (the file's stores first).
     let file = { config: opts.config, secrets: opts.secrets, mappers: fileMappers };
-    const withLedgerStores = async (f: typeof file, onProblem: (err: unknown, storeId: string) => void) => {
-      const ledger = await loadLedgerStores(db, keyring, onProblem);
-      const config: Config = { ...f.config, stores: [...f.config.stores, ...ledger.stores] };
-      const secrets: Secrets = { ...f.secrets, stores: new Map([...f.secrets.stores, ...ledger.secrets]) };
-      const mappers = new Map(f.mappers);
-      for (const s of ledger.stores) {
-        try {
-          mappers.set(s.id, await loadMapper(s.mapping.module, s.mapping.options, `store ${s.id}: mapping`, path.dirname(opts.configPath)));
-        } catch (err) {
-          onProblem(err, s.id);
-          config.stores = config.stores.filter((x) => x.id !== s.id);
-        }
-      }
-      return { config, secrets, mappers };
-    };
+    const withLedgerStores = (f: typeof file, onProblem: (err: unknown, storeId: string) => void) => mergeLedgerStores(db, keyring, f, opts.configPath, onProblem);
     // At start a ledger store that cannot be read (no key to open its secrets, a setting refused) stops
     // the start, naming it; later, while running, it is logged and the store left out.
     const merged = await withLedgerStores(file, (err, storeId) => {
@@ -131,7 +116,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       work: opts.workers,
     });
     if (opts.schedules) await installSchedules(boss, deps);
-    let skuSeen = new Map<string, string>();
+    const skuSeen = new Map<string, string>();
     await applySkuMaps(db, deps.stores, skuSeen, log);
     const reload: Runtime['reload'] = async (nextFile) => {
       file = nextFile;
@@ -154,21 +139,23 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       cleanup.push(async () => clearInterval(skuTimer));
     }
     const apply = async (next: { config: Config; secrets: Secrets; mappers: Map<string, Mapper> }) => {
-      const previous = { ordermesh: deps.ordermesh, stores: [...deps.stores.values()] };
+      const previous = { ordermesh: deps.ordermesh, stores: new Map(deps.stores) };
       deps.config = next.config;
       deps.ordermesh = live.ordermesh = ordermeshClient(next.config, next.secrets);
       deps.catalogue = catalogueOf(next.config, deps.ordermesh);
-      // The same Map, changed in place: the webhook receiver and every job hold it.
-      const fresh = buildStores(next.config, next.secrets, next.mappers, { log, metrics });
+      // The same Map, changed in place: the webhook receiver and every job hold it. Unchanged stores keep their runtime.
+      const fresh = buildStores(next.config, next.secrets, next.mappers, { log, metrics }, previous.stores);
       deps.stores.clear();
       for (const [id, store] of fresh) deps.stores.set(id, store);
-      skuSeen = new Map();
+      const replaced = [...previous.stores].filter(([id, store]) => deps.stores.get(id) !== store);
+      // A store kept as it was keeps the SKU maps put into its mapper; the others are read again.
+      for (const [id] of replaced) skuSeen.delete(id);
       await applySkuMaps(db, deps.stores, skuSeen, log);
       if (opts.schedules) await installSchedules(boss, deps);
       // Calls in flight on the old clients finish; then their connections close.
       setTimeout(() => {
         previous.ordermesh.close();
-        for (const store of previous.stores) store.shopify.close();
+        for (const [, store] of replaced) store.shopify.close();
       }, 60_000).unref();
     };
     return { deps, database, close, reload };

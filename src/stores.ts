@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Config, StoreConfig } from './config/schema.ts';
 import type { Secrets } from './config/load.ts';
@@ -8,6 +9,8 @@ import type { Metrics } from './metrics.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.ts';
 import { skuMapOf, skuMapVersions } from './db/sku-maps.ts';
+import { loadLedgerStores } from './db/ledger-stores.ts';
+import type { Keyring } from './util/secret-box.ts';
 
 /** Everything the jobs need for one store: its settings, its Shopify client and its mapper. */
 export interface StoreRuntime {
@@ -15,6 +18,8 @@ export interface StoreRuntime {
   shopify: ShopifyClient;
   mapper: Mapper;
   webhookSecret: string | undefined;
+  /** What it was built from (see buildStores). */
+  fingerprint: string;
 }
 
 /**
@@ -27,6 +32,35 @@ export async function loadMappers(config: Config, configPath: string): Promise<M
     if (cfg.enabled) out.set(cfg.id, await loadMapper(cfg.mapping.module, cfg.mapping.options, `stores[${i}].mapping`, path.dirname(configPath)));
   }
   return out;
+}
+
+/** Stores as one configuration: the config, their secrets, their loaded mappers. */
+export interface StoreSet {
+  config: Config;
+  secrets: Secrets;
+  mappers: Map<string, Mapper>;
+}
+
+/**
+ * The config file's stores and the ledger's enabled ones (`ordersync store`, app installs) as one
+ * configuration, the file's first: what a worker runs. A ledger store that cannot be run (its secrets
+ * unopened, a setting or its mapping module refused) goes to `onProblem` and is left out. `only`: read
+ * that ledger store alone (a command acting on one store).
+ */
+export async function mergeLedgerStores(db: Kysely<Database>, keyring: Keyring, file: StoreSet, configPath: string, onProblem: (err: unknown, storeId: string) => void, only?: string): Promise<StoreSet> {
+  const ledger = await loadLedgerStores(db, keyring, onProblem, only);
+  const config: Config = { ...file.config, stores: [...file.config.stores, ...ledger.stores] };
+  const secrets: Secrets = { ...file.secrets, stores: new Map([...file.secrets.stores, ...ledger.secrets]) };
+  const mappers = new Map(file.mappers);
+  for (const s of ledger.stores) {
+    try {
+      mappers.set(s.id, await loadMapper(s.mapping.module, s.mapping.options, `store ${s.id}: mapping`, path.dirname(configPath)));
+    } catch (err) {
+      onProblem(err, s.id);
+      config.stores = config.stores.filter((x) => x.id !== s.id);
+    }
+  }
+  return { config, secrets, mappers };
 }
 
 /** A store's Shopify client, with its credentials from `secrets`: the one place a client is made. */
@@ -46,13 +80,61 @@ export function shopifyClientFor(cfg: StoreConfig, secrets: Secrets, deps: { log
   );
 }
 
-export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }): Map<string, StoreRuntime> {
-  const out = new Map<string, StoreRuntime>();
+/**
+ * The running stores by id (a Map, changed in place on a reload: the jobs and the webhook receivers
+ * hold it), with a lookup by shop domain kept in step with every change, so a webhook delivery finds
+ * its store without a scan of a thousand.
+ */
+export class StoreDirectory extends Map<string, StoreRuntime> {
+  #byDomain: Map<string, StoreRuntime> | undefined;
+
+  /** The store a Shopify delivery names; where stores share a shop, the first configured. */
+  byShopDomain(domain: string): StoreRuntime | undefined {
+    if (!this.#byDomain) {
+      this.#byDomain = new Map();
+      for (const s of this.values()) if (!this.#byDomain.has(s.cfg.shopDomain)) this.#byDomain.set(s.cfg.shopDomain, s);
+    }
+    return this.#byDomain.get(domain);
+  }
+
+  override set(id: string, store: StoreRuntime): this {
+    this.#byDomain = undefined;
+    return super.set(id, store);
+  }
+
+  override delete(id: string): boolean {
+    this.#byDomain = undefined;
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.#byDomain = undefined;
+    super.clear();
+  }
+}
+
+/** What a store's runtime is built from: equal fingerprints, the same clients and mapper will do. */
+const fingerprintOf = (cfg: StoreConfig, secrets: Secrets, mapper: Mapper | undefined) =>
+  createHash('sha256').update(JSON.stringify([cfg, secrets.stores.get(cfg.id), mapper?.module.name])).digest('base64url');
+
+/**
+ * Each enabled store's runtime. With `previous` (a reload), a store whose settings, secrets and mapping
+ * module are unchanged keeps its runtime (its Shopify client, connections and throttle state, and the
+ * SKU maps put into its mapper): a change to one store of a thousand rebuilds that one.
+ */
+export function buildStores(config: Config, secrets: Secrets, mappers: Map<string, Mapper>, deps: { log: Logger; metrics?: Metrics; shopifyAttempts?: number }, previous?: Map<string, StoreRuntime>): StoreDirectory {
+  const out = new StoreDirectory();
   for (const cfg of config.stores) {
     if (!cfg.enabled) continue;
-    const s = secrets.stores.get(cfg.id)!;
+    const mapper = mappers.get(cfg.id)!;
+    const fingerprint = fingerprintOf(cfg, secrets, mapper);
+    const before = previous?.get(cfg.id);
+    if (before && before.fingerprint === fingerprint) {
+      out.set(cfg.id, before);
+      continue;
+    }
     const shopify = shopifyClientFor(cfg, secrets, deps);
-    out.set(cfg.id, { cfg, shopify, mapper: mappers.get(cfg.id)!, webhookSecret: s.webhookSecret });
+    out.set(cfg.id, { cfg, shopify, mapper, webhookSecret: secrets.stores.get(cfg.id)!.webhookSecret, fingerprint });
   }
   return out;
 }

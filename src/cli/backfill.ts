@@ -5,7 +5,9 @@ import { storeOf } from '../jobs/deps.ts';
 import { waitUntilSettled, type SettleProgress } from '../jobs/settle.ts';
 import type { CliContext } from './main.ts';
 import { formatSettled } from './settled.ts';
-import { UsageError, configuredStore, dateFlag } from './usage.ts';
+import type { StoreConfig } from '../config/schema.ts';
+import { storeFlag } from './store-flag.ts';
+import { UsageError, dateFlag } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
 
 
@@ -31,9 +33,13 @@ function formatRead(s: BackfillSummary, expected: number | null, dryRun: boolean
  * every order of the range is settled. Safe beside `start` workers: claims are disjoint, jobs singletons.
  */
 export async function runBackfill(ctx: CliContext, o: { store: string; since: string; until?: string; dryRun?: boolean; submit?: boolean; json?: boolean }): Promise<void> {
-  const store = configuredStore(ctx.config, o.store);
   // Its work is the requests Shopify sends, not the store's orders: a backfill would send orders nobody asked us to make.
-  if (store.mode === 'fulfillment-service') throw new UsageError(`--store: ${o.store} is a fulfilment-service store: Shopify's open fulfilment requests are its work (the scan finds every one), so there is nothing to backfill`);
+  const refuseFulfilmentService = (store: StoreConfig) => {
+    if (store.mode === 'fulfillment-service') throw new UsageError(`--store: ${o.store} is a fulfilment-service store: Shopify's open fulfilment requests are its work (the scan finds every one), so there is nothing to backfill`);
+  };
+  // A store of the config file is checked before any connection; a ledger store once the ledger is open.
+  const fileStore = ctx.config.stores.find((s) => s.id === o.store);
+  if (fileStore) refuseFulfilmentService(fileStore);
   const since = dateFlag(o.since, '--since');
   const until = o.until ? dateFlag(o.until, '--until') : new Date();
   if (until <= since) throw new UsageError('--until must be after --since');
@@ -41,6 +47,7 @@ export async function runBackfill(ctx: CliContext, o: { store: string; since: st
   const submit = o.submit !== false && !dryRun;
   const tty = process.stderr.isTTY === true;
   const result = await withRuntime(ctx, `cli:backfill:${process.pid}`, { workers: submit }, async (deps) => {
+    if (!fileStore) refuseFulfilmentService(await storeFlag(ctx, deps.db, o.store));
     // Created once the runtime is open: its start-up logs (migrations) come before the bar, not through it.
     const total = await countOrders(storeOf(deps, o.store).shopify, since, new Date(until.getTime() - 1)).catch(() => null);
     const bar = tty ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} orders | {detail}', hideCursor: true }, Presets.shades_classic) : undefined;

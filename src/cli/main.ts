@@ -81,7 +81,7 @@ export function buildProgram(): Command {
   program
     .command('map')
     .description('map one store order to an OrderMesh order and print it (or its errors) without submitting')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--order <id>', 'read this order from the store (numeric id or GID)')
     .option('--input <file>', 'read the order from a JSON file (connector shape or Admin GraphQL shape)')
     .action(async (o: { store: string; order?: string; input?: string }, cmd: Command) => {
@@ -93,7 +93,7 @@ export function buildProgram(): Command {
   program
     .command('backfill')
     .description('one-off import of a date range, read (Shopify bulk operation), mapped and submitted to the end; resumable; safe while start runs')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .requiredOption('--since <date>', 'orders updated from this date (YYYY-MM-DD or ISO)')
     .option('--until <date>', 'up to this date (default: now)')
     .option('--dry-run', 'map without writing: what would be sent, what would fail')

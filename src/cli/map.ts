@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { resolveSecrets } from '../config/load.ts';
 import { fetchOrder } from '../connectors/shopify/pull-orders.ts';
 import { restPathOf, storeOrderFromInput } from '../connectors/shopify/order-input.ts';
 import { parseJsonExact } from '../util/exact-json.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
-import { buildStores, loadMappers } from '../stores.ts';
 import { EXIT, type CliContext } from './main.ts';
-import { UsageError, configuredStore } from './usage.ts';
+import { storeRuntimeOf } from './store-flag.ts';
+import { UsageError } from './usage.ts';
 
 /** A usage problem with --input: exit 2 with this message. */
 class InputError extends Error {}
@@ -34,10 +33,7 @@ function readOrderFile(file: string): { order: unknown; shape: string } {
 /** Prints the mapped OrderMesh order (or the mapping errors) without submitting anything. */
 export async function runMap(ctx: CliContext, opts: { store: string; order?: string; input?: string }): Promise<number> {
   if (!opts.order === !opts.input) throw new UsageError('map: give exactly one of --order and --input');
-  configuredStore(ctx.config, opts.store);
-  const stores = buildStores(ctx.config, resolveSecrets(ctx.config), await loadMappers(ctx.config, ctx.configPath), { log: ctx.log });
-  const store = stores.get(opts.store);
-  if (!store) throw new UsageError(`--store: store "${opts.store}" is not enabled in ${ctx.configPath}`);
+  const store = await storeRuntimeOf(ctx, opts.store);
   let order: unknown;
   let rest = false;
   if (opts.input) {

@@ -7,7 +7,8 @@ import { findOrders, orderStory, type OrderStory } from '../db/order-story.ts';
 import type { Database } from '../db/schema.ts';
 import { orderMeshSide, type OrderMeshSide } from '../ops/requests.ts';
 import type { CliContext } from './main.ts';
-import { UsageError, configuredStore } from './usage.ts';
+import { storeFlag } from './store-flag.ts';
+import { UsageError } from './usage.ts';
 
 async function orderMeshSideFor(ctx: CliContext, db: Kysely<Database>, story: OrderStory): Promise<OrderMeshSide> {
   const client = ordermeshClientFor(ctx.config, resolveSecrets(ctx.config).ordermeshClientSecret, { log: ctx.log, retry: { maxAttempts: 2 }, timeoutMs: 10_000 });
@@ -20,8 +21,8 @@ async function orderMeshSideFor(ctx: CliContext, db: Kysely<Database>, story: Or
 
 /** Prints one order's story (the ledger's, and OrderMesh's side unless `ordermesh` is false). */
 export async function showOrder(ctx: CliContext, key: string, o: { store?: string; payloads: boolean; json?: boolean; ordermesh?: boolean }): Promise<void> {
-  if (o.store) configuredStore(ctx.config, o.store);
   const found = await withLedger(ctx.config, ctx.log, async (db) => {
+    if (o.store) await storeFlag(ctx, db, o.store);
     const rows = await findOrders(db, key, o.store);
     if (rows.length > 1) throw new UsageError(`"${key}" names ${rows.length} orders (${rows.map((f) => `${f.store_id} ${f.store_order_name ?? f.store_order_id}`).join(', ')}): add --store`);
     if (!rows[0]) return null;

@@ -5,7 +5,10 @@ import { exportOrders, fetchExport, listRequests, redactOrders, scrubStrayEvents
 import type { Database } from '../db/schema.ts';
 import { withLedger } from '../db/session.ts';
 import type { CliContext } from './main.ts';
-import { UsageError, configuredStore } from './usage.ts';
+import { findOrders } from '../db/order-story.ts';
+import { storeIds } from '../db/ledger-stores.ts';
+import { storeFlag } from './store-flag.ts';
+import { UsageError } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 const actor = () => `cli:privacy:${os.userInfo().username}`;
@@ -15,16 +18,15 @@ function oneOf(o: Record<string, unknown>, flags: string[], command: string): vo
   if (flags.filter((f) => o[f] !== undefined).length !== 1) throw new UsageError(`${command}: give exactly one of ${flags.map((f) => `--${f}`).join(' and ')}`);
 }
 
-/** The ledger orders a customer's e-mail names, in every configured store (or one). */
-async function customerOrders(ctx: CliContext, db: Kysely<Database>, email: string, store?: string): Promise<string[]> {
-  const stores = store ? [store] : ctx.config.stores.map((s) => s.id);
+/** The ledger orders a customer's e-mail names, in every store the ledger knows (the config file's and its own), or one. */
+async function customerOrders(db: Kysely<Database>, email: string, store?: string): Promise<string[]> {
+  const stores = store ? [store] : await storeIds(db);
   return (await Promise.all(stores.map((s) => subjectOrderIds(db, s, { emails: [email], phones: [], shopifyOrderIds: [] })))).flat();
 }
 
-/** An order by Shopify id (numeric or GID), name (#1001) or safeId. */
-async function orderByKey(db: Kysely<Database>, key: string): Promise<string[]> {
-  const keys = [key, `gid://shopify/Order/${key}`];
-  const rows = await db.selectFrom('orders').select('id').where((eb) => eb.or([eb('store_order_id', 'in', keys), eb('shopify_order_id', 'in', keys), eb('store_order_name', '=', key), eb('safe_id', '=', key)])).execute();
+/** An order by Shopify id (numeric or GID), name (#1001), safeId or OrderMesh id. */
+async function orderByKey(db: Kysely<Database>, key: string, store?: string): Promise<string[]> {
+  const rows = await findOrders(db, key, store);
   if (rows.length === 0) throw new UsageError(`--order: no order "${key}" in the ledger`);
   return rows.map((r) => r.id);
 }
@@ -44,8 +46,12 @@ export function privacyCommand(contextFrom: Ctx): Command {
     .action(async (o: { customer?: string; order?: string; store?: string }, cmd: Command) => {
       oneOf(o, ['customer', 'order'], 'privacy export');
       const ctx = contextFrom(cmd);
-      if (o.store) configuredStore(ctx.config, o.store);
-      print(await withLedger(ctx.config, ctx.log, async (db) => exportOrders(db, o.customer ? await customerOrders(ctx, db, o.customer, o.store) : await orderByKey(db, o.order!))));
+      print(
+        await withLedger(ctx.config, ctx.log, async (db) => {
+          if (o.store) await storeFlag(ctx, db, o.store);
+          return exportOrders(db, o.customer ? await customerOrders(db, o.customer, o.store) : await orderByKey(db, o.order!, o.store));
+        }),
+      );
     });
   privacy
     .command('redact')
@@ -56,11 +62,11 @@ export function privacyCommand(contextFrom: Ctx): Command {
     .action(async (o: { customer?: string; store?: string; dryRun?: boolean }, cmd: Command) => {
       if (!o.customer && !o.store) throw new UsageError('privacy redact: give --customer or --store');
       const ctx = contextFrom(cmd);
-      if (o.store) configuredStore(ctx.config, o.store);
       const dryRun = Boolean(o.dryRun);
       const out = await withLedger(ctx.config, ctx.log, async (db) => {
+        if (o.store) await storeFlag(ctx, db, o.store);
         if (!o.customer) return { store: o.store, dryRun, removed: await wipeStore(db, o.store!, null, dryRun) };
-        const ids = await customerOrders(ctx, db, o.customer, o.store);
+        const ids = await customerOrders(db, o.customer, o.store);
         const found = new Set<string>([o.customer]);
         const redacted = await redactOrders(db, ids, { actor: actor(), reason: 'CUSTOMER_REDACT', also: found, collect: found, dryRun });
         return { customer: 'as given', dryRun, ...redacted, strayEvents: await scrubStrayEvents(db, [...found], dryRun) };

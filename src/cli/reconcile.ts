@@ -2,7 +2,8 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { reconcileStore, type Difference, type ReconcileReport } from '../ops/reconcile.ts';
 import type { CliContext } from './main.ts';
-import { UsageError, configuredStore } from './usage.ts';
+import { storeFlag } from './store-flag.ts';
+import { UsageError } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
 
 type Ctx = (cmd: Command) => CliContext;
@@ -44,15 +45,17 @@ function describe(r: ReconcileReport): string {
 export function reconcileCommand(contextFrom: Ctx): Command {
   return new Command('reconcile')
     .description("compares the ledger with OrderMesh (the merchant's orders by safeId, counts by status) and the store; --fix re-links OrderMesh's orders instead of submitting them again and moves states forward from what OrderMesh says. Exit 1 when differences remain unfixed")
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--since <date>', 'only orders created since (OrderMesh and store creation dates)')
     .option('--fix', 'repair what differs (run it before starting workers on a restored ledger)')
     .option('--json', 'machine-readable output')
     .action(async (o: { store: string; since?: string; fix?: boolean; json?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      configuredStore(ctx.config, o.store);
       const since = parseSince(o.since);
-      const report = await withRuntime(ctx, `cli:reconcile:${os.userInfo().username}`, {}, (deps) => reconcileStore(deps, o.store, { since, fix: o.fix === true }));
+      const report = await withRuntime(ctx, `cli:reconcile:${os.userInfo().username}`, {}, async (deps) => {
+        await storeFlag(ctx, deps.db, o.store);
+        return reconcileStore(deps, o.store, { since, fix: o.fix === true });
+      });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
       const open = report.unknownToLedger.length + report.unlinked.length + report.missingInOrderMesh.length + report.stateDisagrees.length;
       if (open && !report.fixed) process.exitCode = 1;

@@ -4,7 +4,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { reprocess, type ReprocessLine, type Unread } from '../jobs/reprocess.ts';
 import { waitUntilSettled } from '../jobs/settle.ts';
 import type { CliContext } from './main.ts';
-import { UsageError, configuredStore, dateFlag } from './usage.ts';
+import { storeFlag } from './store-flag.ts';
+import { UsageError, dateFlag } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
 
 /**
@@ -20,12 +21,12 @@ export async function runReprocess(
     if (!(ORDER_STATES as readonly string[]).includes(s)) throw new UsageError(`--state: unknown state "${s}" (one of ${ORDER_STATES.join(', ')})`);
     return s as OrderState;
   });
-  if (o.store) configuredStore(ctx.config, o.store);
   const since = o.since ? dateFlag(o.since, '--since') : undefined;
   const dryRun = Boolean(o.dryRun);
   const bar = process.stderr.isTTY === true ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} orders', hideCursor: true }, Presets.shades_classic) : undefined;
   type Outcome = { state: string; reason: string | null; message: string | null };
   const { lines, unread } = await withRuntime(ctx, `cli:reprocess:${process.pid}`, { workers: !dryRun }, async (deps): Promise<{ lines: Array<ReprocessLine & { outcome?: Outcome }>; unread?: Unread }> => {
+    if (o.store) await storeFlag(ctx, deps.db, o.store);
     let started = false;
     const selection = { ...(o.order ? { orders: o.order } : {}), ...(o.store ? { storeId: o.store } : {}), ...(states ? { states } : {}), ...(since ? { since } : {}), ...(o.limit ? { limit: o.limit } : {}) };
     const result = await reprocess(deps, selection, dryRun, ({ read, total }) => {

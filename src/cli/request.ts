@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { findOrders } from '../db/order-story.ts';
 import { makeRequest, RequestRefused, type RequestView } from '../ops/requests.ts';
 import type { CliContext } from './main.ts';
-import { UsageError, configuredStore } from './usage.ts';
+import { storeFlag } from './store-flag.ts';
+import { UsageError } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
 
 type Ctx = (cmd: Command) => CliContext;
@@ -39,10 +40,10 @@ export function requestCommand(contextFrom: Ctx): Command {
       .option('--json', 'machine-readable output')
       .action(async (o: { order: string; store?: string; item?: string; quantity?: number; reason: string; json?: boolean }, cmd: Command) => {
         const ctx = contextFrom(cmd);
-        if (o.store) configuredStore(ctx.config, o.store);
         if (!o.reason.trim()) throw new UsageError('--reason: say what is wrong');
         const actor = `cli:request:${os.userInfo().username}`;
         const result = await withRuntime(ctx, actor, {}, async (deps) => {
+          if (o.store) await storeFlag(ctx, deps.db, o.store);
           const found = await findOrders(deps.db, o.order, o.store);
           if (found.length === 0) throw new UsageError(`--order: no order "${o.order}" in the ledger`);
           if (found.length > 1) throw new UsageError(`--order: "${o.order}" names ${found.length} orders: add --store`);

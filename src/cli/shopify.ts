@@ -1,10 +1,8 @@
 import { Command } from 'commander';
-import { resolveSecrets } from '../config/load.ts';
 import { withLedger } from '../db/session.ts';
 import { registerFulfillmentService } from '../ops/register-service.ts';
-import { shopifyClientFor } from '../stores.ts';
 import type { CliContext } from './main.ts';
-import { configuredStore } from './usage.ts';
+import { storeRuntimeOf } from './store-flag.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 
@@ -14,13 +12,12 @@ export function shopifyCommand(contextFrom: Ctx): Command {
   shopify
     .command('register')
     .description('creates (or finds, by name) the store\'s fulfilment service and its location, with the callback URL at server.publicUrl; run it once per store in fulfillment-service mode, again at will')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--json', 'machine-readable output')
     .action(async (o: { store: string; json?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      const store = configuredStore(ctx.config, o.store);
-      const client = shopifyClientFor(store, resolveSecrets(ctx.config), { log: ctx.log });
-      const r = await withLedger(ctx.config, ctx.log, (db) => registerFulfillmentService(db, client, store, ctx.config.server.publicUrl));
+      const store = await storeRuntimeOf(ctx, o.store);
+      const r = await withLedger(ctx.config, ctx.log, (db) => registerFulfillmentService(db, store.shopify, store.cfg, ctx.config.server.publicUrl));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;

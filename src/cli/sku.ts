@@ -5,15 +5,15 @@ import { withLedger } from '../db/session.ts';
 import { listSkuMaps, removeSkuMap, setSkuMaps } from '../db/sku-maps.ts';
 import { sku as orderMeshSku } from '../connectors/ordermesh/contract.ts';
 import type { CliContext } from './main.ts';
+import type { StoreConfig } from '../config/schema.ts';
 import { resolveSecrets } from '../config/load.ts';
 import { CatalogueCache, closestSkus } from '../connectors/ordermesh/catalogue.ts';
 import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
 import { checkStoreSkus, type SkuReport } from '../ops/sku-check.ts';
-import { UsageError, configuredStore } from './usage.ts';
+import { storeConfigOf } from './store-flag.ts';
+import { UsageError } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;
-
-const storeOf = (ctx: CliContext, id: string) => configuredStore(ctx.config, id);
 
 /** An OrderMesh SKU OrderMesh would take (contract.ts `sku`), or a usage error saying why not. */
 function ordermeshSku(value: string, where: string): string {
@@ -21,7 +21,7 @@ function ordermeshSku(value: string, where: string): string {
   return value;
 }
 
-const configSkuMap = (store: ReturnType<typeof storeOf>) => (store.mapping.options as { skuMap?: Record<string, string> }).skuMap ?? {};
+const configSkuMap = (store: StoreConfig) => (store.mapping.options as { skuMap?: Record<string, string> }).skuMap ?? {};
 
 function readCsv(file: string): string {
   try {
@@ -77,11 +77,11 @@ export function skuCommand(contextFrom: Ctx): Command {
   const sku = new Command('sku').description('per-store SKU maps kept in the ledger (over the config skuMap); workers pick changes up within seconds');
   sku
     .command('list')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--json', 'machine-readable output')
     .action(async (o: { store: string; json?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      const store = storeOf(ctx, o.store);
+      const store = await storeConfigOf(ctx, o.store);
       const ledger = await withLedger(ctx.config, ctx.log, (db) => listSkuMaps(db, o.store));
       const fromConfig = Object.entries(configSkuMap(store)).filter(([k]) => !ledger.some((e) => e.storeSku === k));
       const rows: Array<{ storeSku: string; ordermeshSku: string; source: string; updatedBy?: string; updatedAt?: string }> = [
@@ -94,11 +94,11 @@ export function skuCommand(contextFrom: Ctx): Command {
   sku
     .command('check')
     .description("checks every OrderMesh SKU the store would send (its map, and the store SKUs its orders pass through) against the merchant's enabled OrderMesh catalogue; lists unknown ones with the closest catalogue SKUs (exit 1 when any is unknown)")
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--json', 'machine-readable output')
     .action(async (o: { store: string; json?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      const store = storeOf(ctx, o.store);
+      const store = await storeConfigOf(ctx, o.store);
       const report = await withCatalogue(ctx, (catalogue) => withLedger(ctx.config, ctx.log, (db) => checkStoreSkus(db, store, catalogue)));
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(describeReport(report));
@@ -107,11 +107,11 @@ export function skuCommand(contextFrom: Ctx): Command {
     });
   sku
     .command('set <storeSku> <ordermeshSku>')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--strict', "refuse an OrderMesh SKU the merchant's catalogue does not have (default: warn and set it)")
     .action(async (storeSku: string, ordermeshSkuArg: string, o: { store: string; strict?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      const store = storeOf(ctx, o.store);
+      const store = await storeConfigOf(ctx, o.store);
       ordermeshSku(ordermeshSkuArg, 'ORDERMESH_SKU');
       const view = await withCatalogue(ctx, (catalogue) => catalogue.get(store.merchantId, 30_000));
       if (view && !view.skus.has(ordermeshSkuArg)) {
@@ -129,10 +129,10 @@ export function skuCommand(contextFrom: Ctx): Command {
     });
   sku
     .command('remove <storeSku>')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .action(async (storeSku: string, o: { store: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      const store = storeOf(ctx, o.store);
+      const store = await storeConfigOf(ctx, o.store);
       const removed = await withLedger(ctx.config, ctx.log, (db) => removeSkuMap(db, o.store, storeSku, actor()));
       const fallback = configSkuMap(store)[storeSku];
       const then = fallback ? `the config's skuMap entry applies again: ${storeSku} → ${fallback}` : 'the config has no entry for it: its items need a mapping again';
@@ -142,10 +142,10 @@ export function skuCommand(contextFrom: Ctx): Command {
   sku
     .command('import <file>')
     .description('set every line of a CSV file: store_sku,ordermesh_sku')
-    .requiredOption('--store <id>', 'store id from the config')
+    .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .action(async (file: string, o: { store: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      storeOf(ctx, o.store);
+      await storeConfigOf(ctx, o.store);
       const entries = parseSkuCsv(readCsv(file));
       await withLedger(ctx.config, ctx.log, (db) => setSkuMaps(db, o.store, entries, actor()));
       process.stdout.write(`${o.store}: ${entries.length} SKU map(s) set from ${file}\n`);

@@ -2,11 +2,13 @@ import { withLedger } from '../db/session.ts';
 import { formatStatus, statusReport } from '../db/status.ts';
 import type { CliContext } from './main.ts';
 import { configHash } from '../config/hash.ts';
-import { configuredStore } from './usage.ts';
+import { storeFlag } from './store-flag.ts';
 
 export async function runStatus(ctx: CliContext, opts: { store?: string; json?: boolean }): Promise<void> {
-  if (opts.store) configuredStore(ctx.config, opts.store);
-  const { report, database } = await withLedger(ctx.config, ctx.log, async (db, _applied, database) => ({ report: await statusReport(db, opts.store), database: database.description }));
+  const { report, database } = await withLedger(ctx.config, ctx.log, async (db, _applied, database) => {
+    if (opts.store) await storeFlag(ctx, db, opts.store);
+    return { report: await statusReport(db, opts.store), database: database.description };
+  });
   // Which config and which database: a status read from the wrong one looks just like a quiet day.
   const source = { config: ctx.configPath, configHash: configHash(ctx.config), database };
   process.stdout.write(opts.json ? `${JSON.stringify({ ...source, ...report }, null, 2)}\n` : `config: ${source.config} (${source.configHash})\ndatabase: ${database}\n\n${formatStatus(report)}`);

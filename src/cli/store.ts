@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
+import { formatStatus, statusReport } from '../db/status.ts';
 import { ConfigError } from '../config/load.ts';
-import { addLedgerStore, listStores, removeLedgerStore, rekeyStores, setMerchant, setPaused, UNASSIGNED_MERCHANT, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
+import { addLedgerStore, listStores, storeDetail, removeLedgerStore, rekeyStores, setMerchant, setPaused, UNASSIGNED_MERCHANT, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
 import { withLedger } from '../db/session.ts';
 import { Keyring, SecretKeyError } from '../util/secret-box.ts';
 import type { CliContext } from './main.ts';
@@ -79,6 +80,37 @@ export function storeCommand(contextFrom: Ctx): Command {
       if (o.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       for (const r of rows) process.stdout.write(`${r.id}  ${r.shopDomain}  merchant ${r.merchantId}  ${r.source}  ${r.enabled ? 'running' : `paused${r.pausedReason ? ` (${r.pausedReason})` : ''}`}${r.keyId ? `  key ${r.keyId}` : ''}\n`);
       if (!rows.length) process.stdout.write('no stores\n');
+    });
+  store
+    .command('show <id>')
+    .description('one store: where it comes from, whether it runs, its settings (never its secrets), its latest store events and its orders by state')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const shown = await withLedger(ctx.config, ctx.log, async (db) => {
+        const [row] = await listStores(db, id);
+        const detail = await storeDetail(db, id);
+        if (!row || !detail) return null;
+        // A config store's settings are its entry in the file (its secrets are named there by variable, never held).
+        const settings = row.source === 'config' ? ctx.config.stores.find((s) => s.id === id) ?? null : detail.settings;
+        return { ...row, settings, secretsHeld: detail.secretsHeld, events: detail.events, status: (await statusReport(db, id)).stores[0] };
+      });
+      if (!shown) throw new UsageError(`no store "${id}" (see \`ordersync store list\`)`);
+      if (o.json) return void process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      const lines = [
+        `store ${shown.id} (${shown.shopDomain})`,
+        `  source    ${shown.source === 'config' ? `the config file (${ctx.configPath})` : 'the ledger'}`,
+        `  merchant  ${shown.merchantId}`,
+        `  state     ${shown.enabled ? 'running' : `paused${shown.pausedReason ? ` (${shown.pausedReason})` : ''}`}`,
+        ...(shown.source === 'ledger' ? [`  secrets   ${shown.secretsHeld.length ? `${shown.secretsHeld.join(', ')}, sealed with key ${shown.keyId}` : 'none held'}`] : []),
+        `  added     ${shown.createdAt}; changed ${shown.updatedAt}`,
+        'settings:',
+        ...stringify(shown.settings).trimEnd().split('\n').map((l) => `  ${l}`),
+        'latest store events:',
+        ...(shown.events.length ? shown.events.map((e) => `  ${e.at}  ${e.kind}${e.message ? `: ${e.message}` : ''}  (${e.actor})`) : ['  (none)']),
+        'orders:',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n${shown.status ? formatStatus({ stores: [shown.status], workers: [], queues: {} }).replace(/^/gm, '  ').trimEnd() : '  (none)'}\n`);
     });
   for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
     store

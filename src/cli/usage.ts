@@ -1,16 +1,8 @@
 import { InvalidArgumentError } from 'commander';
-import type { Config } from '../config/schema.ts';
 
 /** A command given arguments it cannot use: one line on stderr naming what is wrong, exit 2 (README "Exit codes"). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-}
-
-/** The store a flag names, from the config, or a usage error listing the stores there are. */
-export function configuredStore(config: Config, id: string, flag = '--store') {
-  const store = config.stores.find((s) => s.id === id);
-  if (!store) throw new UsageError(`${flag}: no store "${id}" in the config (${config.stores.map((s) => s.id).join(', ') || 'none configured'})`);
-  return store;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;

@@ -63,9 +63,14 @@ export interface LedgerStoreRow {
   updatedAt: string;
 }
 
-/** Every store the ledger knows (config and ledger ones), for `store list`. */
-export async function listStores(db: Kysely<Database>): Promise<LedgerStoreRow[]> {
-  const rows = await db.selectFrom('stores').selectAll().orderBy('id').execute();
+/** Every store the ledger knows (config and ledger ones), or the one named, for `store list` and `store show`. */
+export async function listStores(db: Kysely<Database>, only?: string): Promise<LedgerStoreRow[]> {
+  const rows = await db
+    .selectFrom('stores')
+    .selectAll()
+    .$if(only !== undefined, (q) => q.where('id', '=', only!))
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     source: r.source,
@@ -79,9 +84,28 @@ export async function listStores(db: Kysely<Database>): Promise<LedgerStoreRow[]
   }));
 }
 
-export async function ledgerStoreSettings(db: Kysely<Database>, id: string): Promise<LedgerStoreSettings | null> {
-  const r = await db.selectFrom('stores').select(['settings']).where('id', '=', id).where('source', '=', 'ledger').executeTakeFirst();
-  return (r?.settings as LedgerStoreSettings | undefined) ?? null;
+/** A ledger store's settings as the config reads them (its secrets left sealed), or null when the ledger has no such store. */
+export async function ledgerStore(db: Kysely<Database>, id: string): Promise<StoreConfig | null> {
+  const r = await db.selectFrom('stores').select(['settings', 'secrets_sealed']).where('id', '=', id).where('source', '=', 'ledger').executeTakeFirst();
+  if (!r) return null;
+  return parseLedgerStore(r.settings as LedgerStoreSettings, { webhookSecret: Boolean((r.secrets_sealed as Record<string, string> | null)?.webhookSecret) });
+}
+
+/** Every store id the ledger holds, the config file's and its own. */
+export async function storeIds(db: Kysely<Database>): Promise<string[]> {
+  return (await db.selectFrom('stores').select('id').orderBy('id').execute()).map((r) => r.id);
+}
+
+/** What `store show` tells of one store beside its orders: its settings (never its secrets, only which are held) and its latest store events. */
+export async function storeDetail(db: Kysely<Database>, id: string): Promise<{ settings: unknown; secretsHeld: string[]; events: Array<{ at: string; kind: string; message: string | null; actor: string }> } | null> {
+  const row = await db.selectFrom('stores').select(['settings', 'secrets_sealed']).where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const events = await db.selectFrom('events').select(['at', 'kind', 'message', 'actor']).where('store_id', '=', id).where('order_id', 'is', null).orderBy('at', 'desc').orderBy('id', 'desc').limit(10).execute();
+  return {
+    settings: row.settings,
+    secretsHeld: Object.keys((row.secrets_sealed as Record<string, string> | null) ?? {}),
+    events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
+  };
 }
 
 /** Pauses or resumes a store (a ledger store; a config store is paused with `enabled: false` in its file). */
@@ -142,8 +166,15 @@ export async function ledgerStoresVersion(db: Kysely<Database>): Promise<string>
 }
 
 /** The enabled ledger stores, as the config would give them, with their secrets opened; one that cannot be read goes to `onProblem` and is left out. */
-export async function loadLedgerStores(db: Kysely<Database>, keyring: Keyring, onProblem: (err: unknown, storeId: string) => void): Promise<{ stores: StoreConfig[]; secrets: Map<string, StoreSecrets> }> {
-  const rows = await db.selectFrom('stores').select(['id', 'settings', 'secrets_sealed']).where('source', '=', 'ledger').where('enabled', '=', true).orderBy('id').execute();
+export async function loadLedgerStores(db: Kysely<Database>, keyring: Keyring, onProblem: (err: unknown, storeId: string) => void, only?: string): Promise<{ stores: StoreConfig[]; secrets: Map<string, StoreSecrets> }> {
+  const rows = await db
+    .selectFrom('stores')
+    .select(['id', 'settings', 'secrets_sealed'])
+    .where('source', '=', 'ledger')
+    .where('enabled', '=', true)
+    .$if(only !== undefined, (q) => q.where('id', '=', only!))
+    .orderBy('id')
+    .execute();
   const stores: StoreConfig[] = [];
   const secrets = new Map<string, StoreSecrets>();
   for (const r of rows) {

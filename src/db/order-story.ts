@@ -40,7 +40,7 @@ export interface OrderStory {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
- * The ledger rows a key names: a store order id (numeric or GID), an order name (#1001), a safeId or
+ * The ledger rows a key names: a store or Shopify order id (numeric or GID), an order name (#1001), a safeId or
  * an OrderMesh order id, in any store unless one is given. More than one: the caller asks which.
  */
 export async function findOrders(db: Kysely<Database>, key: string, storeId?: string): Promise<Array<{ id: string; store_id: string; store_order_name: string | null; store_order_id: string }>> {
@@ -48,7 +48,7 @@ export async function findOrders(db: Kysely<Database>, key: string, storeId?: st
   let q = db
     .selectFrom('orders')
     .select(['id', 'store_id', 'store_order_name', 'store_order_id'])
-    .where((eb) => eb.or([eb('store_order_id', 'in', ids), eb('store_order_name', '=', key), eb('store_order_name', '=', `#${key}`), eb('safe_id', '=', key), eb('ordermesh_order_id', '=', key)]))
+    .where((eb) => eb.or([eb('store_order_id', 'in', ids), eb('shopify_order_id', 'in', ids), eb('store_order_name', '=', key), eb('store_order_name', '=', `#${key}`), eb('safe_id', '=', key), eb('ordermesh_order_id', '=', key)]))
     .orderBy('store_id')
     .limit(20);
   if (storeId) q = q.where('store_id', '=', storeId);

@@ -6,7 +6,7 @@ import type { CatalogueCache } from '../connectors/ordermesh/catalogue.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { StoreRuntime } from '../stores.ts';
+import type { StoreDirectory, StoreRuntime } from '../stores.ts';
 
 /** What every job gets, passed explicitly (no module singletons), so tests can build isolated instances. */
 export interface JobDeps {
@@ -18,7 +18,7 @@ export interface JobDeps {
   ordermesh: OrderMeshClient;
   /** The merchants' enabled catalogues, read through `ordermesh` (advice only: never blocks a submission). */
   catalogue: CatalogueCache;
-  stores: Map<string, StoreRuntime>;
+  stores: StoreDirectory;
   /** Who acts, for the audit trail (`events.actor`). */
   actor: string;
 }

@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
 import { OM_HOLD } from '../jobs/sync-holds.ts';
 import type { Logger } from '../log.ts';
-import type { StoreRuntime } from '../stores.ts';
+import type { StoreDirectory } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
 import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
 import { setPaused } from '../db/ledger-stores.ts';
@@ -17,7 +17,7 @@ export interface WebhookDeps {
   db: Kysely<Database>;
   boss: PgBoss;
   log: Logger;
-  stores: Map<string, StoreRuntime>;
+  stores: StoreDirectory;
   ordermeshSecret: string | undefined;
   /** Shopify deliveries triggered longer ago than this are acknowledged and ignored. */
   maxAgeSeconds: number;
@@ -56,7 +56,7 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
     const shopify = async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const domain = String(req.headers['x-shopify-shop-domain'] ?? '');
-      const store = [...deps.stores.values()].find((s) => s.cfg.shopDomain === domain);
+      const store = deps.stores.byShopDomain(domain);
       if (!store?.webhookSecret) return reject(reply, 401, 'unknown shop or no webhook secret configured');
       if (!verifyHmacBase64(store.webhookSecret, raw, req.headers['x-shopify-hmac-sha256'] as string | undefined)) {
         deps.log.warn({ shop: domain }, 'Shopify webhook with an invalid HMAC rejected');

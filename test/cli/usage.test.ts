@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { freshDatabaseUrl } from '../helpers/db.ts';
 import { dateFlag, UsageError } from '../../src/cli/usage.ts';
 import { pipelineConfigObject, writePipelineConfig } from '../helpers/pipeline.ts';
 
@@ -18,24 +19,18 @@ const cli = (args: string[]) => runCli([...args, '--config', file], { DATABASE_U
 
 describe('usage errors', () => {
   it.each([
-    [['backfill', '--store', 'nope', '--since', '2026-01-01'], /--store: no store "nope" in the config \(sim-shop, fs-shop\)/],
     [['backfill', '--store', 'fs-shop', '--since', '2026-01-01'], /--store: fs-shop is a fulfilment-service store: .*nothing to backfill/],
     [['backfill', '--store', 'sim-shop', '--since', 'last tuesday'], /--since: "last tuesday" is not a date/],
     [['backfill', '--store', 'sim-shop', '--since', '2026-02-01', '--until', '2026-01-01'], /--until must be after --since/],
     [['reprocess', '--state', 'broken'], /--state: unknown state "broken"/],
-    [['reprocess', '--store', 'nope'], /--store: no store "nope"/],
     [['reprocess', '--since', 'soon'], /--since: "soon" is not a date/],
     [['map', '--store', 'sim-shop'], /map: give exactly one of --order and --input/],
-    [['map', '--store', 'nope', '--order', '1'], /--store: no store "nope"/],
     [['sku', 'set', 'A', 'B'], /required option '--store <id>' not specified/],
-    [['sku', 'list', '--store', 'nope'], /--store: no store "nope"/],
     [['sku', 'import', '--store', 'sim-shop', path.join(dir, 'missing.csv')], /cannot read .*missing\.csv: no such file/],
     [['sku', 'import', '--store', 'sim-shop', badCsv], /line 2: expected "store_sku,ordermesh_sku", got "A,B,C"/],
-    [['status', '--store', 'nope'], /--store: no store "nope"/],
     [['privacy', 'export'], /privacy export: give exactly one of --customer and --order/],
     [['privacy', 'export', '--customer', 'a@b.c', '--order', '1'], /privacy export: give exactly one of --customer and --order/],
     [['privacy', 'redact'], /privacy redact: give --customer or --store/],
-    [['privacy', 'redact', '--store', 'nope'], /--store: no store "nope"/],
     [['sku', 'set', '--store', 'sim-shop', 'A-1', 'bad sku'], /ORDERMESH_SKU: "bad sku" is not an OrderMesh SKU/],
     [['sku', 'import', '--store', 'sim-shop', badSkuCsv], /line 1: "-dash-first" is not an OrderMesh SKU/],
     [['reprocess', '--limit', 'abc'], /option '--limit <n>' argument 'abc' is invalid\. must be a whole number of at least 1/],
@@ -52,6 +47,26 @@ describe('usage errors', () => {
     const lines = res.stderr.trim().split('\n');
     expect(lines, res.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+});
+
+describe('a --store naming no store', () => {
+  // Stores live in the ledger as well as in the file: an id the file lacks is looked up there first.
+  const withDb = freshDatabaseUrl().then((url) => ({ DATABASE_URL: url }));
+  it.each([
+    ['backfill', '--store', 'nope', '--since', '2026-01-01'],
+    ['reprocess', '--store', 'nope'],
+    ['map', '--store', 'nope', '--order', '1'],
+    ['sku', 'list', '--store', 'nope'],
+    ['status', '--store', 'nope'],
+    ['order', 'show', '1', '--store', 'nope'],
+    ['reconcile', '--store', 'nope'],
+    ['privacy', 'redact', '--store', 'nope'],
+    ['shopify', 'register', '--store', 'nope'],
+  ])('%j exits 2 listing the stores there are', async (...args) => {
+    const res = await runCli([...args, '--config', file], await withDb);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr.trim()).toBe('ordersync: --store: no store "nope" in the config or the ledger (sim-shop, fs-shop)');
   });
 });
 
@@ -81,8 +96,8 @@ describe('no configuration given', () => {
   });
 
   it('ORDERSYNC_CONFIG is read when --config is not given', async () => {
-    const res = await runCli(['status', '--store', 'nope'], { ORDERSYNC_CONFIG: file, DATABASE_URL: 'postgres://127.0.0.1:9/none' });
+    const res = await runCli(['status', '--store', 'nope'], { ORDERSYNC_CONFIG: file, DATABASE_URL: await freshDatabaseUrl() });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--store: no store "nope" in the config \(sim-shop, fs-shop\)/);
+    expect(res.stderr).toMatch(/--store: no store "nope" in the config or the ledger \(sim-shop, fs-shop\)/);
   });
 });
