@@ -12,6 +12,7 @@ import { mapInFlight } from '../util/in-flight.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue, enqueueMany } from './queues.ts';
+import { noteText } from './sync-notes.ts';
 
 /** Retry delay for a transient failure, by attempt: base·2^(n-1), at most 30 minutes. */
 export function retryDelaySeconds(base: number, attempt: number): number {
@@ -152,8 +153,11 @@ async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<stri
     await enqueueMany(deps.boss, Q.applyOrderChange, changed.map((m) => ({ data: { orderId: m.id, kind: 'recheck' as const }, singletonKey: m.id })), { trx });
     // Fulfilment-service mode: Shopify hears the verdict (accepted, or rejected with the reason) now.
     if (fsMode) await enqueue(deps.boss, Q.scanFulfillmentRequests, { storeId }, { trx, singletonKey: storeId });
-    // The store notes of what OrderMesh now has follow at once, not at the next minute.
-    if (moved.length && recorded.some((r) => r.to === 'submitted')) await enqueue(deps.boss, Q.syncNotes, { storeId }, { trx, singletonKey: storeId });
+    // The store notes of what OrderMesh now has follow at once, not at the next minute (orders with
+    // nothing to say are recorded by the sweep's run, together).
+    const notes = storeOf(deps, storeId).cfg.notes;
+    const saySomething = notes.enabled && recorded.some((r, i) => r.to === 'submitted' && noteText(toSend[i]!.row.store_payload as never, notes) !== null);
+    if (moved.length && saySomething) await enqueue(deps.boss, Q.syncNotes, { storeId }, { trx, singletonKey: storeId });
   });
   logOutcomes(deps, storeId, byId, recorded);
   return { claimed: claimed.length, retryIn };

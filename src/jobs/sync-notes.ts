@@ -47,18 +47,25 @@ export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ creat
     .limit(BATCH)
     .execute();
   const events: EventInput[] = [];
-  await mapInFlight(rows, IN_FLIGHT, async (row) => {
-    const text = noteText(row.store_payload as never, store.cfg.notes) ?? (row.note_id ? NOTE_REMOVED : null);
-    let noteId = row.note_id;
-    if (text) {
+  const texts = rows.map((row) => noteText(row.store_payload as never, store.cfg.notes) ?? (row.note_id ? NOTE_REMOVED : null));
+  // Most orders have nothing to say: their fingerprints are recorded together, in one statement.
+  const silent = rows.filter((_, i) => !texts[i]);
+  if (silent.length) {
+    const values = sql.join(silent.map((r) => sql`(${r.id}::bigint, ${r.fingerprint})`));
+    await sql`update orders o set note_hash = v.fingerprint from (values ${values}) as v(id, fingerprint) where o.id = v.id`.execute(deps.db);
+    out.unchanged += silent.length;
+  }
+  await mapInFlight(
+    rows.flatMap((row, i) => (texts[i] ? [{ row, text: texts[i] }] : [])),
+    IN_FLIGHT,
+    async ({ row, text }) => {
       const r = await deps.ordermesh.putNote(row.ordermesh_order_id!, `${row.safe_id}-note`, text, row.note_id);
-      noteId = r.noteId;
       out[r.action]++;
       if (r.action !== 'unchanged') events.push({ orderId: row.id, storeId, kind: 'note', reason: r.action === 'created' ? 'NOTE_CREATED' : 'NOTE_UPDATED', message: `OrderMesh note ${r.noteId} (${textHash(text).slice(0, 8)})`, actor: deps.actor });
-    } else out.unchanged++;
-    // Recorded one by one: a crash later in the batch loses nothing done before it.
-    await deps.db.updateTable('orders').set({ note_id: noteId, note_hash: row.fingerprint }).where('id', '=', row.id).execute();
-  });
+      // Recorded one by one: a crash later in the batch loses nothing done before it.
+      await deps.db.updateTable('orders').set({ note_id: r.noteId, note_hash: row.fingerprint }).where('id', '=', row.id).execute();
+    },
+  );
   await recordEvents(deps.db, events);
   if (rows.length === BATCH) await enqueue(deps.boss, Q.syncNotes, { storeId }, { singletonKey: storeId });
   if (out.created + out.updated) deps.log.info({ store: storeId, ...out }, 'store notes carried to OrderMesh');
