@@ -49,11 +49,18 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.pullOrders, (d) => pullOrders(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true }),
     // Webhook refreshes wake no worker (no NOTIFY): a worker polls every jobs.refreshCoalesceMs and reads
     // whatever arrived meanwhile in one batch, so a burst is read together instead of order by order.
-    one(Q.refreshOrder, (d) => refreshOrders(deps, [d]), {
-      queue: { ...retrying, notify: false },
-      runBatch: (items) => refreshOrders(deps, items),
-      fetch: { batchSize: 250, pollingIntervalSeconds: coalesceSeconds, notifyPollingIntervalSeconds: coalesceSeconds },
-    }),
+    one(
+      Q.refreshOrder,
+      async (d) => {
+        const [err] = await refreshOrders(deps, [d]);
+        if (err !== undefined) throw err;
+      },
+      {
+        queue: { ...retrying, notify: false },
+        runBatch: (items) => refreshOrders(deps, items),
+        fetch: { batchSize: 250, pollingIntervalSeconds: coalesceSeconds, notifyPollingIntervalSeconds: coalesceSeconds },
+      },
+    ),
     one(Q.submitOrders, (d) => submitOrders(deps, d.storeId), { perStore: true, prompt: true }),
     one(Q.reconcileSubmitting, () => reconcileSubmitting(deps)),
     one(Q.inboundOutcome, (d) => inboundOutcome(deps, d)),
