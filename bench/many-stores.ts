@@ -40,14 +40,17 @@ interface Brief {
 
 async function oneRun(big: boolean, processes: number) {
   const shops = simShops(STORES);
-  // Store 0's orders are seeded as the simulator starts (the backfill); the others' one shop at a time.
-  const shop = await shopifySim(UNTHROTTLED, ordersOf(0, big), 31, STORES);
+  // Shopify serves each shop on its own: the backfill's shop (store 0, its orders seeded as the
+  // simulator starts) has a simulator process of its own, so its pages do not queue the other shops'
+  // answers behind them in one single-threaded simulator. The others' orders are seeded one shop at a time.
+  const backfillShop = await shopifySim(UNTHROTTLED, ordersOf(0, big), 31, 1);
+  const shop = await shopifySim(UNTHROTTLED, 0, 31, STORES);
   for (let i = 1; i < STORES; i++) await post(`${shop.url}/_sim/orders`, { shop: shops[i]!.domain, count: ordersOf(i, big), seed: 31 + i, spreadSeconds: 3600 });
   const om = await ordermeshSim(0);
   const db = await freshDatabase();
   const before = await transactions(db.name);
   const t0 = performance.now();
-  const workers = await startWorkers(configFile(om, shops.map((s) => ({ url: shop.url, shop: s }))), db.url, processes, { memoryLimitMb: MEMORY_MB });
+  const workers = await startWorkers(configFile(om, shops.map((s, i) => ({ url: i === 0 ? backfillShop.url : shop.url, shop: s }))), db.url, processes, { memoryLimitMb: MEMORY_MB });
   await post(`${shop.url}/_sim/settings`, { webhookUrl: `http://127.0.0.1:${workers.ports[0]}/webhooks/shopify` });
 
   // New orders on the other stores, at FEED_RATE a second, while the workers take in what was there.
@@ -68,8 +71,8 @@ async function oneRun(big: boolean, processes: number) {
   const total = Array.from({ length: STORES }, (_, i) => ordersOf(i, big)).reduce((a, b) => a + b, 0) + fedAt.size;
 
   // What must reach OrderMesh is what the Shopify simulator declared for the orders it generated.
-  const shopState = (await getJson(`${shop.url}/_sim/state?summary`)).shops as Record<string, { declared: { presentment: { sent: number } } }>;
-  const mustSend = Object.values(shopState).reduce((a, x) => a + x.declared.presentment.sent, 0);
+  const declared = async (url: string) => Object.values((await getJson(`${url}/_sim/state?summary`)).shops as Record<string, { declared: { presentment: { sent: number } } }>);
+  const mustSend = [...(await declared(backfillShop.url)), ...(await declared(shop.url))].reduce((a, x) => a + x.declared.presentment.sent, 0);
   // Settled when OrderMesh holds every order it must (judged from its own state) and the ledger has every order, none waiting.
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
@@ -99,6 +102,9 @@ async function oneRun(big: boolean, processes: number) {
     byStore.set(fed.store, [...(byStore.get(fed.store) ?? []), ms]);
   }
   latencies.sort((a, b) => a - b);
+  // Where the time goes: store → ledger (webhook, coalesced read) and ledger → OrderMesh (submission).
+  const inLedgerAt = await c.query(`select safe_id, extract(epoch from created_at) * 1000 as at from orders where safe_id = any($1)`, [[...fedAt.keys()]]);
+  const toLedger = inLedgerAt.rows.map((r) => Number(r.at) - fedAt.get(r.safe_id)!.at).sort((a, b) => a - b);
   const storeMedians = [...byStore.values()].map((xs) => percentile(xs.sort((a, b) => a - b), 50)!).sort((a, b) => a - b);
   const size = await c.query(`
     select coalesce(sum(pg_total_relation_size(c.oid)) filter (where n.nspname = 'public'), 0)::bigint as ledger,
@@ -109,7 +115,7 @@ async function oneRun(big: boolean, processes: number) {
   for (const p of workers.procs) await p.stop();
   await sleep(500);
   const xacts = (await transactions(db.name)) - before;
-  await Promise.all([shop.stop(), om.stop()]);
+  await Promise.all([shop.stop(), backfillShop.stop(), om.stop()]);
   await admin.query(`drop database ${db.name} with (force)`);
   return {
     backfillOrders: ordersOf(0, big),
@@ -123,6 +129,7 @@ async function oneRun(big: boolean, processes: number) {
     peakRssMb,
     fed: fedAt.size,
     orderToOrderMeshMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? null },
+    orderToLedgerMs: { p50: percentile(toLedger, 50), p95: percentile(toLedger, 95) },
     slowestStoreMedianMs: storeMedians.at(-1) ?? null,
     mustReachOrderMesh: mustSend,
     ordermeshOrders: brief.length,
