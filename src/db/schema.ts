@@ -103,6 +103,8 @@ export interface OrdersTable {
   /** The OrderMesh note carrying the store order's note, and a hash of the text it was last given. */
   note_id: string | null;
   note_hash: string | null;
+  /** What note_hash is compared with: the fingerprint of the payload's note and attributes, kept by PostgreSQL (a generated column). */
+  note_input_hash: ColumnType<string, never, never>;
 }
 
 export type OrderMeshRequestKind = 'refund' | 'reprint';

@@ -11,8 +11,12 @@ const IN_FLIGHT = 4;
 /** What a note is brought to when the store order's note (and attributes) are removed: OrderMesh's note text cannot be empty. */
 export const NOTE_REMOVED = '(the note was removed in the store)';
 
-/** The fingerprint of what a note is made from (the store order's note and attributes), computed alike in SQL. */
-export const NOTE_FINGERPRINT = sql<string>`md5(coalesce(store_payload->>'note', '') || '|' || coalesce(store_payload->'customAttributes', '[]'::jsonb)::text)`;
+/**
+ * The in-flight orders whose note is not carried yet: those whose note inputs' fingerprint (a generated
+ * column) differs from what was last carried. Spelled as the partial index orders_notes_due_idx is, so
+ * it answers from it.
+ */
+export const NOTES_DUE = sql<boolean>`note_hash is distinct from note_input_hash and ordermesh_order_id is not null and state in ('submitted', 'in_production', 'on_hold', 'needs_attention')`;
 
 /** The note OrderMesh gets for a store order: its note, then the configured attributes as "key: value" lines; null when there is nothing to say. */
 export function noteText(payload: { note?: unknown; customAttributes?: unknown } | null, cfg: StoreConfig['notes']): string | null {
@@ -38,11 +42,9 @@ export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ creat
   if (!store.cfg.notes.enabled) return out;
   const rows = await deps.db
     .selectFrom('orders')
-    .select(['id', 'safe_id', 'ordermesh_order_id', 'note_id', 'store_payload', NOTE_FINGERPRINT.as('fingerprint')])
+    .select(['id', 'safe_id', 'ordermesh_order_id', 'note_id', 'store_payload', 'note_input_hash as fingerprint'])
     .where('store_id', '=', storeId)
-    .where('state', 'in', ['submitted', 'in_production', 'on_hold', 'needs_attention'])
-    .where('ordermesh_order_id', 'is not', null)
-    .where(sql<boolean>`note_hash is distinct from ${NOTE_FINGERPRINT}`)
+    .where(NOTES_DUE)
     .orderBy('id')
     .limit(BATCH)
     .execute();
