@@ -91,8 +91,10 @@ export function storeCommand(contextFrom: Ctx): Command {
         const [row] = await listStores(db, id);
         const detail = await storeDetail(db, id);
         if (!row || !detail) return null;
-        // A config store's settings are its entry in the file (its secrets are named there by variable, never held).
-        const settings = row.source === 'config' ? ctx.config.stores.find((s) => s.id === id) ?? null : detail.settings;
+        // A config store's settings are its entry in the file, shown without its secrets' references
+        // (a `default:` there is a value); a ledger store's hold none.
+        const inFile = ctx.config.stores.find((s) => s.id === id);
+        const settings = row.source === 'config' && inFile ? { ...inFile, auth: { type: inFile.auth.type }, webhookSecret: undefined } : detail.settings;
         return { ...row, settings, secretsHeld: detail.secretsHeld, events: detail.events, status: (await statusReport(db, id)).stores[0] };
       });
       if (!shown) throw new UsageError(`no store "${id}" (see \`ordersync store list\`)`);

@@ -186,4 +186,14 @@ describe('stores kept in the ledger', () => {
     expect(res.stdout).toContain('has orders: kept, paused, its secrets dropped');
     expect(await db.selectFrom('stores').select(['secrets_sealed', 'enabled']).where('id', '=', ID).executeTakeFirst()).toEqual({ secrets_sealed: null, enabled: false });
   });
+
+  it('`store show` of a config store names the file and shows its entry without its secrets, not even a default', async () => {
+    const file = writePipelineConfig(withStore);
+    const show = await runCli(['store', 'show', 'sim-shop', '--config', file], env);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`source    the config file (${file})`);
+    expect(show.stdout).toMatch(/auth:\s+type: accessToken/);
+    expect(show.stdout).not.toContain(TOKEN);
+    expect(show.stdout).not.toContain(WEBHOOK_SECRET);
+  });
 });
