@@ -5,8 +5,8 @@
 # the old generation at ORDERSYNC_HEAP_PERCENT (60) percent of the limit, and the young generation's
 # semi-spaces at 1/64 of it (1 to 16 MB; 4 MB in 256 MB), since V8's default young generation alone
 # is a fifth of a 256 MB container. The rest is left for the binary's pages, buffers and native memory.
-# glibc's malloc keeps an arena per thread (8 per core); two are as fast here and hold ~20-30 MB less
-# (bench/results). ORDERSYNC_MEMORY_LIMIT_FILE reads the limit elsewhere (tests, the benchmark).
+# glibc's malloc keeps an arena per thread (8 per core); two held ~20-30 MB less at the same speed in an
+# ad-hoc measurement (not in bench/results). ORDERSYNC_MEMORY_LIMIT_FILE reads the limit elsewhere (tests, the benchmark).
 set -eu
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 limit_file=${ORDERSYNC_MEMORY_LIMIT_FILE:-}
