@@ -189,7 +189,10 @@ export const configSchema = z
         maxSubmitAttempts: z.number().int().min(1).default(10),
         /** First retry delay after a transient failure; doubles per attempt, at most 30 minutes. */
         retryBaseSeconds: z.number().positive().default(30),
-        /** An order `submitting` longer than this is resolved by reading OrderMesh by safeId. */
+        /**
+         * An order `submitting` longer than this, whose submission has stopped renewing its claim (it
+         * renews it every third of this while its batch is in flight), is resolved by reading OrderMesh by safeId.
+         */
         stuckSubmittingSeconds: z.number().int().min(1).default(300),
         /**
          * An inbound order (submit.mode inbound) whose OrderCreation webhook has not come this long after

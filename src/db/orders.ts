@@ -244,14 +244,15 @@ function normalAddress(a: unknown): unknown {
 
 /**
  * Claims up to `limit` pending orders of a store whose hold window and retry delay have passed, and
- * marks them `submitting`, with their audit events, in one statement. SKIP LOCKED: workers and
- * concurrent lanes claim disjoint sets.
+ * marks them `submitting`, with their audit events, in one statement, held for `leaseSeconds` (see
+ * renewClaim). SKIP LOCKED: workers and concurrent lanes claim disjoint sets.
  */
-export async function claimPendingOrders(db: Kysely<Database>, storeId: string, limit: number, actor: string): Promise<OrderRow[]> {
+export async function claimPendingOrders(db: Kysely<Database>, storeId: string, limit: number, actor: string, leaseSeconds: number): Promise<OrderRow[]> {
   const now = new Date();
   const result = await sql<OrderRow>`
     with claimed as (
-      update orders set state = 'submitting', state_changed_at = now(), updated_at = now(), attempts = attempts + 1, inbound_sent_at = null
+      update orders set state = 'submitting', state_changed_at = now(), updated_at = now(), attempts = attempts + 1, inbound_sent_at = null,
+        claimed_until = now() + make_interval(secs => ${leaseSeconds})
       where id in (
         select id from orders
         where store_id = ${storeId} and state = 'pending'
@@ -268,6 +269,15 @@ export async function claimPendingOrders(db: Kysely<Database>, storeId: string, 
     select * from claimed order by id
   `.execute(db);
   return result.rows;
+}
+
+/**
+ * Extends a live submission's hold on the orders it claimed that are still `submitting` (not those
+ * already recorded, nor those sent inbound, which wait for OrderMesh on their own clock).
+ */
+export async function renewClaim(db: Kysely<Database>, ids: string[], leaseSeconds: number): Promise<void> {
+  await sql`update orders set claimed_until = now() + make_interval(secs => ${leaseSeconds})
+    where id = any(${ids}::bigint[]) and state = 'submitting' and inbound_sent_at is null`.execute(db);
 }
 
 /** Of these store orders, the ones the ledger lacks or holds an older copy of (by Shopify's updatedAt). */

@@ -105,6 +105,8 @@ export interface OrdersTable {
   note_hash: string | null;
   /** What note_hash is compared with: the fingerprint of the payload's note and attributes, kept by PostgreSQL (a generated column). */
   note_input_hash: ColumnType<string, never, never>;
+  /** submitting: until when the submission that claimed it holds it (renewed while its batch is in flight). */
+  claimed_until: Timestamp | null;
 }
 
 export type OrderMeshRequestKind = 'refund' | 'reprint';

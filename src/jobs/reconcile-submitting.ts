@@ -1,12 +1,14 @@
+import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { transition } from '../db/orders.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
 /**
- * Orders left `submitting` longer than `jobs.stuckSubmittingSeconds` (a worker died mid-batch) are
- * resolved by asking OrderMesh for their safeId: found means submitted, not found means try again.
- * Guessing either way could lose an order or create a second one; asking cannot.
+ * Orders left `submitting` longer than `jobs.stuckSubmittingSeconds` whose submission stopped renewing
+ * its claim (a worker died mid-batch) are resolved by asking OrderMesh for their safeId: found means
+ * submitted, not found means try again. Guessing either way could lose an order or create a second
+ * one; asking cannot.
  */
 export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: number }> {
   const cutoff = new Date(Date.now() - deps.config.jobs.stuckSubmittingSeconds * 1000);
@@ -17,7 +19,13 @@ export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: nu
     .selectFrom('orders')
     .selectAll()
     .where('state', '=', 'submitting')
-    .where((eb) => eb.or([eb.and([eb('inbound_sent_at', 'is', null), eb('state_changed_at', '<', cutoff)]), eb('inbound_sent_at', '<', inboundCutoff)]))
+    // A submission still renewing its claim is alive, however long OrderMesh takes to answer it.
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('inbound_sent_at', 'is', null), eb('state_changed_at', '<', cutoff), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)])]),
+        eb('inbound_sent_at', '<', inboundCutoff),
+      ]),
+    )
     .orderBy('id')
     .limit(200)
     .execute();

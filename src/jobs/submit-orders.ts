@@ -4,7 +4,7 @@ import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
 import { describeHolds, merchantHeldOrders } from '../connectors/shopify/holds.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { transitionMany, type BatchTransition } from '../db/batch-transitions.ts';
-import { claimPendingOrders, recordEvents, type EventInput } from '../db/orders.ts';
+import { claimPendingOrders, recordEvents, renewClaim, type EventInput } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { closestSkus } from '../connectors/ordermesh/catalogue.ts';
@@ -106,9 +106,22 @@ function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome)
  * reconcile-submitting resolves by safeId: never a second OrderMesh order, never an order stuck for good.
  */
 async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<string, number>): Promise<{ claimed: number; retryIn?: number }> {
-  const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
-  const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor);
+  const lease = deps.config.jobs.stuckSubmittingSeconds;
+  const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor, lease);
   if (claimed.length === 0) return { claimed: 0 };
+  // The claim is renewed three times a lease while the batch is in flight: a slow OrderMesh, or its
+  // retries, must not look to reconcile-submitting like a worker that died.
+  const ids = claimed.map((r) => r.id);
+  const renewal = setInterval(() => void renewClaim(deps.db, ids, lease).catch((err) => deps.log.warn({ err, store: storeId }, 'renewing a submission claim failed')), (lease * 1000) / 3);
+  try {
+    return await submitClaimed(deps, storeId, claimed, outcomes);
+  } finally {
+    clearInterval(renewal);
+  }
+}
+
+async function submitClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[], outcomes: Record<string, number>): Promise<{ claimed: number; retryIn?: number }> {
+  const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
   const fsMode = storeOf(deps, storeId).cfg.mode === 'fulfillment-service';
   let held = new Map<string, string>();
   // Merchant-managed: a Shopify fulfilment hold (fraud, an address to check) keeps the order from

@@ -167,20 +167,20 @@ describe('claiming', () => {
     await ingest([held], 60);
     await setState(waiting.id, 'pending', { next_attempt_at: new Date(Date.now() + 60_000) });
     await setState(failed.id, 'failed_mapping');
-    const first = await claimPendingOrders(db, STORE, 2, 'w1');
+    const first = await claimPendingOrders(db, STORE, 2, 'w1', 300);
     expect(first.map((c) => c.store_order_id)).toEqual([due[0]!.id, due[1]!.id]);
     expect(first.map((c) => [c.state, c.attempts])).toEqual([['submitting', 1], ['submitting', 1]]);
-    const second = await claimPendingOrders(db, STORE, 10, 'w2');
+    const second = await claimPendingOrders(db, STORE, 10, 'w2', 300);
     expect(second.map((c) => c.store_order_id)).toEqual([due[2]!.id]);
-    expect(await claimPendingOrders(db, 'other-store', 10, 'w3')).toEqual([]);
+    expect(await claimPendingOrders(db, 'other-store', 10, 'w3', 300)).toEqual([]);
     expect((await events(first[0]!.id)).at(-1)).toEqual({ kind: 'state', from_state: 'pending', to_state: 'submitting', reason_code: null, actor: 'w1' });
     await setState(waiting.id, 'pending', { next_attempt_at: new Date(Date.now() - 1000) });
-    expect((await claimPendingOrders(db, STORE, 10, 'w4')).map((c) => c.store_order_id)).toEqual([waiting.id]);
+    expect((await claimPendingOrders(db, STORE, 10, 'w4', 300)).map((c) => c.store_order_id)).toEqual([waiting.id]);
   });
 
   it('gives two concurrent claims disjoint orders', async () => {
     await ingest(Array.from({ length: 40 }, () => fresh()));
-    const [a, b] = await Promise.all([claimPendingOrders(db, STORE, 25, 'a'), claimPendingOrders(db, STORE, 25, 'b')]);
+    const [a, b] = await Promise.all([claimPendingOrders(db, STORE, 25, 'a', 300), claimPendingOrders(db, STORE, 25, 'b', 300)]);
     const ids = [...a, ...b].map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(40);
@@ -203,7 +203,7 @@ describe('transitions', () => {
   it('in a batch: guarded by the state, only the columns named, null clears, one event per move, store changes since the claim told', async () => {
     const [a, b, c] = [fresh(), fresh(), fresh()];
     await ingest([a, b, c]);
-    const claimed = await claimPendingOrders(db, STORE, 2, 'w');
+    const claimed = await claimPendingOrders(db, STORE, 2, 'w', 300);
     const [ra, rb] = claimed;
     await db.updateTable('orders').set({ last_error_message: 'keep me', mapped_hash: 'h0' }).where('id', '=', ra!.id).execute();
     await db.updateTable('orders').set({ payload_hash: 'changed-in-the-store' }).where('id', '=', rb!.id).execute();

@@ -40,6 +40,11 @@ const ourFo = async (id: string) => (await shopOrder(id)).fulfillmentOrders.find
 const omOrders = async (shopifyOrderId: string) => (await simState(om)).orders.filter((o: any) => o.meta?.shopifyOrderId === shopifyOrderId);
 const until = <T>(what: string, check: () => Promise<T | false>) => eventually(check, async () => `${what}: ${JSON.stringify((await db.selectFrom('orders').select(['store_order_name', 'state', 'request_state', 'last_error_code']).execute()))}`, 60_000);
 const scan = () => service.boss.send(Q.scanFulfillmentRequests, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+/**
+ * Before a "nobody told us" check: no scan left queued or running by what came before (a submission
+ * queues one), so what the check sees is not decided by when that scan happens to run.
+ */
+const untilNoScan = () => until('no scan queued or running', async () => (await service.boss.findJobs(Q.scanFulfillmentRequests, { key: STORE_ID, limit: 100_000 })).every((j) => !['created', 'retry', 'active'].includes(j.state)));
 
 describe('fulfilment-service mode, both simulators and a real Postgres', () => {
   it('registers once: a second run finds the service by name', async () => {
@@ -142,6 +147,7 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     await until('accepted', async () => (await ourFo(o.id)).requestStatus === 'ACCEPTED');
     await post(`${shop.url}/_sim/settings`, { webhookUrl: null });
     try {
+      await untilNoScan();
       await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/update`, { shippingAddress: { address1: '12 Quiet Lane' } });
       await new Promise((r) => setTimeout(r, 1_500));
       expect((await omOrders(o.id))[0].shippingAddress.line1).not.toBe('12 Quiet Lane'); // nobody told us
@@ -164,6 +170,7 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
   it('a lost notification is caught by the scheduled scan', async () => {
     await setFaults(shop, { FulfillmentOrderNotification: { lostResponse: 1 } });
     try {
+      await untilNoScan();
       const lostBefore = (await (await fetch(`${shop.url}/_sim/state?summary`)).json() as any).notifications.lost;
       const o = await place([item('MUG-11OZ-WHITE', 1)]);
       expect((await (await fetch(`${shop.url}/_sim/state?summary`)).json() as any).notifications.lost).toBe(lostBefore + 1);

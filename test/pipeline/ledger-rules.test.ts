@@ -146,7 +146,7 @@ describe('ledger rules', () => {
     await db.transaction().execute((trx) => ingestOrders(trx, { id: STORE_ID, holdMinutes: 10 }, [fresh], 'test'));
     const row = await db.selectFrom('orders').selectAll().where('store_order_id', '=', fresh.id).executeTakeFirstOrThrow();
     expect(row.hold_until!.getTime() - Date.parse(fresh.createdAt)).toBe(10 * 60_000);
-    const claimed = await claimPendingOrders(db, STORE_ID, 50, 'test');
+    const claimed = await claimPendingOrders(db, STORE_ID, 50, 'test', 300);
     expect(claimed.map((c) => c.store_order_id)).not.toContain(fresh.id);
     // An older copy of the order (webhooks arrive out of order) changes nothing.
     const stale = { ...fresh, note: 'older', updatedAt: '2020-01-01T00:00:00Z' };
