@@ -6,7 +6,6 @@ import type { Database } from '../db/schema.ts';
 import { withLedger } from '../db/session.ts';
 import type { CliContext } from './main.ts';
 import { findOrders } from '../db/order-story.ts';
-import { storeIds } from '../db/ledger-stores.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 
@@ -18,10 +17,9 @@ function oneOf(o: Record<string, unknown>, flags: string[], command: string): vo
   if (flags.filter((f) => o[f] !== undefined).length !== 1) throw new UsageError(`${command}: give exactly one of ${flags.map((f) => `--${f}`).join(' and ')}`);
 }
 
-/** The ledger orders a customer's e-mail names, in every store the ledger knows (the config file's and its own), or one. */
-async function customerOrders(db: Kysely<Database>, email: string, store?: string): Promise<string[]> {
-  const stores = store ? [store] : await storeIds(db);
-  return (await Promise.all(stores.map((s) => subjectOrderIds(db, s, { emails: [email], phones: [], shopifyOrderIds: [] })))).flat();
+/** The ledger orders a customer's e-mail names, in every store of the ledger (one query, however many stores), or in one. */
+function customerOrders(db: Kysely<Database>, email: string, store?: string): Promise<string[]> {
+  return subjectOrderIds(db, store, { emails: [email], phones: [], shopifyOrderIds: [] });
 }
 
 /** An order by Shopify id (numeric or GID), name (#1001), safeId or OrderMesh id. */

@@ -13,13 +13,13 @@ export interface Subject {
   shopifyOrderIds: string[];
 }
 
-/** The ledger's orders of a store that belong to the subject: by Shopify order id (an order, or the order of a request) or by e-mail or phone. */
-export async function subjectOrderIds(db: Db, storeId: string, s: Subject): Promise<string[]> {
+/** The ledger's orders of a store (undefined: of every store) that belong to the subject: by Shopify order id (an order, or the order of a request) or by e-mail or phone. */
+export async function subjectOrderIds(db: Db, storeId: string | undefined, s: Subject): Promise<string[]> {
   const emails = s.emails.map((e) => e.toLowerCase());
   const rows = await db
     .selectFrom('orders')
     .select('id')
-    .where('store_id', '=', storeId)
+    .$if(storeId !== undefined, (q) => q.where('store_id', '=', storeId!))
     .where((eb) =>
       eb.or([
         ...(s.shopifyOrderIds.length ? [eb('store_order_id', 'in', s.shopifyOrderIds), eb('shopify_order_id', 'in', s.shopifyOrderIds)] : []),
