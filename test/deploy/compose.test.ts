@@ -66,17 +66,17 @@ describe("the container's launcher (bin/entrypoint.sh)", () => {
     return f;
   };
 
-  it('caps the V8 heap at 60% of the container memory limit and its semi-spaces at 1/64 (1 to 16 MB), each unless NODE_OPTIONS sets it or there is no limit', () => {
+  it('caps the V8 heap at 50% of the container memory limit and its semi-spaces at 1/64 (1 to 16 MB), each unless NODE_OPTIONS sets it or there is no limit', () => {
     const m = ' MALLOC_ARENA_MAX=2';
-    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912') })).toBe(`NODE_OPTIONS= --max-old-space-size=307 --max-semi-space-size=8${m}`);
-    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit(String(256 * 2 ** 20)) })).toBe(`NODE_OPTIONS= --max-old-space-size=153 --max-semi-space-size=4${m}`);
-    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit(String(32 * 2 ** 20)) })).toBe(`NODE_OPTIONS= --max-old-space-size=19 --max-semi-space-size=1${m}`);
-    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit(String(4 * 2 ** 30)) })).toBe(`NODE_OPTIONS= --max-old-space-size=2457 --max-semi-space-size=16${m}`);
-    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), ORDERSYNC_HEAP_PERCENT: '50' })).toBe(`NODE_OPTIONS= --max-old-space-size=256 --max-semi-space-size=8${m}`);
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912') })).toBe(`NODE_OPTIONS= --max-old-space-size=256 --max-semi-space-size=8${m}`);
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit(String(256 * 2 ** 20)) })).toBe(`NODE_OPTIONS= --max-old-space-size=128 --max-semi-space-size=4${m}`);
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit(String(32 * 2 ** 20)) })).toBe(`NODE_OPTIONS= --max-old-space-size=16 --max-semi-space-size=1${m}`);
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit(String(4 * 2 ** 30)) })).toBe(`NODE_OPTIONS= --max-old-space-size=2048 --max-semi-space-size=16${m}`);
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), ORDERSYNC_HEAP_PERCENT: '70' })).toBe(`NODE_OPTIONS= --max-old-space-size=358 --max-semi-space-size=8${m}`);
     expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('max') })).toBe(`NODE_OPTIONS=${m}`);
     expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('9223372036854771712') })).toBe(`NODE_OPTIONS=${m}`);
     expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), NODE_OPTIONS: '--max-old-space-size=900' })).toBe(`NODE_OPTIONS=--max-old-space-size=900 --max-semi-space-size=8${m}`);
-    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), NODE_OPTIONS: '--max-semi-space-size=2' })).toBe(`NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=307${m}`);
+    expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('536870912'), NODE_OPTIONS: '--max-semi-space-size=2' })).toBe(`NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256${m}`);
     expect(launch({ ORDERSYNC_MEMORY_LIMIT_FILE: limit('max'), MALLOC_ARENA_MAX: '4' })).toBe('NODE_OPTIONS= MALLOC_ARENA_MAX=4');
   });
 });
