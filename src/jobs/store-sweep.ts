@@ -38,7 +38,10 @@ export async function storeSweep(deps: JobDeps, opts: { start?: boolean } = {}):
   const pulls: Jobs<typeof Q.pullOrders> = [];
   const scans: Jobs<typeof Q.scanFulfillmentRequests> = [];
   // At start every store is read at once, due or not (a restart must not wait out an interval).
-  const due = (stream: string, id: string, interval: number) => opts.start || pullIsDue(last.get(`${id}\u0000${stream}`) ?? null, now, interval);
+  // Otherwise judged at the moment the pull will run, its store's offset into the minute, as its last
+  // one did: judged now, a store whose offset passes the tick's slack was pulled every other interval.
+  const due = (stream: string, id: string, interval: number) =>
+    opts.start || pullIsDue(last.get(`${id}\u0000${stream}`) ?? null, new Date(now.getTime() + jitterSeconds(id) * 1000), interval);
   const job = (id: string) => ({ data: { storeId: id, scheduled: !opts.start }, singletonKey: id, ...(opts.start ? {} : { startAfter: jitterSeconds(id) }) });
   for (const s of stores) {
     const id = s.cfg.id;

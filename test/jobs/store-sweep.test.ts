@@ -14,10 +14,10 @@ const { url: dbUrl, db } = await freshDb();
 const sims = { url: 'http://127.0.0.1:9' };
 const base = pipelineConfigObject(sims, sims);
 const store = (id: string, over: Record<string, unknown> = {}) => ({ ...base.stores[0]!, id, ...over });
-const STORES = ['due', 'recent', 'busy', 'fs'];
+const STORES = ['due', 'recent', 'busy', 'fs', 'omega'];
 const cfg = config({
   ...base,
-  stores: [store('due'), store('recent'), store('busy'), store('fs', { mode: 'fulfillment-service' })],
+  stores: [store('due'), store('recent'), store('busy'), store('fs', { mode: 'fulfillment-service' }), store('omega')],
 });
 const service = await startPipeline(cfg, dbUrl, { workers: false });
 const queued = async (name: string) =>
@@ -47,8 +47,8 @@ describe('the store sweep', () => {
     await order('recent', 5, 'fulfilled', { ordermesh_order_id: 'om-5' });
 
     const counts = await storeSweep(service.deps);
-    expect(counts).toEqual({ stores: 4, pulls: 2, scans: 1, submits: 1, holds: 2, notes: 1 });
-    expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(['busy', 'due']);
+    expect(counts).toEqual({ stores: 5, pulls: 3, scans: 1, submits: 1, holds: 2, notes: 1 });
+    expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(['busy', 'due', 'omega']);
     expect((await queued(Q.scanFulfillmentRequests)).map((j) => j.singleton_key)).toEqual(['fs']);
     expect((await queued(Q.submitOrders)).map((j) => j.singleton_key)).toEqual(['due']);
     expect((await queued(Q.syncHolds)).map((j) => j.singleton_key)).toEqual(['busy', 'due']);
@@ -59,7 +59,21 @@ describe('the store sweep', () => {
 
     // Run again at once: the singletons collapse the repeats (one queued per store and queue).
     await storeSweep(service.deps);
-    expect(await queued(Q.pullOrders)).toHaveLength(2);
+    expect(await queued(Q.pullOrders)).toHaveLength(3);
     expect(await queued(Q.syncHolds)).toHaveLength(2);
+  });
+
+  it('pulls every store each interval whatever its offset in the minute: one pulled at its offset a minute ago is due again', async () => {
+    await clear();
+    await db.deleteFrom('sync_cursors').execute();
+    // The case that went without a pull every other minute: an offset past the tick's 30 s of slack.
+    expect(jitterSeconds('omega')).toBeGreaterThan(30);
+    const now = Date.now();
+    // The last sweep, an interval ago (pulls 60 s, request scans 120 s), queued each at its store's offset; each took a second. 'recent' was pulled just now.
+    const pulledAt = (id: string, interval = 60) => new Date(now - interval * 1000 + (jitterSeconds(id) + 1) * 1000);
+    await db.insertInto('sync_cursors').values([...['due', 'busy', 'omega'].map((id) => ({ store_id: id, stream: 'orders', last_success_at: pulledAt(id) })), { store_id: 'recent', stream: 'orders', last_success_at: new Date(now) }]).execute();
+    await db.insertInto('sync_cursors').values({ store_id: 'fs', stream: 'fulfillment-requests', last_success_at: pulledAt('fs', 120) }).execute();
+    expect(await storeSweep(service.deps)).toMatchObject({ pulls: 3, scans: 1 });
+    expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(['busy', 'due', 'omega']);
   });
 });
