@@ -28,9 +28,22 @@ await eventually(
   async () => JSON.stringify(await ledgerStates(db)),
   60_000,
 );
-// Quiet before judging: every order OrderMesh shipped is written back and fulfilled, so the ledger's
-// numbers hold still while the page is read.
-await eventually(async () => Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', ['submitted', 'in_production', 'pending', 'submitting']).executeTakeFirstOrThrow()).n) === 0, async () => JSON.stringify(await ledgerStates(db)), 120_000);
+// Quiet before judging: every order OrderMesh made is shipped, written back and fulfilled, so the
+// ledger's numbers hold still while the page is read. The service runs no schedules here: the test
+// moves OrderMesh's production on and sends the shipment sweep the schedule would, until then (one
+// sweep was not enough on a loaded machine: a read it missed waits for the next sweep).
+await eventually(
+  async () => {
+    const open = Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', ['submitted', 'in_production', 'pending', 'submitting']).executeTakeFirstOrThrow()).n);
+    if (open === 0) return true;
+    await post(`${om.url}/_sim/advance`);
+    await service.boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
+    await new Promise((r) => setTimeout(r, 500));
+    return false;
+  },
+  async () => JSON.stringify(await ledgerStates(db)),
+  120_000,
+);
 const browser = await launchBrowser();
 
 async function signedIn(token: string) {
