@@ -31,7 +31,7 @@ await eventually(
 // Quiet before judging: every order OrderMesh made is shipped, written back and fulfilled, so the
 // ledger's numbers hold still while the page is read. The service runs no schedules here: the test
 // moves OrderMesh's production on and sends the shipment sweep the schedule would, until then (one
-// sweep was not enough on a loaded machine: a read it missed waits for the next sweep).
+// sweep was not always enough on a loaded machine: orders it did not see stayed submitted).
 await eventually(
   async () => {
     const open = Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', ['submitted', 'in_production', 'pending', 'submitting']).executeTakeFirstOrThrow()).n);
