@@ -6,7 +6,8 @@ import type { MappingError, MappingModule, MappingResult } from './types.ts';
 
 /**
  * The default Shopify mapping. Its settings (`stores[].mapping.options`):
- * - `externalId`: the order's `name` (#1001, default) or its numeric `id`.
+ * - `externalId`: `unique` (default: the safeId, one per store and per fulfilment request; see
+ *   externalIdOf), or the order's `name` (#1001) or numeric `id`, which can repeat (see there).
  * - `skuMap`: store SKU, variant GID or numeric variant id → OrderMesh SKU. Looked up first.
  * - `passthroughSku`: otherwise send the variant's own SKU (default true). False makes every SKU need
  *   an skuMap entry, for stores whose SKUs mean nothing to OrderMesh.
@@ -21,7 +22,7 @@ import type { MappingError, MappingModule, MappingResult } from './types.ts';
  * - `maxQuantityPerItem` (1000), `maxQuantityPerOrder` (10,000): beyond them, QUANTITY_OUT_OF_RANGE.
  */
 export const optionsSchema = z.strictObject({
-  externalId: z.enum(['name', 'id']).default('name'),
+  externalId: z.enum(['unique', 'name', 'id']).default('unique'),
   skuMap: z.record(z.string(), z.string()).default({}),
   passthroughSku: z.boolean().default(true),
   excludeSkus: z.array(z.string()).default([]),
@@ -47,6 +48,26 @@ export type ShopifyDefaultOptions = z.infer<typeof optionsSchema>;
 
 const numericId = (gid: string) => gid.split('/').pop() ?? gid;
 const blank = (s: string | null | undefined) => !s || !s.trim();
+
+/**
+ * The OrderMesh order's externalId. OrderMesh refuses a second order of a merchant with the same
+ * externalId (we send `allowExternalOrderIdDuplication: false`; its docs name no 409, so the refusal may
+ * come as a 400 validation error: shared/ordermesh/public-facts.md item 4), and issue 33 saw it
+ * refuse real orders both ways:
+ * - `name` (#1001) repeats across a merchant's stores: every shop numbers its orders from #1001;
+ * - `name` and `id` repeat across the fulfilment requests of one order: fulfilment-service mode sends
+ *   one OrderMesh order per request, each with the whole order's name and id.
+ * `unique` is the safeId the ledger fixed (safe-id.ts): `<store>-<order id>`, or
+ * `<store>-FO-<fulfilment order id>` for a request; so it is unique per store and per request, the same
+ * on every retry, at most 100 URL-safe characters, and `ordersync order show` finds the order by it. The
+ * name stays visible in OrderMesh as `meta.shopifyOrderName`; `ordersync doctor` warns about a store
+ * on `name` or `id` that can collide.
+ */
+function externalIdOf(order: ShopifyOrder, safeId: string, o: ShopifyDefaultOptions): string {
+  if (o.externalId === 'name') return order.name;
+  if (o.externalId === 'id') return numericId(order.id);
+  return safeId;
+}
 
 function mapAddress(a: ShopifyAddress, email: string | null, path: string, errors: MappingError[]): AddressModel | undefined {
   const missing = (['address1', 'city', 'countryCodeV2'] as const).filter((k) => blank(a[k]));
@@ -154,7 +175,7 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
   const model: CreateOrderInput = {
     safeId: ctx.safeId,
     merchantId: ctx.merchantId,
-    externalId: o.externalId === 'id' ? numericId(order.id) : order.name,
+    externalId: externalIdOf(order, ctx.safeId, o),
     shippingAddress: shippingAddress!,
     ...(billingAddress ? { billingAddress } : {}),
     isTest: order.test,
@@ -162,7 +183,8 @@ function map(order: ShopifyOrder, ctx: { storeId: string; merchantId: string; sa
     customerShippingMethod: shippingMethod(order, o),
     items: items.map((it, i) => ({ ...it, ...itemMoney[i]! })),
     ...totals,
-    // Only references needed to write tracking back: never payment data, never secrets.
+    // References only: the order's name (by default not the externalId: externalIdOf, so a person
+    // still sees #1001 in OrderMesh) and the ids to write tracking back. Never payment data or secrets.
     meta: { integrator: 'ordermesh-sync', storeId: ctx.storeId, shopifyOrderId: order.id, shopifyOrderName: order.name },
     allowExternalOrderIdDuplication: false,
     automaticProcessing: o.automaticProcessing,
