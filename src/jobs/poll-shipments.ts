@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
-import type { ShipmentModel } from '../connectors/ordermesh/contract.ts';
+import type { ShipmentModel } from '../connectors/ordermesh/reader.ts';
 import { transitionMany } from '../db/batch-transitions.ts';
 import { upsertShipments, type ShipmentRecord } from '../db/packages.ts';
 import type { OrderRow } from '../db/schema.ts';
@@ -77,7 +77,7 @@ export async function recordShipments(deps: JobDeps, read: Array<{ order: OrderR
         carrierMethod: p.carrierMethodName ?? null,
         trackingNumber: p.carrierTrackingNumber ?? null,
         trackingUrl: p.carrierLink ?? null,
-        items: p.packageOrderItems.map((i) => ({ orderItemId: i.orderItemId, externalId: i.externalId ?? null, quantity: i.quantity, shopifyLineItemId: i.itemMeta?.shopifyLineItemId ?? null })),
+        items: p.items,
         shippedAt: p.shippedDate ?? null,
       })),
     })),

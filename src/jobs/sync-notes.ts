@@ -8,8 +8,8 @@ import { Q, enqueue } from './queues.ts';
 
 const BATCH = 100;
 const IN_FLIGHT = 4;
-/** What a note is brought to when the store order's note (and attributes) are removed: OrderMesh's note text cannot be empty. */
-export const NOTE_REMOVED = '(the note was removed in the store)';
+/** A note the store cleared (note and attributes) is deleted in OrderMesh (`DELETE /v1/notes/{id}`): its text cannot be empty. */
+const CLEARED = '';
 
 /**
  * The in-flight orders whose note is not carried yet: those whose note inputs' fingerprint (a generated
@@ -36,9 +36,9 @@ const textHash = (t: string) => createHash('sha256').update(t).digest('base64url
  * otherwise. Orders whose note inputs are unchanged since the last run are not even read: the ledger
  * keeps a fingerprint of them (note_hash).
  */
-export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ created: number; updated: number; unchanged: number }> {
+export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ created: number; updated: number; deleted: number; unchanged: number }> {
   const store = storeOf(deps, storeId);
-  const out = { created: 0, updated: 0, unchanged: 0 };
+  const out = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   if (!store.cfg.notes.enabled) return out;
   const rows = await deps.db
     .selectFrom('orders')
@@ -49,27 +49,27 @@ export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ creat
     .limit(BATCH)
     .execute();
   const events: EventInput[] = [];
-  const texts = rows.map((row) => noteText(row.store_payload as never, store.cfg.notes) ?? (row.note_id ? NOTE_REMOVED : null));
+  const texts = rows.map((row) => noteText(row.store_payload as never, store.cfg.notes) ?? (row.note_id ? CLEARED : null));
   // Most orders have nothing to say: their fingerprints are recorded together, in one statement.
-  const silent = rows.filter((_, i) => !texts[i]);
+  const silent = rows.filter((_, i) => texts[i] === null);
   if (silent.length) {
     const values = sql.join(silent.map((r) => sql`(${r.id}::bigint, ${r.fingerprint})`));
     await sql`update orders o set note_hash = v.fingerprint from (values ${values}) as v(id, fingerprint) where o.id = v.id`.execute(deps.db);
     out.unchanged += silent.length;
   }
   await mapInFlight(
-    rows.flatMap((row, i) => (texts[i] ? [{ row, text: texts[i] }] : [])),
+    rows.flatMap((row, i) => (texts[i] !== null ? [{ row, text: texts[i]! }] : [])),
     IN_FLIGHT,
     async ({ row, text }) => {
       const r = await deps.ordermesh.putNote(row.ordermesh_order_id!, `${row.safe_id}-note`, text, row.note_id);
       out[r.action]++;
-      if (r.action !== 'unchanged') events.push({ orderId: row.id, storeId, kind: 'note', reason: r.action === 'created' ? 'NOTE_CREATED' : 'NOTE_UPDATED', message: `OrderMesh note ${r.noteId} (${textHash(text).slice(0, 8)})`, actor: deps.actor });
+      if (r.action !== 'unchanged') events.push({ orderId: row.id, storeId, kind: 'note', reason: `NOTE_${r.action.toUpperCase()}`, message: r.action === 'deleted' ? `OrderMesh note ${row.note_id} deleted (the store cleared its note)` : `OrderMesh note ${r.noteId} (${textHash(text).slice(0, 8)})`, actor: deps.actor });
       // Recorded one by one: a crash later in the batch loses nothing done before it.
       await deps.db.updateTable('orders').set({ note_id: r.noteId, note_hash: row.fingerprint }).where('id', '=', row.id).execute();
     },
   );
   await recordEvents(deps.db, events);
   if (rows.length === BATCH) await enqueue(deps.boss, Q.syncNotes, { storeId }, { singletonKey: storeId });
-  if (out.created + out.updated) deps.log.info({ store: storeId, ...out }, 'store notes carried to OrderMesh');
+  if (out.created + out.updated + out.deleted) deps.log.info({ store: storeId, ...out }, 'store notes carried to OrderMesh');
   return out;
 }

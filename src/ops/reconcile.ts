@@ -1,4 +1,4 @@
-import type { OrderMeshOrder, OrderStatus } from '../connectors/ordermesh/contract.ts';
+import type { KnownOrderStatus, OrderMeshOrder, OrderStatus } from '../connectors/ordermesh/reader.ts';
 import { countOrders, fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import { ingestOrders } from '../db/orders.ts';
 import { ledgerCounts, linkToOrderMesh, linkedOrders, ordersBySafeId, pollNow, unlink, type Link } from '../db/reconcile.ts';
@@ -9,7 +9,7 @@ import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 
 /** The ledger states that agree with each OrderMesh status (the ledger may lag a poll behind, never lead). */
-const AGREES: Record<OrderStatus, OrderState[]> = {
+const AGREES: Record<KnownOrderStatus, OrderState[]> = {
   Open: ['submitted', 'needs_attention'],
   ReadyForFulfillment: ['submitted', 'needs_attention'],
   InProduction: ['submitted', 'in_production', 'needs_attention'],
@@ -19,7 +19,7 @@ const AGREES: Record<OrderStatus, OrderState[]> = {
   CustomerCareHold: ['on_hold'],
 };
 /** Where a re-linked order starts: a poll then brings its shipments and moves it on, as for any order. */
-const LINKED: Record<OrderStatus, OrderState> = {
+const LINKED: Record<KnownOrderStatus, OrderState> = {
   Open: 'submitted',
   ReadyForFulfillment: 'submitted',
   InProduction: 'in_production',
@@ -28,6 +28,10 @@ const LINKED: Record<OrderStatus, OrderState> = {
   Cancelled: 'cancelled',
   CustomerCareHold: 'on_hold',
 };
+/** A status OrderMesh sent that we do not know (kept as sent, reported as drift) agrees with no state, and links as submitted: a poll moves it on. */
+const agrees = (status: OrderStatus): OrderState[] => AGREES[status as KnownOrderStatus] ?? [];
+const linkedState = (status: OrderStatus): OrderState => LINKED[status as KnownOrderStatus] ?? 'submitted';
+type Listed = OrderMeshOrder & { safeId: string };
 /** Ledger states that say OrderMesh has the order. */
 const IN_ORDERMESH: ReadonlySet<OrderState> = new Set(['submitted', 'in_production', 'fulfilled', 'needs_attention']);
 
@@ -73,11 +77,11 @@ export async function reconcileStore(deps: JobDeps, storeId: string, opts: { sin
   const store = storeOf(deps, storeId);
   const { merchantId } = store.cfg;
   // This store's orders among the merchant's: a safeId is the store's prefix and the store order's id.
-  const ours: OrderMeshOrder[] = [];
+  const ours: Listed[] = [];
   for await (const page of deps.ordermesh.allOrders({ merchantId, ...(opts.since ? { createdFrom: opts.since } : {}) })) {
     for (const o of page) {
       const storeOrderId = o.meta?.shopifyOrderId;
-      if (o.safeId.startsWith(`${storeId}-`) && (!storeOrderId || safeIdFor(storeId, storeOrderId) === o.safeId)) ours.push(o);
+      if (o.safeId?.startsWith(`${storeId}-`) && (!storeOrderId || safeIdFor(storeId, storeOrderId) === o.safeId)) ours.push(o as Listed);
     }
   }
   const rows = await ordersBySafeId(deps.db, storeId, ours.map((o) => o.safeId));
@@ -107,8 +111,8 @@ export async function reconcileStore(deps: JobDeps, storeId: string, opts: { sin
   for (const o of ours) {
     const row = rows.get(o.safeId);
     if (!row) report.unknownToLedger.push(diff(o, undefined));
-    else if (row.ordermesh_order_id !== o.id || !IN_ORDERMESH.has(row.state) && !AGREES[o.status].includes(row.state)) report.unlinked.push(diff(o, row));
-    else if (!AGREES[o.status].includes(row.state)) {
+    else if (row.ordermesh_order_id !== o.id || !IN_ORDERMESH.has(row.state) && !agrees(o.status).includes(row.state)) report.unlinked.push(diff(o, row));
+    else if (!agrees(o.status).includes(row.state)) {
       report.stateDisagrees.push(diff(o, row));
       behind.push(row.id);
     }
@@ -125,16 +129,16 @@ export async function reconcileStore(deps: JobDeps, storeId: string, opts: { sin
   return report;
 }
 
-async function applyFixes(deps: JobDeps, storeId: string, report: ReconcileReport, ours: OrderMeshOrder[], behind: string[]): Promise<void> {
+async function applyFixes(deps: JobDeps, storeId: string, report: ReconcileReport, ours: Listed[], behind: string[]): Promise<void> {
   const store = storeOf(deps, storeId);
-  const bySafeId = new Map(ours.map((o) => [o.safeId, o]));
+  const bySafeId = new Map<string, OrderMeshOrder>(ours.map((o) => [o.safeId, o]));
   const linkFor = (row: OrderRow, o: OrderMeshOrder, why: string): Link => {
     const mapped = row.mapped_payload ? null : mapOrder(store.mapper, row.store_payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
     return {
       row,
       ordermeshOrderId: o.id,
-      to: LINKED[o.status],
-      createdAt: new Date(o.createdAt),
+      to: linkedState(o.status),
+      createdAt: o.createdAt ? new Date(o.createdAt) : new Date(),
       mapped: mapped?.kind === 'mapped' ? { payload: mapped.model, hash: row.payload_hash } : null,
       hold: o.status === 'CustomerCareHold',
       message: `${why}; OrderMesh has it as ${o.id} (${o.status})`,
@@ -148,7 +152,7 @@ async function applyFixes(deps: JobDeps, storeId: string, report: ReconcileRepor
       const row = rows.get(d.safeId);
       const o = bySafeId.get(d.safeId) ?? (await deps.ordermesh.getOrderBySafeId(d.safeId));
       if (!row || !o) continue;
-      d.fixed = (await linkToOrderMesh(deps.db, linkFor(row, o, `the ledger had it ${row.state}`), deps.actor)) ? `re-linked: ${LINKED[o.status]}` : 'moved meanwhile: run again';
+      d.fixed = (await linkToOrderMesh(deps.db, linkFor(row, o, `the ledger had it ${row.state}`), deps.actor)) ? `re-linked: ${linkedState(o.status)}` : 'moved meanwhile: run again';
     }
   }
 
@@ -163,7 +167,7 @@ async function applyFixes(deps: JobDeps, storeId: string, report: ReconcileRepor
       for (const row of rows.values()) {
         const o = bySafeId.get(row.safe_id)!;
         const d = report.unknownToLedger.find((x) => x.safeId === row.safe_id)!;
-        d.fixed = (await linkToOrderMesh(trx, linkFor(row, o, 'not in the ledger'), deps.actor)) ? `recorded from the store: ${LINKED[o.status]}` : 'moved meanwhile: run again';
+        d.fixed = (await linkToOrderMesh(trx, linkFor(row, o, 'not in the ledger'), deps.actor)) ? `recorded from the store: ${linkedState(o.status)}` : 'moved meanwhile: run again';
       }
     });
   }

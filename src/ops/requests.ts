@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CreateOrderModel, NoteModel, OrderMeshOrder } from '../connectors/ordermesh/contract.ts';
+import type { AddRefundModel, CreateOrderModel } from '../connectors/ordermesh/contract.ts';
+import type { ItemRefund, NoteModel, OrderMeshOrder } from '../connectors/ordermesh/reader.ts';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { noteStatus, recordRequest, requestsOf, settleRequest, type RequestRow } from '../db/ordermesh-requests.ts';
 import type { OrderMeshRequestKind, OrderRow } from '../db/schema.ts';
@@ -88,8 +89,9 @@ export async function makeRequest(deps: JobDeps, row: OrderRow, input: RequestIn
   if (rec.state !== 'requested') return view(rec, false);
   try {
     if (input.kind === 'refund') {
-      const r = await deps.ordermesh.addRefund(order.id, { reason: input.reason, externalId, ...(items ? { items } : {}) });
-      return view(await settleRequest(deps.db, rec.id, { state: 'sent', ref: r.refund.refundId, status: r.refund.status }), created);
+      const refund = refundRequest(row, order, items, input.reason);
+      await deps.ordermesh.addRefund(refund);
+      return view(await settleRequest(deps.db, rec.id, { state: 'sent', ref: order.id, status: 'Requested' }), created);
     }
     const reprint = reprintOrder(row, order, items, externalId, input.reason);
     const r = await deps.ordermesh.createOrder(reprint);
@@ -104,6 +106,38 @@ export async function makeRequest(deps: JobDeps, row: OrderRow, input: RequestIn
     // OrderMesh down or our access refused: left `requested`; the same command sends it again.
     throw err;
   }
+}
+
+/**
+ * AddRefundModel for the chosen items (or the whole order, its shipping too): each item's amount is what
+ * was sent for it, (customerSubtotal − customerDiscountsOrPromotions) × refunded units / sent units, in
+ * cents, rounded half up. Taxes are not included (whether the price carried them is the store's
+ * setting); OrderMesh's remaining balances show in the item's refundData.
+ */
+export function refundRequest(row: OrderRow, order: OrderMeshOrder, items: Array<{ orderItemId: string; quantity: number }> | null, reason: string): AddRefundModel {
+  const sent = row.mapped_payload as CreateOrderModel | null;
+  if (!sent) throw new RequestRefused('NO_SENT_PAYLOAD', `what ${row.store_order_name ?? row.store_order_id} was sent as is no longer in the ledger (its personal data was removed): make the refund in OrderMesh`);
+  const chosen = items ?? order.items.filter((i) => i.quantity > i.cancelledQuantity).map((i) => ({ orderItemId: i.id, quantity: i.quantity - i.cancelledQuantity }));
+  const cents = (n: number | null | undefined) => Math.round((n ?? 0) * 100);
+  const refunds: AddRefundModel['refunds'] = chosen.map((c) => {
+    const omItem = order.items.find((i) => i.id === c.orderItemId)!;
+    const line = sent.items.find((it) => it.externalId !== null && it.externalId !== undefined && it.externalId === omItem.externalId);
+    if (!line || line.customerSubtotal === null || line.customerSubtotal === undefined) {
+      throw new RequestRefused('NO_AMOUNT', `item ${c.orderItemId}: no price was sent for it, so there is no amount to refund: make the refund in OrderMesh`);
+    }
+    const paid = cents(line.customerSubtotal) - cents(line.customerDiscountsOrPromotions);
+    const amount = Math.floor((paid * c.quantity * 2 + line.quantity) / (2 * line.quantity)) / 100;
+    return { itemId: c.orderItemId, isShippingRefund: false, amount, reason };
+  });
+  if (!items && cents(sent.customerTotalShipping) > 0 && refunds.length) refunds.push({ itemId: refunds[0]!.itemId, isShippingRefund: true, amount: cents(sent.customerTotalShipping) / 100, reason });
+  return { orderId: order.id, refunds };
+}
+
+/** A refund request is refunded once OrderMesh's refundData holds a refund of each of its items for its reason. */
+function refundState(order: OrderMeshOrder, reason: string, items: Array<{ orderItemId: string }> | null): string {
+  const refunds: Array<ItemRefund & { itemId: string }> = order.items.flatMap((i) => i.refunds.map((r) => ({ ...r, itemId: i.id })));
+  const ids = items ? items.map((i) => i.orderItemId) : [...new Set(refunds.filter((r) => r.reason === reason).map((r) => r.itemId))];
+  return ids.length && ids.every((id) => refunds.some((r) => r.itemId === id && (r.reason === null || r.reason === reason))) ? 'Refunded' : 'Requested';
 }
 
 function reprintOrder(row: OrderRow, original: OrderMeshOrder, items: Array<{ orderItemId: string; quantity: number }> | null, safeId: string, reason: string): CreateOrderModel {
@@ -134,10 +168,10 @@ function reprintOrder(row: OrderRow, original: OrderMeshOrder, items: Array<{ or
 export async function requestsWithStatus(deps: Pick<JobDeps, 'db' | 'ordermesh'>, row: Pick<OrderRow, 'id' | 'ordermesh_order_id'>): Promise<RequestView[]> {
   const rows = await requestsOf(deps.db, row.id);
   if (!rows.length || !row.ordermesh_order_id) return rows.map((r) => view(r));
-  const refunds = rows.some((r) => r.kind === 'refund' && r.ordermesh_ref) ? await deps.ordermesh.refundsOf(row.ordermesh_order_id).catch(() => null) : null;
+  const order = rows.some((r) => r.kind === 'refund' && r.ordermesh_ref) ? await deps.ordermesh.getOrder(row.ordermesh_order_id).catch(() => null) : null;
   for (const r of rows) {
     if (!r.ordermesh_ref) continue;
-    const status = r.kind === 'refund' ? refunds?.find((f) => f.refundId === r.ordermesh_ref)?.status : await deps.ordermesh.getOrder(r.ordermesh_ref).then((o) => o.status, () => undefined);
+    const status = r.kind === 'refund' ? (order ? refundState(order, r.reason, r.items as Array<{ orderItemId: string }> | null) : undefined) : await deps.ordermesh.getOrder(r.ordermesh_ref).then((o) => o.status, () => undefined);
     if (status && status !== r.ordermesh_status) {
       await noteStatus(deps.db, r.id, status);
       r.ordermesh_status = status;

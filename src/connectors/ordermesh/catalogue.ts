@@ -1,7 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import type { Logger } from '../../log.ts';
 import type { OrderMeshClient } from './client.ts';
-import type { CatalogVariant } from './contract.ts';
+import type { CatalogVariant } from './reader.ts';
 
 export interface CatalogueView {
   variants: CatalogVariant[];
@@ -74,7 +74,7 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
  * punctuation removed ("bella-3001-RED" is one step from "bella_3001_red"), at most `n`, none further
  * than half the SKU's length (a list of unrelated SKUs would help nobody).
  */
-export function closestSkus(wanted: string, variants: readonly CatalogVariant[], n = 3): string[] {
+export function closestSkus(wanted: string, variants: ReadonlyArray<Pick<CatalogVariant, 'sku'>>, n = 3): string[] {
   const w = norm(wanted);
   if (!w) return [];
   return variants

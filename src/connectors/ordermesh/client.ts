@@ -1,29 +1,26 @@
 import got, { RequestError, type Got } from 'got';
-import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { abortableSleep } from '../../util/sleep.ts';
 import { TokenCache } from './auth.ts';
+import { BULK_MAX_ITEMS, buildPath, operations, type AddRefundModel, type CancelOrderModel, type CreateOrderInput, type OperationId, type PathOverrides, type UpdateOrderModel } from './contract.ts';
+import { DriftLog } from './drift.ts';
+import { OrderMeshError, errorFromResponse, parseRetryAfter } from './errors.ts';
 import {
-  BULK_MAX_ITEMS,
-  buildPath,
-  errorBody,
-  operations,
-  type AddRefundModel,
-  type BulkResponseItem,
-  type CancelOrderModel,
+  DEFAULT_STATUS_CODES,
+  QuantityUnknown,
+  ReadError,
+  readErrorBody,
+  readShipments,
+  type BulkResult,
   type CatalogVariant,
+  type ItemRefund,
   type NoteModel,
-  type RefundModel,
-  type CreateOrderInput,
-  type ErrorBody,
-  type OperationId,
   type OrderMeshOrder,
   type OrderStatus,
-  type PathOverrides,
+  type ReadContext,
   type ShipmentModel,
-  type UpdateOrderModel,
-} from './contract.ts';
-import { OrderMeshError, errorFromResponse, parseRetryAfter } from './errors.ts';
+  type StatusCodes,
+} from './reader.ts';
 
 export interface RetryPolicy {
   /** Attempts per call, the first included. */
@@ -42,6 +39,12 @@ export interface OrderMeshClientOptions {
   log?: Logger;
   /** Called once per HTTP exchange (metrics): status code, or 'error' for a network failure. */
   onCall?: (operation: OperationId, status: number | 'error') => void;
+  /** Where answers read another way than documented are reported (default: a log of this client's own). */
+  drift?: DriftLog;
+  /** Integer status → name (ASSUMED tables, reader.ts); merged over the defaults. */
+  statusCodes?: Partial<StatusCodes>;
+  /** The client-token request's field casing (no current sample body is public). */
+  tokenRequestCasing?: 'camel' | 'snake';
 }
 
 /** The outcome of creating one order, after conflicts and lost responses are resolved by safeId. */
@@ -53,7 +56,7 @@ export type CreateOutcome =
   | { safeId: string; outcome: 'blocked'; error: OrderMeshError }
   | { safeId: string; outcome: 'transient'; error: OrderMeshError };
 
-type ResponseOf<K extends OperationId> = z.infer<(typeof operations)[K]['response']>;
+type ResponseOf<K extends OperationId> = ReturnType<(typeof operations)[K]['read']>;
 
 interface CallOptions {
   params?: Record<string, string>;
@@ -61,6 +64,8 @@ interface CallOptions {
   body?: unknown;
   /** Attempts for this call (default: the client's retry policy), for reads that must not wait long. */
   attempts?: number;
+  /** The parsed JSON, unread (the caller reads it). */
+  raw?: boolean;
 }
 
 export interface ListOrdersQuery {
@@ -81,10 +86,19 @@ export class OrderMeshClient {
   readonly #opts: OrderMeshClientOptions;
   readonly #retry: RetryPolicy;
   readonly #tokens: TokenCache;
+  readonly #statusCodes: StatusCodes;
+  /** What OrderMesh sent that needed the tolerant path (doctor, /metrics, the console). */
+  readonly drift: DriftLog;
 
   constructor(opts: OrderMeshClientOptions) {
     this.#opts = opts;
     this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.drift = opts.drift ?? new DriftLog(opts.log ? { log: opts.log } : {});
+    this.#statusCodes = {
+      order: { ...DEFAULT_STATUS_CODES.order, ...opts.statusCodes?.order },
+      shipment: { ...DEFAULT_STATUS_CODES.shipment, ...opts.statusCodes?.shipment },
+      orderItem: { ...DEFAULT_STATUS_CODES.orderItem, ...opts.statusCodes?.orderItem },
+    };
     this.#http = got.extend({
       prefixUrl: opts.baseUrl.replace(/\/+$/, ''),
       timeout: { request: opts.timeoutMs ?? 30_000 },
@@ -95,8 +109,8 @@ export class OrderMeshClient {
       headers: { 'user-agent': 'ordermesh-sync' },
     });
     this.#tokens = new TokenCache(async () => {
-      const res = await this.#send('clientToken', { body: { clientId: opts.clientId, clientSecret: opts.clientSecret } }, undefined);
-      return { accessToken: res.accessToken, expiresIn: res.expiresIn };
+      const body = opts.tokenRequestCasing === 'snake' ? { client_id: opts.clientId, client_secret: opts.clientSecret } : { clientId: opts.clientId, clientSecret: opts.clientSecret };
+      return this.#send('clientToken', { body }, undefined);
     });
   }
 
@@ -129,47 +143,52 @@ export class OrderMeshClient {
   }
 
   async #createChunk(models: CreateOrderInput[]): Promise<CreateOutcome[]> {
-    let items: BulkResponseItem[];
+    let results: BulkResult[];
     try {
-      items = (await this.#send('createOrdersBulk', { body: { items: models } })).items;
+      results = await this.#send('createOrdersBulk', { body: { bulk: models } });
     } catch (err) {
       // The whole request failed: each order may or may not exist now. Ask OrderMesh, order by order.
       return Promise.all(models.map((m) => this.#resolveFailedCreate(m.safeId, err)));
     }
+    const matched = matchBulkResults(models, results);
     return Promise.all(
-      models.map(async (m, index) => {
-        const item = items.find((it) => it.index === index);
+      models.map(async (m, i) => {
+        const item = matched[i];
         if (!item) {
-          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `no result for item ${index}`));
+          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `no result for the order at index ${i}`));
         }
-        if (item.status >= 200 && item.status < 300 && item.orderId) {
+        if (item.status !== null && item.status >= 200 && item.status < 300 && item.orderId) {
           return { safeId: m.safeId, outcome: 'created', orderId: item.orderId } as const;
         }
-        const body: ErrorBody = { message: item.message ?? `HTTP ${item.status}`, ...(item.errors ? { errors: item.errors } : {}) };
-        return this.#resolveFailedCreate(m.safeId, errorFromResponse('createOrdersBulk', item.status, body));
+        if (item.status === null || (item.status >= 200 && item.status < 300)) {
+          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result for index ${i} has no status or no orderId`));
+        }
+        return this.#resolveFailedCreate(m.safeId, errorFromResponse('createOrdersBulk', item.status, { message: item.message ?? `HTTP ${item.status}`, fieldErrors: item.fieldErrors }));
       }),
     );
   }
 
+  /**
+   * A create that failed, resolved by what OrderMesh has. No 409 is documented for a repeated safeId:
+   * OrderMesh may refuse a duplicate with any 4xx (a validation list naming SafeId, say). So every
+   * refusal but refused access and rate limiting is checked by reading the safeId before the order is
+   * called rejected: an order that exists is never marked rejected for a repeat.
+   */
   async #resolveFailedCreate(safeId: string, err: unknown): Promise<CreateOutcome> {
     if (!(err instanceof OrderMeshError)) throw err;
     // Refused access (a 401 that outlived a token renewal, a 403) says nothing about the order: it
     // waits for the operator to fix the credentials, and is never rejected for it.
     if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { safeId, outcome: 'blocked', error: err };
-    if (!err.retryable && err.code !== 'CONFLICT' && err.code !== 'BAD_RESPONSE') {
-      return { safeId, outcome: 'rejected', error: err };
-    }
-    // A conflict, or a failure after which the order may exist anyway (lost response, timeout, 5xx).
+    // A 429 was refused before anything was made.
+    if (err.code === 'RATE_LIMITED') return { safeId, outcome: 'transient', error: err };
     try {
       const existing = await this.getOrderBySafeId(safeId);
       if (existing) return { safeId, outcome: 'existing', orderId: existing.id };
     } catch (lookupErr) {
       return { safeId, outcome: 'transient', error: lookupErr instanceof OrderMeshError ? lookupErr : err };
     }
-    if (err.code === 'CONFLICT') {
-      // Taken, but not by a safeId we can see: a duplicate externalId (allowExternalOrderIdDuplication=false).
-      return { safeId, outcome: 'rejected', error: err };
-    }
+    // Not there: a refusal is final (a conflict not on our safeId is a duplicate externalId); a lost answer or 5xx is tried again.
+    if (!err.retryable && err.code !== 'BAD_RESPONSE') return { safeId, outcome: 'rejected', error: err };
     return { safeId, outcome: 'transient', error: err };
   }
 
@@ -187,7 +206,7 @@ export class OrderMeshClient {
     }
   }
 
-  /** With `merchantId`, only that merchant's orders (ASSUMED, contract.ts): a merchant we may not act for answers 403. */
+  /** One page of orders. With `merchantId`, only that merchant's (ASSUMED, contract.ts): a merchant we may not act for answers 403. */
   listOrders(q: ListOrdersQuery = {}): Promise<ResponseOf<'listOrders'>> {
     const { page = 1, pageSize = 50, merchantId, status, createdFrom } = q;
     return this.#send('listOrders', { query: { page, pageSize, ...(merchantId ? { merchantId } : {}), ...(status ? { status } : {}), ...(createdFrom ? { createdFrom: createdFrom.toISOString() } : {}) } });
@@ -195,17 +214,28 @@ export class OrderMeshClient {
 
   /**
    * Every order of a merchant (created since `createdFrom`), page by page, each page checked against
-   * the filters again (a server that ignores one costs pages, not correctness).
+   * the filters again (a server that ignores one costs pages, not correctness; a field an order does
+   * not carry cannot be checked and is let through). Ends at a short or empty page, at the total when
+   * one is given, or at a page that repeats the previous one (a server that ignores `page`).
    */
   async *allOrders(q: Omit<ListOrdersQuery, 'page' | 'pageSize'>): AsyncGenerator<OrderMeshOrder[]> {
+    const pageSize = 100;
+    let previousFirst: string | undefined;
     for (let page = 1; ; page++) {
-      const res = await this.listOrders({ ...q, page, pageSize: 100 });
-      yield res.items.filter((o) => (!q.merchantId || o.merchantId === q.merchantId) && (!q.status || o.status === q.status) && (!q.createdFrom || Date.parse(o.createdAt) >= q.createdFrom.getTime()));
-      if (res.items.length < res.pageSize || page * res.pageSize >= res.total) return;
+      const res = await this.listOrders({ ...q, page, pageSize });
+      if (res.orders.length && res.orders[0]!.id === previousFirst) return;
+      previousFirst = res.orders[0]?.id;
+      yield res.orders.filter(
+        (o) =>
+          (!q.merchantId || o.merchantId === null || o.merchantId === q.merchantId) &&
+          (!q.status || o.status === q.status) &&
+          (!q.createdFrom || o.createdAt === null || Date.parse(o.createdAt) >= q.createdFrom.getTime()),
+      );
+      if (res.orders.length < pageSize || (res.total !== null && page * pageSize >= res.total)) return;
     }
   }
 
-  updateOrder(orderId: string, update: UpdateOrderModel): Promise<OrderMeshOrder> {
+  updateOrder(orderId: string, update: UpdateOrderModel): Promise<ResponseOf<'updateOrder'>> {
     return this.#send('updateOrder', { params: { orderId }, body: update });
   }
 
@@ -244,15 +274,23 @@ export class OrderMeshClient {
 
   // ------------------------------------------------------------------ catalogue
 
-  /** The merchant's enabled catalogue, every page; null when the merchant has none (404). */
+  /**
+   * The merchant's enabled catalogue, every page; null when the merchant has none (404). Ends at an
+   * empty or short page, or at one that repeats the previous page (a server that ignores `page`).
+   */
   async catalogVariants(merchantId: string, attempts?: number): Promise<CatalogVariant[] | null> {
-    const out: CatalogVariant[] = [];
+    const bySku = new Map<string, CatalogVariant>();
+    const pageSize = 100;
+    let previousFirst: string | undefined;
     try {
       for (let page = 1; ; page++) {
-        const res = await this.#send('merchantCatalogVariants', { query: { merchantId, page, pageSize: 500 }, attempts });
-        out.push(...res.items);
-        if (res.items.length < res.pageSize || page * res.pageSize >= res.total) return out;
+        const variants = await this.#send('merchantCatalogVariants', { query: { merchantId, page, pageSize }, attempts });
+        if (variants.length && variants[0]!.sku === previousFirst) break;
+        previousFirst = variants[0]?.sku;
+        for (const v of variants) bySku.set(v.sku, v);
+        if (variants.length < pageSize) break;
       }
+      return [...bySku.values()];
     } catch (err) {
       if (err instanceof OrderMeshError && err.code === 'NOT_FOUND') return null;
       throw err;
@@ -262,15 +300,21 @@ export class OrderMeshClient {
   // ------------------------------------------------------------------ notes
 
   notesOf(orderId: string): Promise<NoteModel[]> {
-    return this.#send('listNotes', { query: { entityType: 'Order', entityId: orderId } }).then((r) => r.items);
+    return this.#send('listNotes', { query: { entityType: 'Order', entityId: orderId } });
   }
 
   /**
-   * The order's note with our `externalId`, created or brought to `text`: exactly one however often
-   * it runs (a lost creation answer is found again by its externalId before another is made).
+   * The order's note with our `externalId`, created or brought to `text`, or deleted when `text` is
+   * empty (the store cleared its note: `DELETE /v1/notes/{id}`): exactly one however often it runs (a
+   * lost creation answer is found again by its externalId before another is made).
    */
-  async putNote(orderId: string, externalId: string, text: string, knownNoteId: string | null): Promise<{ noteId: string; action: 'created' | 'updated' | 'unchanged' }> {
+  async putNote(orderId: string, externalId: string, text: string, knownNoteId: string | null): Promise<{ noteId: string | null; action: 'created' | 'updated' | 'unchanged' | 'deleted' }> {
     const existing = knownNoteId ? { id: knownNoteId, text: undefined as string | undefined } : (await this.notesOf(orderId)).find((n) => n.externalId === externalId);
+    if (!text) {
+      if (!existing) return { noteId: null, action: 'unchanged' };
+      await this.deleteNote(existing.id);
+      return { noteId: null, action: 'deleted' };
+    }
     if (existing) {
       if (existing.text === text) return { noteId: existing.id, action: 'unchanged' };
       await this.#send('updateNote', { params: { id: existing.id }, body: { text } });
@@ -280,32 +324,96 @@ export class OrderMeshClient {
     return { noteId: res.id, action: 'created' };
   }
 
-  // ------------------------------------------------------------------ refunds
-
-  refundsOf(orderId: string): Promise<RefundModel[]> {
-    return this.#send('listRefunds', { params: { orderId } }).then((r) => r.items);
+  /** Deletes a note; one already gone (404) counts as deleted. */
+  async deleteNote(noteId: string): Promise<void> {
+    try {
+      await this.#send('deleteNote', { params: { id: noteId } });
+    } catch (err) {
+      if (!(err instanceof OrderMeshError && err.code === 'NOT_FOUND')) throw err;
+    }
   }
 
-  /** Adds a refund request once: a repeat with the same externalId (409) answers the request already made. */
-  async addRefund(orderId: string, req: AddRefundModel): Promise<{ refund: RefundModel; created: boolean }> {
+  // ------------------------------------------------------------------ refunds
+
+  /** The order's refunds, per item, as its items' `refundData` shows them (the documented place). */
+  async refundsOf(orderId: string): Promise<Array<ItemRefund & { itemId: string }>> {
+    const order = await this.getOrder(orderId);
+    return order.items.flatMap((i) => i.refunds.map((r) => ({ ...r, itemId: i.id })));
+  }
+
+  /**
+   * Adds a refund request once. AddRefundModel has no idempotency key, so before sending, and after an
+   * answer that was lost, the items' refundData is read: a request whose every refund (item, amount,
+   * reason, shipping flag) is already there is not sent again.
+   */
+  async addRefund(req: AddRefundModel): Promise<{ created: boolean }> {
+    const already = async () => {
+      const have = await this.refundsOf(req.orderId);
+      return req.refunds.every((w) => have.some((h) => h.itemId === w.itemId && h.isShippingRefund === w.isShippingRefund && h.amount !== null && Math.round(h.amount * 100) === Math.round(w.amount * 100) && (h.reason === null || h.reason === w.reason)));
+    };
+    if (await already()) return { created: false };
     try {
-      return { refund: await this.#send('addRefund', { params: { orderId }, body: req }), created: true };
+      await this.#send('addRefund', { params: { orderId: req.orderId }, body: req });
+      return { created: true };
     } catch (err) {
-      if (!(err instanceof OrderMeshError) || err.code !== 'CONFLICT') throw err;
-      const existing = (await this.refundsOf(orderId)).find((r) => r.externalId === req.externalId);
-      if (!existing) throw err;
-      return { refund: existing, created: false };
+      if (err instanceof OrderMeshError && (err.retryable || err.code === 'BAD_RESPONSE') && (await already().catch(() => false))) return { created: true };
+      throw err;
     }
   }
 
   // ------------------------------------------------------------------ shipments
 
+  /**
+   * The order's shipments with per-item quantities and the items' store ids. Where packages carry only
+   * `orderItemIDs` (the documented examples leave `packageOrderItems` empty), the order is read for its
+   * items' external ids and quantities (the rule is reader.ts's packageItems; README "split items").
+   */
   async getShipmentsForOrder(orderId: string): Promise<ShipmentModel[]> {
-    return (await this.#send('getShipmentsForOrder', { params: { orderId } })).items;
+    const json = await this.#send('getShipmentsForOrder', { params: { orderId }, raw: true });
+    let shipments: ShipmentModel[] | null = null;
+    try {
+      shipments = readShipments(json, this.#context('getShipmentsForOrder'));
+    } catch (err) {
+      if (!(err instanceof QuantityUnknown)) throw this.#badResponse('getShipmentsForOrder', err);
+    }
+    if (shipments && shipments.every((s) => s.packages.every((p) => p.items.every((i) => i.externalId !== null)))) return shipments;
+    const order = await this.getOrder(orderId);
+    const items = new Map(order.items.map((i) => [i.id, i]));
+    try {
+      // Read again with the order's quantities; its drift was reported on the first read.
+      shipments = readShipments(json, this.#context('getShipmentsForOrder', true), (id) => items.get(id)?.quantity ?? null);
+    } catch (err) {
+      throw this.#badResponse('getShipmentsForOrder', err);
+    }
+    for (const s of shipments) {
+      for (const p of s.packages) {
+        for (const i of p.items) {
+          const it = items.get(i.orderItemId);
+          i.externalId ??= it?.externalId ?? null;
+          i.shopifyLineItemId ??= it?.meta?.shopifyLineItemId ?? null;
+        }
+      }
+    }
+    return shipments;
   }
 
   getShipment(shipmentId: string): Promise<ShipmentModel> {
     return this.#send('getShipment', { params: { shipmentId } });
+  }
+
+  /** Reads one order item (`{orderItem}`): its status and refundData. */
+  getOrderItem(orderItemId: string): Promise<ResponseOf<'getOrderItem'>> {
+    return this.#send('getOrderItem', { params: { orderItemId } });
+  }
+
+  #context(op: OperationId, silent = false): ReadContext {
+    return { statusCodes: this.#statusCodes, drift: silent ? () => {} : (n) => this.drift.record(op, n) };
+  }
+
+  #badResponse(op: OperationId, err: unknown): OrderMeshError {
+    if (err instanceof OrderMeshError) return err;
+    if (err instanceof ReadError) return new OrderMeshError('BAD_RESPONSE', op, `the answer cannot be read: ${err.message}`);
+    throw err;
   }
 
   // ------------------------------------------------------------------ transport
@@ -315,7 +423,9 @@ export class OrderMeshClient {
    * Retry-After, 502/503/504, 5xx, timeouts, dropped connections) are retried with exponential backoff
    * and full jitter; a 401 renews the token once and replays the call.
    */
-  async #send<K extends OperationId>(op: K, call: CallOptions, tokens: TokenCache | undefined = this.#tokens): Promise<ResponseOf<K>> {
+  async #send<K extends OperationId>(op: K, call: CallOptions & { raw: true }, tokens?: TokenCache): Promise<unknown>;
+  async #send<K extends OperationId>(op: K, call: CallOptions, tokens?: TokenCache): Promise<ResponseOf<K>>;
+  async #send<K extends OperationId>(op: K, call: CallOptions, tokens: TokenCache | undefined = this.#tokens): Promise<unknown> {
     const spec = operations[op];
     const url = buildPath(this.#opts.paths?.[op] ?? spec.path, call.params).replace(/^\//, '');
     let reauthorised = false;
@@ -356,15 +466,16 @@ export class OrderMeshClient {
 
       const json = parseJson(text);
       if (status >= 200 && status < 300) {
-        const parsed = spec.response.safeParse(json);
-        if (!parsed.success) {
-          throw new OrderMeshError('BAD_RESPONSE', op, `response does not match the contract: ${parsed.error.issues[0]?.message}`, { status });
+        if (call.raw) return json;
+        try {
+          return spec.read(json, this.#context(op));
+        } catch (err) {
+          if (err instanceof ReadError) throw new OrderMeshError('BAD_RESPONSE', op, `the answer cannot be read: ${err.message}`, { status });
+          throw err;
         }
-        return parsed.data as ResponseOf<K>;
       }
 
-      const body = errorBody.safeParse(json);
-      const error = errorFromResponse(op, status, body.success ? body.data : undefined, parseRetryAfter(retryAfter));
+      const error = errorFromResponse(op, status, json === undefined ? undefined : readErrorBody(json), parseRetryAfter(retryAfter));
       if (status === 401 && token && tokens && !reauthorised) {
         reauthorised = true;
         tokens.invalidate(token);
@@ -398,6 +509,17 @@ export class OrderMeshClient {
   close(): void {
     this.#closing.abort();
   }
+}
+
+/**
+ * Each order's result in a bulk answer: by its `index`, else by its `safeId`, else by position when the
+ * answer has one result per order and names neither.
+ */
+function matchBulkResults(models: CreateOrderInput[], results: BulkResult[]): Array<BulkResult | undefined> {
+  const byIndex = new Map(results.filter((r) => r.index !== null).map((r) => [r.index!, r]));
+  const bySafeId = new Map(results.filter((r) => r.safeId !== null).map((r) => [r.safeId!, r]));
+  const positional = results.length === models.length && results.every((r) => r.index === null && r.safeId === null);
+  return models.map((m, i) => bySafeId.get(m.safeId) ?? (byIndex.size ? byIndex.get(i) : undefined) ?? (positional ? results[i] : undefined));
 }
 
 function parseJson(text: string): unknown {

@@ -1,15 +1,33 @@
 /**
- * The OrderMesh API contract we rely on: the ONE place where paths, bodies and payloads are written.
- * The client (client.ts) and the simulator (src/sim/ordermesh) both derive from it, and
- * test/ordermesh/contract.test.ts fails if either drifts.
+ * The OrderMesh API contract the client relies on: the ONE place where paths and request bodies are
+ * written, and where each answer's reader (reader.ts) is chosen. The simulator (src/sim/ordermesh) does
+ * NOT derive from it: it is written from the documentation on its own, so a misreading here fails a test.
  *
- * Source: ../shared/ordermesh/docs (getting-started, user-login, orders-create, merchant-notifications).
- * Where the docs name an operation or a schema but not its path or fields, the choice below is marked
- * `assumed: true` (operations) or `ASSUMED` (fields) with the reason; paths can be overridden in config
+ * Sources: ../shared/ordermesh/docs (getting-started, user-login, orders-create, merchant-notifications)
+ * and ../shared/ordermesh/public-facts.md (OrderMesh's public portals). Each operation names its
+ * `source`; where the docs name an operation or a schema but not its path or fields, the choice is
+ * marked `assumed: true` (operations) or `ASSUMED` (fields); paths can be overridden in config
  * (`ordermesh.paths`). README "Assumptions about OrderMesh" lists them all.
  */
 import { z } from 'zod';
 import { formatPath } from '../../util/zod-path.ts';
+import {
+  readBulk,
+  readCatalogue,
+  readCreated,
+  readNoteCreated,
+  readNotes,
+  readNothing,
+  readOrder,
+  readOrderItem,
+  readOrderList,
+  readShipment,
+  readShipments,
+  readStatusChange,
+  readToken,
+  readUserToken,
+  type ReadContext,
+} from './reader.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared value types
@@ -148,81 +166,29 @@ export const createOrderModel = z.strictObject({
 export type CreateOrderModel = z.infer<typeof createOrderModel>;
 export type CreateOrderInput = z.input<typeof createOrderModel>;
 
-export const createOrderResponse = z.object({ orderId: z.string() });
-
 // ---------------------------------------------------------------------------------------------------
-// Auth (getting-started.txt, user-login.txt)
+// Auth (getting-started.txt, user-login.txt, public-facts.md "Auth")
 // ---------------------------------------------------------------------------------------------------
 
-/** ASSUMED field names: the docs show the endpoint but not its sample body. */
-export const clientTokenRequest = z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
-/** ClientTokenResponseDTO; the docs: client tokens live 24 h and cannot be refreshed. */
-export const clientTokenResponse = z.object({ accessToken: z.string(), tokenType: z.string(), expiresIn: z.number() });
+/**
+ * The client-token request: no current page shows its body; the one public sample (older portal) is
+ * snake_case, the login DTOs camelCase. Which one we send is `ordermesh.tokenRequestCasing`; the answer
+ * is read in either casing (reader.ts).
+ */
+export const clientTokenRequest = z.union([
+  z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+  z.strictObject({ client_id: z.string().min(1), client_secret: z.string().min(1) }),
+]);
 export const loginRequest = z.strictObject({ username: z.string().min(1), password: z.string().min(1) });
 export const refreshRequest = z.strictObject({ refreshToken: z.string().min(1) });
-export const userTokenResponse = z.object({
-  accessToken: z.string(),
-  scope: z.string().nullish(),
-  tokenType: z.string(),
-  refreshToken: z.string(),
-  expiresIn: z.number(),
-});
 
 // ---------------------------------------------------------------------------------------------------
-// Orders as OrderMesh returns them. ASSUMED shapes: the docs list GetOrderModel etc. without fields;
-// we model the fields we read.
+// Orders (what we send; what we read is reader.ts)
 // ---------------------------------------------------------------------------------------------------
 
-export const ORDER_STATUSES = ['Open', 'ReadyForFulfillment', 'InProduction', 'PartiallyShipped', 'Shipped', 'Cancelled', 'CustomerCareHold'] as const;
-export const orderStatus = z.enum(ORDER_STATUSES);
-export type OrderStatus = z.infer<typeof orderStatus>;
-
-export const orderItemModel = z.object({
-  id: z.string(),
-  externalId: z.string().nullish(),
-  sku: z.string(),
-  quantity: z.number(),
-  cancelledQuantity: z.number().default(0),
-  status: z.string(),
-  meta: stringMap.nullish(),
-});
-
-export const getOrderModel = z.object({
-  id: z.string(),
-  safeId: z.string(),
-  externalId: z.string(),
-  merchantId: z.string(),
-  status: orderStatus,
-  shippingAddress: z.record(z.string(), z.unknown()),
-  items: z.array(orderItemModel),
-  meta: stringMap.nullish(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type OrderMeshOrder = z.infer<typeof getOrderModel>;
-
-export const listOrdersResponse = z.object({
-  items: z.array(getOrderModel),
-  page: z.number(),
-  pageSize: z.number(),
-  total: z.number(),
-});
-
-/** CreateOrderModelBulkModel. ASSUMED: `{ items: [...] }`, answered per item in the same order. */
-export const createOrdersBulkRequest = z.strictObject({ items: z.array(z.unknown()).min(1).max(100) });
+/** CreateOrderModelBulkModel: `{bulk: [...]}` (public-facts.md #3, docs.dev …/createordermodelbulkmodel). ASSUMED: the limit of 100. */
+export const createOrdersBulkRequest = z.strictObject({ bulk: z.array(z.unknown()).min(1).max(100) });
 export const BULK_MAX_ITEMS = 100;
-
-/** BulkResponseItem. ASSUMED fields: the HTTP status each item would have had alone, and its body. */
-export const bulkResponseItem = z.object({
-  index: z.number(),
-  safeId: z.string().nullish(),
-  status: z.number(),
-  orderId: z.string().nullish(),
-  message: z.string().nullish(),
-  errors: z.record(z.string(), z.array(z.string())).nullish(),
-});
-export const bulkResponse = z.object({ items: z.array(bulkResponseItem) });
-export type BulkResponseItem = z.infer<typeof bulkResponseItem>;
 
 /** UpdateOrderModel. ASSUMED: the fields we change (address, shipping method, meta). */
 export const updateOrderModel = z.strictObject({
@@ -233,64 +199,19 @@ export const updateOrderModel = z.strictObject({
 });
 export type UpdateOrderModel = z.infer<typeof updateOrderModel>;
 
-/** CancelOrderModel. ASSUMED: no items cancels the whole order; items cancel quantities of order items. */
+/**
+ * CancelOrderModel / CancelOrderItemModel ("Cancel Order or order items": both schemas exist, their
+ * fields were not found). ASSUMED: no items cancels the whole order; items cancel quantities of order items.
+ */
 export const cancelOrderModel = z.strictObject({
   reason: z.string().optional(),
   items: z.array(z.strictObject({ orderItemId: z.string(), quantity: z.number().int().positive() })).optional(),
 });
 export type CancelOrderModel = z.infer<typeof cancelOrderModel>;
-export const cancelOrderResponse = z.object({ orderId: z.string(), status: orderStatus });
 
 export const customerCareHoldModel = z.strictObject({ reason: z.string().optional() });
-export const customerCareHoldResponse = z.object({ orderId: z.string(), status: orderStatus });
 /** ASSUMED: releasing takes no fields and returns the order to the status it had before the hold. */
 export const releaseCustomerCareHoldModel = z.strictObject({});
-
-// ---------------------------------------------------------------------------------------------------
-// Shipments. ASSUMED REST field names: the camelCase forms of the ShipmentUpdate webhook's fields.
-// ---------------------------------------------------------------------------------------------------
-
-export const SHIPMENT_STATUSES = ['ReadyForFulfillment', 'InProduction', 'Fulfilled', 'Cancelled'] as const;
-
-export const packageOrderItem = z.object({
-  orderItemId: z.string(),
-  externalId: z.string().nullish(),
-  quantity: z.number(),
-  itemMeta: stringMap.nullish(),
-});
-
-export const packageModel = z.object({
-  packageId: z.string(),
-  shortId: z.string().nullish(),
-  carrierName: z.string().nullish(),
-  carrierMethodName: z.string().nullish(),
-  shippedDate: z.string().nullish(),
-  fulfilledDate: z.string().nullish(),
-  carrierTrackingNumber: z.string().nullish(),
-  carrierLink: z.string().nullish(),
-  packageOrderItems: z.array(packageOrderItem),
-});
-export type PackageModel = z.infer<typeof packageModel>;
-
-export const shipmentModel = z.object({
-  shipmentId: z.string(),
-  orderId: z.string(),
-  status: z.enum(SHIPMENT_STATUSES),
-  packages: z.array(packageModel),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type ShipmentModel = z.infer<typeof shipmentModel>;
-export const shipmentsForOrderResponse = z.object({ items: z.array(shipmentModel) });
-
-// ---------------------------------------------------------------------------------------------------
-// Catalogue. ASSUMED shape: the docs list "Get a list of variants the merchant can use in accordance
-// with their enabled catalog" without fields; we read each variant's SKU (and a name to show).
-// ---------------------------------------------------------------------------------------------------
-
-export const catalogVariant = z.object({ sku: z.string(), name: z.string().nullish(), productName: z.string().nullish() });
-export type CatalogVariant = z.infer<typeof catalogVariant>;
-export const merchantVariantsResponse = z.object({ items: z.array(catalogVariant), page: z.number(), pageSize: z.number(), total: z.number() });
 
 // ---------------------------------------------------------------------------------------------------
 // Inbound orders (merchant-notifications.txt "Submitting Orders"): {body, merchantId, transformationId};
@@ -298,8 +219,6 @@ export const merchantVariantsResponse = z.object({ items: z.array(catalogVariant
 // ---------------------------------------------------------------------------------------------------
 
 export const inboundOrderRequest = z.strictObject({ body: z.unknown(), merchantId: z.string().min(1, 'is required'), transformationId: z.string().min(1, 'is required') });
-/** ASSUMED: the docs say only that the request "was successfully received". */
-export const inboundOrderResponse = z.object({ requestId: z.string().nullish(), message: z.string().nullish() });
 
 /**
  * What the `store` body of an inbound order is (ASSUMED, ours to define): the store's own order payload
@@ -308,8 +227,8 @@ export const inboundOrderResponse = z.object({ requestId: z.string().nullish(), 
 export const inboundStoreEnvelope = z.object({ safeId, externalId: z.string().min(1), storeOrder: z.record(z.string(), z.unknown()) });
 
 // ---------------------------------------------------------------------------------------------------
-// Notes (/v1/notes: paths from the docs). ASSUMED fields: CreateNoteModel, GetNotesResponse and
-// UpdateNotePayload are listed without them.
+// Notes (/v1/notes, DELETE /v1/notes/{id}: paths from the docs' menus). ASSUMED fields: CreateNoteModel,
+// GetNotesResponse and UpdateNotePayload are listed without them.
 // ---------------------------------------------------------------------------------------------------
 
 export const createNoteModel = z.strictObject({
@@ -319,45 +238,30 @@ export const createNoteModel = z.strictObject({
   /** Ours, so a note whose creation answer was lost is found again instead of created twice. */
   externalId: z.string().min(1).max(200).nullish(),
 });
-export const createNoteResponse = z.object({ id: z.string() });
-export const noteModel = z.object({
-  id: z.string(),
-  entityType: z.string(),
-  entityId: z.string(),
-  text: z.string(),
-  externalId: z.string().nullish(),
-  author: z.string().nullish(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type NoteModel = z.infer<typeof noteModel>;
-export const notesResponse = z.object({ items: z.array(noteModel) });
 export const updateNoteModel = z.strictObject({ text: z.string().min(1, 'is required').max(10_000) });
 
 // ---------------------------------------------------------------------------------------------------
-// Refunds and reprints. ASSUMED fields: AddRefundModel/AddRefundItemModel and ReprintModel are listed
-// without them. A reprint is a new order whose `reprint` names the original (CreateOrderModel.reprint).
+// Refunds and reprints
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * AddRefundModel (public-facts.md #5, docs.dev …/addrefundmodel): amounts per item and a shipping flag,
+ * no quantities, no idempotency key. A refund's state is read back from the item's `refundData`.
+ */
 export const addRefundModel = z.strictObject({
-  reason: z.string().min(1, 'is required').max(1_000),
-  /** Ours: a repeat of the same request is recognised by it (409), and a lost answer found again. */
-  externalId: z.string().min(1).max(200),
-  /** None: the whole order. */
-  items: z.array(z.strictObject({ orderItemId: z.string().min(1), quantity: z.number().int().positive() })).optional(),
+  orderId: z.string().min(1),
+  refunds: z
+    .array(
+      z.strictObject({
+        itemId: z.string().min(1),
+        isShippingRefund: z.boolean(),
+        amount: money,
+        reason: z.string().min(1, 'is required').max(1_000),
+      }),
+    )
+    .min(1),
 });
 export type AddRefundModel = z.infer<typeof addRefundModel>;
-export const REFUND_STATUSES = ['Requested', 'Approved', 'Declined', 'Refunded'] as const;
-export const refundModel = z.object({
-  refundId: z.string(),
-  externalId: z.string().nullish(),
-  status: z.enum(REFUND_STATUSES),
-  reason: z.string().nullish(),
-  items: z.array(z.object({ orderItemId: z.string(), quantity: z.number() })).nullish(),
-  createdAt: z.string(),
-});
-export type RefundModel = z.infer<typeof refundModel>;
-export const refundsResponse = z.object({ items: z.array(refundModel) });
 
 export const reprintModel = z.strictObject({
   /** The OrderMesh order being reprinted. */
@@ -368,18 +272,8 @@ export const reprintModel = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Errors. ASSUMED bodies: the docs name ValidationErrorResponse, ConflictErrorResponse, … without fields.
-// ---------------------------------------------------------------------------------------------------
-
-export const errorBody = z.object({
-  message: z.string(),
-  /** Field path → messages, on 400. */
-  errors: z.record(z.string(), z.array(z.string())).nullish(),
-});
-export type ErrorBody = z.infer<typeof errorBody>;
-
-// ---------------------------------------------------------------------------------------------------
-// Webhooks (merchant-notifications.txt; PascalCase as in the docs)
+// Webhooks (merchant-notifications.txt; PascalCase as in the docs). Payloads are hints: the ids they
+// name are read back through the API before anything changes state.
 // ---------------------------------------------------------------------------------------------------
 
 const webhookBase = {
@@ -389,7 +283,8 @@ const webhookBase = {
   Description: z.string().nullish(),
   SubscriberId: z.string().nullish(),
   ChildSubscriberId: z.string().nullish(),
-  RequestId: z.string(),
+  /** Identifies a delivery request, not an event: the docs' examples share one across orders. */
+  RequestId: z.string().nullish(),
   Reprint: z.unknown().nullish(),
 };
 
@@ -403,23 +298,26 @@ const webhookPackage = z.object({
   CarrierTrackingNumber: z.string().nullish(),
   CarrierLink: z.string().nullish(),
   CarrierAccount: z.boolean().nullish(),
-  OrderItemIDs: z.array(z.string()).nullish(),
+  OrderItemIDs: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
   PackageOrderItems: z
-    .array(z.object({ OrderItemId: z.string(), ExternalId: z.string().nullish(), Quantity: z.number(), ItemMeta: stringMap.nullish() }))
+    .array(z.object({ OrderItemId: z.union([z.string(), z.number()]).transform(String), ExternalId: z.string().nullish(), Quantity: z.number(), ItemMeta: stringMap.nullish() }))
     .nullish(),
   PackingSlipId: z.string().nullish(),
 });
+export type WebhookPackage = z.infer<typeof webhookPackage>;
+
+const statusText = z.union([z.string(), z.number()]).transform(String).nullish();
 
 export const webhookPayload = z.discriminatedUnion('EventType', [
   z.object({ ...webhookBase, EventType: z.literal('OrderCreation'), IsSuccessful: z.boolean(), ResponseCode: z.number().nullish() }),
-  z.object({ ...webhookBase, EventType: z.literal('OrderUpdate'), NewStatus: z.string().nullish(), OldStatus: z.string().nullish() }),
+  z.object({ ...webhookBase, EventType: z.literal('OrderUpdate'), NewStatus: statusText, OldStatus: statusText }),
   z.object({ ...webhookBase, EventType: z.literal('ShipmentCreated'), ShipmentId: z.string(), ResponseCode: z.number().nullish() }),
   z.object({
     ...webhookBase,
     EventType: z.literal('ShipmentUpdate'),
     ShipmentId: z.string(),
-    NewStatus: z.string().nullish(),
-    OldStatus: z.string().nullish(),
+    NewStatus: statusText,
+    OldStatus: statusText,
     // The docs show both an empty array and a single object here.
     Packages: z.union([z.array(webhookPackage), webhookPackage]).nullish(),
     OrderMeta: stringMap.nullish(),
@@ -428,8 +326,9 @@ export const webhookPayload = z.discriminatedUnion('EventType', [
 export type WebhookPayload = z.infer<typeof webhookPayload>;
 
 /**
- * ASSUMED: the docs do not say how OrderMesh authenticates webhook deliveries. We expect a base64
- * HMAC-SHA256 of the raw body, keyed with the shared secret configured on both sides, in this header.
+ * No page documents how OrderMesh authenticates webhook deliveries. Two ways are accepted (README): a
+ * secret in the callback URL registered in OrderMesh (`/webhooks/ordermesh/<secret>`), or, where a
+ * deployment signs deliveries, a base64 HMAC-SHA256 of the raw body keyed with the shared secret in this header.
  */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-ordermesh-signature';
 
@@ -438,115 +337,135 @@ export const WEBHOOK_SIGNATURE_HEADER = 'x-ordermesh-signature';
 // ---------------------------------------------------------------------------------------------------
 
 export interface Operation {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Path below the base URL; `{name}` marks a path parameter. */
   path: string;
   auth: boolean;
   /** True where the docs name the operation but not this path (or its body): our choice, configurable. */
   assumed: boolean;
+  /** Where what we send and read comes from: a seed page (docs/…) or a public page, and what is assumed. */
+  source: string;
   note: string;
   request?: z.ZodType;
-  response: z.ZodType;
+  /** Reads the answer tolerantly (reader.ts): another envelope, field name or status form is drift, not failure. */
+  read: (json: unknown, ctx: ReadContext) => unknown;
   /** Calls that change nothing, or whose repeat the safeId makes harmless, may be retried blindly. */
   idempotent: boolean;
 }
 
+const PF = '../shared/ordermesh/public-facts.md';
+
 export const operations = {
   clientToken: {
     method: 'POST', path: '/user/v1/clients/token', auth: false, assumed: true, idempotent: true,
-    note: 'path from the docs; body field names {clientId, clientSecret} assumed (no sample body in the docs)',
-    request: clientTokenRequest, response: clientTokenResponse,
+    source: `docs/getting-started.txt (path); ${PF} "Auth" (snake_case sample, older portal)`,
+    note: 'body {clientId, clientSecret} or {client_id, client_secret} (ordermesh.tokenRequestCasing; no current sample body); answer read in either casing',
+    request: clientTokenRequest, read: readToken,
   },
   login: {
     method: 'POST', path: '/user/v1/login', auth: false, assumed: false, idempotent: true,
-    note: 'development only (user-login.txt)', request: loginRequest, response: userTokenResponse,
+    source: 'docs/user-login.txt', note: 'development only', request: loginRequest, read: readUserToken,
   },
   refresh: {
     method: 'POST', path: '/user/v1/refresh', auth: false, assumed: false, idempotent: true,
-    note: 'development only; user tokens only', request: refreshRequest, response: userTokenResponse,
+    source: 'docs/user-login.txt', note: 'development only; user tokens only', request: refreshRequest, read: readUserToken,
   },
   createOrder: {
     method: 'POST', path: '/order/v1/orders', auth: true, assumed: false, idempotent: true,
-    note: 'orders-create.txt; 201 {orderId}; a second order with the same safeId answers 409 (idempotent by safeId)',
-    request: createOrderModel, response: createOrderResponse,
+    source: 'docs/orders-create.txt (path, CreateOrderModel, 201 {orderId}; 400/401/403/500, no 409 documented)',
+    note: 'a repeated safeId may answer 400 or 409: any refusal that may mean "exists" is resolved by reading by safeId',
+    request: createOrderModel, read: readCreated,
   },
   createOrdersBulk: {
     method: 'POST', path: '/order/v1/orders/bulk', auth: true, assumed: true, idempotent: true,
-    note: '"Create multiple orders" is listed without path or body: {items: CreateOrderModel[]} → {items: BulkResponseItem[]}, one result per input, same order',
-    request: createOrdersBulkRequest, response: bulkResponse,
+    source: `${PF} #3 (body {bulk: [...]}); path, BulkResponse fields and limit not found`,
+    note: '{bulk: CreateOrderModel[]} → per-order results read from {items}/{results}/an array, matched by index, safeId or position; an order without a readable result is read by safeId',
+    request: createOrdersBulkRequest, read: readBulk,
   },
   listOrders: {
     method: 'GET', path: '/order/v1/orders', auth: true, assumed: true, idempotent: true,
-    note: 'page/pageSize paging from getting-started.txt; response {items, page, pageSize, total}; ?merchantId= filters to one merchant and answers 403 when the client may not act for it (used by `ordersync doctor`); ?status= filters to one status (used to find Customer Care Holds); ?createdFrom= (ISO date) only orders created since (used by `ordersync reconcile --since`). Every item is checked again against the filters, so a server that ignores one costs pages, not correctness',
-    response: listOrdersResponse,
+    source: 'docs/getting-started.txt (page/pageSize); path, filters and envelope not found',
+    note: '?page&pageSize&merchantId&status&createdFrom; envelope read from an array, {items}, {orders}; every order is checked again against the filters, so a server that ignores one costs pages, not correctness',
+    read: readOrderList,
   },
   getOrder: {
     method: 'GET', path: '/order/v1/orders/{orderId}', auth: true, assumed: true, idempotent: true,
-    note: '"Retrieve an order by Order ID"', response: getOrderModel,
+    source: `${PF} #2 ({order: {...}}, money as {currency, amount}); path not found`, note: '"Retrieve an order by Order ID"', read: readOrder,
   },
   getOrderBySafeId: {
     method: 'GET', path: '/order/v1/orders/safe-id/{safeId}', auth: true, assumed: true, idempotent: true,
-    note: '"Retrieve an order by Safe ID"; 404 when no order has it', response: getOrderModel,
+    source: `${PF} #2 (…/retrieve-an-order-by-safe-id: {order: {...}}); path not found`, note: '"Retrieve an order by Safe ID"; 404 when no order has it', read: readOrder,
+  },
+  getOrderItem: {
+    method: 'GET', path: '/order/v1/order-items/{orderItemId}', auth: true, assumed: true, idempotent: true,
+    source: `${PF} #2 (…/retrieve-order-item-by-order-item-id: {orderItem: {...}} with refundData); path not found`, note: 'an item with its refundData', read: readOrderItem,
   },
   updateOrder: {
     method: 'PATCH', path: '/order/v1/orders/{orderId}', auth: true, assumed: true, idempotent: true,
-    note: '"Update order data"; 409 once the order is in production', request: updateOrderModel, response: getOrderModel,
+    source: 'docs menu "Update order data"; path, body fields and the refusal status once in production assumed',
+    note: '409 (or another refusal naming the status) once the order is in production', request: updateOrderModel, read: readStatusChange,
   },
   cancelOrder: {
     method: 'POST', path: '/order/v1/orders/{orderId}/cancel', auth: true, assumed: true, idempotent: true,
-    note: '"Cancel Order or order items"; cancelling a cancelled order is a no-op; 409 once shipped',
-    request: cancelOrderModel, response: cancelOrderResponse,
+    source: `docs menu "Cancel Order or order items" (${PF} #8); CancelOrderModel/CancelOrderItemModel fields not found`,
+    note: '{reason, items?: [{orderItemId, quantity}]}: no items cancels the order; cancelling a cancelled order is a no-op; 409 once shipped',
+    request: cancelOrderModel, read: readStatusChange,
   },
   customerCareHold: {
     method: 'POST', path: '/order/v1/orders/{orderId}/customer-care-hold', auth: true, assumed: true, idempotent: true,
-    note: '"Change the order status to Customer Care Hold"; holding a held order is a no-op; 409 once in production', request: customerCareHoldModel, response: customerCareHoldResponse,
+    source: 'docs menu "Change the order status to Customer Care Hold"; path and body assumed',
+    note: 'holding a held order is a no-op; 409 once in production', request: customerCareHoldModel, read: readStatusChange,
   },
   releaseCustomerCareHold: {
     method: 'POST', path: '/order/v1/orders/{orderId}/customer-care-hold/release', auth: true, assumed: true, idempotent: true,
-    note: 'not in the docs (they list the hold only): the order goes back to the status it had before the hold; releasing an order not on hold is a no-op',
-    request: releaseCustomerCareHoldModel, response: customerCareHoldResponse,
+    source: `not in any portal's menu (${PF} #9): assumed`,
+    note: 'the order goes back to the status it had before the hold; releasing an order not on hold is a no-op',
+    request: releaseCustomerCareHoldModel, read: readStatusChange,
   },
   getShipmentsForOrder: {
     method: 'GET', path: '/shipment/v1/shipments/order/{orderId}', auth: true, assumed: true, idempotent: true,
-    note: '"Get all shipments for an order by Order ID"; shipments with their packages', response: shipmentsForOrderResponse,
+    source: `${PF} #1 (docs.stg …/get-all-shipments-for-an-order-by-order-id: fields; the envelope is cut off); path assumed`,
+    note: 'shipments with their packages: `id`, integer `shipmentStatus`, dates without timezone, packages with `id`, `orderItemIDs`, `packageOrderItems` (often empty)', read: readShipments,
   },
   getShipment: {
     method: 'GET', path: '/shipment/v1/shipments/{shipmentId}', auth: true, assumed: true, idempotent: true,
-    note: '"Get details of a specific shipment by Shipment ID"', response: shipmentModel,
+    source: `${PF} #1 (docs.dev …/get-details-of-a-specific-shipment-by-shipment-id); the older guide reads /shipment/v1/{shipmentId}`,
+    note: 'one shipment, as above', read: readShipment,
   },
   merchantCatalogVariants: {
-    method: 'GET', path: '/catalog/v1/merchant-catalogs/variants', auth: true, assumed: true, idempotent: true,
-    note: '"Get a list of variants the merchant can use in accordance with their enabled catalog": ?merchantId=&page=&pageSize= → {items: [{sku, name, productName}], page, pageSize, total}; 404 when the merchant has no enabled catalogue',
-    response: merchantVariantsResponse,
+    method: 'GET', path: '/catalog/v1/merchantCatalog/effective/variants/list', auth: true, assumed: true, idempotent: true,
+    source: `${PF} #6 (older portal: path, ?page&pageSize, {variants: [{sku, merchantPrice, decorations, attributes}]})`,
+    note: '?merchantId&page&pageSize (merchantId ours: the page shows the token\'s merchant); an empty or short page ends it; 404 when the merchant has no enabled catalogue',
+    read: readCatalogue,
   },
   createInboundOrder: {
     method: 'POST', path: '/v1/inbound/orders', auth: true, assumed: true, idempotent: false,
-    note: 'path and body {body, merchantId, transformationId} from merchant-notifications.txt; the answer (202 {requestId, message}) is assumed and says only that it was received: the OrderCreation webhook (or a read by safeId) tells the outcome. Not retried blindly: each request is a creation attempt',
-    request: inboundOrderRequest, response: inboundOrderResponse,
+    source: 'docs/merchant-notifications.txt "Submitting Orders" (path, body); the answer is assumed',
+    note: 'the answer says only that it was received: the OrderCreation webhook (or a read by safeId) tells the outcome. Not retried blindly: each request is a creation attempt',
+    request: inboundOrderRequest, read: readNothing,
   },
   createNote: {
     method: 'POST', path: '/v1/notes', auth: true, assumed: true, idempotent: false,
-    note: 'path from the docs; body {entityType: "Order", entityId, text, externalId} assumed (CreateNoteModel has no fields in the docs) → {id}',
-    request: createNoteModel, response: createNoteResponse,
+    source: 'docs menu (path); CreateNoteModel fields assumed', note: '{entityType: "Order", entityId, text, externalId} → {id}',
+    request: createNoteModel, read: readNoteCreated,
   },
   listNotes: {
     method: 'GET', path: '/v1/notes', auth: true, assumed: true, idempotent: true,
-    note: '"Search All Notes": ?entityType=Order&entityId= filters assumed → {items: [{id, entityType, entityId, text, externalId, author, createdAt, updatedAt}]}',
-    response: notesResponse,
+    source: 'docs menu "Search All Notes" (path); filters and fields assumed', note: '?entityType=Order&entityId= → the notes, from an array or {items}', read: readNotes,
   },
   updateNote: {
     method: 'PUT', path: '/v1/notes/{id}', auth: true, assumed: true, idempotent: true,
-    note: 'path from the docs; body {text} assumed (UpdateNotePayload) → the note', request: updateNoteModel, response: noteModel,
+    source: 'docs menu (path); UpdateNotePayload fields assumed', note: '{text}', request: updateNoteModel, read: readNothing,
+  },
+  deleteNote: {
+    method: 'DELETE', path: '/v1/notes/{id}', auth: true, assumed: false, idempotent: true,
+    source: `docs/getting-started.txt menu, every portal (${PF} #7)`, note: 'a note the store clears is deleted; an unknown note (404) counts as deleted', read: readNothing,
   },
   addRefund: {
-    method: 'POST', path: '/order/v1/orders/{orderId}/refunds', auth: true, assumed: true, idempotent: true,
-    note: '"Add a Refund Request": body {reason, externalId, items: [{orderItemId, quantity}]} assumed → the refund {refundId, externalId, status, …}; a second request with the same externalId answers 409 (so a repeat is safe)',
-    request: addRefundModel, response: refundModel,
-  },
-  listRefunds: {
-    method: 'GET', path: '/order/v1/orders/{orderId}/refunds', auth: true, assumed: true, idempotent: true,
-    note: 'the order\'s refund requests with their state (the docs list GetOrderItemRefundDataModel without a path) → {items: [refund]}',
-    response: refundsResponse,
+    method: 'POST', path: '/order/v1/orders/{orderId}/refunds', auth: true, assumed: true, idempotent: false,
+    source: `${PF} #5 (AddRefundModel body, docs.dev …/addrefundmodel); path and answer not found`,
+    note: '{orderId, refunds: [{itemId, isShippingRefund, amount, reason}]}; no idempotency key: a request whose answer was lost is looked for in the items\' refundData before it is sent again',
+    request: addRefundModel, read: readNothing,
   },
 } as const satisfies Record<string, Operation>;
 

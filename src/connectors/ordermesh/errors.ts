@@ -1,4 +1,4 @@
-import type { ErrorBody } from './contract.ts';
+import type { ErrorBody } from './reader.ts';
 
 /**
  * What went wrong, in words an operator can act on (shown by `ordersync status`):
@@ -44,7 +44,7 @@ export class OrderMeshValidationError extends OrderMeshError {
   /** Field path → messages, as OrderMesh reported them. */
   readonly fieldErrors: Record<string, string[]>;
   constructor(operation: string, body: ErrorBody | undefined, status = 400) {
-    const fieldErrors = body?.errors ?? {};
+    const fieldErrors = body?.fieldErrors ?? {};
     const summary = Object.entries(fieldErrors)
       .map(([k, v]) => `${k}: ${v.join('; ')}`)
       .join(', ');
