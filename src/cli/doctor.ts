@@ -10,6 +10,8 @@ import { createDb } from '../db/connect.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
+import type { Mapper } from '../mapping/registry.ts';
+import type { ShopifyDefaultOptions } from '../mapping/shopify-default.ts';
 import { buildStores, loadMappers, type StoreRuntime } from '../stores.ts';
 
 export interface Check {
@@ -51,6 +53,7 @@ export async function runDoctor(configFlag: string | undefined, log: Logger, env
   try {
     mappers = await loadMappers(config, configPath);
     add({ check: 'mapping modules', status: 'ok', detail: [...mappers.keys()].map((id) => `${id}: ${config.stores.find((s) => s.id === id)!.mapping.module}`).join(', ') || 'no enabled store' });
+    externalIdChecks(config, mappers).forEach(add);
   } catch (err) {
     add({ check: 'mapping modules', status: 'fail', detail: message(err), fix: 'fix stores[].mapping (module path, options)' });
   }
@@ -86,6 +89,45 @@ export async function runDoctor(configFlag: string | undefined, log: Logger, env
   await checkOrderMesh(config, secrets, log, add);
   await checkWebhooks(config, secrets, add);
   return checks;
+}
+
+/**
+ * Stores whose OrderMesh externalIds can repeat, which OrderMesh refuses within a merchant
+ * (shopify-default.ts, externalIdOf; issue 33):
+ * - a store on `externalId: name` or `id` in fulfilment-service mode: each fulfilment request of an
+ *   order is its own OrderMesh order, and every one carries the order's name and id;
+ * - two stores of one merchant on `name`: every shop names its orders from #1001;
+ * - two stores of one merchant on `id` that are the same shop. Shopify's order ids are its global ids,
+ *   unique across shops (ASSUMED from https://shopify.dev/docs/api/usage/gids), so different shops on
+ *   `id` do not collide, and a name (#1001) never equals an id.
+ * The default (`unique`, the safeId, which starts with the store id) collides with nothing; what a
+ * custom module sends is not known here.
+ */
+export function externalIdChecks(config: Config, mappers: Map<string, Mapper>): Check[] {
+  const repeatable = config.stores.flatMap((cfg, index) => {
+    const mapper = mappers.get(cfg.id);
+    if (!mapper || mapper.module.name !== 'shopify-default') return [];
+    const { externalId } = mapper.options as ShopifyDefaultOptions;
+    return externalId === 'name' || externalId === 'id' ? [{ cfg, index, externalId }] : [];
+  });
+  return repeatable.flatMap(({ cfg, index, externalId }) => {
+    const why: string[] = [];
+    if (cfg.mode === 'fulfillment-service') why.push(`in fulfilment-service mode each fulfilment request of an order is its own OrderMesh order, and all of them carry the order's ${externalId}`);
+    const peers = repeatable.filter((o) => o.cfg.id !== cfg.id && o.cfg.merchantId === cfg.merchantId && o.externalId === externalId && (externalId === 'name' || o.cfg.shopDomain === cfg.shopDomain));
+    const names = peers.map((o) => o.cfg.id).join(', ');
+    if (peers.length && externalId === 'name') why.push(`store(s) ${names} send to the same OrderMesh merchant ${cfg.merchantId} with \`externalId: name\` too, and every shop names its orders from #1001`);
+    if (peers.length && externalId === 'id') why.push(`store(s) ${names} are the same shop (${cfg.shopDomain}) for the same OrderMesh merchant ${cfg.merchantId}, with \`externalId: id\` too`);
+    if (!why.length) return [];
+    const again = cfg.mode === 'fulfillment-service' ? 'requests rejected for it go again when the merchant requests fulfilment again in Shopify' : `\`ordersync reprocess --store ${cfg.id} --state rejected\` sends orders rejected for it again`;
+    return [
+      {
+        check: `store ${cfg.id}: OrderMesh externalId`,
+        status: 'warn' as const,
+        detail: `\`externalId: ${externalId}\` can repeat: ${why.join('; ')}. OrderMesh refuses a merchant's second order with an externalId it already has`,
+        fix: `remove stores[${index}].mapping.options.externalId: the default (\`unique\`) is one per store and fulfilment request, and the order name stays visible in OrderMesh as meta.shopifyOrderName. Orders already in OrderMesh keep theirs; ${again}`,
+      },
+    ];
+  });
 }
 
 /** A fulfilment-service store's service, found in Shopify by its name. */
