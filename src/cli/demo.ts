@@ -51,7 +51,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
  * elsewhere left out) carries the sum of what was sent.
  */
 async function moneyReport(omUrl: string, shopUrl: string, db: Kysely<Database>): Promise<string[]> {
-  const om = (await (await fetch(`${omUrl}/_sim/state`)).json()) as { orders: Array<{ externalId: string; items: Array<{ quantity: number }>; money: { currencyCode: string; customerTotal: number; customerTotalDiscountAndPromotions: number }; meta: { shopifyOrderId: string } }> };
+  const om = (await (await fetch(`${omUrl}/_sim/state`)).json()) as { orders: Array<{ items: Array<{ quantity: number }>; money: { currencyCode: string; customerTotal: number; customerTotalDiscountAndPromotions: number }; meta: { shopifyOrderId: string; shopifyOrderName: string } }> };
   const shopState = (await (await fetch(`${shopUrl}/_sim/state`)).json()) as { shops: Record<string, { orderList: Array<{ id: string; taxesIncluded: boolean; currentTotalPriceSet: MoneyBag }> }> };
   const store = new Map(Object.values(shopState.shops).flatMap((s) => s.orderList).map((o) => [o.id, o]));
   const payloads = new Map((await db.selectFrom('orders').select(['store_order_id', 'store_payload']).execute()).map((r) => [r.store_order_id, parseShopifyOrder(r.store_payload)]));
@@ -74,7 +74,7 @@ async function moneyReport(omUrl: string, shopUrl: string, db: Kysely<Database>)
     const same = shopify.currencyCode === o.money.currencyCode && Math.round(Number(shopify.amount) * 1000) === Math.round(o.money.customerTotal * 1000);
     if (same) matched++;
     const traits = [o.money.customerTotalDiscountAndPromotions > 0 && 'discounted', s.taxesIncluded && 'tax-inclusive', parsed.order.presentmentCurrencyCode !== parsed.order.currencyCode && `paid in ${o.money.currencyCode}`].filter(Boolean);
-    if (traits.length >= 2 && examples.length < 4) examples.push(`${o.externalId.padEnd(6)} ${traits.join(', ')}: OrderMesh ${o.money.customerTotal} ${o.money.currencyCode} ${same ? '=' : '≠'} Shopify ${shopify.amount} ${shopify.currencyCode}`);
+    if (traits.length >= 2 && examples.length < 4) examples.push(`${o.meta.shopifyOrderName.padEnd(6)} ${traits.join(', ')}: OrderMesh ${o.money.customerTotal} ${o.money.currencyCode} ${same ? '=' : '≠'} Shopify ${shopify.amount} ${shopify.currencyCode}`);
   }
   return [`orders sent whole: ${whole}, customerTotal equal to Shopify's current total to the cent: ${matched}`, `orders sent in part (items left out, totals are the sums of what was sent): ${partial}`, ...examples];
 }

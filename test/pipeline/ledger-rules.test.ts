@@ -133,7 +133,7 @@ describe('ledger rules', () => {
     const bad = { ...explicitOrder().billingAddress!, city: null };
     const [gid] = await seedOrders(shop, { orders: [explicitOrder({ name: '#NOBILL', billingAddress: bad })] });
     await service.boss.send(Q.refreshOrder, { storeId: STORE_ID, storeOrderId: gid! });
-    const omOrder = await eventually(async () => (await simState(om)).orders.find((o: any) => o.externalId === '#NOBILL') ?? false, () => 'never sent');
+    const omOrder = await eventually(async () => (await simState(om)).orders.find((o: any) => o.meta?.shopifyOrderName === '#NOBILL') ?? false, () => 'never sent');
     expect(omOrder.billingAddress ?? null).toBeNull();
     const report = await statusReport(db, STORE_ID);
     const group = report.stores[0]!.warnings.find((g) => g.code === 'BILLING_ADDRESS_DROPPED');
