@@ -15,6 +15,7 @@ import { setSkuMaps } from '../db/sku-maps.ts';
 import { createLogger } from '../log.ts';
 import { onShutdown } from '../util/shutdown.ts';
 import { startService } from '../service.ts';
+import { SIM_DEFAULTS } from '../sim/defaults.ts';
 import { startOrderMeshSim } from '../sim/ordermesh/server.ts';
 import { startShopifySim } from '../sim/shopify/server.ts';
 import { EXIT } from './main.ts';
@@ -113,7 +114,7 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
     const base = `http://127.0.0.1:${service.port}`;
     const post = (url: string, body: unknown = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await post(`${shop.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/shopify` });
-    await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh` });
+    await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}` });
     // The simulator's orders are as messy as a real store's: discount codes, taxes on shipping,
     // tax-inclusive prices, customers paying in other currencies, refunds, tips, and some that cannot
     // be mapped on purpose (an unmapped SKU, an item with no SKU, a print item without artwork).

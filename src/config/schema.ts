@@ -101,8 +101,25 @@ export const configSchema = z
       timeoutMs: z.number().int().positive().default(30_000),
       /** Per-operation path overrides, for where the real API differs from an assumed path in the contract. */
       paths: z.partialRecord(z.enum(OPERATION_IDS as [OperationId, ...OperationId[]]), z.string().regex(/^\//, 'must start with /')).default({}),
-      /** Authenticates OrderMesh webhooks sent to POST /webhooks/ordermesh. */
+      /**
+       * Authenticates OrderMesh webhooks (no delivery authentication is documented): deliveries to
+       * POST /webhooks/ordermesh/<secret> (the callback URL registered in OrderMesh carries it), or to
+       * POST /webhooks/ordermesh signed with it (base64 HMAC-SHA256 in x-ordermesh-signature).
+       */
       webhookSecret: secretRef.optional(),
+      /** The client-token request's field names: `camel` ({clientId, clientSecret}) or `snake` ({client_id, client_secret}, the older public sample). */
+      tokenRequestCasing: z.enum(['camel', 'snake']).default('camel'),
+      /**
+       * Integer statuses → names, per kind (no public page maps them; the defaults are assumptions,
+       * README "Assumptions about OrderMesh"). Merged over the defaults: `{shipment: {"4": "Fulfilled"}}`.
+       */
+      statusCodes: z
+        .strictObject({
+          order: z.record(z.string().regex(/^\d+$/, 'must be a whole number'), z.string().min(1)).optional(),
+          shipment: z.record(z.string().regex(/^\d+$/, 'must be a whole number'), z.string().min(1)).optional(),
+          orderItem: z.record(z.string().regex(/^\d+$/, 'must be a whole number'), z.string().min(1)).optional(),
+        })
+        .default({}),
       /** How long the merchant's enabled catalogue (SKU checks and suggestions) is kept before it is read again. */
       catalogueTtlSeconds: z.number().int().min(10).max(86_400).default(900),
       /** Where an operator opens an OrderMesh order, with `{orderId}` in it: the console links to it. */

@@ -301,3 +301,12 @@ export async function orderOutcomes(db: Kysely<Database>, ids: string[]): Promis
   const rows = await db.selectFrom('orders').select(['id', 'state', 'last_error_code', 'last_error_message']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, { state: r.state, reason: r.last_error_code, message: r.last_error_message }]));
 }
+
+/** The ledger order an OrderMesh webhook names, by safeId or OrderMesh order id (a failed OrderCreation has no order id). */
+export async function findOrderForWebhook(db: Kysely<Database>, safeId: string | null, ordermeshOrderId: string | null): Promise<{ id: string; store_id: string } | undefined> {
+  return db
+    .selectFrom('orders')
+    .select(['id', 'store_id'])
+    .where((eb) => eb.or([...(safeId ? [eb('safe_id', '=', safeId)] : []), ...(ordermeshOrderId ? [eb('ordermesh_order_id', '=', ordermeshOrderId)] : [])]))
+    .executeTakeFirst();
+}

@@ -5,7 +5,7 @@ import { transitionMany } from '../db/batch-transitions.ts';
 import { upsertShipments, type ShipmentRecord } from '../db/packages.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { JobDeps } from './deps.ts';
-import { Q, enqueue, enqueueMany } from './queues.ts';
+import { Q, enqueue, enqueueMany, type PackageHints } from './queues.ts';
 
 const BATCH = 200;
 
@@ -35,7 +35,7 @@ async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<
 /** OrderMesh reads in flight at once while polling: the calls are per order, the waits need not be. */
 const READS_IN_FLIGHT = 8;
 
-export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise<{ polled: number; newTracking: number }> {
+export async function pollShipments(deps: JobDeps, orderIds?: string[], hints?: PackageHints): Promise<{ polled: number; newTracking: number }> {
   const due = await claimDue(deps, orderIds);
   const read: Array<{ order: OrderRow; shipments: ShipmentModel[] }> = [];
   let next = 0;
@@ -43,7 +43,7 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise
     while (next < due.length) {
       const order = due[next++]!;
       try {
-        read.push({ order, shipments: await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!) });
+        read.push({ order, shipments: withHints(await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!), hints) });
       } catch (err) {
         if (!(err instanceof OrderMeshError && err.retryable)) throw err;
         // polled again at its next slot
@@ -58,6 +58,25 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise
   if (due.length === BATCH && !orderIds) await enqueue(deps.boss, Q.pollShipments, {}, { singletonKey: 'sweep' });
   if (due.length) deps.log[newTracking ? 'info' : 'debug']({ polled: due.length, newTracking }, 'polled shipments');
   return { polled: due.length, newTracking };
+}
+
+/**
+ * A package the API read with quantities inferred from `orderItemIDs` takes the quantities a
+ * ShipmentUpdate webhook gave for it, for the items the API lists in it: the API says which package and
+ * items exist, the webhook how many of each (documented only there).
+ */
+function withHints(shipments: ShipmentModel[], hints: PackageHints | undefined): ShipmentModel[] {
+  if (!hints) return shipments;
+  for (const s of shipments) {
+    for (const p of s.packages) {
+      const hint = hints[p.packageId];
+      if (!hint || !p.quantitiesInferred) continue;
+      const given = new Map(hint.map((h) => [h.orderItemId, h.quantity]));
+      p.items = p.items.map((i) => ({ ...i, quantity: given.get(i.orderItemId) ?? i.quantity }));
+      p.quantitiesInferred = !p.items.every((i) => given.has(i.orderItemId));
+    }
+  }
+  return shipments;
 }
 
 /**

@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { WEBHOOK_SIGNATURE_HEADER, webhookPayload } from '../connectors/ordermesh/contract.ts';
+import { WEBHOOK_SIGNATURE_HEADER, webhookPayload, type WebhookPackage } from '../connectors/ordermesh/contract.ts';
+import { findOrderForWebhook } from '../db/orders.ts';
+import type { PackageHints } from '../jobs/queues.ts';
 import type { Database } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
 import { OM_HOLD } from '../jobs/sync-holds.ts';
@@ -125,13 +127,34 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       return reply.code(200).send({ received: true });
     });
 
+    // No delivery authentication is documented for OrderMesh: the callback URL registered in OrderMesh
+    // carries the secret (/webhooks/ordermesh/<secret>), or a deployment that signs deliveries posts
+    // to /webhooks/ordermesh with an HMAC of the body (x-ordermesh-signature).
+    scope.post('/webhooks/ordermesh/:secret', async (req, reply) => {
+      if (!deps.ordermeshSecret) return reject(reply, 401, 'ordermesh.webhookSecret is not configured');
+      if (!sameSecret(deps.ordermeshSecret, (req.params as { secret: string }).secret)) {
+        deps.log.warn('OrderMesh webhook to a callback URL with the wrong secret rejected');
+        return reject(reply, 401, 'invalid secret');
+      }
+      return ordermesh(req, reply);
+    });
     scope.post('/webhooks/ordermesh', async (req, reply) => {
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       if (!deps.ordermeshSecret) return reject(reply, 401, 'ordermesh.webhookSecret is not configured');
       if (!verifyHmacBase64(deps.ordermeshSecret, raw, req.headers[WEBHOOK_SIGNATURE_HEADER] as string | undefined)) {
         deps.log.warn('OrderMesh webhook with an invalid signature rejected');
-        return reject(reply, 401, 'invalid signature');
+        return reject(reply, 401, 'invalid signature (or post to /webhooks/ordermesh/<secret>)');
       }
+      return ordermesh(req, reply);
+    });
+    /**
+     * A hint, never a truth: it names an order (by OrderId or SafeId: a failed OrderCreation has no
+     * OrderId) whose shipments are then read through the API before anything changes state. A
+     * ShipmentUpdate's packages travel with the poll as hints for per-item quantities the API's
+     * packages may not carry (its packageOrderItems are often empty).
+     */
+    const ordermesh = async (req: FastifyRequest, reply: FastifyReply) => {
+      const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       let parsed;
       try {
         parsed = webhookPayload.safeParse(JSON.parse(raw.toString('utf8')));
@@ -140,28 +163,47 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       }
       if (!parsed.success) return reject(reply, 400, `unexpected payload: ${parsed.error.issues[0]?.message}`);
       const p = parsed.data;
-      if (![p.SafeId, p.OrderId, p.RequestId].every((v) => v === null || v === undefined || ORDERMESH_ID.test(v))) {
-        return reject(reply, 400, 'SafeId, OrderId or RequestId is not a valid id');
+      const shipmentId = 'ShipmentId' in p ? p.ShipmentId : null;
+      if (![p.SafeId, p.OrderId, p.RequestId, shipmentId].every((v) => v === null || v === undefined || ORDERMESH_ID.test(v))) {
+        return reject(reply, 400, 'SafeId, OrderId, RequestId or ShipmentId is not a valid id');
       }
-      const order = await deps.db
-        .selectFrom('orders')
-        .select(['id', 'store_id'])
-        .where((eb) => eb.or([eb('safe_id', '=', p.SafeId ?? ''), eb('ordermesh_order_id', '=', p.OrderId ?? '')]))
-        .executeTakeFirst();
+      if (!p.SafeId && !p.OrderId) return reply.code(200).send({ ignored: 'names no order' });
+      const order = await findOrderForWebhook(deps.db, p.SafeId ?? null, p.OrderId ?? null);
       if (!order) return reply.code(200).send({ ignored: 'order not in the ledger' });
-      const deliveryId = `${p.RequestId}:${p.EventType}:${'ShipmentId' in p ? p.ShipmentId : ''}:${'NewStatus' in p ? (p.NewStatus ?? '') : ''}`;
+      // Per event and order: the docs' examples share one RequestId across events for different orders,
+      // so it cannot tell deliveries apart; the same event delivered again has the same body.
+      const deliveryId = `${p.EventType}:${order.id}:${createHash('sha256').update(raw).digest('base64url')}`;
       // Into or out of Customer Care Hold: the order's store sweeps its holds now.
       const holdChanged = p.EventType === 'OrderUpdate' && (p.NewStatus === OM_HOLD || p.OldStatus === OM_HOLD);
+      const hints = p.EventType === 'ShipmentUpdate' ? packageHints(p.Packages) : undefined;
       const fresh = await receiveOnce(deps, 'ordermesh', deliveryId, p.EventType, async (trx) => {
         // An inbound order's verdict (success or failure: OrderMesh sends failures only for inbound orders).
         if (p.EventType === 'OrderCreation' && p.SafeId && deps.stores.get(order.store_id)?.cfg.submit.mode === 'inbound') {
           await enqueue(deps.boss, Q.inboundOutcome, { safeId: p.SafeId, ok: p.IsSuccessful, orderId: p.OrderId ?? null, code: p.ResponseCode ?? null, description: p.Description ?? null }, { trx });
           if (!p.IsSuccessful) return;
         }
-        await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` });
+        await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id], ...(hints && Object.keys(hints).length ? { packageHints: hints } : {}) }, { trx, singletonKey: `order:${order.id}${hints ? `:${shipmentId}` : ''}` });
         if (holdChanged) await enqueue(deps.boss, Q.syncHolds, { storeId: order.store_id }, { trx, singletonKey: order.store_id });
       });
       return reply.code(200).send({ received: true, duplicate: !fresh });
-    });
+    };
   });
+}
+
+/** Constant-time comparison of the secret in a callback URL. */
+function sameSecret(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Per package, the items and quantities a ShipmentUpdate names (`Packages` is one object or an array, documented both ways). */
+function packageHints(packages: WebhookPackage | WebhookPackage[] | null | undefined): PackageHints {
+  const list = packages ? (Array.isArray(packages) ? packages : [packages]) : [];
+  const out: PackageHints = {};
+  for (const pk of list) {
+    const items = (pk.PackageOrderItems ?? []).filter((i) => ORDERMESH_ID.test(i.OrderItemId) && Number.isInteger(i.Quantity) && i.Quantity > 0);
+    if (ORDERMESH_ID.test(pk.PackageId) && items.length) out[pk.PackageId] = items.map((i) => ({ orderItemId: i.OrderItemId, quantity: i.Quantity }));
+  }
+  return out;
 }

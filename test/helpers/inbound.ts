@@ -1,3 +1,4 @@
+import { SIM_DEFAULTS } from '../../src/sim/defaults.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from './db.ts';
 import { ordermeshSim } from './ordermesh.ts';
@@ -15,7 +16,7 @@ export async function inboundStack(body: 'mapped' | 'store') {
   });
   cfgObject.stores[0] = { ...cfgObject.stores[0]!, submit: { mode: 'inbound', transformationId: `tr-${body}`, body } } as never;
   const service = await startPipeline(config(cfgObject), dbUrl);
-  const webhookUrl = `http://127.0.0.1:${service.port}/webhooks/ordermesh`;
+  const webhookUrl = `http://127.0.0.1:${service.port}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}`;
   await post(`${om.url}/_sim/settings`, { webhookUrl });
   const row = (id: string) => db.selectFrom('orders').select(['state', 'safe_id', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'inbound_sent_at']).where('store_order_id', '=', id).executeTakeFirst();
   const nudge = async () => {

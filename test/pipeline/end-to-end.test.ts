@@ -1,3 +1,4 @@
+import { SIM_DEFAULTS } from '../../src/sim/defaults.ts';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
@@ -12,7 +13,7 @@ const shop = await shopifySim({ restoreRate: 1000 });
 const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUrl);
 const base = `http://127.0.0.1:${service.port}`;
 await post(`${shop.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/shopify` });
-await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh` });
+await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}` });
 
 const counts = async () =>
   Object.fromEntries((await db.selectFrom('orders').select(['state', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('state').execute()).map((r) => [r.state, Number(r.n)]));

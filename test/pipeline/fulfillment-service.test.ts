@@ -1,3 +1,4 @@
+import { SIM_DEFAULTS } from '../../src/sim/defaults.ts';
 import { describe, expect, it } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
 import { registerFulfillmentService } from '../../src/ops/register-service.ts';
@@ -24,7 +25,7 @@ expect(base.stores[0]!.mode).toBe('merchant-managed');
 const service = await startPipeline(cfg, dbUrl);
 const url = `http://127.0.0.1:${service.port}`;
 await post(`${shop.url}/_sim/settings`, { scopes: FS_SCOPES, webhookUrl: `${url}/webhooks/shopify` });
-await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh` });
+await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}` });
 const store = service.deps.stores.get(STORE_ID)!;
 const registration = await registerFulfillmentService(db, store.shopify, store.cfg, url);
 await post(`${shop.url}/_sim/stock`, { locationId: registration.locationId, skus: OURS });

@@ -1,3 +1,4 @@
+import { SIM_DEFAULTS } from '../../src/sim/defaults.ts';
 import { describe, expect, it } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
 import { HOLD_HANDLE } from '../../src/connectors/shopify/holds.ts';
@@ -19,7 +20,7 @@ const om = await ordermeshSim();
 const shop = await shopifySim({ restoreRate: 1000 });
 const service = await startPipeline(config(pipelineConfigObject(om, shop)), dbUrl);
 const url = `http://127.0.0.1:${service.port}`;
-await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh` });
+await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}` });
 
 const pull = () => service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
 /** Pulls until `check` holds, as the per-minute schedule would: a change stamped in the current second is read by a later pull. */
@@ -145,7 +146,7 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
       await until("held for the merchant's hold", async () => (await row(o.id))?.hold_source === 'store');
       expect((await omOrders(o.id))[0].status).toBe('CustomerCareHold');
     } finally {
-      await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh` });
+      await post(`${om.url}/_sim/settings`, { webhookUrl: `${url}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}` });
     }
   });
 
