@@ -10,6 +10,9 @@ export interface Fix {
   fix: string;
 }
 
+/** Shown beside OrderMesh drift (`status`, the console, `doctor`): what it is and what to do about it. */
+export const DRIFT_HINT = 'OrderMesh answered in a shape its docs do not show; read tolerantly. If a status or field is wrong, override it (README, Assumptions about OrderMesh)';
+
 export const FIXES: Fix[] = [
   { codes: ['MISSING_SKU'], fix: 'the message names the closest SKUs in the merchant\'s OrderMesh catalogue and the command: `ordersync sku set --store ID STORE_SKU ORDERMESH_SKU` (or "Set a SKU mapping" in the console; running workers use it within seconds), then `ordersync reprocess --state failed_mapping`: it maps and submits them and prints each outcome. Or add it to `mapping.options.skuMap` and reload the service (`kill -HUP`)' },
   { codes: ['MISSING_ARTWORK'], fix: 'the item has no print file in its line-item properties (`printAreas`); fix in the store or mark the SKU in `blankSkus`' },

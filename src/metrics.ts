@@ -6,6 +6,8 @@ export interface Metrics {
   registry: Registry;
   jobs: Counter<'queue' | 'outcome'>;
   httpCalls: Counter<'upstream' | 'status'>;
+  /** OrderMesh answers read another way than documented, by operation and kind (src/drift-recorder.ts). */
+  ordermeshDrift: Counter<'operation' | 'kind'>;
   /** Records one upstream HTTP call: the counter, and the last hour's window the console shows. */
   upstreamCall(upstream: string, status: number | string): void;
   /** This process's upstream calls over the last hour: calls, errors (5xx, 429, network) and their rate. */
@@ -32,6 +34,12 @@ export function createMetrics(db?: Kysely<Database>): Metrics {
     name: 'ordersync_upstream_http_requests_total',
     help: 'HTTP calls to upstream APIs, by upstream (ordermesh, shopify) and status code (or "error").',
     labelNames: ['upstream', 'status'] as const,
+    registers: [registry],
+  });
+  const ordermeshDrift = new Counter({
+    name: 'ordersync_ordermesh_drift_total',
+    help: 'OrderMesh answers that needed the tolerant reader (a shape its documentation does not show), by operation and kind (envelope, field-name, integer-status, missing-field, …). `ordersync status` shows an example of each.',
+    labelNames: ['operation', 'kind'] as const,
     registers: [registry],
   });
   if (db) {
@@ -75,5 +83,5 @@ export function createMetrics(db?: Kysely<Database>): Metrics {
     }
     return out;
   };
-  return { registry, jobs, httpCalls, upstreamCall, upstreams };
+  return { registry, jobs, httpCalls, ordermeshDrift, upstreamCall, upstreams };
 }

@@ -10,6 +10,8 @@ import type { JobDeps } from './jobs/deps.ts';
 import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { DriftRecorder } from './drift-recorder.ts';
+import { recordDrift } from './db/ordermesh-drift.ts';
 import { applySkuMaps, buildStores, loadMappers, mergeLedgerStores } from './stores.ts';
 import type { Mapper } from './mapping/registry.ts';
 import { ConfigError } from './config/load.ts';
@@ -87,7 +89,17 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds, max: config.database.jobsPoolSize });
     await boss.start();
     const metrics = createMetrics(db);
-    const ordermeshClient = (c: Config, secrets: Secrets) => ordermeshClientFor(c, secrets.ordermeshClientSecret, { log, onCall: (_op, status) => metrics.upstreamCall('ordermesh', status) });
+    // One for the process, handed to every OrderMesh client it makes (a reload makes a new one), so
+    // each operation and kind of drift is logged once: counted in /metrics, written to the ledger.
+    const drift = new DriftRecorder({ write: (entries) => recordDrift(db, entries), log, counter: metrics.ordermeshDrift });
+    const stopDriftFlush = drift.start();
+    // Runs after the workers stopped (cleanup runs in reverse), before the ledger closes.
+    cleanup.push(async () => {
+      stopDriftFlush();
+      await drift.flush();
+      await drift.flush();
+    });
+    const ordermeshClient = (c: Config, secrets: Secrets) => ordermeshClientFor(c, secrets.ordermeshClientSecret, { log, drift: drift.drift, onCall: (_op, status) => metrics.upstreamCall('ordermesh', status) });
     const ordermesh = ordermeshClient(config, opts.secrets);
     const stores = buildStores(config, opts.secrets, mappers, { log, metrics });
     // What is in use now: a reload replaces the OrderMesh client and refills `stores`.

@@ -8,6 +8,8 @@ import { storeAccess } from '../connectors/shopify/access.ts';
 import { findService } from '../connectors/shopify/fulfillment-service/register.ts';
 import { createDb } from '../db/connect.ts';
 import { pendingMigrations } from '../db/migrate.ts';
+import { listDrift, type DriftRow } from '../db/ordermesh-drift.ts';
+import { DRIFT_HINT } from '../fixes.ts';
 import { openDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
 import type { Mapper } from '../mapping/registry.ts';
@@ -130,6 +132,20 @@ export function externalIdChecks(config: Config, mappers: Map<string, Mapper>): 
   });
 }
 
+/**
+ * Drift the service recorded (src/drift-recorder.ts): a warning per operation and kind read another way
+ * than OrderMesh's docs show. An envelope the docs show neither way (`envelope:items`) is news, not a
+ * deviation: shown as ok, so that a warning always asks for a look.
+ */
+export function driftChecks(rows: DriftRow[]): Check[] {
+  return rows.map((r) => {
+    const check = `OrderMesh drift: ${r.operation} ${r.kind}`;
+    const seen = `${r.count} answer(s), last ${r.lastSeen}`;
+    if (r.kind.startsWith('envelope:')) return { check, status: 'ok' as const, detail: `the docs show no envelope here; OrderMesh answers as ${r.seen} (${seen})` };
+    return { check, status: 'warn' as const, detail: `${r.path || '$'}: expected ${r.expected}, seen ${r.seen} (${seen})`, fix: DRIFT_HINT };
+  });
+}
+
 /** A fulfilment-service store's service, found in Shopify by its name. */
 async function checkService(store: StoreRuntime, add: (c: Check) => void): Promise<void> {
   const check = `store ${store.cfg.id}: fulfilment service`;
@@ -154,6 +170,12 @@ async function checkDatabase(config: Config, log: Logger, env: NodeJS.ProcessEnv
     add({ check: 'database', status: 'ok', detail: `${database.description}, PostgreSQL ${version}` });
     if (pending.length) add({ check: 'database migrations', status: 'warn', detail: `${pending.length} pending: ${pending.join(', ')}`, fix: '`ordersync migrate` (or `ordersync start`, which applies them first)' });
     else add({ check: 'database migrations', status: 'ok', detail: 'up to date' });
+    // What the service's OrderMesh client read tolerantly (none before the migration that records it).
+    const drift = await listDrift(db).catch((err: { code?: string }) => {
+      if (err.code === '42P01') return [];
+      throw err;
+    });
+    driftChecks(drift).forEach(add);
   } catch (err) {
     add({ check: 'database', status: 'fail', detail: message(err), fix: 'check that the database user may connect, create tables and read them' });
   } finally {

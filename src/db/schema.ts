@@ -129,6 +129,21 @@ export interface OrderMeshRequestsTable {
   updated_at: DefaultedTimestamp;
 }
 
+/**
+ * What OrderMesh answered in a shape its documentation does not show, read tolerantly (reader.ts), per
+ * operation and kind, as every process saw it: the latest example's path, expected and seen.
+ */
+export interface OrderMeshDriftTable {
+  operation: string;
+  kind: string;
+  path: string;
+  expected: string;
+  seen: string;
+  count: ColumnType<string, number, number>;
+  first_seen: DefaultedTimestamp;
+  last_seen: DefaultedTimestamp;
+}
+
 export type HoldSource = 'store' | 'ordermesh';
 
 export const REQUEST_STATES = ['requested', 'accepted', 'rejected', 'cancellation_requested', 'cancellation_accepted', 'cancellation_rejected', 'withdrawn'] as const;
@@ -239,6 +254,7 @@ export interface Database {
   fulfillment_services: FulfillmentServicesTable;
   privacy_requests: PrivacyRequestsTable;
   ordermesh_requests: OrderMeshRequestsTable;
+  ordermesh_drift: OrderMeshDriftTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { liveWorkers } from './workers.ts';
-import { fixFor } from '../fixes.ts';
+import { DRIFT_HINT, fixFor } from '../fixes.ts';
+import { listDrift, type DriftRow } from './ordermesh-drift.ts';
 
 export interface FailureGroup {
   code: string;
@@ -38,6 +39,10 @@ export interface StatusReport {
   /** Running workers (seen in the last 90 s) and the configuration each runs. */
   workers: Awaited<ReturnType<typeof liveWorkers>>;
   queues: Record<string, { queued: number; active: number; failed: number }>;
+  /** What OrderMesh answered in shapes its docs do not show (read tolerantly), per operation and kind, from every process. */
+  ordermeshDrift: DriftRow[];
+  /** DRIFT_HINT, when there is drift. */
+  ordermeshDriftHint?: string;
 }
 
 const EXAMPLES = 3;
@@ -123,7 +128,8 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
       lastPollAt: iso(o?.polled),
     };
   });
-  return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db) };
+  const drift = await listDrift(db);
+  return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db), ordermeshDrift: drift, ...(drift.length ? { ordermeshDriftHint: DRIFT_HINT } : {}) };
 }
 
 /** Jobs waiting, running and failed per queue (pg-boss's own table; empty before its schema exists). */
@@ -145,8 +151,8 @@ async function queueDepths(db: Kysely<Database>): Promise<StatusReport['queues']
   }
 }
 
-export function formatStatus(report: StatusReport): string {
-  if (report.stores.length === 0) return 'no stores configured\n';
+export function formatStatus(report: Omit<StatusReport, 'ordermeshDrift'> & Partial<Pick<StatusReport, 'ordermeshDrift'>>): string {
+  if (report.stores.length === 0) return `${['no stores configured', ...(report.ordermeshDrift?.length ? ['', ...formatDrift(report.ordermeshDrift)] : [])].join('\n')}\n`;
   const lines: string[] = [];
   for (const s of report.stores) {
     lines.push(`${s.store}${s.enabled ? '' : ' (disabled)'}: ${s.total} order(s)`);
@@ -182,5 +188,18 @@ export function formatStatus(report: StatusReport): string {
     lines.push('queues (queued / active / failed):');
     for (const [name, q] of queues.sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${name.padEnd(22)} ${q.queued} / ${q.active} / ${q.failed}`);
   }
+  if (report.ordermeshDrift?.length) {
+    if (queues.length) lines.push('');
+    lines.push(...formatDrift(report.ordermeshDrift));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** OrderMesh drift, one line per operation and kind, under its hint. */
+export function formatDrift(rows: DriftRow[]): string[] {
+  return [
+    'OrderMesh drift (operation, kind: path, expected → seen, count, last seen):',
+    `  ${DRIFT_HINT}`,
+    ...rows.map((r) => `  ${r.operation} ${r.kind}: ${r.path || '$'}, expected ${r.expected} → ${r.seen} × ${r.count}, last ${r.lastSeen}`.slice(0, 300)),
+  ];
 }

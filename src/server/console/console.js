@@ -169,6 +169,8 @@ async function overview({ params }) {
     h('div', {}, h('label', { for: 'ov-store' }, 'Store'), h('select', { id: 'ov-store', name: 'store' }, h('option', { value: '' }, 'all stores'), ...(status.allStores ?? status.stores.map((x) => x.store)).map((id) => h('option', { value: id, selected: id === store }, id)))));
   const stateRows = (states) => STATES.filter((k) => states[k]).map((k) => h('tr', {}, h('td', {}, FAILURE_STATES.includes(k) || k === 'on_hold' ? h('a', { href: `#/failures?state=${k}${store ? `&store=${encodeURIComponent(store)}` : ''}` }, stateBadge(k)) : stateBadge(k)), h('td', { class: 'n', 'data-state': k }, String(states[k]))));
   const upstreams = Object.entries(act.upstreams ?? {});
+  // What OrderMesh sent in shapes its docs do not show (every worker's, from the ledger): not per store.
+  const drift = status.ordermeshDrift ?? [];
   return h('section', { 'aria-labelledby': 'ov-h' },
     h('h1', { id: 'ov-h' }, store ? `Overview: ${store}` : 'Overview: all stores'),
     storePicker,
@@ -191,6 +193,11 @@ async function overview({ params }) {
     Object.keys(asked).length ? h('h2', {}, 'Refund and reprint requests') : null,
     Object.keys(asked).length ? h('table', { id: 'om-requests' }, h('thead', {}, h('tr', {}, h('th', {}, 'request'), h('th', { class: 'n' }, 'count'))),
       h('tbody', {}, Object.entries(asked).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => h('tr', {}, h('td', {}, k), h('td', { class: 'n' }, String(n)))))) : null,
+    drift.length ? h('h2', {}, 'OrderMesh drift') : null,
+    drift.length ? h('p', { class: 'muted', id: 'drift-hint' }, status.ordermeshDriftHint ?? '') : null,
+    drift.length ? h('table', { id: 'om-drift' }, h('thead', {}, h('tr', {}, h('th', {}, 'operation'), h('th', {}, 'kind'), h('th', {}, 'path'), h('th', {}, 'expected'), h('th', {}, 'seen'), h('th', { class: 'n' }, 'count'), h('th', {}, 'last seen'))),
+      h('tbody', {}, drift.map((d) => h('tr', { 'data-drift': `${d.operation} ${d.kind}` },
+        h('td', {}, d.operation), h('td', {}, d.kind), h('td', {}, d.path || '$'), h('td', {}, d.expected), h('td', {}, d.seen), h('td', { class: 'n' }, String(d.count)), h('td', {}, ago(d.lastSeen)))))) : null,
     privacy.requests.length ? h('h2', {}, "Shopify's compliance requests") : null,
     privacy.requests.length ? h('table', { id: 'privacy' }, h('thead', {}, h('tr', {}, h('th', {}, 'request'), h('th', {}, 'store'), h('th', {}, 'topic'), h('th', {}, 'status'), h('th', { class: 'n' }, 'orders'), h('th', {}, 'received'), h('th', {}, ''))),
       h('tbody', {}, privacy.requests.map((r) => h('tr', { 'data-request-id': r.id },
