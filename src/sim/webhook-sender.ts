@@ -4,13 +4,14 @@ export interface WebhookDelivery {
   url: string;
   /** A value to send as JSON, or the exact JSON text (for bodies JSON.stringify cannot write, like integers above 2^53). */
   body: unknown;
-  secret: string;
-  signatureHeader: string;
+  /** With `signatureHeader`: the body's base64 HMAC-SHA256 under this key goes in that header. Neither: unsigned. */
+  secret?: string;
+  signatureHeader?: string;
   headers?: Record<string, string>;
 }
 
 /**
- * POSTs a signed webhook, retrying a few times like real platforms do. Deliveries run in the background
+ * POSTs a webhook (signed when given a secret), retrying a few times like real platforms do. Deliveries run in the background
  * and are counted, so a test can wait until every webhook has been delivered.
  */
 export class WebhookSender {
@@ -20,7 +21,8 @@ export class WebhookSender {
 
   send(d: WebhookDelivery): void {
     const raw = typeof d.body === 'string' ? d.body : JSON.stringify(d.body);
-    const headers = { 'content-type': 'application/json', [d.signatureHeader]: hmacBase64(d.secret, raw), ...d.headers };
+    const signed = d.secret !== undefined && d.signatureHeader ? { [d.signatureHeader]: hmacBase64(d.secret, raw) } : {};
+    const headers = { 'content-type': 'application/json', ...signed, ...d.headers };
     const p = (async () => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         try {

@@ -5,7 +5,7 @@ import { GraphQLError, execute, getOperationAST, parse, validate, type DocumentN
 import { z } from 'zod';
 import { adminSchema } from '../../connectors/shopify/schema.ts';
 import { connectionNodes, parseShopifyOrder, type PayloadIssue, type ShopifyOrder } from '../../connectors/shopify/types.ts';
-import { fieldErrors } from '../../connectors/ordermesh/contract.ts';
+import { fieldErrors } from '../field-errors.ts';
 import { FaultInjector, faultsBody, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
