@@ -1,6 +1,7 @@
-import type { z } from 'zod';
-import { createOrderModel, fieldErrors, inboundStoreEnvelope, type CreateOrderInput, type WebhookPayload } from '../../connectors/ordermesh/contract.ts';
+import { z } from 'zod';
+import { createOrderModel, validationErrors, type CreateOrderInput, type ValidationError } from './documented.ts';
 import { SimRefusal, type OrderMeshState } from './state.ts';
+import type { SimEvent } from './webhooks.ts';
 
 /**
  * What a Transformation does to an inbound body. `mapped`: the body is a CreateOrderModel already.
@@ -9,7 +10,15 @@ import { SimRefusal, type OrderMeshState } from './state.ts';
  * quantities, the shipping address, the currency; no money.
  */
 export type TransformationKind = 'mapped' | 'store';
-type SkuCheck = (merchantId: string, items: Array<{ sku: string; skipSkuValidation?: boolean | null }>) => Record<string, string[]> | undefined;
+type SkuCheck = (merchantId: string, items: Array<{ sku: string; skipSkuValidation?: boolean | null }>) => ValidationError[];
+
+/**
+ * What the `store` body of an inbound order is: the simulator's own Transformation input (the merchant's
+ * code in real life), the store's order with the two ids the Transformation carries over, so the
+ * OrderCreation webhook names the order.
+ */
+const inboundStoreEnvelope = z.object({ safeId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/), externalId: z.string().min(1), storeOrder: z.record(z.string(), z.unknown()) });
+const describe = (errors: ValidationError[]) => errors.map((e) => `${e.propertyName}: ${e.errorMessage}`).join(', ');
 
 type Node = Record<string, unknown>;
 const nodes = (v: unknown): Node[] => (Array.isArray(v) ? v : ((v as { nodes?: Node[] } | null)?.nodes ?? ((v as { edges?: Array<{ node: Node }> } | null)?.edges?.map((e) => e.node) ?? [])));
@@ -50,13 +59,15 @@ export class SimInbound {
   delayMs = 50;
   #queued = new Set<Promise<void>>();
   readonly #state: OrderMeshState;
-  readonly #emit: (p: WebhookPayload) => void;
+  readonly #emit: (e: SimEvent) => void;
   readonly #checkSkus: SkuCheck;
+  readonly #duplicateStatus: () => number;
 
-  constructor(state: OrderMeshState, emit: (p: WebhookPayload) => void, checkSkus: SkuCheck) {
+  constructor(state: OrderMeshState, emit: (e: SimEvent) => void, checkSkus: SkuCheck, duplicateStatus: () => number) {
     this.#state = state;
     this.#emit = emit;
     this.#checkSkus = checkSkus;
+    this.#duplicateStatus = duplicateStatus;
   }
 
   /** Takes one request; the answer says only that it was received. */
@@ -64,7 +75,7 @@ export class SimInbound {
     const ids = (req.body ?? {}) as { safeId?: unknown; externalId?: unknown };
     if (typeof ids.safeId === 'string') this.requests.set(ids.safeId, (this.requests.get(ids.safeId) ?? 0) + 1);
     const requestId = `sim-inbound-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    const p = new Promise<void>((resolve) => setTimeout(resolve, this.delayMs)).then(() => this.#process(req, requestId));
+    const p = new Promise<void>((resolve) => setTimeout(resolve, this.delayMs)).then(() => this.#process(req));
     this.#queued.add(p);
     void p.finally(() => this.#queued.delete(p));
     return { requestId, message: 'request received' };
@@ -74,34 +85,32 @@ export class SimInbound {
     while (this.#queued.size) await Promise.all([...this.#queued]);
   }
 
-  #process(req: { body: unknown; merchantId: string; transformationId: string }, requestId: string): void {
+  #process(req: { body: unknown; merchantId: string; transformationId: string }): void {
     const ids = (req.body ?? {}) as { safeId?: unknown; externalId?: unknown };
     const fail = (code: number, description: string) =>
       this.#emit({
-        EventType: 'OrderCreation',
-        IsSuccessful: false,
-        ResponseCode: code,
-        SafeId: typeof ids.safeId === 'string' ? ids.safeId : null,
-        ExternalOrderId: typeof ids.externalId === 'string' ? ids.externalId : null,
-        Description: description,
-        SubscriberId: req.merchantId,
-        RequestId: requestId,
+        kind: 'OrderCreationFailed',
+        responseCode: code,
+        safeId: typeof ids.safeId === 'string' ? ids.safeId : null,
+        externalId: typeof ids.externalId === 'string' ? ids.externalId : null,
+        description,
+        merchantId: req.merchantId,
       });
     const kind = this.transformations.get(req.transformationId);
     if (!kind) return fail(400, `Order could not be created: transformation ${req.transformationId} does not exist`);
     let input: unknown = req.body;
     if (kind === 'store') {
       const env = inboundStoreEnvelope.safeParse(req.body);
-      if (!env.success) return fail(400, `Order could not be created: the transformation could not read the body (${Object.entries(fieldErrors(env.error)).map(([k, v]) => `${k}: ${v.join('; ')}`).join(', ')})`);
+      if (!env.success) return fail(400, `Order could not be created: the transformation could not read the body (${describe(validationErrors(env.error, req.body))})`);
       input = fromStore(env.data, req.merchantId);
     }
     const model = createOrderModel.safeParse(input);
-    if (!model.success) return fail(400, `Order could not be created: ${Object.entries(fieldErrors(model.error)).map(([k, v]) => `${k}: ${v.join('; ')}`).join(', ')}`);
+    if (!model.success) return fail(400, `Order could not be created: ${describe(validationErrors(model.error, input))}`);
     if (model.data.merchantId !== req.merchantId) return fail(403, 'Order could not be created: the order names another merchant');
     const skus = this.#checkSkus(req.merchantId, model.data.items);
-    if (skus) return fail(400, `Order could not be created: ${Object.entries(skus).map(([k, v]) => `${k}: ${v.join('; ')}`).join(', ')}`);
+    if (skus.length) return fail(400, `Order could not be created: ${describe(skus)}`);
     try {
-      this.#state.create(model.data);
+      this.#state.create(model.data, this.#duplicateStatus());
     } catch (err) {
       if (err instanceof SimRefusal) return fail(err.status, `Order could not be created: ${err.message}`);
       throw err;

@@ -1,38 +1,39 @@
-import { randomBytes } from 'node:crypto';
-import type {
-  CancelOrderModel,
-  CreateOrderModel,
-  OrderMeshOrder,
-  OrderStatus,
-  ShipmentModel,
-  UpdateOrderModel,
-  WebhookPayload,
-} from '../../connectors/ordermesh/contract.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { CancelOrderModel, CreateOrderItemModel, CreateOrderModel, OrderStatus, UpdateOrderModel } from './documented.ts';
+import { SimRefusal } from './refusal.ts';
+import type { SimEvent } from './webhooks.ts';
 
-/** Why the simulator refuses a request; the server turns it into the contract's error response. */
-export class SimRefusal extends Error {
-  readonly status: number;
-  /** Field path → messages, for a 400. */
-  errors: Record<string, string[]> | undefined;
-  constructor(status: number, message: string, errors?: Record<string, string[]>) {
-    super(message);
-    this.status = status;
-    this.errors = errors;
-  }
+export { SimRefusal } from './refusal.ts';
+
+/** A refund as OrderMesh keeps it on an order item (GetOrderItemRefundDataItemModel, public-facts.md #2). */
+export interface RefundTx {
+  transactionId: string;
+  isShippingRefund: boolean;
+  amount: number;
+  reason: string;
+  createdAt: string;
 }
 
-interface SimItem {
+export interface SimItem {
   id: string;
+  shortId: string;
   externalId: string | null;
   sku: string;
   quantity: number;
+  /** The simulator's own truth; never on the wire (no documented field carries it). */
   cancelledQuantity: number;
   shippedQuantity: number;
   meta: Record<string, string> | null;
+  model: CreateOrderItemModel;
+  refunds: RefundTx[];
+  createdAt: string;
+  updatedAt: string;
+  cancelledAt: string | null;
 }
 
-interface SimOrder {
+export interface SimOrder {
   id: string;
+  shortId: string;
   safeId: string;
   externalId: string;
   merchantId: string;
@@ -46,40 +47,70 @@ interface SimOrder {
   updatedAt: string;
 }
 
+export interface SimPackage {
+  id: string;
+  shortId: string;
+  carrierName: string;
+  carrierMethodName: string;
+  shippedAt: string;
+  fulfilledAt: string;
+  trackingNumber: string;
+  carrierLink: string;
+  lines: Array<{ itemId: string; quantity: number }>;
+}
+
+export interface SimShipment {
+  id: string;
+  shortId: string;
+  orderId: string;
+  status: 'Fulfilled';
+  createdAt: string;
+  updatedAt: string;
+  packages: SimPackage[];
+}
+
 const id24 = () => randomBytes(12).toString('hex');
 const CHANGEABLE: ReadonlySet<OrderStatus> = new Set(['Open', 'ReadyForFulfillment', 'CustomerCareHold']);
 const NEXT: Partial<Record<OrderStatus, OrderStatus>> = { Open: 'ReadyForFulfillment', ReadyForFulfillment: 'InProduction' };
 
+/** What the `/_sim/orders/:id/ship` control asks OrderMesh's vendor to ship. */
 export interface ShipRequest {
-  /** Default: every item's remaining quantity. */
+  /** Default: every item's remaining quantity. Not with `packages` as a list. */
   items?: Array<{ orderItemId: string; quantity: number }>;
-  /** Split the shipped items over this many packages (default 1). */
-  packages?: number;
+  /**
+   * A number: spread the lines over this many packages, each line whole in one (default 1). A list: each
+   * package's own lines, so one item can be split over packages (then only `packageOrderItems`, when the
+   * variant is on, tells how many went in which).
+   */
+  packages?: number | Array<{ items: Array<{ orderItemId: string; quantity: number }> }>;
   carrier?: string;
 }
 
-/** OrderMesh's order book, in memory. Every change that OrderMesh would announce emits a webhook payload. */
+/** OrderMesh's order book, in memory. Every change OrderMesh would announce is emitted as an event. */
 export class OrderMeshState {
   readonly orders = new Map<string, SimOrder>();
   readonly #bySafeId = new Map<string, string>();
   readonly #byExternalId = new Map<string, string>();
-  readonly shipments = new Map<string, ShipmentModel>();
+  readonly #itemOrder = new Map<string, string>();
+  readonly shipments = new Map<string, SimShipment>();
   /** Create requests that named each safeId (accepted or not): proves "one order, however many tries". */
   readonly createRequests = new Map<string, number>();
-  #tracking = 0;
-
-  readonly #emit: (payload: WebhookPayload) => void;
-
-  constructor(emit: (payload: WebhookPayload) => void) {
-    this.#emit = emit;
-  }
-
   /**
    * Create requests whose answer never reached the client (a lost response, a timeout, a client that
    * gave up or died): the only ones after which asking again is not a duplicate. A duplicate check
-   * counts requests against these, instead of trusting the 409 this simulator answers a second create.
+   * counts requests against these, instead of trusting whatever this simulator answers a second create.
    */
   readonly unansweredCreates = new Map<string, number>();
+  #counter = 0;
+  readonly #emit: (event: SimEvent) => void;
+
+  constructor(emit: (event: SimEvent) => void) {
+    this.#emit = emit;
+  }
+
+  #short(prefix: string): string {
+    return `${prefix}${String(++this.#counter).padStart(8, '0')}`;
+  }
 
   countCreateRequest(safeId: unknown): void {
     if (typeof safeId === 'string') this.createRequests.set(safeId, (this.createRequests.get(safeId) ?? 0) + 1);
@@ -89,15 +120,22 @@ export class OrderMeshState {
     for (const s of safeIds) this.unansweredCreates.set(s, (this.unansweredCreates.get(s) ?? 0) + 1);
   }
 
-  create(model: CreateOrderModel): SimOrder {
-    if (this.#bySafeId.has(model.safeId)) throw new SimRefusal(409, `an order with safeId ${model.safeId} already exists`);
+  /**
+   * A repeated safeId or externalId. No 409 is documented (public-facts.md #4): by default the answer
+   * is a 400 validation list naming the field, `duplicateStatus` 409 as the variant.
+   */
+  create(model: CreateOrderModel, duplicateStatus: number): SimOrder {
+    if (this.#bySafeId.has(model.safeId)) {
+      throw new SimRefusal(duplicateStatus, `An order with SafeId ${model.safeId} already exists`, [{ propertyName: 'SafeId', errorMessage: 'An order with this SafeId already exists', attemptedValue: model.safeId }]);
+    }
     const extKey = `${model.merchantId}\u0000${model.externalId}`;
     if (!model.allowExternalOrderIdDuplication && this.#byExternalId.has(extKey)) {
-      throw new SimRefusal(409, `an order with externalId ${model.externalId} already exists for this merchant`);
+      throw new SimRefusal(duplicateStatus, `An order with ExternalId ${model.externalId} already exists for this merchant`, [{ propertyName: 'ExternalId', errorMessage: 'An order with this ExternalId already exists', attemptedValue: model.externalId }]);
     }
     const now = new Date().toISOString();
     const order: SimOrder = {
       id: id24(),
+      shortId: this.#short('O'),
       safeId: model.safeId,
       externalId: model.externalId,
       merchantId: model.merchantId,
@@ -105,12 +143,18 @@ export class OrderMeshState {
       model,
       items: model.items.map((it) => ({
         id: id24(),
+        shortId: this.#short('I'),
         externalId: it.externalId ?? null,
         sku: it.sku,
         quantity: it.quantity,
         cancelledQuantity: 0,
         shippedQuantity: 0,
         meta: it.meta ?? null,
+        model: it,
+        refunds: [],
+        createdAt: now,
+        updatedAt: now,
+        cancelledAt: null,
       })),
       shipmentIds: [],
       heldFrom: null,
@@ -120,25 +164,34 @@ export class OrderMeshState {
     this.orders.set(order.id, order);
     this.#bySafeId.set(order.safeId, order.id);
     this.#byExternalId.set(extKey, order.id);
-    this.#emit({ ...this.#refs(order), EventType: 'OrderCreation', IsSuccessful: true, Description: 'Order created' });
+    for (const it of order.items) this.#itemOrder.set(it.id, order.id);
+    this.#emit({ kind: 'OrderCreation', order });
     return order;
   }
 
   get(orderId: string): SimOrder {
     const o = this.orders.get(orderId);
-    if (!o) throw new SimRefusal(404, `order ${orderId} not found`);
+    if (!o) throw new SimRefusal(404, `Order ${orderId} not found`);
     return o;
   }
 
   getBySafeId(safeId: string): SimOrder {
     const id = this.#bySafeId.get(safeId);
-    if (!id) throw new SimRefusal(404, `no order with safeId ${safeId}`);
+    if (!id) throw new SimRefusal(404, `No order with SafeId ${safeId}`);
     return this.get(id);
   }
 
+  getItem(orderItemId: string): { order: SimOrder; item: SimItem } {
+    const order = this.orders.get(this.#itemOrder.get(orderItemId) ?? '');
+    const item = order?.items.find((i) => i.id === orderItemId);
+    if (!order || !item) throw new SimRefusal(404, `Order item ${orderItemId} not found`);
+    return { order, item };
+  }
+
+  /** ASSUMED status for a change refused as too late: 409 (the client reads CONFLICT as "too late"); no refusal status is documented. */
   update(orderId: string, update: UpdateOrderModel): SimOrder {
     const o = this.get(orderId);
-    if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `order ${orderId} is ${o.status} and can no longer be changed`);
+    if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `Order ${orderId} is ${o.status} and can no longer be changed`);
     o.model = {
       ...o.model,
       ...(update.shippingAddress ? { shippingAddress: update.shippingAddress } : {}),
@@ -150,28 +203,32 @@ export class OrderMeshState {
     return o;
   }
 
+  /** "Cancel Order or order items" (public-facts.md #8); 409 once too late, as `update`. */
   cancel(orderId: string, req: CancelOrderModel): SimOrder {
     const o = this.get(orderId);
     if (o.status === 'Cancelled') return o;
-    if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `order ${orderId} is ${o.status} and can no longer be cancelled`);
-    if (!req.items?.length) {
-      for (const it of o.items) it.cancelledQuantity = it.quantity;
-    } else {
-      for (const c of req.items) {
-        const it = o.items.find((i) => i.id === c.orderItemId);
-        if (!it) throw new SimRefusal(400, `order item ${c.orderItemId} is not in order ${orderId}`);
-        it.cancelledQuantity = Math.min(it.quantity, it.cancelledQuantity + c.quantity);
-      }
+    if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `Order ${orderId} is ${o.status} and can no longer be cancelled`);
+    const now = new Date().toISOString();
+    const wanted = req.items ?? o.items.map((i) => ({ orderItemId: i.id, quantity: i.quantity }));
+    const lines = wanted.map((c, i) => {
+      const it = o.items.find((x) => x.id === c.orderItemId);
+      if (!it) throw new SimRefusal(400, 'One or more validation errors occurred.', [{ propertyName: `Items[${i}].OrderItemId`, errorMessage: `is not an item of order ${orderId}`, attemptedValue: c.orderItemId }]);
+      return { it, quantity: c.quantity };
+    });
+    for (const { it, quantity } of lines) {
+      it.cancelledQuantity = Math.min(it.quantity, it.cancelledQuantity + quantity);
+      it.updatedAt = now;
+      if (it.cancelledQuantity >= it.quantity) it.cancelledAt ??= now;
     }
     const allCancelled = o.items.every((i) => i.cancelledQuantity >= i.quantity);
-    this.#touch(o, allCancelled ? 'Cancelled' : o.status, allCancelled ? 'Order cancelled' : 'Order items cancelled');
+    this.#touch(o, allCancelled ? 'Cancelled' : o.status, allCancelled ? 'Order cancelled' : 'Order updated: order items cancelled');
     return o;
   }
 
   hold(orderId: string): SimOrder {
     const o = this.get(orderId);
     if (o.status === 'CustomerCareHold') return o;
-    if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `order ${orderId} is ${o.status} and cannot be put on hold`);
+    if (!CHANGEABLE.has(o.status)) throw new SimRefusal(409, `Order ${orderId} is ${o.status} and cannot be put on hold`);
     o.heldFrom = o.status;
     this.#touch(o, 'CustomerCareHold', 'Order put on customer care hold');
     return o;
@@ -190,7 +247,7 @@ export class OrderMeshState {
   advanceOne(orderId: string): SimOrder {
     const o = this.get(orderId);
     const next = NEXT[o.status];
-    if (!next) throw new SimRefusal(409, `order ${orderId} is ${o.status}: no next step`);
+    if (!next) throw new SimRefusal(409, `Order ${orderId} is ${o.status}: no next step`);
     this.#touch(o, next, `Order updated: status updated from ${o.status} to ${next}`);
     return o;
   }
@@ -211,112 +268,64 @@ export class OrderMeshState {
     return moved;
   }
 
-  ship(orderId: string, req: ShipRequest): ShipmentModel {
+  ship(orderId: string, req: ShipRequest): SimShipment {
     const o = this.get(orderId);
-    if (o.status === 'Cancelled' || o.status === 'Shipped' || o.status === 'CustomerCareHold') throw new SimRefusal(409, `order ${orderId} is ${o.status}`);
-    const wanted =
-      req.items ??
-      o.items
-        .map((i) => ({ orderItemId: i.id, quantity: i.quantity - i.cancelledQuantity - i.shippedQuantity }))
-        .filter((i) => i.quantity > 0);
-    if (wanted.length === 0) throw new SimRefusal(409, `order ${orderId} has nothing left to ship`);
-    const lines = wanted.map((w) => {
-      const it = o.items.find((i) => i.id === w.orderItemId);
-      if (!it) throw new SimRefusal(400, `order item ${w.orderItemId} is not in order ${orderId}`);
-      if (w.quantity > it.quantity - it.cancelledQuantity - it.shippedQuantity) {
-        throw new SimRefusal(400, `order item ${w.orderItemId} has fewer than ${w.quantity} left to ship`);
-      }
-      return { it, quantity: w.quantity };
-    });
-    const packageCount = Math.max(1, Math.min(req.packages ?? 1, lines.length));
+    if (o.status === 'Cancelled' || o.status === 'Shipped' || o.status === 'CustomerCareHold') throw new SimRefusal(409, `Order ${orderId} is ${o.status}`);
+    const left = (i: SimItem) => i.quantity - i.cancelledQuantity - i.shippedQuantity;
+    const find = (orderItemId: string) => {
+      const it = o.items.find((i) => i.id === orderItemId);
+      if (!it) throw new SimRefusal(400, `order item ${orderItemId} is not in order ${orderId}`);
+      return it;
+    };
+    let packed: Array<Array<{ it: SimItem; quantity: number }>>;
+    if (Array.isArray(req.packages)) {
+      if (req.items) throw new SimRefusal(400, 'give items either at the top or per package, not both');
+      packed = req.packages.map((p) => p.items.map((l) => ({ it: find(l.orderItemId), quantity: l.quantity })));
+    } else {
+      const wanted = req.items ?? o.items.filter((i) => left(i) > 0).map((i) => ({ orderItemId: i.id, quantity: left(i) }));
+      const lines = wanted.map((w) => ({ it: find(w.orderItemId), quantity: w.quantity }));
+      const count = Math.max(1, Math.min(req.packages ?? 1, lines.length));
+      packed = Array.from({ length: count }, (_, p) => lines.filter((_, i) => i % count === p));
+    }
+    const total = new Map<SimItem, number>();
+    for (const { it, quantity } of packed.flat()) total.set(it, (total.get(it) ?? 0) + quantity);
+    if (total.size === 0) throw new SimRefusal(409, `Order ${orderId} has nothing left to ship`);
+    for (const [it, quantity] of total) if (quantity > left(it)) throw new SimRefusal(400, `order item ${it.id} has fewer than ${quantity} left to ship`);
+
     const now = new Date().toISOString();
     const carrier = req.carrier ?? 'USPS';
-    const packages = Array.from({ length: packageCount }, (_, p) => {
-      const tracking = `9400${String(++this.#tracking).padStart(18, '0')}`;
+    const shipment: SimShipment = { id: randomUUID(), shortId: this.#short('S'), orderId, status: 'Fulfilled', createdAt: now, updatedAt: now, packages: [] };
+    shipment.packages = packed.filter((lines) => lines.length > 0).map((lines) => {
+      const tracking = `9400${String(++this.#counter).padStart(18, '0')}`;
       return {
-        packageId: id24(),
-        shortId: `P${String(this.#tracking).padStart(8, '0')}`,
+        id: randomUUID(),
+        shortId: this.#short('P'),
         carrierName: carrier,
         carrierMethodName: `${carrier} Ground Advantage`,
-        shippedDate: now,
-        fulfilledDate: now,
-        carrierTrackingNumber: tracking,
+        shippedAt: now,
+        fulfilledAt: now,
+        trackingNumber: tracking,
         carrierLink: `https://tools.usps.com/go/TrackConfirmAction.action?tLabels=${tracking}`,
-        packageOrderItems: lines
-          .filter((_, i) => i % packageCount === p)
-          .map(({ it, quantity }) => ({ orderItemId: it.id, externalId: it.externalId, quantity, itemMeta: it.meta })),
+        lines: lines.map(({ it, quantity }) => ({ itemId: it.id, quantity })),
       };
     });
-    for (const { it, quantity } of lines) it.shippedQuantity += quantity;
-    const shipment: ShipmentModel = { shipmentId: id24(), orderId, status: 'Fulfilled', packages, createdAt: now, updatedAt: now };
-    this.shipments.set(shipment.shipmentId, shipment);
-    o.shipmentIds.push(shipment.shipmentId);
-    const done = o.items.every((i) => i.shippedQuantity + i.cancelledQuantity >= i.quantity);
+    for (const [it, quantity] of total) {
+      it.shippedQuantity += quantity;
+      it.updatedAt = now;
+    }
+    this.shipments.set(shipment.id, shipment);
+    o.shipmentIds.push(shipment.id);
+    const done = o.items.every((i) => left(i) <= 0);
     this.#touch(o, done ? 'Shipped' : 'PartiallyShipped', 'Order shipped');
-    const refs = this.#refs(o);
-    this.#emit({ ...refs, EventType: 'ShipmentCreated', ShipmentId: shipment.shipmentId, ResponseCode: 200, Description: 'OK' });
-    this.#emit({
-      ...refs,
-      EventType: 'ShipmentUpdate',
-      ShipmentId: shipment.shipmentId,
-      OldStatus: 'InProduction',
-      NewStatus: 'Fulfilled',
-      OrderMeta: o.model.meta ?? {},
-      Description: 'Package was successfully updated with tracking information',
-      Packages: packages.map((p) => ({
-        PackageId: p.packageId,
-        ShortId: p.shortId,
-        CarrierName: p.carrierName,
-        CarrierMethodName: p.carrierMethodName,
-        ShippedDate: p.shippedDate,
-        FulfilledDate: p.fulfilledDate,
-        CarrierTrackingNumber: p.carrierTrackingNumber,
-        CarrierLink: p.carrierLink,
-        CarrierAccount: false,
-        OrderItemIDs: p.packageOrderItems.map((i) => i.orderItemId),
-        PackageOrderItems: p.packageOrderItems.map((i) => ({
-          OrderItemId: i.orderItemId,
-          ExternalId: i.externalId,
-          Quantity: i.quantity,
-          ItemMeta: i.itemMeta,
-        })),
-        PackingSlipId: null,
-      })),
-    });
+    this.#emit({ kind: 'ShipmentCreated', order: o, shipment });
+    this.#emit({ kind: 'ShipmentUpdate', order: o, shipment, oldStatus: 'InProduction', newStatus: 'Fulfilled', description: 'Package was successfully updated with tracking information' });
     return shipment;
-  }
-
-  view(o: SimOrder): OrderMeshOrder {
-    return {
-      id: o.id,
-      safeId: o.safeId,
-      externalId: o.externalId,
-      merchantId: o.merchantId,
-      status: o.status,
-      shippingAddress: o.model.shippingAddress as Record<string, unknown>,
-      items: o.items.map((i) => ({
-        id: i.id,
-        externalId: i.externalId,
-        sku: i.sku,
-        quantity: i.quantity,
-        cancelledQuantity: i.cancelledQuantity,
-        status: i.cancelledQuantity >= i.quantity ? 'Cancelled' : i.shippedQuantity > 0 ? 'Shipped' : o.status,
-        meta: i.meta,
-      })),
-      meta: o.model.meta ?? null,
-      createdAt: o.createdAt,
-      updatedAt: o.updatedAt,
-    };
-  }
-
-  #refs(o: SimOrder) {
-    return { OrderId: o.id, ExternalOrderId: o.externalId, SafeId: o.safeId, RequestId: `sim-${id24()}`, SubscriberId: o.merchantId };
   }
 
   #touch(o: SimOrder, status: OrderStatus, description: string): void {
     const old = o.status;
     o.status = status;
     o.updatedAt = new Date().toISOString();
-    this.#emit({ ...this.#refs(o), EventType: 'OrderUpdate', OldStatus: old, NewStatus: status, Description: description });
+    this.#emit({ kind: 'OrderUpdate', order: o, oldStatus: old, newStatus: status, description });
   }
 }
