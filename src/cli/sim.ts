@@ -8,6 +8,14 @@ function number(value: string): number {
   return n;
 }
 
+function json(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be JSON');
+  }
+}
+
 function positive(value: string): number {
   const n = number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, 1 or more');
@@ -28,18 +36,23 @@ export function simCommand(): Command {
 
   sim
     .command('ordermesh')
-    .description('the OrderMesh simulator: the contract in src/connectors/ordermesh/contract.ts, stateful, with fault injection under /_sim')
+    .description("the OrderMesh simulator: OrderMesh as its public docs show it (src/sim/ordermesh/documented.ts), stateful, answer variants, fault injection under /_sim")
     .option('--port <n>', 'port', number, SIM_DEFAULTS.port)
     .option('--token-ttl <seconds>', 'lifetime of issued tokens', number, 86_400)
     .option('--rate-limit <perSecond>', 'answer 429 above this many authenticated requests per second (0: off)', number, 0)
     .option('--webhook-url <url>', 'POST OrderMesh webhooks here')
-    .option('--webhook-secret <secret>', 'HMAC key for webhook signatures', SIM_DEFAULTS.webhookSecret)
+    .option('--webhook-secret <secret>', 'HMAC key for webhook signatures (sent only with the webhookSignature variant)', SIM_DEFAULTS.webhookSecret)
     .option('--seed <n>', 'seed for fault injection', number)
-    .action(async (o: { port: number; tokenTtl: number; rateLimit: number; webhookUrl?: string; webhookSecret: string; seed?: number }) => {
+    .option('--variants <json>', 'answer variants where the docs leave a choice, e.g. \'{"tokenCasing":"snake","bulkEnvelope":"bare"}\' (see GET /_sim/settings)', json)
+    .action(async (o: { port: number; tokenTtl: number; rateLimit: number; webhookUrl?: string; webhookSecret: string; seed?: number; variants?: unknown }) => {
       const log = createLogger({ stderr: true });
       // Loaded here, not above: every process loads the CLI, and a worker never runs a simulator.
       const { startOrderMeshSim } = await import('../sim/ordermesh/server.ts');
+      const { variantsSchema } = await import('../sim/ordermesh/variants.ts');
+      const variants = variantsSchema.safeParse(o.variants ?? {});
+      if (!variants.success) throw new InvalidArgumentError(`--variants: ${variants.error.issues.map((i) => `${i.path.join('.') || '$'}: ${i.message}`).join('; ')}`);
       const server = await startOrderMeshSim({
+        variants: variants.data,
         port: o.port,
         tokenTtlSeconds: o.tokenTtl,
         rateLimitPerSecond: o.rateLimit,
