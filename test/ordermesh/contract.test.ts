@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OPERATION_IDS, buildPath, operations, pathParams } from '../../src/connectors/ordermesh/contract.ts';
-import { DOCS_EXAMPLE, clientFor, ordermeshSim } from '../helpers/ordermesh.ts';
+import { clientFor, ordermeshSim } from '../helpers/ordermesh.ts';
 
 const sim = await ordermeshSim();
 
@@ -36,28 +36,5 @@ describe('the OrderMesh contract', () => {
       const spec = operations[id];
       if (spec.assumed) expect(readme, `README must list ${id}`).toContain(`${spec.method} ${spec.path}`);
     }
-  });
-
-  it("accepts the docs' create-order example as is (201), and answers the same body again with 409", async () => {
-    const token: any = await (
-      await fetch(`${sim.url}/user/v1/clients/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: 'sim-client', clientSecret: 'sim-secret' }),
-      })
-    ).json();
-    expect(token).toMatchObject({ tokenType: 'Bearer', expiresIn: 86_400 });
-    const post = () =>
-      fetch(`${sim.url}/order/v1/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token.accessToken}` },
-        body: JSON.stringify(DOCS_EXAMPLE),
-      });
-    const first = await post();
-    expect(first.status).toBe(201);
-    expect(((await first.json()) as any).orderId).toMatch(/^[0-9a-f]{24}$/);
-    const again = await post();
-    expect(again.status).toBe(409);
-    expect(((await again.json()) as any).message).toContain('UniqueSafeID12345');
   });
 });
