@@ -18,6 +18,7 @@ import { storeCommand } from './store.ts';
 import { orderCommand, showOrder } from './order.ts';
 import { shopifyCommand } from './shopify.ts';
 import { formatChecks, runDoctor } from './doctor.ts';
+import { formatProbe, runOrderMeshProbe } from './doctor-ordermesh.ts';
 import { integerFlag, UsageError } from './usage.ts';
 import { stopEarlyOnSignals } from './stop-early.ts';
 import { shuttingDown } from '../util/shutdown.ts';
@@ -134,9 +135,16 @@ export function buildProgram(): Command {
   program
     .command('doctor')
     .description('checks the config, secrets, database, mapping modules, each store\'s Shopify credentials and scopes, OrderMesh credentials and merchant access, webhook reachability; prints each with its fix')
+    .option('--ordermesh', 'instead: probe OrderMesh with the configured credentials, once per read the worker relies on (token, list orders, order by safeId and id, shipments, catalogue); prints ok, drift or refused per read; reads only')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+    .action(async (o: { json?: boolean; ordermesh?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ config?: string; logLevel?: string }>();
+      if (o.ordermesh) {
+        const report = await runOrderMeshProbe(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
+        process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatProbe(report));
+        process.exitCode = report.ok ? EXIT.OK : EXIT.FAILURE;
+        return;
+      }
       const checks = await runDoctor(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
       process.stdout.write(o.json ? `${JSON.stringify(checks, null, 2)}\n` : formatChecks(checks));
       process.exitCode = checks.some((c) => c.status === 'fail') ? EXIT.FAILURE : EXIT.OK;

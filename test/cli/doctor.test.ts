@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { freshDatabaseUrl, freshDb } from '../helpers/db.ts';
-import { ordermeshSim } from '../helpers/ordermesh.ts';
+import { clientFor, ordermeshSim, validOrder } from '../helpers/ordermesh.ts';
 import { pipelineConfigObject, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
 import { post, shopifySim } from '../helpers/shopify.ts';
 
@@ -105,4 +105,97 @@ describe('ordersync doctor', () => {
       await post(`${shop.url}/_sim/settings`, { scopes: ['read_orders', 'read_all_orders', 'read_merchant_managed_fulfillment_orders', 'write_merchant_managed_fulfillment_orders'] });
     }
   }, 120_000);
+});
+
+describe('ordersync doctor --ordermesh', () => {
+  interface Probe {
+    ok: boolean;
+    merchantId: string | null;
+    results: Array<{ step: string; operation: string; status: string; detail: string; httpStatus?: number; drift: Array<{ operation: string; kind: string; path: string; expected: string; seen: string }> }>;
+  }
+  const probe = async (env: Record<string, string> = {}) => {
+    const res = await runCli(['doctor', '--ordermesh', '--json', '--config', good], env);
+    return { code: res.code, report: JSON.parse(res.stdout || '{}') as Probe, stderr: res.stderr };
+  };
+  const counts = async () => {
+    const { counts: c } = (await (await fetch(`${om.url}/_sim/state?summary`)).json()) as { counts: { orders: number; shipments: number; byStatus: unknown; notes: number; requests: Record<string, number> } };
+    return c;
+  };
+  const READS = ['clientToken', 'listOrders', 'getOrderBySafeId', 'getOrder', 'getShipmentsForOrder', 'merchantCatalogVariants'];
+
+  // One order of the store's merchant in OrderMesh, shipped: the list returns it, its shipments are read.
+  let orderId: string;
+  beforeAll(async () => {
+    const created = await clientFor(om).createOrder(validOrder({ merchantId: 'merchant-e2e' }));
+    if (created.outcome !== 'created') throw new Error(`could not create the probe's order: ${JSON.stringify(created)}`);
+    orderId = created.orderId;
+    await post(`${om.url}/_sim/orders/${orderId}/ship`, {});
+  });
+
+  it('reads token, one order of the first store\'s merchant, an unknown safeId (404), that order by id and safeId, its shipments and the catalogue: ok each, and changes nothing', async () => {
+    const before = await counts();
+    const { code, report, stderr } = await probe();
+    expect(code, stderr).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(report.merchantId).toBe('merchant-e2e');
+    expect(report.results.map((r) => [r.operation, r.status])).toEqual([
+      ['clientToken', 'ok'],
+      ['listOrders', 'ok'],
+      ['getOrderBySafeId', 'ok'],
+      ['getOrder', 'ok'],
+      ['getOrderBySafeId', 'ok'],
+      ['getShipmentsForOrder', 'ok'],
+      ['merchantCatalogVariants', 'ok'],
+    ]);
+    expect(report.results[1]!.detail).toContain(orderId);
+    expect(report.results[2]!.detail).toBe('404, as expected');
+    expect(report.results[5]!.detail).toMatch(/^1 shipment\(s\)/);
+    // Only notes (envelopes the docs show neither way), no deviation.
+    expect(report.results.flatMap((r) => r.drift).every((d) => d.kind.startsWith('envelope:'))).toBe(true);
+    const after = await counts();
+    // Nothing made or moved; only reads asked (and a token).
+    expect({ ...after, requests: undefined, tokenRequests: undefined }).toEqual({ ...before, requests: undefined, tokenRequests: undefined });
+    const asked = Object.keys(after.requests).filter((k) => after.requests[k] !== before.requests[k]);
+    expect(asked.filter((k) => !READS.includes(k))).toEqual([]);
+
+    const text = await runCli(['doctor', '--ordermesh', '--config', good]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('reads only: nothing in OrderMesh changes');
+    expect(text.stdout).toMatch(/^ok +client token: issued$/m);
+    expect(text.stdout).toContain('every read answered as documented');
+  });
+
+  it('names each deviation when OrderMesh answers in another shape (snake_case token, bare order, statuses as names, shipments in {items}), and still exits 0', async () => {
+    await post(`${om.url}/_sim/settings`, { variants: { shipmentsEnvelope: 'items', integerStatuses: false, tokenCasing: 'snake', orderEnvelope: 'bare' } });
+    try {
+      const { code, report, stderr } = await probe();
+      expect(code, stderr).toBe(0);
+      const of = (op: string) => report.results.find((r) => r.operation === op)!;
+      expect(of('clientToken')).toMatchObject({ status: 'drift', drift: expect.arrayContaining([expect.objectContaining({ kind: 'field-name', path: 'accessToken', seen: 'access_token' })]) });
+      expect(of('getOrder')).toMatchObject({ status: 'drift', drift: [expect.objectContaining({ kind: 'envelope', path: '$', expected: '{order: …}' })] });
+      const shipments = of('getShipmentsForOrder');
+      expect(shipments.status).toBe('drift');
+      expect(shipments.drift).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'envelope:items', seen: '{items}' }), expect.objectContaining({ kind: 'string-status', expected: 'an integer status' })]));
+      const text = await runCli(['doctor', '--ordermesh', '--config', good]);
+      expect(text.stdout).toMatch(/^drift +client token: issued$/m);
+      expect(text.stdout).toContain('field-name: accessToken: expected accessToken, seen access_token');
+      expect(text.stdout).toContain('note: the docs show no envelope here; the answer is {items}');
+      expect(text.stdout).toContain('If a status or field is wrong, override it (README, Assumptions about OrderMesh)');
+    } finally {
+      await post(`${om.url}/_sim/settings`, { variants: null });
+    }
+  });
+
+  it('reports refused 401 when the credentials are refused, skips what needs a token, exits 1, and never prints the secret', async () => {
+    const { code, report, stderr } = await probe({ T_OM_SECRET: 'not-the-secret' });
+    expect(code).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(report.results[0]).toMatchObject({ operation: 'clientToken', status: 'refused', httpStatus: 401 });
+    expect(report.results.slice(1).every((r) => r.status === 'skipped')).toBe(true);
+    const text = await runCli(['doctor', '--ordermesh', '--config', good], { T_OM_SECRET: 'not-the-secret' });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^refused 401 client token: /m);
+    expect(text.stdout).toContain('fix: check ordermesh.clientId and its secret');
+    expect(stderr + text.stdout + text.stderr + JSON.stringify(report)).not.toContain('not-the-secret');
+  });
 });
