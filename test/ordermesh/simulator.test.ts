@@ -588,7 +588,7 @@ describe('webhooks (merchant-notifications.txt)', () => {
     expect(Array.isArray(update.Packages)).toBe(true);
     expect(update.Packages).toHaveLength(2);
     expect(update.Packages[0].PackageOrderItems[0]).toEqual({ OrderItemId: expect.any(String), ExternalId: expect.any(String), Quantity: 2, ItemMeta: expect.any(Object) });
-    const created0 = events[0].body;
+    const created0 = events[0]!.body;
     expect(undocumentedKeys(created0, { IsSuccessful: true, Reprint: null, OrderId: '', ExternalOrderId: '', SafeId: '', Description: '', SubscriberId: '', ChildSubscriberId: null, RequestId: '', EventType: '' })).toEqual([]);
     // The shipment the REST API answers is the one the webhook names.
     expect((await api('GET', `/shipment/v1/shipments/${update.ShipmentId}`)).body.packages.map((p: any) => p.id)).toEqual(update.Packages.map((p: any) => p.PackageId));
