@@ -53,7 +53,8 @@ export function formatProbe(report: ProbeReport): string {
     lines.push(`${''.padEnd(11)}   ${r.request}`);
     for (const d of r.drift) {
       const where = d.operation !== r.operation ? ` (in ${d.operation})` : '';
-      lines.push(isNote(d) ? `${''.padEnd(11)}   note: the docs show no envelope here; the answer is ${d.seen}${where}` : `${''.padEnd(11)}   ${d.kind}: ${d.path || '$'}: expected ${d.expected}, seen ${d.seen}${where}`);
+      const form = d.seen === 'array' ? 'a bare array' : d.seen === 'single object' ? 'one object' : d.seen;
+      lines.push(isNote(d) ? `${''.padEnd(11)}   note: the docs show no envelope here; the answer is ${form}${where}` : `${''.padEnd(11)}   ${d.kind}: ${d.path || '$'}: expected ${d.expected}, seen ${d.seen}${where}`);
     }
     if (r.fix) lines.push(`${''.padEnd(11)}   fix: ${r.fix}`);
   }
