@@ -79,10 +79,11 @@ function mapAddress(a: ShopifyAddress, email: string | null, path: string, error
   return {
     firstName: a.firstName ?? null,
     lastName: a.lastName ?? null,
-    company: a.company ?? null,
     line1: a.address1!,
     line2: a.address2 ?? null,
-    line3: null,
+    // OrderMesh's AddressModel has no company field (the docs' example; a strict OrderMesh refuses one):
+    // a company is an address line of its own.
+    line3: blank(a.company) ? null : a.company!,
     city: a.city!,
     state: a.provinceCode ?? null,
     zip: a.zip ?? null,

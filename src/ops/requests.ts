@@ -159,8 +159,8 @@ function reprintOrder(row: OrderRow, original: OrderMeshOrder, items: Array<{ or
     customerTotalTaxes: null,
     customerTotalDiscountAndPromotions: null,
     customerPaymentMethods: null,
-    meta: { ...(sent.meta ?? {}), reprintOf: original.id },
-    reprint: { originalOrderId: original.id, reason },
+    meta: { ...(sent.meta ?? {}), reprintOf: original.id, reprintReason: reason.slice(0, 1_000) },
+    reprint: { originalOrderId: original.id },
   };
 }
 

@@ -72,7 +72,6 @@ export const addressModel = z
   .strictObject({
     firstName: z.string().nullish(),
     lastName: z.string().nullish(),
-    company: z.string().nullish(), // ASSUMED: not in the example; Shopify addresses carry it.
     line1: z.string().min(1, 'is required'),
     line2: z.string().nullish(),
     line3: z.string().nullish(),
@@ -263,12 +262,24 @@ export const addRefundModel = z.strictObject({
 });
 export type AddRefundModel = z.infer<typeof addRefundModel>;
 
+/**
+ * ReprintModel: only as an order read shows it (public-facts #2: `reprint{originalOrderId, reasonId,
+ * shipments[...]}`). Reason ids are OrderMesh's own (not public): our reason travels in `meta.reprintReason`.
+ */
 export const reprintModel = z.strictObject({
   /** The OrderMesh order being reprinted. */
   originalOrderId: z.string().min(1),
-  reason: z.string().min(1, 'is required').max(1_000),
-  /** ReprintCostCoverageModel, reduced to who pays. ASSUMED values. */
-  costCoverage: z.enum(['Merchant', 'Vendor']).nullish(),
+  reasonId: z.string().nullish(),
+  shipments: z
+    .array(
+      z.strictObject({
+        facilityId: z.string().nullish(),
+        shippingMethod: z.string().nullish(),
+        costCoverage: z.strictObject({ item: z.string().nullish(), shipping: z.string().nullish() }).nullish(),
+        items: z.array(z.strictObject({ sku, quantity: z.number().int().positive() })).nullish(),
+      }),
+    )
+    .nullish(),
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -549,6 +549,14 @@ export function readBulk(json: unknown, ctx: ReadContext): BulkResult[] {
 }
 
 /**
+ * A field path as our payload spells it: OrderMesh (.NET) names properties in PascalCase
+ * (`Items[0].Sku`, `ShippingAddress.CountryCode`); ours are camelCase (`items[0].sku`).
+ */
+function payloadPath(path: string): string {
+  return path.replace(/(^|\.)([A-Z])/g, (_m, dot: string, c: string) => dot + c.toLowerCase());
+}
+
+/**
  * An error body: `{message, errors: {path: [..]}}`, `{message, errors: [{propertyName, errorMessage,
  * attemptedValue}]}`, or the documented bare list. Never throws: an unreadable body is just no detail.
  */
@@ -557,7 +565,7 @@ export function readErrorBody(json: unknown, _ctx?: ReadContext): ErrorBody {
   const addList = (list: unknown[]) => {
     for (const e of list) {
       if (!isObj(e)) continue;
-      const key = String(e.propertyName ?? e.PropertyName ?? e.field ?? '$') || '$';
+      const key = payloadPath(String(e.propertyName ?? e.PropertyName ?? e.field ?? '$') || '$');
       const msg = e.errorMessage ?? e.ErrorMessage ?? e.message;
       (fieldErrors[key] ??= []).push(typeof msg === 'string' ? msg : 'invalid');
     }
@@ -569,7 +577,7 @@ export function readErrorBody(json: unknown, _ctx?: ReadContext): ErrorBody {
   if (!isObj(json)) return { message: null, fieldErrors };
   if (Array.isArray(json.errors)) addList(json.errors);
   else if (isObj(json.errors)) {
-    for (const [k, v] of Object.entries(json.errors)) fieldErrors[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+    for (const [k, v] of Object.entries(json.errors)) (fieldErrors[payloadPath(k)] ??= []).push(...(Array.isArray(v) ? v.map(String) : [String(v)]));
   }
   const m = json.message ?? json.errorMessage ?? json.title ?? json.detail;
   return { message: typeof m === 'string' ? m : null, fieldErrors };
