@@ -111,15 +111,16 @@ export async function makeRequest(deps: JobDeps, row: OrderRow, input: RequestIn
 /**
  * AddRefundModel for the chosen items (or the whole order, its shipping too): each item's amount is what
  * was sent for it, (customerSubtotal − customerDiscountsOrPromotions) × refunded units / sent units, in
- * cents, rounded half up. Taxes are not included (whether the price carried them is the store's
- * setting); OrderMesh's remaining balances show in the item's refundData.
+ * cents, rounded half up; a whole-order refund adds each item's share of the shipping as sent
+ * (customerShippingPrice, `isShippingRefund`). Taxes are not included (whether the price carried them
+ * is the store's setting); OrderMesh's remaining balances show in the item's refundData.
  */
 export function refundRequest(row: OrderRow, order: OrderMeshOrder, items: Array<{ orderItemId: string; quantity: number }> | null, reason: string): AddRefundModel {
   const sent = row.mapped_payload as CreateOrderModel | null;
   if (!sent) throw new RequestRefused('NO_SENT_PAYLOAD', `what ${row.store_order_name ?? row.store_order_id} was sent as is no longer in the ledger (its personal data was removed): make the refund in OrderMesh`);
   const chosen = items ?? order.items.filter((i) => i.quantity > i.cancelledQuantity).map((i) => ({ orderItemId: i.id, quantity: i.quantity - i.cancelledQuantity }));
   const cents = (n: number | null | undefined) => Math.round((n ?? 0) * 100);
-  const refunds: AddRefundModel['refunds'] = chosen.map((c) => {
+  const refunds: AddRefundModel['refunds'] = chosen.flatMap((c) => {
     const omItem = order.items.find((i) => i.id === c.orderItemId)!;
     const line = sent.items.find((it) => it.externalId !== null && it.externalId !== undefined && it.externalId === omItem.externalId);
     if (!line || line.customerSubtotal === null || line.customerSubtotal === undefined) {
@@ -127,9 +128,11 @@ export function refundRequest(row: OrderRow, order: OrderMeshOrder, items: Array
     }
     const paid = cents(line.customerSubtotal) - cents(line.customerDiscountsOrPromotions);
     const amount = Math.floor((paid * c.quantity * 2 + line.quantity) / (2 * line.quantity)) / 100;
-    return { itemId: c.orderItemId, isShippingRefund: false, amount, reason };
+    const item = { itemId: c.orderItemId, isShippingRefund: false, amount, reason };
+    // The whole order: each item's share of the shipping too, as it was sent.
+    const shipping = !items && cents(line.customerShippingPrice) > 0 ? [{ itemId: c.orderItemId, isShippingRefund: true, amount: cents(line.customerShippingPrice) / 100, reason }] : [];
+    return [item, ...shipping];
   });
-  if (!items && cents(sent.customerTotalShipping) > 0 && refunds.length) refunds.push({ itemId: refunds[0]!.itemId, isShippingRefund: true, amount: cents(sent.customerTotalShipping) / 100, reason });
   return { orderId: order.id, refunds };
 }
 

@@ -155,7 +155,7 @@ describe('the tolerant reader: tokens, bulk answers, errors, catalogue', () => {
   it('reads bulk results by index, by position, with statusCode or isSuccessful, and both error forms', () => {
     const r = readBulk({ items: [{ index: 1, safeId: 'b', statusCode: 400, errors: [{ propertyName: 'SafeId', errorMessage: 'exists', attemptedValue: 'b' }] }, { index: 0, safeId: 'a', statusCode: 201, orderId: 'o-a' }] }, ctx());
     expect(r).toEqual([
-      { index: 1, safeId: 'b', status: 400, orderId: null, message: null, fieldErrors: { SafeId: ['exists'] } },
+      { index: 1, safeId: 'b', status: 400, orderId: null, message: null, fieldErrors: { safeId: ['exists'] } },
       { index: 0, safeId: 'a', status: 201, orderId: 'o-a', message: null, fieldErrors: {} },
     ]);
     expect(readBulk([{ isSuccessful: true, orderId: 'x' }, { isSuccessful: false, message: 'no', errors: { 'items[0].sku': ['unknown'] } }], ctx())).toEqual([
@@ -165,7 +165,7 @@ describe('the tolerant reader: tokens, bulk answers, errors, catalogue', () => {
   });
 
   it("reads the documented validation list, the errors map and a body it cannot read (no detail, never a crash)", () => {
-    expect(readErrorBody([{ errorMessage: 'must not be empty', propertyName: 'Sku', attemptedValue: '' }])).toEqual({ message: null, fieldErrors: { Sku: ['must not be empty'] } });
+    expect(readErrorBody([{ errorMessage: 'must not be empty', propertyName: 'Sku', attemptedValue: '' }])).toEqual({ message: null, fieldErrors: { sku: ['must not be empty'] } });
     expect(readErrorBody({ message: 'validation failed', errors: { 'items[0].sku': ['unknown SKU'] } })).toEqual({ message: 'validation failed', fieldErrors: { 'items[0].sku': ['unknown SKU'] } });
     expect(readErrorBody('<html>')).toEqual({ message: null, fieldErrors: {} });
   });

@@ -24,7 +24,8 @@ const pull = () => service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { sing
 const syncNotes = () => service.boss.send(Q.syncNotes, { storeId: STORE_ID }, { singletonKey: STORE_ID });
 const row = (id: string) => db.selectFrom('orders').select(['state', 'safe_id', 'ordermesh_order_id', 'note_id']).where('store_order_id', '=', id).executeTakeFirst();
 const omOrder = async (safeId: string) => (await simState(om)).orders.find((o: any) => o.safeId === safeId);
-const line = (sku: string, quantity: number, i: number) => ({ sku, variant: { id: `gid://shopify/ProductVariant/${i}`, sku } as never, quantity, currentQuantity: quantity, unfulfilledQuantity: quantity });
+const usd = (amount: string) => ({ shopMoney: { amount, currencyCode: 'USD' }, presentmentMoney: { amount, currencyCode: 'USD' } }) as never;
+const line = (sku: string, quantity: number, i: number, unit = '10.00') => ({ sku, variant: { id: `gid://shopify/ProductVariant/${i}`, sku } as never, quantity, currentQuantity: quantity, unfulfilledQuantity: quantity, originalUnitPriceSet: usd(unit), discountAllocations: [], taxLines: [] });
 async function submitted(over: Record<string, unknown> = {}, lines = [line('MUG-11OZ-WHITE', 2, 1)]) {
   const o = explicitOrder(over as never, lines);
   await post(`${shop.url}/_sim/orders`, { orders: [o] });
@@ -66,6 +67,19 @@ describe('store notes on OrderMesh orders', () => {
     expect(await notesOf(bare.r.safe_id)).toEqual([]);
   });
 
+  it('a note the store clears is deleted in OrderMesh (DELETE /v1/notes/{id}), not replaced by placeholder text', async () => {
+    const { o, r } = await submitted({ note: 'Call before delivery' });
+    await eventually(async () => (await notesOf(r.safe_id)).length === 1, () => 'note', 20_000);
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/update`, { note: '' });
+    await eventually(async () => {
+      await pull();
+      await syncNotes();
+      return (await notesOf(r.safe_id)).length === 0;
+    }, async () => JSON.stringify(await notesOf(r.safe_id)), 30_000);
+    expect((await simState(om)).counts.requests.deleteNote).toBeGreaterThanOrEqual(1);
+    expect((await db.selectFrom('orders').select('note_id').where('safe_id', '=', r.safe_id).executeTakeFirstOrThrow()).note_id).toBeNull();
+  });
+
   it('a lost answer to the note creation: found again by its externalId, not created twice', async () => {
     await setFaults(om, { createNote: { lostResponse: 1, count: 1 } });
     const { r } = await submitted({ note: 'Fragile' });
@@ -93,34 +107,37 @@ describe('store notes on OrderMesh orders', () => {
 });
 
 describe('refund and reprint requests', () => {
-  it('a refund request for a damaged item is made once, however often it is asked, and shows its state', async () => {
-    const { o, r } = await submitted({}, [line('MUG-11OZ-WHITE', 2, 1), line('POSTER-18X24-MATTE', 1, 2)]);
+  it('a refund request for a damaged item is sent once as AddRefundModel (its amount what was sent for the unit), however often it is asked, and shows its state from refundData', async () => {
+    const { o, r } = await submitted({}, [line('MUG-11OZ-WHITE', 2, 1, '12.50'), line('POSTER-18X24-MATTE', 1, 2, '30.00')]);
     const mugItem = (await omOrder(r.safe_id)).items.find((i: any) => i.sku === 'MUG-11OZ-WHITE');
     const ask = () => cli(['request', 'refund', '--order', o.name, '--item', 'MUG-11OZ-WHITE', '--quantity', '1', '--reason', 'print smudged', '--json']);
     const first = await ask();
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ kind: 'refund', state: 'sent', ordermeshStatus: 'Requested', new: true, items: [{ orderItemId: mugItem.id, quantity: 1 }] });
+    expect(JSON.parse(first.stdout)).toMatchObject({ kind: 'refund', state: 'sent', new: true, items: [{ orderItemId: mugItem.id, quantity: 1 }] });
     const again = await ask();
     expect(JSON.parse(again.stdout)).toMatchObject({ state: 'sent', new: false });
-    const st = await simState(om);
-    const refunds = (await omOrder(r.safe_id)).refunds;
-    expect(refunds).toEqual([expect.objectContaining({ status: 'Requested', reason: 'print smudged', items: [{ orderItemId: mugItem.id, quantity: 1 }] })]);
-    expect(st.refundRequestsByExternalId[refunds[0].externalId]).toBe(1);
+    // One unit of two at 12.50: 12.50, for the mug alone, not shipping.
+    expect((await omOrder(r.safe_id)).refunds).toEqual([expect.objectContaining({ itemId: mugItem.id, isShippingRefund: false, amount: 12.5, reason: 'print smudged' })]);
+    expect(Object.values((await simState(om)).refundRequests).filter((n) => n !== 1)).toEqual([]);
+    expect((await simState(om)).refundRequests[`${r.ordermesh_order_id}|${mugItem.id}|12.5|print smudged`]).toBe(1);
 
-    await post(`${om.url}/_sim/refunds/${refunds[0].refundId}/decide`, { status: 'Approved' });
     const shown = await cli(['order', 'show', o.id]);
-    expect(shown.stdout).toMatch(new RegExp(`refund of item ${mugItem.id} × 1: sent as ${refunds[0].refundId}, OrderMesh: Approved; reason: print smudged`));
+    expect(shown.stdout).toMatch(new RegExp(`refund of item ${mugItem.id} × 1: sent as ${r.ordermesh_order_id}, OrderMesh: Refunded; reason: print smudged`));
     const events = await db.selectFrom('events').select('reason_code').where('reason_code', '=', 'REFUND_REQUESTED').execute();
     expect(events).toHaveLength(1);
   });
 
-  it('a refund whose answer was lost is sent again under the same externalId and found, not made twice', async () => {
-    const { o, r } = await submitted();
+  it('a refund whose answer was lost is found in refundData when asked again, not made twice (AddRefundModel has no key)', async () => {
+    const { o, r } = await submitted({}, [line('MUG-11OZ-WHITE', 1, 1, '9.99'), line('POSTER-18X24-MATTE', 2, 2, '20.00')]);
     await setFaults(om, { addRefund: { lostResponse: 1, count: 1 } });
     const res = await cli(['request', 'refund', '--order', o.id, '--reason', 'arrived broken', '--json']);
-    expect(res.code, res.stderr).toBe(0);
-    expect(JSON.parse(res.stdout)).toMatchObject({ state: 'sent', items: null });
-    expect((await omOrder(r.safe_id)).refunds).toHaveLength(1);
+    const settled = res.code === 0 ? res : await cli(['request', 'refund', '--order', o.id, '--reason', 'arrived broken', '--json']);
+    expect(settled.code, settled.stderr).toBe(0);
+    expect(JSON.parse(settled.stdout)).toMatchObject({ state: 'sent', items: null });
+    const refunds = (await omOrder(r.safe_id)).refunds.filter((x: any) => !x.isShippingRefund);
+    expect(refunds.map((x: any) => x.amount).sort()).toEqual([40, 9.99]);
+    const st = await simState(om);
+    expect(Object.entries(st.refundRequests).filter(([k, n]) => k.startsWith(`${r.ordermesh_order_id}|`) && n !== 1)).toEqual([]);
   });
 
   it('a reprint is a new OrderMesh order of the item, naming the original, without charges; made once', async () => {
@@ -132,7 +149,7 @@ describe('refund and reprint requests', () => {
     const st = await simState(om);
     const reprints = st.orders.filter((x: any) => x.reprint?.originalOrderId === r.ordermesh_order_id);
     expect(reprints).toHaveLength(1);
-    expect(reprints[0]).toMatchObject({ orderId: first.ordermeshRef, reprint: { reason: 'wrong colour printed' }, money: { customerTotal: null }, shippingAddress: { line1: o.shippingAddress!.address1 } });
+    expect(reprints[0]).toMatchObject({ orderId: first.ordermeshRef, meta: { reprintReason: 'wrong colour printed' }, money: { customerTotal: null }, shippingAddress: { line1: o.shippingAddress!.address1 } });
     expect(reprints[0].items.map((i: any) => [i.sku, i.quantity])).toEqual([['TEE-BELLA3001-BLK-M', 1]]);
     expect(st.createRequestsBySafeId[reprints[0].safeId]).toBe(1);
   });

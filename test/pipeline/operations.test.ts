@@ -195,6 +195,25 @@ describe('webhooks', () => {
     expect(await (await send(raw, sign(raw), 'd-3-replayed')).json()).toMatchObject({ received: true, duplicate: true });
   });
 
+  it('takes OrderMesh webhooks at a callback URL carrying the secret (no delivery authentication is documented), refuses a wrong one, and dedupes per event and order, not by RequestId', async () => {
+    const toUrl = (secret: string, raw: string) => fetch(`${base}/webhooks/ordermesh/${secret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    const linked = await db.selectFrom('orders').select(['id', 'safe_id', 'ordermesh_order_id']).where('ordermesh_order_id', 'is not', null).orderBy('id').limit(2).execute();
+    expect(linked).toHaveLength(2);
+    const start = new Date(Date.now() - 1_000);
+    const polls = async () => (await service.boss.findJobs<{ orderIds?: string[] }>(Q.pollShipments)).filter((j) => j.data.orderIds?.length && new Date(j.createdOn) >= start);
+    // The docs' examples share one RequestId across events for different orders.
+    const events = linked.map((o) => JSON.stringify({ EventType: 'OrderUpdate', RequestId: 'shared-request-1', OrderId: o.ordermesh_order_id, SafeId: o.safe_id, OldStatus: 'Open', NewStatus: 'ReadyForFulfillment' }));
+    expect((await toUrl('not-the-secret', events[0]!)).status).toBe(401);
+    expect(await (await toUrl('sim-ordermesh-webhook-secret', events[0]!)).json()).toMatchObject({ received: true, duplicate: false });
+    expect(await (await toUrl('sim-ordermesh-webhook-secret', events[1]!)).json()).toMatchObject({ received: true, duplicate: false });
+    expect(await (await toUrl('sim-ordermesh-webhook-secret', events[0]!)).json()).toMatchObject({ received: true, duplicate: true });
+    // A failed OrderCreation names no OrderId: the order is found by its SafeId.
+    const failed = JSON.stringify({ EventType: 'OrderCreation', RequestId: 'shared-request-1', SafeId: linked[0]!.safe_id, IsSuccessful: false, ResponseCode: 400, Description: 'failed' });
+    expect(await (await toUrl('sim-ordermesh-webhook-secret', failed)).json()).toMatchObject({ received: true });
+    const queued = (await polls()).flatMap((j) => j.data.orderIds!);
+    expect(new Set(queued)).toEqual(new Set(linked.map((o) => o.id)));
+  });
+
   it('rejects an OrderMesh webhook without a valid signature', async () => {
     const res = await fetch(`${base}/webhooks/ordermesh`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ordermesh-signature': 'bogus' }, body: '{}' });
     expect(res.status).toBe(401);
