@@ -98,7 +98,7 @@ const version = (o: StoreOrderPayload) => (o.updatedAt ? Date.parse(o.updatedAt)
 
 export interface StoreChange {
   orderId: string;
-  kind: 'cancel' | 'address';
+  kind: 'cancel' | 'address' | 'items';
 }
 
 export interface IngestResult {
@@ -113,7 +113,8 @@ export interface IngestResult {
  * Records store orders in the ledger, idempotently: the unique (store, order) key absorbs the overlap
  * of incremental pulls, webhooks and backfills. New orders become `pending` with their hold window;
  * a changed order that OrderMesh does not have yet goes back to `pending` to be mapped again; a change
- * to a submitted order (cancelled, or a new shipping address) is returned for the caller to apply.
+ * to a submitted order (cancelled, a new shipping address, lines removed or added) is returned for the
+ * caller to apply.
  * An older copy of an order than the one held (webhooks arrive out of order) changes nothing.
  */
 export async function ingestOrders(
@@ -232,8 +233,20 @@ export function detectChanges(orderId: string, before: StoreOrderPayload | null,
   const changes: StoreChange[] = [];
   // Read without the full parse: a payload broken elsewhere must still carry its cancellation over.
   if (after.cancelledAt && !before?.cancelledAt) changes.push({ orderId, kind: 'cancel' });
-  else if (!sameValue(normalAddress(before?.shippingAddress), normalAddress(after.shippingAddress))) changes.push({ orderId, kind: 'address' });
+  else {
+    if (!sameValue(normalAddress(before?.shippingAddress), normalAddress(after.shippingAddress))) changes.push({ orderId, kind: 'address' });
+    if (!sameValue(currentQuantities(before), currentQuantities(after))) changes.push({ orderId, kind: 'items' });
+  }
   return changes;
+}
+
+/**
+ * Each line's units after removals (an order edit, a refund): lines removed, reduced or added. Not
+ * `unfulfilledQuantity`, which our own write-backs lower (and which payloadHash leaves out).
+ */
+function currentQuantities(o: StoreOrderPayload | null): unknown {
+  const lines = Array.isArray(o?.lineItems) ? (o.lineItems as unknown[]) : [];
+  return Object.fromEntries(lines.map((li) => (li && typeof li === 'object' ? [String((li as { id?: unknown }).id), (li as { currentQuantity?: unknown }).currentQuantity ?? null] : ['', null])));
 }
 
 /** An address as the mapping reads it (blank lines are none), compared by value: one read back from jsonb has its keys reordered. */

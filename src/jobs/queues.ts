@@ -32,7 +32,7 @@ export interface Payloads {
   [Q.syncNotes]: { storeId: string };
   /** `start`: a worker starting: every store is read at once. */
   [Q.storeSweep]: { start?: boolean };
-  [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'recheck' };
+  [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'items' | 'recheck' };
   [Q.pollShipments]: { orderIds?: string[]; packageHints?: PackageHints };
   [Q.writeTracking]: { packageId: string };
   /** `scheduled`: the per-minute tick, which scans only once `fulfillmentService.pollSeconds` have passed. */

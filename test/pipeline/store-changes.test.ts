@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { ShopifyLineItem, ShopifyOrder } from '../../src/connectors/shopify/types.ts';
+import { applyOrderChange } from '../../src/jobs/apply-order-change.ts';
 import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
+import { ingestAndEnqueue } from '../../src/jobs/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
-import { config, eventually, pipelineConfigObject, startPipeline } from '../helpers/pipeline.ts';
+import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from '../helpers/pipeline.ts';
 import { explicitOrder, post, seedOrders, shopifySim, shopState } from '../helpers/shopify.ts';
 
 /**
@@ -31,6 +34,26 @@ async function submitted(gid: string) {
     return r?.state === 'submitted' ? r : false;
   });
 }
+/**
+ * The store edits an order's lines: each line given its new units (0 removes it; more than it had, or a
+ * new line, adds), the total worked out again and `updatedAt` later, as Shopify returns an edited
+ * order. The Shopify simulator has no order edit, so the edited copy is recorded the way a pull or a
+ * webhook's re-read records one (ingestAndEnqueue), which enqueues what follows.
+ */
+let editSeq = 0;
+async function storeEdit(o: ShopifyOrder, units: Record<number, number>, added: Array<Partial<ShopifyLineItem>> = []): Promise<void> {
+  const lines = o.lineItems.map((li, i) => (i in units ? { ...li, quantity: Math.max(li.quantity, units[i]!), currentQuantity: units[i]!, unfulfilledQuantity: units[i]! } : li));
+  const extra = explicitOrder({}, added.length ? added : [{}]).lineItems.slice(0, added.length);
+  const updatedAt = new Date(Date.parse(o.updatedAt) + 60_000 * ++editSeq).toISOString().replace('.000Z', 'Z');
+  const copy = explicitOrder({ ...o, updatedAt, lineItems: [...lines, ...extra], currentTotalPriceSet: undefined as never });
+  await ingestAndEnqueue(service.deps, STORE_ID, [copy]);
+}
+/** Units of an item OrderMesh cancelled, from the simulator's own record of it. */
+const cancelledUnits = (it: any): number => it.cancelledQuantity ?? (it.status === 'Cancelled' ? it.quantity : 0);
+const itemOf = async (safeId: string, sku: string) => (await omOrder(safeId)).items.find((i: any) => i.sku === sku);
+const TEE = 'TEE-BELLA3001-BLK-M';
+const MUG = 'MUG-11OZ-WHITE';
+
 const addressOf = (line1: string) => ({ firstName: 'Ada', lastName: 'Lovelace', company: null, address1: line1, address2: null, city: 'Springfield', provinceCode: 'IL', zip: '62701', countryCodeV2: 'US', phone: null });
 
 describe('store changes after submission', () => {
@@ -106,5 +129,100 @@ describe('store changes after submission', () => {
     expect(after.state).toBe('cancelled');
     const events = await db.selectFrom('events').select(['kind', 'reason_code']).where('order_id', '=', r.id).where('kind', '=', 'job_failed').execute();
     expect(events).toEqual([{ kind: 'job_failed', reason_code: 'JOB_FAILED' }]);
+  });
+});
+
+describe('lines the store removes or adds after submission', () => {
+  it('cancels a line removed before production as that item in OrderMesh; the other item and the order go on', async () => {
+    const o = explicitOrder({ name: '#EDIT-REMOVE' }, [{}, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    const cancelsBefore = await requests('cancelOrder');
+    await storeEdit(o, { 1: 0 });
+    const tee = await until('the tee cancelled in OrderMesh', async () => {
+      const it = await itemOf(r.safe_id, TEE);
+      return cancelledUnits(it) > 0 ? it : false;
+    });
+    expect(cancelledUnits(tee)).toBe(1);
+    expect(cancelledUnits(await itemOf(r.safe_id, MUG))).toBe(0);
+    expect((await omOrder(r.safe_id)).status).not.toBe('Cancelled');
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    const after = await until('the ledger records it', async () => {
+      const x = await row(gid!);
+      return (x.mapped_payload as any).items.length === 1 ? x : false;
+    });
+    expect(after.state).toBe('submitted');
+    expect((after.mapped_payload as any).items.map((i: any) => i.sku)).toEqual([MUG]);
+    const events = await db.selectFrom('events').select(['reason_code', 'message']).where('order_id', '=', r.id).where('reason_code', '=', 'ITEMS_CANCELLED').execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.message).toContain(TEE);
+  });
+
+  it('cancels 2 units of a line reduced from 3 to 1, and sends nothing when the change runs again', async () => {
+    const o = explicitOrder({ name: '#EDIT-QTY' }, [{ quantity: 3, currentQuantity: 3, unfulfilledQuantity: 3 }, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    const cancelsBefore = await requests('cancelOrder');
+    await storeEdit(o, { 0: 1 });
+    await until('2 mugs cancelled in OrderMesh', async () => cancelledUnits(await itemOf(r.safe_id, MUG)) === 2 || false);
+    await until('the ledger records 1 mug sent', async () => ((await row(gid!)).mapped_payload as any).items.find((i: any) => i.sku === MUG).quantity === 1 || false);
+    // The same change again, as a re-read or a reprocess would run it.
+    expect(await applyOrderChange(service.deps, r.id)).toBe('no change');
+    expect(await applyOrderChange(service.deps, r.id)).toBe('no change');
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    const mug = await itemOf(r.safe_id, MUG);
+    expect([mug.quantity, cancelledUnits(mug)]).toEqual([3, 2]);
+    expect(cancelledUnits(await itemOf(r.safe_id, TEE))).toBe(0);
+    expect((await omOrder(r.safe_id)).status).not.toBe('Cancelled');
+    expect((await row(gid!)).state).toBe('submitted');
+  });
+
+  it('cancels the whole OrderMesh order when every line it has is removed', async () => {
+    const o = explicitOrder({ name: '#EDIT-ALL' }, [{}, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    await storeEdit(o, { 0: 0, 1: 0 });
+    await until('OrderMesh cancelled it', async () => (await omOrder(r.safe_id)).status === 'Cancelled' || false);
+    const after = await until('the ledger says cancelled', async () => {
+      const x = await row(gid!);
+      return x.state === 'cancelled' ? x : false;
+    });
+    const event = await db.selectFrom('events').select(['reason_code']).where('order_id', '=', r.id).where('to_state', '=', 'cancelled').executeTakeFirst();
+    expect(event?.reason_code).toBe('ITEMS_CANCELLED');
+    expect((after.mapped_payload as any).items).toEqual([]);
+  });
+
+  it('parks an order whose store added a line, naming it, and sends nothing', async () => {
+    const o = explicitOrder({ name: '#EDIT-ADD' });
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    const [cancels, updates] = [await requests('cancelOrder'), await requests('updateOrder')];
+    await storeEdit(o, {}, [{ sku: TEE }]);
+    const parked = await until('the addition recorded', async () => {
+      const x = await row(gid!);
+      return x.state === 'needs_attention' ? x : false;
+    });
+    expect(parked.last_error_code).toBe('ITEMS_ADDED_NOT_SENT');
+    expect(parked.last_error_message).toContain(`1 × ${TEE}`);
+    expect([await requests('cancelOrder'), await requests('updateOrder')]).toEqual([cancels, updates]);
+    expect((await omOrder(r.safe_id)).items).toHaveLength(1);
+  });
+
+  // Last in the file: the simulator's advance moves every order it holds.
+  it('parks an order whose line is removed once OrderMesh is making it (ITEM_CANCEL_TOO_LATE); nothing is cancelled', async () => {
+    const o = explicitOrder({ name: '#EDIT-LATE' }, [{}, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    while ((await omOrder(r.safe_id)).status !== 'InProduction') await post(`${om.url}/_sim/advance`);
+    await storeEdit(o, { 1: 0 });
+    const parked = await until('the refusal recorded', async () => {
+      const x = await row(gid!);
+      return x.state === 'needs_attention' ? x : false;
+    });
+    expect(parked.last_error_code).toBe('ITEM_CANCEL_TOO_LATE');
+    expect(parked.last_error_message).toContain(TEE);
+    const made = await omOrder(r.safe_id);
+    expect(made.items.map(cancelledUnits)).toEqual([0, 0]);
+    expect((parked.mapped_payload as any).items).toHaveLength(2);
   });
 });
