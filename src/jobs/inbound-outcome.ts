@@ -7,8 +7,9 @@ import { Q, enqueue, type Payloads } from './queues.ts';
  * OrderMesh's verdict on an inbound order (its OrderCreation webhook). Created: the order is
  * submitted, from whatever state the ledger holds it in without an OrderMesh id (a late webhook after
  * the backstop put it back to pending still settles it, so it is not sent again). Failed: recorded
- * with OrderMesh's description, reprocessable; but a failure that says the safeId is taken (409) is
- * checked by reading OrderMesh first, and a failure only counts for an order still waiting on a send.
+ * with OrderMesh's description, reprocessable; but a failure is checked by reading OrderMesh by safeId
+ * first (no 409 is documented: a repeat may fail with any code), and only counts for an order still
+ * waiting on a send.
  * Delivered twice or late, the outcome is the same.
  */
 export async function inboundOutcome(deps: JobDeps, v: Payloads[typeof Q.inboundOutcome]): Promise<string> {
@@ -16,7 +17,7 @@ export async function inboundOutcome(deps: JobDeps, v: Payloads[typeof Q.inbound
   if (!row) return 'not in the ledger';
   if (row.ordermesh_order_id) return 'already linked';
   let orderId = v.ok ? v.orderId : null;
-  if (!orderId && v.code === 409) orderId = (await deps.ordermesh.getOrderBySafeId(v.safeId))?.id ?? null;
+  if (!orderId) orderId = (await deps.ordermesh.getOrderBySafeId(v.safeId))?.id ?? null;
   if (orderId) return (await created(deps, row, orderId)) ? 'submitted' : 'moved meanwhile';
   if (row.state !== 'submitting' || !row.inbound_sent_at) return `ignored: the order is ${row.state}`;
   const code = 'ORDERMESH_CREATION_FAILED';

@@ -117,7 +117,7 @@ export class OrderMeshClient {
   // ------------------------------------------------------------------ orders
 
   /**
-   * Creates one order, exactly once however often it is called: a 409 (safeId taken) or a response lost
+   * Creates one order, exactly once however often it is called: a refusal (a repeat may be a 400 or 409) or a response lost
    * after the request was sent is resolved by reading the order by its safeId.
    */
   async createOrder(model: CreateOrderInput): Promise<CreateOutcome> {
