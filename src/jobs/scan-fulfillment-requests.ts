@@ -1,4 +1,3 @@
-import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { fetchOrders, pullUpdatedIds } from '../connectors/shopify/pull-orders.ts';
 import { rejectionMessage, rejectionReasonFor } from '../connectors/shopify/fulfillment-service/reasons.ts';
@@ -12,6 +11,7 @@ import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { pullIsDue } from './pull-orders.ts';
 import { Q, enqueue } from './queues.ts';
+import { isTooLate, sendUnlessTooLate } from './too-late.ts';
 
 export const REQUESTS_STREAM = 'fulfillment-requests';
 
@@ -147,8 +147,6 @@ async function answerRefused(deps: JobDeps, row: OrderRow, what: string, message
   await recordEvent(deps.db, { orderId: row.id, storeId: row.store_id, kind: 'fulfillment_request', reason: 'ANSWER_REFUSED', message: `${what}: ${message}`, actor: deps.actor });
 }
 
-const tooLate = (err: unknown) => err instanceof OrderMeshError && err.code === 'CONFLICT';
-
 /**
  * A cancellation request: cancelled in OrderMesh, then accepted; refused (production started) when
  * OrderMesh refuses, so the merchant knows the goods will still come.
@@ -159,7 +157,7 @@ async function answerCancellation(deps: JobDeps, store: StoreRuntime, fo: Assign
     try {
       await deps.ordermesh.cancelOrder(row.ordermesh_order_id, { reason: 'cancellation requested in Shopify' });
     } catch (err) {
-      if (!tooLate(err)) throw err;
+      if (!isTooLate(err)) throw err;
       const message = `OrderMesh cannot stop it: ${(err as Error).message}`;
       const r = await answerRequest(shopify, 'rejectCancellation', { id: fo.id, message: message.slice(0, 500) });
       if (!r.ok) return answerRefused(deps, row, 'reject the cancellation of', r.message);
@@ -193,11 +191,8 @@ async function settleVanished(deps: JobDeps, store: StoreRuntime, row: OrderRow,
   // Sent before without an answer on record (a lost response retried later): OrderMesh may have it all the same.
   const omId = row.ordermesh_order_id ?? (row.attempts > 0 ? ((await deps.ordermesh.getOrderBySafeId(row.safe_id))?.id ?? null) : null);
   if (omId) {
-    try {
-      await deps.ordermesh.cancelOrder(omId, { reason: message });
-    } catch (err) {
-      if (!tooLate(err)) throw err;
-      await transition(deps.db, row, [row.state], 'needs_attention', { actor: deps.actor, reason: 'CANCEL_TOO_LATE', message: `${message}, but OrderMesh cannot stop it: ${(err as Error).message}`, set: { ordermesh_order_id: omId, last_error_code: 'CANCEL_TOO_LATE', last_error_message: (err as Error).message } });
+    const cancel = () => deps.ordermesh.cancelOrder(omId, { reason: message });
+    if (!(await sendUnlessTooLate(deps, row, 'CANCEL_TOO_LATE', cancel, { describe: (refusal) => `${message}, but OrderMesh cannot stop it: ${refusal}`, set: { ordermesh_order_id: omId } })).sent) {
       await recordRequestState(deps.db, row, 'withdrawn', deps.actor, 'REQUEST_WITHDRAWN', message);
       return true;
     }

@@ -1,10 +1,10 @@
-import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { describeHolds, merchantHeldOrders, placeHold, readMirroredHolds, releaseHold, type MirroredHolds } from '../connectors/shopify/holds.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
+import { sendUnlessTooLate } from './too-late.ts';
 
 /**
  * Holds both ways, for one store, each minute and whenever a webhook hints at one:
@@ -54,13 +54,13 @@ async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: Hold
       if (await holdInLedger(deps, row, 'store', reason)) result.held++;
       continue;
     }
-    try {
-      await deps.ordermesh.holdOrder(row.ordermesh_order_id!, `held in Shopify: ${reason}`);
-    } catch (err) {
-      if (!(err instanceof OrderMeshError && err.code === 'CONFLICT')) throw err;
-      // OrderMesh is already making it: the merchant must know their hold did not stop production.
-      const message = `held in Shopify (${reason}), but OrderMesh can no longer hold it: ${err.message}`;
-      if (await transition(deps.db, row, ['submitted'], 'needs_attention', { actor: deps.actor, reason: 'HOLD_TOO_LATE', message, set: { last_error_code: 'HOLD_TOO_LATE', last_error_message: message } })) result.tooLate++;
+    // OrderMesh already making it: the merchant must know their hold did not stop production.
+    const hold = await sendUnlessTooLate(deps, row, 'HOLD_TOO_LATE', () => deps.ordermesh.holdOrder(row.ordermesh_order_id!, `held in Shopify: ${reason}`), {
+      from: ['submitted'],
+      describe: (refusal) => `held in Shopify (${reason}), but OrderMesh can no longer hold it: ${refusal}`,
+    });
+    if (!hold.sent) {
+      if (hold.moved) result.tooLate++;
       continue;
     }
     if (await holdInLedger(deps, row, 'store', reason)) result.held++;
