@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { safeIdFor } from '../src/mapping/safe-id.ts';
-import { SHOPIFY_SIM_DEFAULTS } from '../src/sim/defaults.ts';
+import { SHOPIFY_SIM_DEFAULTS, SIM_DEFAULTS } from '../src/sim/defaults.ts';
 import { post } from '../test/helpers/shopify.ts';
 import { admin, closeHarness, configFile, freshDatabase, ledgerCounts, ordermeshSim, ordersyncRun, pgAdmin, num, round, shopifySim, tiny, UNTHROTTLED, shopOps, startWorkers, transactions } from './harness.ts';
 import { manyStores } from './many-stores.ts';
@@ -105,7 +105,7 @@ async function webhookFeed(rate: number, seconds: number, ship: boolean) {
   const workers = await startWorkers(configFile(om, [shop]), db.url, 1);
   const base = `http://127.0.0.1:${workers.ports[0]}`;
   await post(`${shop.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/shopify` });
-  await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh` });
+  await post(`${om.url}/_sim/settings`, { webhookUrl: `${base}/webhooks/ordermesh/${SIM_DEFAULTS.webhookSecret}` });
   const createdAt = new Map<string, number>(); // safeId → when the store order was created
   const shipped = new Set<string>();
   const tick = 100;

@@ -210,7 +210,8 @@ async function checkOrderMesh(config: Config, secrets: Secrets, log: Logger, add
 async function checkWebhooks(config: Config, secrets: Secrets, add: (c: Check) => void): Promise<void> {
   const receivers = [
     ...config.stores.filter((s) => s.enabled).map((s) => ({ name: `store ${s.id}`, secret: secrets.stores.get(s.id)?.webhookSecret, path: '/webhooks/shopify' })),
-    { name: 'OrderMesh', secret: secrets.ordermeshWebhookSecret, path: '/webhooks/ordermesh' },
+    // The callback URL to register in OrderMesh carries the secret (README, Webhooks); never printed.
+    { name: 'OrderMesh', secret: secrets.ordermeshWebhookSecret, path: '/webhooks/ordermesh/<ordermesh.webhookSecret>' },
   ];
   const configured = receivers.filter((r) => r.secret);
   if (!configured.length) {
