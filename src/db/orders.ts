@@ -235,7 +235,8 @@ export function detectChanges(orderId: string, before: StoreOrderPayload | null,
   if (after.cancelledAt && !before?.cancelledAt) changes.push({ orderId, kind: 'cancel' });
   else {
     if (!sameValue(normalAddress(before?.shippingAddress), normalAddress(after.shippingAddress))) changes.push({ orderId, kind: 'address' });
-    if (!sameValue(currentQuantities(before), currentQuantities(after))) changes.push({ orderId, kind: 'items' });
+    // Without a copy before, the address check already asks for the whole order to be compared once.
+    if (before && !sameValue(currentQuantities(before), currentQuantities(after))) changes.push({ orderId, kind: 'items' });
   }
   return changes;
 }

@@ -84,6 +84,9 @@ export interface OrderMeshItem {
   status: string;
   meta: Record<string, string> | null;
   refunds: ItemRefund[];
+  /** refundData's balances (what OrderMesh says can still be refunded); null when it does not say. */
+  remainingPriceBalance: number | null;
+  remainingShippingBalance: number | null;
 }
 
 export interface OrderMeshOrder {
@@ -386,6 +389,8 @@ function readItem(json: unknown, path: string, ctx: ReadContext): OrderMeshItem 
     status: st,
     meta: stringMap(o, ['meta'], path, ctx),
     refunds: refunds.items.map((r, i) => readRefund(r, at(refunds.path, i), ctx)),
+    remainingPriceBalance: refundData ? number(refundData, ['remainingPriceBalance'], at(path, 'refundData'), ctx) : null,
+    remainingShippingBalance: refundData ? number(refundData, ['remainingShippingBalance'], at(path, 'refundData'), ctx) : null,
   };
 }
 
