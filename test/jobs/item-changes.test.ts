@@ -14,7 +14,7 @@ const sentItem = (n: number, quantity: number, over: Partial<CreateOrderModel['i
 });
 const storeLine = (n: number, currentQuantity: number) => ({ id: `gid://shopify/LineItem/${n}`, currentQuantity });
 const omItem = (n: number, quantity: number, over: Partial<OrderMeshItem> = {}): OrderMeshItem => ({
-  id: `om-${n}`, externalId: String(n), sku: `SKU-${n}`, quantity, cancelledQuantity: 0, status: 'Open', meta: null, refunds: [], ...over,
+  id: `om-${n}`, externalId: String(n), sku: `SKU-${n}`, quantity, cancelledQuantity: 0, status: 'Open', meta: null, refunds: [], remainingPriceBalance: null, remainingShippingBalance: null, ...over,
 });
 const omOrder = (items: OrderMeshItem[]): OrderMeshOrder => ({
   id: 'om', safeId: null, externalId: null, merchantId: null, status: 'Open', items, shipmentIds: [], shippingAddress: null, meta: null, createdAt: null, updatedAt: null,
