@@ -64,6 +64,25 @@ describe('the tolerant reader: shipments', () => {
     expect(s!.packages[1]!.items.map((i) => [i.orderItemId, i.quantity])).toEqual([['1', 2]]);
   });
 
+  it('an item in two shipments that give no quantity of their own shares the order quantity, not each all of it', () => {
+    const ship = (id: string, pkg: string) => ({ id, shipmentStatus: 4, orderItemIDs: ['a'], packages: [{ id: pkg, carrierTrackingNumber: pkg, orderItemIDs: ['a'], packageOrderItems: [] }] });
+    const shipments = readShipments([ship('s1', 'p1'), ship('s2', 'p2')], ctx(), (id) => (id === 'a' ? 4 : null));
+    expect(shipments.map((s) => s.packages[0]!.items.map((i) => i.quantity))).toEqual([[2], [2]]);
+  });
+
+  it('a package with packageOrderItems beside one with only orderItemIDs: the second gets what is left, not the whole', () => {
+    const s = { id: 's', shipmentStatus: 4, orderItems: [{ id: 'a', quantity: 4 }], packages: [
+      { id: 'p1', orderItemIDs: ['a'], packageOrderItems: [{ orderItemId: 'a', quantity: 3 }] },
+      { id: 'p2', orderItemIDs: ['a'], packageOrderItems: [] },
+    ] };
+    const [read] = readShipments([s], ctx());
+    expect(read!.packages.map((p) => p.items.map((i) => i.quantity))).toEqual([[3], [1]]);
+    // Across shipments too: 3 counted in one, the other gets the order's remaining 1.
+    const other = { id: 's2', shipmentStatus: 4, packages: [{ id: 'p3', orderItemIDs: ['a'], packageOrderItems: [] }] };
+    const both = readShipments([{ ...s, orderItems: undefined, packages: [s.packages[0]] }, other], ctx(), () => 4);
+    expect(both.map((x) => x.packages[0]!.items.map((i) => i.quantity))).toEqual([[3], [1]]);
+  });
+
   it('takes packageOrderItems when they are given', () => {
     const given = { ...stgShipment, packages: [{ ...stgShipment.packages[0], packageOrderItems: [{ orderItemId: '1', externalId: '111', quantity: 3, itemMeta: { shopifyLineItemId: 'gid://shopify/LineItem/111' } }] }] };
     const [s] = readShipments({ items: [given] }, ctx());
@@ -137,6 +156,10 @@ describe('the tolerant reader: orders', () => {
     expect(o.items[0]!.cancelledQuantity).toBe(3);
   });
 
+  it('reads one bare order answered to a list as that order, not its items as orders', () => {
+    expect(readOrderList(wrapped.order, ctx()).orders.map((o) => o.id)).toEqual(['65f0c0ffee00000000000001']);
+  });
+
   it('lists orders from an array, {items} or {orders}, each possibly wrapped', () => {
     for (const answer of [[wrapped.order], { items: [wrapped.order], total: 1 }, { orders: [wrapped] }]) {
       expect(readOrderList(answer, ctx()).orders.map((o) => o.id)).toEqual(['65f0c0ffee00000000000001']);
@@ -162,6 +185,12 @@ describe('the tolerant reader: tokens, bulk answers, errors, catalogue', () => {
       { index: null, safeId: null, status: 201, orderId: 'x', message: null, fieldErrors: {} },
       { index: null, safeId: null, status: 400, orderId: null, message: 'no', fieldErrors: { 'items[0].sku': ['unknown'] } },
     ]);
+  });
+
+  it('reads property names that are also names of Object.prototype members as keys like any other', () => {
+    const body = readErrorBody([{ propertyName: 'Constructor', errorMessage: 'a' }, { propertyName: '__proto__', errorMessage: 'b' }, { propertyName: 'ToString', errorMessage: 'c' }]);
+    expect(Object.entries(body.fieldErrors)).toEqual([['constructor', ['a']], ['__proto__', ['b']], ['toString', ['c']]]);
+    expect(readErrorBody({ errors: { hasOwnProperty: ['x'] } }).fieldErrors.hasOwnProperty).toEqual(['x']);
   });
 
   it("reads the documented validation list, the errors map and a body it cannot read (no detail, never a crash)", () => {

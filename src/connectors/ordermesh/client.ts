@@ -381,7 +381,10 @@ export class OrderMeshClient {
     const items = new Map(order.items.map((i) => [i.id, i]));
     try {
       // Read again with the order's quantities; its drift was reported on the first read.
-      shipments = readShipments(json, this.#context('getShipmentsForOrder', true), (id) => items.get(id)?.quantity ?? null);
+      shipments = readShipments(json, this.#context('getShipmentsForOrder', true), (id) => {
+        const it = items.get(id);
+        return it ? it.quantity - it.cancelledQuantity : null;
+      });
     } catch (err) {
       throw this.#badResponse('getShipmentsForOrder', err);
     }
@@ -389,6 +392,8 @@ export class OrderMeshClient {
       for (const p of s.packages) {
         for (const i of p.items) {
           const it = items.get(i.orderItemId);
+          // An id the order does not have (the docs' examples are not consistent with each other): its write-back will say so.
+          if (!it) this.drift.record('getShipmentsForOrder', { kind: 'unknown-item', path: `packages[${p.packageId}].orderItemIDs`, expected: 'an item of the order', seen: i.orderItemId });
           i.externalId ??= it?.externalId ?? null;
           i.shopifyLineItemId ??= it?.meta?.shopifyLineItemId ?? null;
         }

@@ -285,9 +285,8 @@ function status(o: Obj, names: readonly string[], path: string, ctx: ReadContext
 function stringMap(o: Obj, names: readonly string[], path: string, ctx: ReadContext): Record<string, string> | null {
   const p = pick(o, names, path, ctx);
   if (!p || !isObj(p.value)) return null;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p.value)) if (v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  return out;
+  // Own properties only, whatever the keys (`__proto__` from a parsed body is a key like any other).
+  return Object.fromEntries(Object.entries(p.value).flatMap(([k, v]) => (v === null || v === undefined ? [] : [[k, typeof v === 'string' ? v : JSON.stringify(v)]])));
 }
 
 function array(o: Obj, names: readonly string[], path: string, ctx: ReadContext): { items: unknown[]; path: string } {
@@ -321,7 +320,8 @@ export function listOf(json: unknown, keys: readonly string[], ctx: ReadContext,
     form = 'array';
     items = json;
   } else if (isObj(json)) {
-    const key = keys.find((k) => Array.isArray(json[k]));
+    // One object that is itself an item (an order has `items` too) before any envelope.
+    const key = looksLikeItem(json) ? undefined : keys.find((k) => Array.isArray(json[k]));
     if (key) {
       form = `{${key}}`;
       items = json[key] as unknown[];
@@ -437,84 +437,124 @@ export function readOrderList(json: unknown, ctx: ReadContext): OrderPage {
   return { orders: list.map((o, i) => (isObj(o) && isObj(o.order) ? readOrderObject(o.order, `[${i}].order`, ctx) : readOrderObject(obj(o, `[${i}]`), `[${i}]`, ctx))), total };
 }
 
-/**
- * A package's items with quantities: from `packageOrderItems` when it has them; else from `orderItemIDs`
- * (the documented examples leave packageOrderItems empty), each listed item taking the shipment's
- * quantity of it (`orderItems[].quantity`, else the order's quantity from `itemQuantity`), split over
- * the shipment's packages that list it in their order: q units over k packages give the first q mod k
- * packages ⌈q/k⌉ units and the rest ⌊q/k⌋ (a package left with 0 of an item does not list it).
- */
-function packageItems(
-  pkgs: Array<{ o: Obj; path: string }>,
-  shipmentItems: Map<string, number>,
-  itemQuantity: (orderItemId: string) => number | null,
-  ctx: ReadContext,
-): Array<{ items: PackageItem[]; inferred: boolean }> {
-  const listed = pkgs.map(({ o, path }) => {
-    const poi = array(o, ['packageOrderItems', 'PackageOrderItems'], path, ctx);
-    if (poi.items.length) {
-      return {
-        explicit: poi.items.map((raw, i) => {
-          const p = obj(raw, at(poi.path, i));
-          const q = number(p, ['quantity', 'Quantity'], at(poi.path, i), ctx);
-          if (q === null) throw new ReadError(at(at(poi.path, i), 'quantity'), 'is missing');
-          const meta = stringMap(p, ['itemMeta', 'ItemMeta'], at(poi.path, i), ctx);
-          return { orderItemId: requiredText(p, ['orderItemId', 'OrderItemId'], at(poi.path, i), ctx), externalId: text(p, ['externalId', 'ExternalId'], at(poi.path, i), ctx), quantity: q, shopifyLineItemId: meta?.shopifyLineItemId ?? null };
-        }),
-        ids: [] as string[],
-      };
-    }
-    const ids = array(o, ['orderItemIDs', 'orderItemIds', 'OrderItemIDs'], path, ctx).items.map(String);
-    return { explicit: null, ids };
-  });
-  const holders = new Map<string, number[]>();
-  listed.forEach((l, p) => {
-    for (const id of new Set(l.ids)) holders.set(id, [...(holders.get(id) ?? []), p]);
-  });
-  return listed.map((l, p) => {
-    if (l.explicit) return { items: l.explicit, inferred: false };
-    const items: PackageItem[] = [];
-    for (const id of new Set(l.ids)) {
-      const q = shipmentItems.get(id) ?? itemQuantity(id);
-      if (q === null) throw new QuantityUnknown(`packages[${p}].orderItemIDs`, `no quantity known for order item ${id}`);
-      const hs = holders.get(id)!;
-      const rank = hs.indexOf(p);
-      const share = Math.floor(q / hs.length) + (rank < q % hs.length ? 1 : 0);
-      if (share > 0) items.push({ orderItemId: id, externalId: null, quantity: share, shopifyLineItemId: null });
-    }
-    return { items, inferred: true };
-  });
+interface PackagePart {
+  o: Obj;
+  path: string;
+  /** From packageOrderItems, when it has them. */
+  explicit: PackageItem[] | null;
+  /** From orderItemIDs otherwise: quantities to be allocated. */
+  ids: string[];
 }
 
-/** One shipment (public-facts.md #1: `id`, integer `shipmentStatus`, dates without timezone, packages with `id`). */
-export function readShipmentObject(o: Obj, path: string, ctx: ReadContext, itemQuantity: (orderItemId: string) => number | null = () => null): ShipmentModel {
+interface ShipmentPart {
+  o: Obj;
+  path: string;
+  packages: PackagePart[];
+  /** The shipment's own quantity of each item (`orderItems[].quantity`), where it gives one. */
+  quantities: Map<string, number>;
+}
+
+function readShipmentPart(o: Obj, path: string, ctx: ReadContext): ShipmentPart {
   const pk = array(o, ['packages', 'Packages'], path, ctx);
-  const pkgs = pk.items.map((raw, i) => ({ o: obj(raw, at(pk.path, i)), path: at(pk.path, i) }));
+  const packages = pk.items.map((raw, i): PackagePart => {
+    const pp = at(pk.path, i);
+    const p = obj(raw, pp);
+    const poi = array(p, ['packageOrderItems', 'PackageOrderItems'], pp, ctx);
+    if (poi.items.length) {
+      const explicit = poi.items.map((rawItem, j) => {
+        const ip = at(poi.path, j);
+        const it = obj(rawItem, ip);
+        const q = number(it, ['quantity', 'Quantity'], ip, ctx);
+        if (q === null) throw new ReadError(at(ip, 'quantity'), 'is missing');
+        const meta = stringMap(it, ['itemMeta', 'ItemMeta'], ip, ctx);
+        return { orderItemId: requiredText(it, ['orderItemId', 'OrderItemId'], ip, ctx), externalId: text(it, ['externalId', 'ExternalId'], ip, ctx), quantity: q, shopifyLineItemId: meta?.shopifyLineItemId ?? null };
+      });
+      return { o: p, path: pp, explicit, ids: [] };
+    }
+    const ids = [...new Set(array(p, ['orderItemIDs', 'orderItemIds', 'OrderItemIDs'], pp, ctx).items.map(String))];
+    return { o: p, path: pp, explicit: null, ids };
+  });
   const oi = array(o, ['orderItems'], path, ctx);
-  const shipmentItems = new Map<string, number>();
+  const quantities = new Map<string, number>();
   oi.items.forEach((raw, i) => {
     if (!isObj(raw)) return;
     const id = text(raw, ['id', 'orderItemId'], at(oi.path, i), ctx);
     const q = number(raw, ['quantity'], at(oi.path, i), ctx);
-    if (id && q !== null) shipmentItems.set(id, q);
+    if (id && q !== null) quantities.set(id, q);
   });
-  const items = packageItems(pkgs, shipmentItems, itemQuantity, ctx);
+  return { o, path, packages, quantities };
+}
+
+/** q units over k holders in their order: the first q mod k get ⌈q/k⌉, the others ⌊q/k⌋. */
+function split(q: number, k: number, rank: number): number {
+  return Math.floor(q / k) + (rank < q % k ? 1 : 0);
+}
+
+/**
+ * Per-item quantities of every package of an order's shipments. A package's `packageOrderItems` are
+ * taken as they are. A package with only `orderItemIDs` (every documented example) gets a share of
+ * what is left of each item it lists: within a shipment that gives its own quantity of the item
+ * (`orderItems[].quantity`, ASSUMED to be what that shipment carries), that quantity less the
+ * shipment's explicit packages, split over its packages listing the item; across shipments that do not,
+ * the order's quantity (`itemQuantity`: sent less cancelled) less everything counted above, split over
+ * all their packages listing it, in order. A package left with 0 of an item does not list it.
+ */
+function allocate(parts: ShipmentPart[], itemQuantity: (orderItemId: string) => number | null): Map<PackagePart, { items: PackageItem[]; inferred: boolean }> {
+  const out = new Map<PackagePart, { items: PackageItem[]; inferred: boolean }>();
+  const counted = new Map<string, number>();
+  const add = (id: string, q: number) => counted.set(id, (counted.get(id) ?? 0) + q);
+  for (const s of parts) for (const p of s.packages) for (const it of p.explicit ?? []) add(it.orderItemId, it.quantity);
+  const share = new Map<PackagePart, PackageItem[]>();
+  const give = (p: PackagePart, id: string, q: number) => {
+    if (q > 0) share.set(p, [...(share.get(p) ?? []), { orderItemId: id, externalId: null, quantity: q, shopifyLineItemId: null }]);
+  };
+  const open = new Map<string, PackagePart[]>(); // items whose shipment gives no quantity: holders across shipments
+  for (const s of parts) {
+    const holders = new Map<string, PackagePart[]>();
+    for (const p of s.packages) for (const id of p.ids) holders.set(id, [...(holders.get(id) ?? []), p]);
+    for (const [id, hs] of holders) {
+      const own = s.quantities.get(id);
+      if (own === undefined) {
+        open.set(id, [...(open.get(id) ?? []), ...hs]);
+        continue;
+      }
+      const explicitHere = s.packages.reduce((a, p) => a + (p.explicit ?? []).filter((i) => i.orderItemId === id).reduce((b, i) => b + i.quantity, 0), 0);
+      const left = Math.max(0, own - explicitHere);
+      hs.forEach((p, rank) => give(p, id, split(left, hs.length, rank)));
+      add(id, left);
+    }
+  }
+  for (const [id, hs] of open) {
+    const total = itemQuantity(id);
+    if (total === null) throw new QuantityUnknown(hs[0]!.path, `no quantity known for order item ${id}`);
+    const left = Math.max(0, total - (counted.get(id) ?? 0));
+    hs.forEach((p, rank) => give(p, id, split(left, hs.length, rank)));
+  }
+  for (const s of parts) for (const p of s.packages) out.set(p, p.explicit ? { items: p.explicit, inferred: false } : { items: share.get(p) ?? [], inferred: true });
+  return out;
+}
+
+function shipmentFrom(part: ShipmentPart, items: Map<PackagePart, { items: PackageItem[]; inferred: boolean }>, ctx: ReadContext): ShipmentModel {
+  const { o, path } = part;
   return {
     shipmentId: requiredText(o, ['id', 'shipmentId', 'ShipmentId'], path, ctx),
     orderId: text(o, ['orderId'], path, ctx),
     status: status(o, ['shipmentStatus', 'status'], path, ctx, ctx.statusCodes.shipment, ['ReadyForFulfillment', 'InProduction', 'Fulfilled', 'Cancelled'], true),
-    packages: pkgs.map(({ o: p, path: pp }, i) => ({
-      packageId: requiredText(p, ['id', 'packageId', 'PackageId'], pp, ctx),
-      shortId: text(p, ['shortId', 'ShortId'], pp, ctx),
-      carrierName: text(p, ['carrierName', 'CarrierName'], pp, ctx),
-      carrierMethodName: text(p, ['carrierMethodName', 'CarrierMethodName'], pp, ctx),
-      shippedDate: date(p, ['shippedDate', 'ShippedDate'], pp, ctx, true),
-      fulfilledDate: date(p, ['fulfilledDate', 'FulfilledDate'], pp, ctx, true),
-      carrierTrackingNumber: text(p, ['carrierTrackingNumber', 'CarrierTrackingNumber'], pp, ctx),
-      carrierLink: text(p, ['carrierLink', 'CarrierLink'], pp, ctx),
-      items: items[i]!.items,
-      quantitiesInferred: items[i]!.inferred,
-    })),
+    packages: part.packages.map((pkg) => {
+      const { o: p, path: pp } = pkg;
+      return {
+        packageId: requiredText(p, ['id', 'packageId', 'PackageId'], pp, ctx),
+        shortId: text(p, ['shortId', 'ShortId'], pp, ctx),
+        carrierName: text(p, ['carrierName', 'CarrierName'], pp, ctx),
+        carrierMethodName: text(p, ['carrierMethodName', 'CarrierMethodName'], pp, ctx),
+        shippedDate: date(p, ['shippedDate', 'ShippedDate'], pp, ctx, true),
+        fulfilledDate: date(p, ['fulfilledDate', 'FulfilledDate'], pp, ctx, true),
+        carrierTrackingNumber: text(p, ['carrierTrackingNumber', 'CarrierTrackingNumber'], pp, ctx),
+        carrierLink: text(p, ['carrierLink', 'CarrierLink'], pp, ctx),
+        items: items.get(pkg)!.items,
+        quantitiesInferred: items.get(pkg)!.inferred,
+      };
+    }),
     createdAt: date(o, ['createdDate', 'createdAt'], path, ctx, true),
     updatedAt: date(o, ['lastModifiedDate', 'updatedAt'], path, ctx, true),
   };
@@ -522,16 +562,23 @@ export function readShipmentObject(o: Obj, path: string, ctx: ReadContext, itemQ
 
 const looksLikeShipment = (o: Obj) => 'id' in o || 'shipmentId' in o || 'packages' in o;
 
-/** "Get all shipments for an order": the envelope is not documented (bare array, {items}, {shipments} or one object). */
-export function readShipments(json: unknown, ctx: ReadContext, itemQuantity?: (orderItemId: string) => number | null): ShipmentModel[] {
-  return listOf(json, ['items', 'shipments', 'data', 'results'], ctx, 'unknown', looksLikeShipment).map((s, i) =>
-    readShipmentObject(isObj(s) && isObj(s.shipment) ? s.shipment : obj(s, `[${i}]`), `[${i}]`, ctx, itemQuantity),
+/**
+ * "Get all shipments for an order" (public-facts.md #1: `id`, integer `shipmentStatus`, dates without
+ * timezone, packages with `id`): the envelope is not documented (bare array, {items}, {shipments} or one
+ * object). `itemQuantity`: the order's quantity of an item, for packages no answer gives one for.
+ */
+export function readShipments(json: unknown, ctx: ReadContext, itemQuantity: (orderItemId: string) => number | null = () => null): ShipmentModel[] {
+  const parts = listOf(json, ['items', 'shipments', 'data', 'results'], ctx, 'unknown', looksLikeShipment).map((s, i) =>
+    readShipmentPart(isObj(s) && isObj(s.shipment) ? s.shipment : obj(s, `[${i}]`), `[${i}]`, ctx),
   );
+  const items = allocate(parts, itemQuantity);
+  return parts.map((p) => shipmentFrom(p, items, ctx));
 }
 
-export function readShipment(json: unknown, ctx: ReadContext, itemQuantity?: (orderItemId: string) => number | null): ShipmentModel {
+export function readShipment(json: unknown, ctx: ReadContext, itemQuantity: (orderItemId: string) => number | null = () => null): ShipmentModel {
   const o = obj(json, '');
-  return readShipmentObject(isObj(o.shipment) ? o.shipment : o, isObj(o.shipment) ? 'shipment' : '', ctx, itemQuantity);
+  const part = readShipmentPart(isObj(o.shipment) ? o.shipment : o, isObj(o.shipment) ? 'shipment' : '', ctx);
+  return shipmentFrom(part, allocate([part], itemQuantity), ctx);
 }
 
 /**
@@ -566,26 +613,27 @@ function payloadPath(path: string): string {
  * attemptedValue}]}`, or the documented bare list. Never throws: an unreadable body is just no detail.
  */
 export function readErrorBody(json: unknown, _ctx?: ReadContext): ErrorBody {
-  const fieldErrors: Record<string, string[]> = {};
+  // A Map, not an object: a property named `Constructor` or `__proto__` is a key like any other.
+  const errors = new Map<string, string[]>();
+  const push = (key: string, messages: string[]) => errors.set(key, [...(errors.get(key) ?? []), ...messages]);
   const addList = (list: unknown[]) => {
     for (const e of list) {
       if (!isObj(e)) continue;
-      const key = payloadPath(String(e.propertyName ?? e.PropertyName ?? e.field ?? '$') || '$');
       const msg = e.errorMessage ?? e.ErrorMessage ?? e.message;
-      (fieldErrors[key] ??= []).push(typeof msg === 'string' ? msg : 'invalid');
+      push(payloadPath(String(e.propertyName ?? e.PropertyName ?? e.field ?? '$') || '$'), [typeof msg === 'string' ? msg : 'invalid']);
     }
   };
+  const done = (message: unknown): ErrorBody => ({ message: typeof message === 'string' ? message : null, fieldErrors: Object.fromEntries(errors) });
   if (Array.isArray(json)) {
     addList(json);
-    return { message: null, fieldErrors };
+    return done(null);
   }
-  if (!isObj(json)) return { message: null, fieldErrors };
+  if (!isObj(json)) return done(null);
   if (Array.isArray(json.errors)) addList(json.errors);
   else if (isObj(json.errors)) {
-    for (const [k, v] of Object.entries(json.errors)) (fieldErrors[payloadPath(k)] ??= []).push(...(Array.isArray(v) ? v.map(String) : [String(v)]));
+    for (const [k, v] of Object.entries(json.errors)) push(payloadPath(k), Array.isArray(v) ? v.map(String) : [String(v)]);
   }
-  const m = json.message ?? json.errorMessage ?? json.title ?? json.detail;
-  return { message: typeof m === 'string' ? m : null, fieldErrors };
+  return done(json.message ?? json.errorMessage ?? json.title ?? json.detail);
 }
 
 /** The effective catalogue's variants: `{variants}` (documented, older portal), `{items}` or an array. */
