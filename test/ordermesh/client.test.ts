@@ -1,4 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { OrderMeshValidationError } from '../../src/connectors/ordermesh/errors.ts';
 import { clientFor, ordermeshSim, setFaults, simState, validOrder } from '../helpers/ordermesh.ts';
 import { eventually } from '../helpers/pipeline.ts';
@@ -128,6 +130,67 @@ describe('OrderMesh client: exactly one order per safeId', () => {
     // and the client, finding no order by this safeId, calls it rejected with that field.
     expect(result.outcome === 'rejected' && result.error.code).toBe('VALIDATION');
     expect(result.outcome === 'rejected' && Object.keys((result.error as OrderMeshValidationError).fieldErrors)).toEqual(['externalId']);
+  });
+});
+
+/**
+ * A proxy in front of the simulator that answers the bulk create in shapes no variant produces: it
+ * forwards the request (the orders are made, or refused, by the simulator), then rewrites the answer.
+ */
+async function bulkProxy(rewrite: (answer: any[], body: any) => { status: number; body: unknown }, opts: { forward?: boolean } = {}) {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    if (req.url === '/order/v1/orders/bulk' && opts.forward === false) {
+      const out = rewrite([], JSON.parse(raw));
+      res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));
+      return;
+    }
+    const upstream = await fetch(`${sim.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, ...(raw ? { body: raw } : {}) });
+    const text = await upstream.text();
+    if (req.url === '/order/v1/orders/bulk' && upstream.ok) {
+      const out = rewrite(JSON.parse(text).items, JSON.parse(raw));
+      res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));
+      return;
+    }
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('OrderMesh client: bulk answers it must not trust', () => {
+  it('results in another order without index or safeId: each order gets its own OrderMesh id (read back by safeId), never another\'s', async () => {
+    const proxy = await bulkProxy((items) => ({ status: 200, body: [...items].reverse().map((r) => ({ statusCode: r.statusCode, orderId: r.orderId })) }));
+    const orders = [validOrder(), validOrder(), validOrder()];
+    const results = await clientFor(proxy).createOrders(orders);
+    const st = await simState(sim);
+    for (const [i, o] of orders.entries()) {
+      const held = st.orders.find((x: any) => x.safeId === o.safeId);
+      expect(results[i]).toMatchObject({ safeId: o.safeId, orderId: held.orderId });
+    }
+  });
+
+  it('duplicate or 1-based indexes are not trusted', async () => {
+    const proxy = await bulkProxy((items) => ({ status: 200, body: { items: items.map((r, i) => ({ index: i + 1, statusCode: r.statusCode, orderId: r.orderId })) } }));
+    const orders = [validOrder(), validOrder()];
+    const results = await clientFor(proxy).createOrders(orders);
+    const st = await simState(sim);
+    for (const [i, o] of orders.entries()) expect(results[i]).toMatchObject({ orderId: st.orders.find((x: any) => x.safeId === o.safeId).orderId });
+  });
+
+  it('a refusal of the whole request (a validation list naming Bulk[0].SafeId) rejects no other order: each is sent on its own', async () => {
+    const existing = validOrder();
+    await clientFor(sim).createOrder(existing);
+    const fresh = validOrder();
+    // Refused whole, before anything is made (not forwarded).
+    const proxy = await bulkProxy(() => ({ status: 400, body: [{ propertyName: 'Bulk[0].SafeId', errorMessage: 'duplicate', attemptedValue: existing.safeId }] }), { forward: false });
+    const results = await clientFor(proxy).createOrders([existing, fresh]);
+    expect(results.map((r) => r.outcome)).toEqual(['existing', 'created']);
+    expect(await ordersWithSafeId(fresh.safeId)).toHaveLength(1);
+    expect(await ordersWithSafeId(existing.safeId)).toHaveLength(1);
   });
 });
 

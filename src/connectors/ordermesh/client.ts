@@ -1,5 +1,6 @@
 import got, { RequestError, type Got } from 'got';
 import type { Logger } from '../../log.ts';
+import { mapInFlight } from '../../util/in-flight.ts';
 import { abortableSleep } from '../../util/sleep.ts';
 import { TokenCache } from './auth.ts';
 import { BULK_MAX_ITEMS, buildPath, operations, type AddRefundModel, type CancelOrderModel, type CreateOrderInput, type OperationId, type PathOverrides, type UpdateOrderModel } from './contract.ts';
@@ -147,10 +148,17 @@ export class OrderMeshClient {
     try {
       results = await this.#send('createOrdersBulk', { body: { bulk: models } });
     } catch (err) {
+      if (err instanceof OrderMeshError && wholeRequestRefused(err)) {
+        // A refusal of the whole request says nothing of each order (one bad order, or a bulk shape this
+        // OrderMesh does not take): each is created on its own, so each gets its own verdict.
+        this.drift.record('createOrdersBulk', { kind: 'bulk-refused', path: '$', expected: 'a result per order', seen: `HTTP ${err.status}: ${err.message.slice(0, 200)}` });
+        return mapInFlight(models, 4, (m) => this.createOrder(m));
+      }
       // The whole request failed: each order may or may not exist now. Ask OrderMesh, order by order.
       return Promise.all(models.map((m) => this.#resolveFailedCreate(m.safeId, err)));
     }
-    const matched = matchBulkResults(models, results);
+    const { matched, confirm } = matchBulkResults(models, results);
+    if (confirm) this.drift.record('createOrdersBulk', { kind: 'bulk-results-unkeyed', path: '$', expected: 'results naming their index or safeId', seen: 'results matched by position: each created order is read back by safeId' });
     return Promise.all(
       models.map(async (m, i) => {
         const item = matched[i];
@@ -158,7 +166,9 @@ export class OrderMeshClient {
           return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `no result for the order at index ${i}`));
         }
         if (item.status !== null && item.status >= 200 && item.status < 300 && item.orderId) {
-          return { safeId: m.safeId, outcome: 'created', orderId: item.orderId } as const;
+          if (!confirm) return { safeId: m.safeId, outcome: 'created', orderId: item.orderId } as const;
+          // A result that names neither its order's index nor its safeId may belong to another order: the safeId says which order is which.
+          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result at position ${i} names no order`));
         }
         if (item.status === null || (item.status >= 200 && item.status < 300)) {
           return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result for index ${i} has no status or no orderId`));
@@ -517,14 +527,34 @@ export class OrderMeshClient {
 }
 
 /**
- * Each order's result in a bulk answer: by its `index`, else by its `safeId`, else by position when the
- * answer has one result per order and names neither.
+ * Each order's result in a bulk answer: by its `safeId` (the strongest key), else by its `index` when
+ * the indexes are exactly 0…n−1 once each (duplicates or 1-based indexes are not trusted), else by
+ * position when the answer has one result per order. `confirm`: some order was matched by position
+ * or by an index its safeId contradicts, so what a result says of it is read back by safeId.
  */
-function matchBulkResults(models: CreateOrderInput[], results: BulkResult[]): Array<BulkResult | undefined> {
-  const byIndex = new Map(results.filter((r) => r.index !== null).map((r) => [r.index!, r]));
-  const bySafeId = new Map(results.filter((r) => r.safeId !== null).map((r) => [r.safeId!, r]));
-  const positional = results.length === models.length && results.every((r) => r.index === null && r.safeId === null);
-  return models.map((m, i) => bySafeId.get(m.safeId) ?? (byIndex.size ? byIndex.get(i) : undefined) ?? (positional ? results[i] : undefined));
+function matchBulkResults(models: CreateOrderInput[], results: BulkResult[]): { matched: Array<BulkResult | undefined>; confirm: boolean } {
+  const bySafeId = new Map<string, BulkResult>();
+  for (const r of results) if (r.safeId !== null) bySafeId.set(r.safeId, r);
+  const indexes = results.map((r) => r.index);
+  const indexed = indexes.every((x) => x !== null) && new Set(indexes).size === results.length && indexes.every((x) => x! >= 0 && x! < models.length && Number.isInteger(x));
+  const byIndex = new Map(indexed ? results.map((r) => [r.index!, r]) : []);
+  const positional = !indexed && results.length === models.length;
+  let confirm = false;
+  const matched = models.map((m, i) => {
+    const named = bySafeId.get(m.safeId);
+    if (named) return named;
+    const r = byIndex.get(i) ?? (positional ? results[i] : undefined);
+    // A result found by index or position that names another safeId is not this order's.
+    if (r && r.safeId !== null && r.safeId !== m.safeId) return undefined;
+    if (r && (r.safeId === null && !indexed)) confirm = true;
+    return r;
+  });
+  return { matched, confirm };
+}
+
+/** A 4xx answer to a bulk request as a whole (not access, not a rate limit; a 404 is a bulk path this OrderMesh lacks): per-order verdicts are had one by one. */
+function wholeRequestRefused(err: OrderMeshError): boolean {
+  return err.status !== undefined && err.status >= 400 && err.status < 500 && !['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED'].includes(err.code);
 }
 
 function parseJson(text: string): unknown {
