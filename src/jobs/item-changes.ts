@@ -1,4 +1,5 @@
 import type { CancelOrderModel, CreateOrderModel } from '../connectors/ordermesh/contract.ts';
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { OrderMeshOrder } from '../connectors/ordermesh/reader.ts';
 
 /**
@@ -96,8 +97,10 @@ const SHIPPED = new Set(['Fulfilled', 'Shipped']);
 
 /**
  * The units to cancel of each OrderMesh item, by OrderMesh's own count: an item it shows cancelled
- * already (its cancelledQuantity, or status Cancelled: reader.ts) is not cancelled again, so a cancel
- * whose answer was lost and is run again sends only what is left, where OrderMesh shows it.
+ * already (its cancelledQuantity, or status Cancelled: reader.ts) is not cancelled again. That is no
+ * guard against our own lost answers: the docs show no cancelledQuantity, and a part-cancelled item
+ * stays Open at its quantity, so a cancel whose outcome is unknown is settled from its intent
+ * (ItemCancelIntent below), never planned again.
  */
 export function cancelPlan(cuts: readonly ItemCut[], order: OrderMeshOrder): CancelPlan {
   const plan: CancelPlan = { items: [], quantities: new Map(), unmatched: [] };
@@ -120,6 +123,73 @@ export function cancelPlan(cuts: readonly ItemCut[], order: OrderMeshOrder): Can
   }
   return plan;
 }
+
+/**
+ * What an item cancel was about to do, recorded before it is sent (db/item-cancels.ts): enough to
+ * tell afterwards, from OrderMesh's order alone, whether it went through, and to record it if so.
+ */
+export interface ItemCancelIntent {
+  ordermeshOrderId: string;
+  /** The request's items. */
+  items: NonNullable<CancelOrderModel['items']>;
+  /** Each of those items as OrderMesh showed it just before. */
+  before: Array<{ orderItemId: string; sku: string | null; quantity: number; cancelledQuantity: number; status: string }>;
+  /** The sent payload's items to reduce once it is through (`index` in the payload then, checked by `line`). */
+  lines: Array<{ index: number; line: string; sku: string; from: number; to: number }>;
+  /** "2 × SKU, …", for messages. */
+  what: string;
+}
+
+export function cancelIntent(omId: string, plan: CancelPlan, cuts: readonly ItemCut[], order: OrderMeshOrder, what: string): ItemCancelIntent {
+  const shown = new Map(order.items.map((i) => [i.id, i]));
+  return {
+    ordermeshOrderId: omId,
+    items: plan.items,
+    before: plan.items.map(({ orderItemId }) => {
+      const i = shown.get(orderItemId)!;
+      return { orderItemId, sku: i.sku, quantity: i.quantity, cancelledQuantity: i.cancelledQuantity, status: i.status };
+    }),
+    lines: cuts.filter((c) => plan.quantities.has(c.index)).map((c) => ({ index: c.index, line: c.line, sku: c.sku, from: c.sent, to: plan.quantities.get(c.index)! })),
+    what,
+  };
+}
+
+/**
+ * Whether OrderMesh's order shows the intent's cancel done: the order cancelled, or each item Cancelled,
+ * its cancelledQuantity up by the units (where OrderMesh sends one: undocumented), or its quantity down
+ * by them. An item that is gone, or Open as before, proves nothing either way: false.
+ */
+export function cancelConfirmed(intent: ItemCancelIntent, order: OrderMeshOrder): boolean {
+  if (order.status === 'Cancelled') return true;
+  const now = new Map(order.items.map((i) => [i.id, i]));
+  return intent.items.every(({ orderItemId, quantity }) => {
+    const was = intent.before.find((b) => b.orderItemId === orderItemId);
+    const it = now.get(orderItemId);
+    if (!was || !it) return false;
+    return it.status === 'Cancelled' || it.cancelledQuantity >= was.cancelledQuantity + quantity || it.quantity <= was.quantity - quantity;
+  });
+}
+
+/** The intent's new quantities by index in `sent` (a line no longer at its index is left as it is). */
+export function intentQuantities(intent: ItemCancelIntent, sent: CreateOrderModel): Map<number, number> {
+  return new Map(intent.lines.filter((l) => sent.items[l.index] && lineOf(sent.items[l.index]!) === l.line).map((l) => [l.index, l.to]));
+}
+
+/**
+ * A failed cancel request OrderMesh cannot have applied: it answered with a refusal (any 4xx: a
+ * validation, a 409 too late, a 429, refused access), no connection was ever made, or the client was
+ * shutting down before sending. A timeout, a lost answer, a 5xx or anything else: the outcome is unknown.
+ */
+export function cancelNotApplied(err: unknown): boolean {
+  if (!(err instanceof OrderMeshError)) return false;
+  if (err.status !== undefined) return err.status >= 400 && err.status < 500;
+  if (err.code === 'NETWORK') return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes((err.cause as { code?: string } | undefined)?.code ?? '');
+  // The client's own refusal to send while shutting down (every HTTP failure has a status or a cause).
+  return err.code === 'UNAVAILABLE' && err.cause === undefined;
+}
+
+/** A cancel OrderMesh answered 2xx whose body could not be read: it went through. */
+export const cancelAnsweredOk = (err: unknown): boolean => err instanceof OrderMeshError && err.code === 'BAD_RESPONSE' && err.status !== undefined && err.status >= 200 && err.status < 300;
 
 /**
  * The sent payload with items reduced to `quantities` (an item at 0 is gone). An item's money is for

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateOrderModel } from '../../src/connectors/ordermesh/contract.ts';
 import type { OrderMeshItem, OrderMeshOrder } from '../../src/connectors/ordermesh/reader.ts';
-import { cancelPlan, everyItemCut, itemAdditions, itemCuts, reducedPayload } from '../../src/jobs/item-changes.ts';
+import { OrderMeshError } from '../../src/connectors/ordermesh/errors.ts';
+import { cancelAnsweredOk, cancelConfirmed, cancelIntent, cancelNotApplied, cancelPlan, everyItemCut, intentQuantities, itemAdditions, itemCuts, reducedPayload } from '../../src/jobs/item-changes.ts';
 
 /** What apply-order-change compares: items as sent (the default mapping's ids), the store's lines, OrderMesh's items. */
 const sentItem = (n: number, quantity: number, over: Partial<CreateOrderModel['items'][number]> = {}) => ({
@@ -58,6 +59,46 @@ describe('the cancel sent to OrderMesh', () => {
   it('reports an item OrderMesh does not have', () => {
     const sent = [sentItem(1, 1), sentItem(2, 1)];
     expect(cancelPlan(itemCuts(sent, [storeLine(1, 0), storeLine(2, 1)]), omOrder([omItem(2, 1)])).unmatched.map((c) => c.sku)).toEqual(['SKU-1']);
+  });
+});
+
+describe('an item cancel whose answer was lost', () => {
+  const sent = [sentItem(1, 3), sentItem(2, 1)];
+  const before = omOrder([omItem(1, 3), omItem(2, 1)]);
+  const cuts = itemCuts(sent, [storeLine(1, 2), storeLine(2, 0)]);
+  const intent = cancelIntent('om', cancelPlan(cuts, before), cuts, before, '1 × SKU-1, 1 × SKU-2');
+
+  it('records the planned items, each as OrderMesh showed it, and the payload change', () => {
+    expect(intent.items).toEqual([{ orderItemId: 'om-1', quantity: 1 }, { orderItemId: 'om-2', quantity: 1 }]);
+    expect(intent.before).toEqual([{ orderItemId: 'om-1', sku: 'SKU-1', quantity: 3, cancelledQuantity: 0, status: 'Open' }, { orderItemId: 'om-2', sku: 'SKU-2', quantity: 1, cancelledQuantity: 0, status: 'Open' }]);
+    expect([...intentQuantities(intent, { items: sent } as unknown as CreateOrderModel)]).toEqual([[0, 2], [1, 0]]);
+    // A payload whose items moved is not reduced by index.
+    expect([...intentQuantities(intent, { items: [sent[1]!, sent[0]!] } as unknown as CreateOrderModel)]).toEqual([]);
+  });
+
+  it('is confirmed only by what OrderMesh shows changed: Cancelled, a cancelledQuantity up, a quantity down, the order cancelled', () => {
+    expect(cancelConfirmed(intent, before)).toBe(false);
+    // A part-cancel as the docs show items (no cancelledQuantity, still Open at its quantity): unknown.
+    expect(cancelConfirmed(intent, omOrder([omItem(1, 3), omItem(2, 1, { status: 'Cancelled', cancelledQuantity: 1 })]))).toBe(false);
+    expect(cancelConfirmed(intent, omOrder([omItem(1, 3, { cancelledQuantity: 1 }), omItem(2, 1, { status: 'Cancelled', cancelledQuantity: 1 })]))).toBe(true);
+    expect(cancelConfirmed(intent, omOrder([omItem(1, 2), omItem(2, 1, { status: 'Cancelled' })]))).toBe(true);
+    expect(cancelConfirmed(intent, { ...omOrder([omItem(1, 3), omItem(2, 1)]), status: 'Cancelled' })).toBe(true);
+    expect(cancelConfirmed(intent, omOrder([omItem(2, 1, { status: 'Cancelled' })]))).toBe(false);
+  });
+
+  it('is known not applied only when OrderMesh refused it or it never left', () => {
+    const refused = (status: number) => new OrderMeshError(status === 429 ? 'RATE_LIMITED' : 'CONFLICT', 'cancelOrder', 'x', { status });
+    expect(cancelNotApplied(refused(409))).toBe(true);
+    expect(cancelNotApplied(refused(429))).toBe(true);
+    expect(cancelNotApplied(new OrderMeshError('NETWORK', 'cancelOrder', 'x', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) }))).toBe(true);
+    expect(cancelNotApplied(new OrderMeshError('UNAVAILABLE', 'cancelOrder', 'shutting down: not sent'))).toBe(true);
+    expect(cancelNotApplied(new OrderMeshError('NETWORK', 'cancelOrder', 'x', { cause: Object.assign(new Error('hang up'), { code: 'ECONNRESET' }) }))).toBe(false);
+    expect(cancelNotApplied(new OrderMeshError('TIMEOUT', 'cancelOrder', 'x', { cause: new Error('t') }))).toBe(false);
+    expect(cancelNotApplied(new OrderMeshError('SERVER_ERROR', 'cancelOrder', 'x', { status: 500 }))).toBe(false);
+    expect(cancelNotApplied(new OrderMeshError('UNAVAILABLE', 'cancelOrder', 'x', { status: 503 }))).toBe(false);
+    expect(cancelNotApplied(new Error('x'))).toBe(false);
+    expect(cancelAnsweredOk(new OrderMeshError('BAD_RESPONSE', 'cancelOrder', 'x', { status: 200 }))).toBe(true);
+    expect(cancelAnsweredOk(new OrderMeshError('BAD_RESPONSE', 'cancelOrder', 'x', { status: 302 }))).toBe(false);
   });
 });
 

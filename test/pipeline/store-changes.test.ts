@@ -4,6 +4,7 @@ import { applyOrderChange } from '../../src/jobs/apply-order-change.ts';
 import { recordDeadLetter } from '../../src/jobs/dead-letters.ts';
 import { ingestAndEnqueue } from '../../src/jobs/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
+import { transition } from '../../src/db/orders.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from '../helpers/pipeline.ts';
@@ -206,6 +207,82 @@ describe('lines the store removes or adds after submission', () => {
     expect(parked.last_error_message).toContain(`1 × ${TEE}`);
     expect([await requests('cancelOrder'), await requests('updateOrder')]).toEqual([cancels, updates]);
     expect((await omOrder(r.safe_id)).items).toHaveLength(1);
+  });
+
+  /** The ledger's word on an item cancel, once there is one: the order parked, or the cancel recorded. */
+  const settled = (id: string, gid: string) =>
+    until('the item cancel settled in the ledger', async () => {
+      const x = await row(gid);
+      if (x.state === 'needs_attention') return x;
+      const done = await db.selectFrom('events').select('id').where('order_id', '=', id).where('reason_code', '=', 'ITEMS_CANCELLED').executeTakeFirst();
+      return done ? x : false;
+    });
+
+  it('sends an item cancel whose answer was lost once: OrderMesh cannot show a part-cancel, so the order is parked ITEM_CANCEL_UNCONFIRMED, and a re-run sends nothing', async () => {
+    const o = explicitOrder({ name: '#EDIT-LOST' }, [{ quantity: 3, currentQuantity: 3, unfulfilledQuantity: 3 }, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    const cancelsBefore = await requests('cancelOrder');
+    await post(`${om.url}/_sim/faults`, { cancelOrder: { lostResponse: 1, count: 1 } });
+    await storeEdit(o, { 0: 2 });
+    const parked = await settled(r.id, gid!);
+    // Exactly the planned cancellation: 1 mug of 3, in one request.
+    expect(cancelledUnits(await itemOf(r.safe_id, MUG))).toBe(1);
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    expect(parked.state).toBe('needs_attention');
+    expect(parked.last_error_code).toBe('ITEM_CANCEL_UNCONFIRMED');
+    const made = await omOrder(r.safe_id);
+    expect(parked.last_error_message).toContain(made.orderId);
+    expect(parked.last_error_message).toContain(made.items.find((i: any) => i.sku === MUG).id);
+    expect(parked.last_error_message).toContain(MUG);
+    expect(parked.last_error_message).toContain('ordersync reprocess');
+    // Run again (a re-read, a retry): nothing is sent, nothing more recorded.
+    expect(await applyOrderChange(service.deps, r.id)).toBe('item cancel unconfirmed');
+    expect(await applyOrderChange(service.deps, r.id)).toBe('item cancel unconfirmed');
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    expect(cancelledUnits(await itemOf(r.safe_id, MUG))).toBe(1);
+    expect((await row(gid!)).mapped_payload as any).toMatchObject({ items: [{ sku: MUG, quantity: 3 }, { sku: TEE }] });
+    // The operator checked OrderMesh and reprocesses (reprocess.ts's transition): recorded as done, still not sent.
+    await transition(db, parked, ['needs_attention'], 'submitted', { actor: 'test', reason: 'REPROCESS', message: 're-checking against OrderMesh' });
+    expect(await applyOrderChange(service.deps, r.id)).toBe('items cancelled');
+    expect(await applyOrderChange(service.deps, r.id)).toBe('no change');
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    expect(cancelledUnits(await itemOf(r.safe_id, MUG))).toBe(1);
+    const after = await row(gid!);
+    expect(after.state).toBe('submitted');
+    expect((after.mapped_payload as any).items.find((i: any) => i.sku === MUG).quantity).toBe(2);
+  });
+
+  it('records an item cancel whose answer was lost as done when OrderMesh shows the item Cancelled, sending it once', async () => {
+    const o = explicitOrder({ name: '#EDIT-LOST-ALL' }, [{}, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    const cancelsBefore = await requests('cancelOrder');
+    await post(`${om.url}/_sim/faults`, { cancelOrder: { lostResponse: 1, count: 1 } });
+    await storeEdit(o, { 1: 0 });
+    const after = await settled(r.id, gid!);
+    expect(cancelledUnits(await itemOf(r.safe_id, TEE))).toBe(1);
+    expect(cancelledUnits(await itemOf(r.safe_id, MUG))).toBe(0);
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    expect(after.state).toBe('submitted');
+    expect((after.mapped_payload as any).items.map((i: any) => i.sku)).toEqual([MUG]);
+    expect(await applyOrderChange(service.deps, r.id)).toBe('no change');
+    expect(await applyOrderChange(service.deps, r.id)).toBe('no change');
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 1);
+    expect((await omOrder(r.safe_id)).status).not.toBe('Cancelled');
+  });
+
+  it('retries an item cancel OrderMesh refused before applying (429): cancelled once', async () => {
+    const o = explicitOrder({ name: '#EDIT-429' }, [{ quantity: 3, currentQuantity: 3, unfulfilledQuantity: 3 }, { sku: TEE }]);
+    const [gid] = await seedOrders(shop, { orders: [o] });
+    const r = await submitted(gid!);
+    const cancelsBefore = await requests('cancelOrder');
+    await post(`${om.url}/_sim/faults`, { cancelOrder: { status429: 1, retryAfterSeconds: 0, count: 1 } });
+    await storeEdit(o, { 0: 1 });
+    const after = await settled(r.id, gid!);
+    expect(after.state).toBe('submitted');
+    expect(cancelledUnits(await itemOf(r.safe_id, MUG))).toBe(2);
+    expect(await requests('cancelOrder')).toBe(cancelsBefore + 2);
   });
 
   // Last in the file: the simulator's advance moves every order it holds.

@@ -249,8 +249,25 @@ export class OrderMeshClient {
     return this.#send('updateOrder', { params: { orderId }, body: update });
   }
 
-  cancelOrder(orderId: string, cancel: CancelOrderModel = {}): Promise<ResponseOf<'cancelOrder'>> {
-    return this.#send('cancelOrder', { params: { orderId }, body: cancel });
+  /**
+   * Cancels the order, or with `items` those units of its items. A whole-order cancel is idempotent and
+   * retried as any other. An item cancel is not (each request cancels more units): it is retried only
+   * where OrderMesh cannot have applied it (a 429, no connection made); a timeout, a lost answer or a
+   * 5xx is thrown at once, for the caller to settle from the order (apply-order-change.ts).
+   */
+  async cancelOrder(orderId: string, cancel: CancelOrderModel = {}): Promise<ResponseOf<'cancelOrder'>> {
+    const call = { params: { orderId }, body: cancel };
+    if (!cancel.items?.length) return this.#send('cancelOrder', call);
+    const unsent = (err: OrderMeshError) => err.code === 'RATE_LIMITED' || (err.code === 'NETWORK' && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes((err.cause as { code?: string } | undefined)?.code ?? ''));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#send('cancelOrder', { ...call, attempts: 1 });
+      } catch (err) {
+        const wait = (err as { retryAfterMs?: number }).retryAfterMs;
+        if (!(err instanceof OrderMeshError) || !unsent(err) || attempt >= this.#retry.maxAttempts || (wait !== undefined && wait > this.#retry.maxDelayMs)) throw err;
+        await this.#backoff('cancelOrder', attempt, wait, err);
+      }
+    }
   }
 
   holdOrder(orderId: string, reason?: string): Promise<ResponseOf<'customerCareHold'>> {
