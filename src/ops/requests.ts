@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AddRefundModel, CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { ItemRefund, NoteModel, OrderMeshOrder } from '../connectors/ordermesh/reader.ts';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
-import { noteStatus, recordRequest, requestsOf, settleRequest, type RequestRow } from '../db/ordermesh-requests.ts';
+import { askedOf, noteStatus, recordRequest, requestByExternalId, requestsOf, settleRequest, type RequestRow } from '../db/ordermesh-requests.ts';
 import type { OrderMeshRequestKind, OrderRow } from '../db/schema.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 
@@ -41,7 +41,12 @@ export interface RequestView {
   createdAt: string;
   /** Whether this call made it (false: the same request was made before, and is shown as it stands). */
   new?: boolean;
+  /** With `new: false`: how to ask for another (a second damaged unit) instead. */
+  hint?: string;
 }
+
+/** The ledger makes a request once per order, items and reason: a second one like it needs another reason. */
+const REPEAT_HINT = 'the same order, items and reason make the same request, so this one was not made again; to ask for another (a second damaged unit of the item), give a different --reason (e.g. "print smudged, 2nd unit")';
 
 const view = (r: RequestRow, isNew?: boolean): RequestView => ({
   id: r.id,
@@ -55,6 +60,7 @@ const view = (r: RequestRow, isNew?: boolean): RequestView => ({
   error: r.error,
   createdAt: r.created_at.toISOString(),
   ...(isNew === undefined ? {} : { new: isNew }),
+  ...(isNew === false ? { hint: REPEAT_HINT } : {}),
 });
 
 /** The OrderMesh order item `item` names, with what may be asked for it. */
@@ -69,30 +75,61 @@ function pickItem(order: OrderMeshOrder, item: string): OrderMeshOrder['items'][
 
 const key = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12).replace(/[^A-Za-z0-9]/g, 'x');
 
+/** The line of what was sent that is this OrderMesh item (by its external id). */
+const sentLine = (sent: CreateOrderModel, item: OrderMeshOrder['items'][number]) => sent.items.find((it) => it.externalId !== null && it.externalId !== undefined && it.externalId === item.externalId);
+
+/** A refund request as recorded (recordRequest's `asked`): what is sent, and the matching refunds refundData showed before. */
+interface RefundAsked {
+  refund: AddRefundModel;
+  seen: number[];
+}
+
+/** For each refund asked for, how many refunds refundData shows like it (item, shipping flag, amount, reason exactly). */
+function matchingRefunds(order: OrderMeshOrder, refund: AddRefundModel): number[] {
+  return refund.refunds.map((w) => order.items.find((i) => i.id === w.itemId)?.refunds.filter((h) => h.isShippingRefund === w.isShippingRefund && h.amount !== null && Math.round(h.amount * 100) === Math.round(w.amount * 100) && h.reason === w.reason).length ?? 0);
+}
+
 /**
  * A refund or reprint request for a misprinted or damaged item (or the whole order), made once:
  * the same request again (same order, items and reason) answers the one made before instead of a
- * second; a request recorded but never answered (a crash, OrderMesh down) is sent again under the
- * same external id, which OrderMesh recognises. A reprint is a new OrderMesh order naming the original
- * (CreateOrderModel.reprint), made of the original's items as they were sent, without charges.
+ * second (another like it needs another reason: `hint`). Units are those sent to OrderMesh (the sent
+ * payload, reduced when the store removed units). A request recorded but never answered (a crash,
+ * OrderMesh down) is sent again by the same command: a reprint under the same safeId, which OrderMesh
+ * recognises; a refund (AddRefundModel has no key) as first asked, unless refundData shows it applied
+ * (client.addRefund). A reprint is a new OrderMesh order naming the original (CreateOrderModel.reprint),
+ * made of the original's items as they were sent, without charges.
  */
 export async function makeRequest(deps: JobDeps, row: OrderRow, input: RequestInput): Promise<RequestView> {
   if (!row.ordermesh_order_id) throw new RequestRefused('NOT_IN_ORDERMESH', `${row.store_order_name ?? row.store_order_id} is ${row.state}: OrderMesh does not have it, so there is nothing to ${input.kind}`);
+  const sent = row.mapped_payload as CreateOrderModel | null;
+  if (!sent) throw new RequestRefused('NO_SENT_PAYLOAD', `what ${row.store_order_name ?? row.store_order_id} was sent as is no longer in the ledger (its personal data was removed): make the ${input.kind} in OrderMesh`);
   const order = await deps.ordermesh.getOrder(row.ordermesh_order_id);
   const chosen = input.item ? pickItem(order, input.item) : null;
-  const left = chosen ? chosen.quantity - chosen.cancelledQuantity : 0;
   if (input.quantity !== undefined && !chosen) throw new RequestRefused('QUANTITY_WITHOUT_ITEM', '--quantity needs --item');
-  if (chosen && (input.quantity ?? 1) > left) throw new RequestRefused('QUANTITY_TOO_LARGE', `--quantity ${input.quantity}: item ${chosen.id} has ${left}`);
+  // The units OrderMesh makes are those sent (its own quantity stays as first sent when the store removes some).
+  const left = chosen ? (sentLine(sent, chosen)?.quantity ?? 0) : 0;
+  if (chosen && left === 0) throw new RequestRefused('ITEM_REMOVED', `--item ${input.item}: none of item ${chosen.id} is sent to OrderMesh (the store removed it)`);
+  if (chosen && (input.quantity ?? 1) > left) throw new RequestRefused('QUANTITY_TOO_LARGE', `--quantity ${input.quantity}: item ${chosen.id} has ${left} (as sent to OrderMesh)`);
   const items = chosen ? [{ orderItemId: chosen.id, quantity: input.quantity ?? left }] : null;
   const externalId = input.kind === 'refund' ? `${row.safe_id.slice(0, 70)}-rf-${key(items, input.reason)}` : `${row.safe_id.slice(0, 70)}-rp-${key(items, input.reason)}`;
+  const before = await requestByExternalId(deps.db, externalId);
+  if (before && before.state !== 'requested') return view(before, false);
+  if (input.kind === 'refund') {
+    // Never answered before: sent again as first asked (what is left to refund has changed if it was applied).
+    const asked = before ? ((await askedOf(deps.db, before)) as RefundAsked | null) : null;
+    const refund = asked?.refund ?? refundRequest(row, order, items, input.reason);
+    const { row: rec, created } = await recordRequest(deps.db, { orderId: row.id, storeId: row.store_id, kind: input.kind, externalId, items, reason: input.reason, actor: input.actor, asked: { refund, seen: asked?.seen ?? matchingRefunds(order, refund) } satisfies RefundAsked });
+    if (rec.state !== 'requested') return view(rec, false);
+    try {
+      await deps.ordermesh.addRefund(refund, created ? { resent: false } : { resent: true, seen: asked?.seen ?? null });
+      return view(await settleRequest(deps.db, rec.id, { state: 'sent', ref: order.id, status: 'Requested' }), created);
+    } catch (err) {
+      return await unsent(deps, rec, created, err);
+    }
+  }
   const { row: rec, created } = await recordRequest(deps.db, { orderId: row.id, storeId: row.store_id, kind: input.kind, externalId, items, reason: input.reason, actor: input.actor });
   if (rec.state !== 'requested') return view(rec, false);
   try {
-    if (input.kind === 'refund') {
-      const refund = refundRequest(row, order, items, input.reason);
-      await deps.ordermesh.addRefund(refund);
-      return view(await settleRequest(deps.db, rec.id, { state: 'sent', ref: order.id, status: 'Requested' }), created);
-    }
     const reprint = reprintOrder(row, order, items, externalId, input.reason);
     const r = await deps.ordermesh.createOrder(reprint);
     if (r.outcome === 'created' || r.outcome === 'existing') {
@@ -101,38 +138,61 @@ export async function makeRequest(deps: JobDeps, row: OrderRow, input: RequestIn
     if (r.outcome === 'rejected') return view(await settleRequest(deps.db, rec.id, { state: 'failed', error: r.error.message }), created);
     throw r.error;
   } catch (err) {
-    // Refused for what it asks (400, 404): recorded as failed; make a different request to try again.
-    if (err instanceof OrderMeshError && !err.retryable && err.code !== 'UNAUTHORIZED' && err.code !== 'FORBIDDEN') return view(await settleRequest(deps.db, rec.id, { state: 'failed', error: err.message }), created);
-    // OrderMesh down or our access refused: left `requested`; the same command sends it again.
-    throw err;
+    return await unsent(deps, rec, created, err);
   }
 }
 
+async function unsent(deps: JobDeps, rec: RequestRow, created: boolean, err: unknown): Promise<RequestView> {
+  // Refused for what it asks (400, 404): recorded as failed; make a different request to try again.
+  if (err instanceof OrderMeshError && !err.retryable && err.code !== 'UNAUTHORIZED' && err.code !== 'FORBIDDEN') return view(await settleRequest(deps.db, rec.id, { state: 'failed', error: err.message }), created);
+  // OrderMesh down or our access refused: left `requested`; the same command sends it again.
+  throw err;
+}
+
 /**
- * AddRefundModel for the chosen items (or the whole order, its shipping too): each item's amount is what
- * was sent for it, (customerSubtotal − customerDiscountsOrPromotions) × refunded units / sent units, in
- * cents, rounded half up; a whole-order refund adds each item's share of the shipping as sent
- * (customerShippingPrice, `isShippingRefund`). Taxes are not included (whether the price carried them
- * is the store's setting); OrderMesh's remaining balances show in the item's refundData.
+ * AddRefundModel for the chosen items (or the whole order, its shipping too), from what was sent for
+ * each item (its line of the sent payload, reduced when the store removed units):
+ * (customerSubtotal − customerDiscountsOrPromotions) × refunded units / units sent, in cents, rounded
+ * half up; a whole-order refund takes all of each item's units and adds its shipping as sent
+ * (customerShippingPrice, `isShippingRefund`). What is left to refund of an item is what was sent less
+ * the refunds its refundData shows (ours and OrderMesh's staff's), and never more than OrderMesh's
+ * remainingPriceBalance / remainingShippingBalance where it gives them: a refund is capped there, and one
+ * taking the item's last units (sent less those refunds account for) is exactly what is left, so three
+ * 1-unit refunds of 10.00 for 3 units are 3.33, 3.33, 3.34. An item with nothing left is left out; with
+ * nothing left at all the request is refused. Taxes are not included (whether the price carried them
+ * is the store's setting).
  */
 export function refundRequest(row: OrderRow, order: OrderMeshOrder, items: Array<{ orderItemId: string; quantity: number }> | null, reason: string): AddRefundModel {
   const sent = row.mapped_payload as CreateOrderModel | null;
   if (!sent) throw new RequestRefused('NO_SENT_PAYLOAD', `what ${row.store_order_name ?? row.store_order_id} was sent as is no longer in the ledger (its personal data was removed): make the refund in OrderMesh`);
-  const chosen = items ?? order.items.filter((i) => i.quantity > i.cancelledQuantity).map((i) => ({ orderItemId: i.id, quantity: i.quantity - i.cancelledQuantity }));
+  const chosen = items ?? order.items.flatMap((i) => {
+    const units = sentLine(sent, i)?.quantity ?? 0;
+    return units > 0 ? [{ orderItemId: i.id, quantity: units }] : [];
+  });
   const cents = (n: number | null | undefined) => Math.round((n ?? 0) * 100);
   const refunds: AddRefundModel['refunds'] = chosen.flatMap((c) => {
     const omItem = order.items.find((i) => i.id === c.orderItemId)!;
-    const line = sent.items.find((it) => it.externalId !== null && it.externalId !== undefined && it.externalId === omItem.externalId);
+    const line = sentLine(sent, omItem);
     if (!line || line.customerSubtotal === null || line.customerSubtotal === undefined) {
       throw new RequestRefused('NO_AMOUNT', `item ${c.orderItemId}: no price was sent for it, so there is no amount to refund: make the refund in OrderMesh`);
     }
+    const refunded = (shipping: boolean) => omItem.refunds.filter((r) => r.isShippingRefund === shipping).reduce((a, r) => a + cents(r.amount), 0);
+    const leftOf = (sentCents: number, shipping: boolean, balance: number | null) => Math.max(0, Math.min(sentCents - refunded(shipping), balance === null ? Infinity : cents(balance)));
     const paid = cents(line.customerSubtotal) - cents(line.customerDiscountsOrPromotions);
-    const amount = Math.floor((paid * c.quantity * 2 + line.quantity) / (2 * line.quantity)) / 100;
-    const item = { itemId: c.orderItemId, isShippingRefund: false, amount, reason };
-    // The whole order: each item's share of the shipping too, as it was sent.
-    const shipping = !items && cents(line.customerShippingPrice) > 0 ? [{ itemId: c.orderItemId, isShippingRefund: true, amount: cents(line.customerShippingPrice) / 100, reason }] : [];
-    return [item, ...shipping];
+    const priceLeft = leftOf(paid, false, omItem.remainingPriceBalance);
+    const unitsLeft = paid > 0 ? line.quantity - Math.round((refunded(false) * line.quantity) / paid) : 0;
+    const share = Math.floor((paid * c.quantity * 2 + line.quantity) / (2 * line.quantity));
+    const amount = c.quantity >= unitsLeft ? priceLeft : Math.min(share, priceLeft);
+    const item = amount > 0 ? [{ itemId: c.orderItemId, isShippingRefund: false, amount: amount / 100, reason }] : [];
+    // The whole order: each item's shipping too, as it was sent, less what was refunded of it.
+    const shippingLeft = items ? 0 : leftOf(cents(line.customerShippingPrice), true, omItem.remainingShippingBalance);
+    const shipping = shippingLeft > 0 ? [{ itemId: c.orderItemId, isShippingRefund: true, amount: shippingLeft / 100, reason }] : [];
+    return [...item, ...shipping];
   });
+  if (refunds.length === 0) {
+    const what = items ? items.map((i) => `item ${i.orderItemId}`).join(', ') : `order ${order.id}`;
+    throw new RequestRefused('NOTHING_TO_REFUND', `nothing is left to refund of ${what}: what was sent for it is refunded already (OrderMesh's refundData${order.items.some((i) => i.remainingPriceBalance !== null) ? ' and remaining balances' : ''})`);
+  }
   return { orderId: order.id, refunds };
 }
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { ShopifyOrder } from '../../src/connectors/shopify/types.ts';
+import { ingestAndEnqueue } from '../../src/jobs/pull-orders.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
 import { explicitOrder, post, shopifySim } from '../helpers/shopify.ts';
+import { shippingLine } from '../mapping/cases.ts';
 
 /**
  * Notes (the store order's note to OrderMesh, once, updated when it changes; OrderMesh's notes shown
@@ -175,5 +178,109 @@ describe('refund and reprint requests', () => {
     const res = await cli(['status', '--json']);
     expect(JSON.parse(res.stdout).stores[0].ordermeshRequests).toEqual({ 'refund sent': 2, 'reprint sent': 1 });
     expect((await cli(['status'])).stdout).toContain('refund and reprint requests: refund sent 2, reprint sent 1');
+  });
+});
+
+describe('refund amounts: what was sent, less what was refunded', () => {
+  /** Our refunds and OrderMesh's (its staff's too) of the order, by item: [isShippingRefund, amount, reason]. */
+  const refundsOf = async (safeId: string, itemId: string) => (await omOrder(safeId)).refunds.filter((x: any) => x.itemId === itemId).map((x: any) => [x.isShippingRefund, x.amount, x.reason]);
+  const itemOf = async (safeId: string, sku: string) => (await omOrder(safeId)).items.find((i: any) => i.sku === sku);
+  const refund = (order: string, reason: string, item?: string, quantity?: number) =>
+    cli(['request', 'refund', '--order', order, ...(item ? ['--item', item] : []), ...(quantity ? ['--quantity', String(quantity)] : []), '--reason', reason, '--json']);
+  const shipping = (amount: string) => ({ shippingLines: [shippingLine({ originalPriceSet: usd(amount), currentDiscountedPriceSet: usd(amount) })] });
+  /** Every refund OrderMesh was asked for, asked once (the simulator counts each by order, item, amount and reason). */
+  const askedOnce = async (orderId: string) => expect(Object.entries((await simState(om)).refundRequests).filter(([k, n]) => k.startsWith(`${orderId}|`) && n !== 1)).toEqual([]);
+
+  it('after the store removed a unit, the units are those sent: 2 of 3 at 10.00 are refunded as 20.00 (not 30.00), and a third is not asked for', async () => {
+    const { o, r } = await submitted(shipping('6.00'), [line('MUG-11OZ-WHITE', 3, 1, '10.00')]);
+    const mug = await itemOf(r.safe_id, 'MUG-11OZ-WHITE');
+    // The store removes one mug (an order edit, recorded as a pull records it): OrderMesh cancels one, the ledger sends 2.
+    const lines = o.lineItems.map((li) => ({ ...li, currentQuantity: 2, unfulfilledQuantity: 2 }));
+    await ingestAndEnqueue(service.deps, STORE_ID, [explicitOrder({ ...o, updatedAt: new Date(Date.parse(o.updatedAt) + 60_000).toISOString().replace('.000Z', 'Z'), lineItems: lines, currentTotalPriceSet: undefined as never } as Partial<ShopifyOrder>)]);
+    await eventually(async () => (await itemOf(r.safe_id, 'MUG-11OZ-WHITE')).cancelledQuantity === 1, () => 'one mug cancelled in OrderMesh', 30_000);
+    await eventually(async () => ((await db.selectFrom('orders').select('mapped_payload').where('id', '=', (await db.selectFrom('orders').select('id').where('safe_id', '=', r.safe_id).executeTakeFirstOrThrow()).id).executeTakeFirstOrThrow()).mapped_payload as any).items[0].quantity === 2, () => '2 mugs sent', 30_000);
+    const whole = await refund(o.id, 'arrived broken');
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ state: 'sent', new: true });
+    // 2 × 10.00, and the shipping as last sent: 6.00 × 2/3.
+    expect(await refundsOf(r.safe_id, mug.id)).toEqual([[false, 20, 'arrived broken'], [true, 4, 'arrived broken']]);
+    // OrderMesh's item still reads 3 (its cancelled units are not in its answer): 3 are not asked for.
+    const many = await refund(o.id, 'damaged', 'MUG-11OZ-WHITE', 3);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain(`--quantity 3: item ${mug.id} has 2`);
+    await askedOnce(r.ordermesh_order_id!);
+  });
+
+  it('a whole-order refund after a partial one asks only what is left, capped at the balance; then nothing is left to ask', async () => {
+    const { o, r } = await submitted(shipping('6.00'), [line('MUG-11OZ-WHITE', 2, 1, '12.50')]);
+    const mug = await itemOf(r.safe_id, 'MUG-11OZ-WHITE');
+    expect((await refund(o.id, 'print smudged', 'MUG-11OZ-WHITE', 1)).code).toBe(0);
+    const whole = await refund(o.id, 'arrived broken');
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ state: 'sent', new: true });
+    // 25.00 sent for the mugs: 12.50 refunded, 12.50 left (not 25.00 again, which OrderMesh refuses); the shipping whole.
+    expect(await refundsOf(r.safe_id, mug.id)).toEqual([[false, 12.5, 'print smudged'], [false, 12.5, 'arrived broken'], [true, 6, 'arrived broken']]);
+    const none = await refund(o.id, 'lost in the post');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('nothing is left to refund');
+    expect(await db.selectFrom('ordermesh_requests').select('id').where('reason', '=', 'lost in the post').execute()).toEqual([]);
+
+    // OrderMesh's staff refunded 5.00 of a 30.00 poster: the whole order asks 25.00.
+    const second = await submitted(shipping('6.00'), [line('POSTER-18X24-MATTE', 1, 2, '30.00')]);
+    const poster = await itemOf(second.r.safe_id, 'POSTER-18X24-MATTE');
+    await post(`${om.url}/_sim/orders/${second.r.ordermesh_order_id}/refunds`, { refunds: [{ itemId: poster.id, isShippingRefund: false, amount: 5, reason: 'goodwill' }] });
+    expect((await refund(second.o.id, 'arrived broken')).code).toBe(0);
+    expect(await refundsOf(second.r.safe_id, poster.id)).toEqual([[false, 5, 'goodwill'], [false, 25, 'arrived broken'], [true, 6, 'arrived broken']]);
+    await askedOnce(r.ordermesh_order_id!);
+    await askedOnce(second.r.ordermesh_order_id!);
+  });
+
+  it("a refund like one OrderMesh's staff made is still sent; a lost answer or a 5xx is judged by the count of such refunds", async () => {
+    const { o, r } = await submitted(shipping('6.00'), [line('POSTER-18X24-MATTE', 6, 2, '20.00')]);
+    const poster = await itemOf(r.safe_id, 'POSTER-18X24-MATTE');
+    const staff = (reason: string) => post(`${om.url}/_sim/orders/${r.ordermesh_order_id}/refunds`, { refunds: [{ itemId: poster.id, isShippingRefund: false, amount: 20, reason }] });
+    const key = (reason: string) => `${r.ordermesh_order_id}|${poster.id}|20|${reason}`;
+    // The staff refunded one poster for "print smudged"; the operator asks for another, for the same reason.
+    await staff('print smudged');
+    const first = await refund(o.id, 'print smudged', 'POSTER-18X24-MATTE', 1);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ state: 'sent', new: true });
+    expect((await simState(om)).refundRequests[key('print smudged')]).toBe(1);
+
+    // Its answer is lost: the count of 20.00 "torn" refunds grew (0 → 1), so it was made, once.
+    await setFaults(om, { addRefund: { lostResponse: 1, count: 1 } });
+    const lost = await refund(o.id, 'torn', 'POSTER-18X24-MATTE', 1);
+    expect(lost.code, lost.stderr).toBe(0);
+    expect(JSON.parse(lost.stdout)).toMatchObject({ state: 'sent', new: true });
+    expect((await simState(om)).refundRequests[key('torn')]).toBe(1);
+
+    // A 500 that made nothing, while the same refund (the staff's) is there: the count did not grow, so it is not
+    // taken as made; the same command sends it again.
+    await staff('creased');
+    await setFaults(om, { addRefund: { status500: 1, count: 1 } });
+    const failed = await refund(o.id, 'creased', 'POSTER-18X24-MATTE', 1);
+    expect(failed.code).not.toBe(0);
+    expect((await simState(om)).refundRequests[key('creased')]).toBeUndefined();
+    const again = await refund(o.id, 'creased', 'POSTER-18X24-MATTE', 1);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'sent' });
+    expect((await simState(om)).refundRequests[key('creased')]).toBe(1);
+    expect(await refundsOf(r.safe_id, poster.id)).toEqual([
+      [false, 20, 'print smudged'], [false, 20, 'print smudged'], [false, 20, 'torn'], [false, 20, 'creased'], [false, 20, 'creased'],
+    ]);
+    // Asked again with the same reason: the request made before, saying how to ask for another.
+    const repeat = JSON.parse((await refund(o.id, 'torn', 'POSTER-18X24-MATTE', 1)).stdout);
+    expect(repeat).toMatchObject({ state: 'sent', new: false, hint: expect.stringContaining('different --reason') });
+    await askedOnce(r.ordermesh_order_id!);
+  });
+
+  it("the item's last unit takes exactly what is left: three 1-unit refunds of 10.00 for 3 units are 3.33, 3.33 and 3.34", async () => {
+    // 3 mugs at 5.00 with 5.00 off: 10.00 paid for the three.
+    const discounted = { ...line('MUG-11OZ-WHITE', 3, 1, '5.00'), discountAllocations: [{ allocatedAmountSet: usd('5.00') }] as never };
+    const { o, r } = await submitted(shipping('6.00'), [discounted]);
+    const mug = await itemOf(r.safe_id, 'MUG-11OZ-WHITE');
+    for (const n of [1, 2, 3]) expect((await refund(o.id, `damaged unit ${n}`, 'MUG-11OZ-WHITE', 1)).code).toBe(0);
+    expect(await refundsOf(r.safe_id, mug.id)).toEqual([[false, 3.33, 'damaged unit 1'], [false, 3.33, 'damaged unit 2'], [false, 3.34, 'damaged unit 3']]);
+    await askedOnce(r.ordermesh_order_id!);
   });
 });

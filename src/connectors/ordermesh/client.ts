@@ -369,21 +369,29 @@ export class OrderMeshClient {
   }
 
   /**
-   * Adds a refund request once. AddRefundModel has no idempotency key, so before sending, and after an
-   * answer that was lost, the items' refundData is read: a request whose every refund (item, amount,
-   * reason, shipping flag) is already there is not sent again.
+   * Sends a refund request. AddRefundModel has no idempotency key, so what decides is a count: the
+   * refunds the items' refundData shows matching each refund asked for (item, shipping flag, amount and
+   * reason, exactly) are counted before sending, and after an answer that was lost (a timeout, a 5xx,
+   * an unreadable answer) counted again: the request was applied iff a count grew. OrderMesh applies a
+   * request whole or not at all, so one count grown is taken for the request; a refund like one already
+   * there (its staff's, an earlier request's) is no reason to skip.
+   * `resent`: the request was recorded and sent before but never answered (the same command run again):
+   * not sent when a count has grown past `seen` (what was counted when it was recorded, where known), or
+   * else when every refund it asks for is already there (same reason exactly).
    */
-  async addRefund(req: AddRefundModel): Promise<{ created: boolean }> {
-    const already = async () => {
+  async addRefund(req: AddRefundModel, sending: { resent: false } | { resent: true; seen: number[] | null }): Promise<{ created: boolean }> {
+    const count = async () => {
       const have = await this.refundsOf(req.orderId);
-      return req.refunds.every((w) => have.some((h) => h.itemId === w.itemId && h.isShippingRefund === w.isShippingRefund && h.amount !== null && Math.round(h.amount * 100) === Math.round(w.amount * 100) && (h.reason === null || h.reason === w.reason)));
+      return req.refunds.map((w) => have.filter((h) => h.itemId === w.itemId && h.isShippingRefund === w.isShippingRefund && h.amount !== null && Math.round(h.amount * 100) === Math.round(w.amount * 100) && h.reason === w.reason).length);
     };
-    if (await already()) return { created: false };
+    const grew = (now: number[], before: number[]) => now.some((n, i) => n > (before[i] ?? 0));
+    const before = await count();
+    if (sending.resent && (sending.seen ? grew(before, sending.seen) : before.every((n) => n > 0))) return { created: false };
     try {
       await this.#send('addRefund', { params: { orderId: req.orderId }, body: req });
       return { created: true };
     } catch (err) {
-      if (err instanceof OrderMeshError && (err.retryable || err.code === 'BAD_RESPONSE') && (await already().catch(() => false))) return { created: true };
+      if (err instanceof OrderMeshError && (err.retryable || err.code === 'BAD_RESPONSE') && grew(await count().catch(() => before), before)) return { created: true };
       throw err;
     }
   }
