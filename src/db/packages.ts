@@ -69,3 +69,24 @@ export async function upsertShipments(db: Db, shipments: ShipmentRecord[]): Prom
     .filter((r) => r.tracking_number && r.tracking_number !== r.written_tracking_number)
     .map((r) => r.id);
 }
+
+/** Per OrderMesh package id, the items and quantities a ShipmentUpdate webhook named. */
+export type PackageHints = Record<string, Array<{ orderItemId: string; quantity: number }>>;
+
+/** Keeps a webhook's package quantities for every later poll of the order (the latest delivery wins). */
+export async function recordPackageHints(db: Db, orderId: string, hints: PackageHints): Promise<void> {
+  const rows = Object.entries(hints).map(([packageId, items]) => ({ package_id: packageId, order_id: orderId, items: JSON.stringify(items) }));
+  if (!rows.length) return;
+  await db
+    .insertInto('ordermesh_package_hints')
+    .values(rows)
+    .onConflict((oc) => oc.column('package_id').doUpdateSet((eb) => ({ items: eb.ref('excluded.items'), received_at: sql`now()` })))
+    .execute();
+}
+
+/** The webhook quantities known for these orders' packages. */
+export async function packageHintsOf(db: Db, orderIds: string[]): Promise<PackageHints> {
+  if (!orderIds.length) return {};
+  const rows = await db.selectFrom('ordermesh_package_hints').select(['package_id', 'items']).where('order_id', 'in', orderIds).execute();
+  return Object.fromEntries(rows.map((r) => [r.package_id, r.items as PackageHints[string]]));
+}

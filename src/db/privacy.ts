@@ -179,6 +179,7 @@ export async function wipeStore(db: Kysely<Database>, storeId: string, keepReque
   const jobs = sql`data ->> 'storeId' = ${storeId}`;
   const requests = keepRequestId ? sql`store_id = ${storeId} and id <> ${keepRequestId}` : ofStore;
   const plan: Array<[string, ReturnType<typeof sql>]> = [
+    ['ordermesh_package_hints', ofOrders],
     ['packages', ofOrders],
     ['shipments', ofOrders],
     ['events', sql`store_id = ${storeId} or ${ofOrders}`],

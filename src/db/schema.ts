@@ -144,6 +144,14 @@ export interface OrderMeshDriftTable {
   last_seen: DefaultedTimestamp;
 }
 
+/** A ShipmentUpdate webhook's per-item quantities of one OrderMesh package. */
+export interface OrderMeshPackageHintsTable {
+  package_id: string;
+  order_id: string;
+  items: Json;
+  received_at: DefaultedTimestamp;
+}
+
 export type HoldSource = 'store' | 'ordermesh';
 
 export const REQUEST_STATES = ['requested', 'accepted', 'rejected', 'cancellation_requested', 'cancellation_accepted', 'cancellation_rejected', 'withdrawn'] as const;
@@ -255,6 +263,7 @@ export interface Database {
   privacy_requests: PrivacyRequestsTable;
   ordermesh_requests: OrderMeshRequestsTable;
   ordermesh_drift: OrderMeshDriftTable;
+  ordermesh_package_hints: OrderMeshPackageHintsTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -1,3 +1,4 @@
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { JobDeps } from './deps.ts';
@@ -16,7 +17,15 @@ export async function inboundOutcome(deps: JobDeps, v: Payloads[typeof Q.inbound
   const row = await deps.db.selectFrom('orders').selectAll().where('safe_id', '=', v.safeId).executeTakeFirst();
   if (!row) return 'not in the ledger';
   if (row.ordermesh_order_id) return 'already linked';
-  let orderId = v.ok ? v.orderId : null;
+  // The webhook is a hint: the order it names is read back (and must carry this safeId) before it counts.
+  let orderId: string | null = null;
+  if (v.ok && v.orderId) {
+    const named = await deps.ordermesh.getOrder(v.orderId).catch((err: unknown) => {
+      if (err instanceof OrderMeshError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    });
+    if (named && (named.safeId === null || named.safeId === v.safeId)) orderId = named.id;
+  }
   if (!orderId) orderId = (await deps.ordermesh.getOrderBySafeId(v.safeId))?.id ?? null;
   if (orderId) return (await created(deps, row, orderId)) ? 'submitted' : 'moved meanwhile';
   if (row.state !== 'submitting' || !row.inbound_sent_at) return `ignored: the order is ${row.state}`;

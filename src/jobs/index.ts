@@ -67,7 +67,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.syncNotes, (d) => syncNotes(deps, d.storeId), { perStore: true }),
     one(Q.storeSweep, (d) => storeSweep(deps, { start: d.start === true })),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
-    one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds, d.packageHints)),
+    one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
     one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true, prompt: true }),
     one(Q.syncHolds, (d) => syncHolds(deps, d.storeId), { perStore: true }),
     one(Q.privacyRequest, (d) => answerPrivacyRequest(deps, d.requestId)),

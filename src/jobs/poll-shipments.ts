@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { ShipmentModel } from '../connectors/ordermesh/reader.ts';
 import { transitionMany } from '../db/batch-transitions.ts';
-import { upsertShipments, type ShipmentRecord } from '../db/packages.ts';
+import { packageHintsOf, upsertShipments, type PackageHints, type ShipmentRecord } from '../db/packages.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { JobDeps } from './deps.ts';
-import { Q, enqueue, enqueueMany, type PackageHints } from './queues.ts';
+import { Q, enqueue, enqueueMany } from './queues.ts';
 
 const BATCH = 200;
 
@@ -35,7 +35,7 @@ async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<
 /** OrderMesh reads in flight at once while polling: the calls are per order, the waits need not be. */
 const READS_IN_FLIGHT = 8;
 
-export async function pollShipments(deps: JobDeps, orderIds?: string[], hints?: PackageHints): Promise<{ polled: number; newTracking: number }> {
+export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise<{ polled: number; newTracking: number }> {
   const due = await claimDue(deps, orderIds);
   const read: Array<{ order: OrderRow; shipments: ShipmentModel[] }> = [];
   let next = 0;
@@ -43,7 +43,7 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[], hints?: 
     while (next < due.length) {
       const order = due[next++]!;
       try {
-        read.push({ order, shipments: withHints(await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!), hints) });
+        read.push({ order, shipments: await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!) });
       } catch (err) {
         if (!(err instanceof OrderMeshError && err.retryable)) throw err;
         // polled again at its next slot
@@ -52,6 +52,9 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[], hints?: 
   };
   const readers = await Promise.allSettled(Array.from({ length: Math.min(READS_IN_FLIGHT, due.length) }, reader));
   const failed = readers.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  // Quantities OrderMesh's webhooks gave for packages the API lists only by item id.
+  const hints = await packageHintsOf(deps.db, read.map((r) => r.order.id));
+  for (const r of read) withHints(r.shipments, hints);
   // What was read is recorded even when one read failed for good: the failure is then the job's.
   const newTracking = await recordShipments(deps, read);
   if (failed) throw failed.reason;
@@ -61,21 +64,30 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[], hints?: 
 }
 
 /**
- * A package the API read with quantities inferred from `orderItemIDs` takes the quantities a
- * ShipmentUpdate webhook gave for it, for the items the API lists in it: the API says which package and
- * items exist, the webhook how many of each (documented only there).
+ * Packages the API read with quantities inferred from `orderItemIDs` take the quantities a
+ * ShipmentUpdate webhook gave for them (the API says which packages and items exist, the webhook how
+ * many of each: documented only there). What the hints confirm is taken out of the item's total, and
+ * the rest is shared again over the item's packages that have no hint, in their order.
  */
-function withHints(shipments: ShipmentModel[], hints: PackageHints | undefined): ShipmentModel[] {
-  if (!hints) return shipments;
-  for (const s of shipments) {
-    for (const p of s.packages) {
-      const hint = hints[p.packageId];
-      if (!hint || !p.quantitiesInferred) continue;
-      const given = new Map(hint.map((h) => [h.orderItemId, h.quantity]));
-      p.items = p.items.map((i) => ({ ...i, quantity: given.get(i.orderItemId) ?? i.quantity }));
-      p.quantitiesInferred = !p.items.every((i) => given.has(i.orderItemId));
-    }
+export function withHints(shipments: ShipmentModel[], hints: PackageHints): ShipmentModel[] {
+  const packages = shipments.flatMap((s) => s.packages);
+  const hinted = packages.filter((p) => p.quantitiesInferred && hints[p.packageId]);
+  if (!hinted.length) return shipments;
+  const itemIds = new Set(hinted.flatMap((p) => p.items.map((i) => i.orderItemId)));
+  for (const id of itemIds) {
+    const holders = packages.filter((p) => p.quantitiesInferred && p.items.some((i) => i.orderItemId === id));
+    const total = holders.reduce((a, p) => a + p.items.filter((i) => i.orderItemId === id).reduce((b, i) => b + i.quantity, 0), 0);
+    const confirmed = holders.filter((p) => hints[p.packageId]?.some((h) => h.orderItemId === id));
+    const given = confirmed.reduce((a, p) => a + hints[p.packageId]!.filter((h) => h.orderItemId === id).reduce((b, h) => b + h.quantity, 0), 0);
+    const rest = holders.filter((p) => !confirmed.includes(p));
+    const left = Math.max(0, total - given);
+    for (const p of confirmed) p.items = p.items.map((i) => (i.orderItemId === id ? { ...i, quantity: hints[p.packageId]!.find((h) => h.orderItemId === id)!.quantity } : i));
+    rest.forEach((p, rank) => {
+      const q = Math.floor(left / rest.length) + (rank < left % rest.length ? 1 : 0);
+      p.items = p.items.flatMap((i) => (i.orderItemId !== id ? [i] : q > 0 ? [{ ...i, quantity: q }] : []));
+    });
   }
+  for (const p of hinted) p.quantitiesInferred = !p.items.every((i) => hints[p.packageId]!.some((h) => h.orderItemId === i.orderItemId));
   return shipments;
 }
 

@@ -33,7 +33,7 @@ export interface Payloads {
   /** `start`: a worker starting: every store is read at once. */
   [Q.storeSweep]: { start?: boolean };
   [Q.applyOrderChange]: { orderId: string; kind: 'cancel' | 'address' | 'items' | 'recheck' };
-  [Q.pollShipments]: { orderIds?: string[]; packageHints?: PackageHints };
+  [Q.pollShipments]: { orderIds?: string[] };
   [Q.writeTracking]: { packageId: string };
   /** `scheduled`: the per-minute tick, which scans only once `fulfillmentService.pollSeconds` have passed. */
   [Q.scanFulfillmentRequests]: { storeId: string; scheduled?: boolean };
@@ -71,6 +71,3 @@ export async function enqueueMany<K extends keyof Payloads>(
   if (jobs.length === 0) return;
   await boss.insert(name, jobs as Array<{ data: object; singletonKey?: string; startAfter?: number }>, opts.trx ? { db: fromKysely(opts.trx) } : {});
 }
-
-/** Per OrderMesh package id, the items and quantities a ShipmentUpdate webhook named: used only where the API's package does not say. */
-export type PackageHints = Record<string, Array<{ orderItemId: string; quantity: number }>>;

@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { WEBHOOK_SIGNATURE_HEADER, webhookPayload, type WebhookPackage } from '../connectors/ordermesh/contract.ts';
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_SIGNATURE_HEADER, webhookPayload, type WebhookPackage } from '../connectors/ordermesh/contract.ts';
 import { findOrderForWebhook } from '../db/orders.ts';
-import type { PackageHints } from '../jobs/queues.ts';
+import { recordPackageHints, type PackageHints } from '../db/packages.ts';
 import type { Database } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
 import { OM_HOLD } from '../jobs/sync-holds.ts';
@@ -150,17 +150,24 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
     /**
      * A hint, never a truth: it names an order (by OrderId or SafeId: a failed OrderCreation has no
      * OrderId) whose shipments are then read through the API before anything changes state. A
-     * ShipmentUpdate's packages travel with the poll as hints for per-item quantities the API's
-     * packages may not carry (its packageOrderItems are often empty).
+     * ShipmentUpdate's per-item package quantities are kept as hints for the packages the API gives
+     * only orderItemIDs for (its packageOrderItems are often empty): they change nothing by themselves.
      */
     const ordermesh = async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-      let parsed;
+      let body: unknown;
       try {
-        parsed = webhookPayload.safeParse(JSON.parse(raw.toString('utf8')));
+        body = JSON.parse(raw.toString('utf8'));
       } catch {
         return reject(reply, 400, 'body is not JSON');
       }
+      // An event the docs do not show is acknowledged (OrderMesh would retry a refusal), and changes nothing.
+      const eventType = (body as { EventType?: unknown } | null)?.EventType;
+      if (typeof eventType === 'string' && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(eventType)) {
+        deps.log.info({ eventType: eventType.slice(0, 60) }, 'OrderMesh webhook of an event type the docs do not show: ignored');
+        return reply.code(200).send({ ignored: 'event type not handled' });
+      }
+      const parsed = webhookPayload.safeParse(body);
       if (!parsed.success) return reject(reply, 400, `unexpected payload: ${parsed.error.issues[0]?.message}`);
       const p = parsed.data;
       const shipmentId = 'ShipmentId' in p ? p.ShipmentId : null;
@@ -182,7 +189,9 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
           await enqueue(deps.boss, Q.inboundOutcome, { safeId: p.SafeId, ok: p.IsSuccessful, orderId: p.OrderId ?? null, code: p.ResponseCode ?? null, description: p.Description ?? null }, { trx });
           if (!p.IsSuccessful) return;
         }
-        await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id], ...(hints && Object.keys(hints).length ? { packageHints: hints } : {}) }, { trx, singletonKey: `order:${order.id}${hints ? `:${shipmentId}` : ''}` });
+        // Kept in the ledger, so this poll and every later one apply them (a queued poll may absorb this one).
+        if (hints) await recordPackageHints(trx, order.id, hints);
+        await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` });
         if (holdChanged) await enqueue(deps.boss, Q.syncHolds, { storeId: order.store_id }, { trx, singletonKey: order.store_id });
       });
       return reply.code(200).send({ received: true, duplicate: !fresh });

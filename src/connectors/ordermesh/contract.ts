@@ -287,20 +287,26 @@ export const reprintModel = z.strictObject({
 // name are read back through the API before anything changes state.
 // ---------------------------------------------------------------------------------------------------
 
+/** Ids come as strings in the docs' examples; numbers are read as their text (the examples are not consistent). */
+const webhookId = z.union([z.string(), z.number()]).transform(String);
+const webhookNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+/** Meta values: strings in the docs; anything else is kept as its JSON text. */
+const webhookMeta = z.record(z.string(), z.unknown()).transform((m) => Object.fromEntries(Object.entries(m).flatMap(([k, v]) => (v === null || v === undefined ? [] : [[k, typeof v === 'string' ? v : JSON.stringify(v)]]))));
+
 const webhookBase = {
-  OrderId: z.string().nullish(),
-  ExternalOrderId: z.string().nullish(),
+  OrderId: webhookId.nullish(),
+  ExternalOrderId: webhookId.nullish(),
   SafeId: z.string().nullish(),
   Description: z.string().nullish(),
-  SubscriberId: z.string().nullish(),
-  ChildSubscriberId: z.string().nullish(),
+  SubscriberId: webhookId.nullish(),
+  ChildSubscriberId: webhookId.nullish(),
   /** Identifies a delivery request, not an event: the docs' examples share one across orders. */
-  RequestId: z.string().nullish(),
+  RequestId: webhookId.nullish(),
   Reprint: z.unknown().nullish(),
 };
 
 const webhookPackage = z.object({
-  PackageId: z.string(),
+  PackageId: webhookId,
   ShortId: z.string().nullish(),
   CarrierName: z.string().nullish(),
   CarrierMethodName: z.string().nullish(),
@@ -309,29 +315,30 @@ const webhookPackage = z.object({
   CarrierTrackingNumber: z.string().nullish(),
   CarrierLink: z.string().nullish(),
   CarrierAccount: z.boolean().nullish(),
-  OrderItemIDs: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
-  PackageOrderItems: z
-    .array(z.object({ OrderItemId: z.union([z.string(), z.number()]).transform(String), ExternalId: z.string().nullish(), Quantity: z.number(), ItemMeta: stringMap.nullish() }))
-    .nullish(),
-  PackingSlipId: z.string().nullish(),
+  OrderItemIDs: z.array(webhookId).nullish(),
+  PackageOrderItems: z.array(z.object({ OrderItemId: webhookId, ExternalId: webhookId.nullish(), Quantity: webhookNumber, ItemMeta: webhookMeta.nullish() })).nullish(),
+  PackingSlipId: webhookId.nullish(),
 });
 export type WebhookPackage = z.infer<typeof webhookPackage>;
 
 const statusText = z.union([z.string(), z.number()]).transform(String).nullish();
 
+/** The event types the docs show (merchant-notifications.txt); any other is acknowledged and ignored. */
+export const WEBHOOK_EVENT_TYPES = ['OrderCreation', 'OrderUpdate', 'ShipmentCreated', 'ShipmentUpdate'] as const;
+
 export const webhookPayload = z.discriminatedUnion('EventType', [
-  z.object({ ...webhookBase, EventType: z.literal('OrderCreation'), IsSuccessful: z.boolean(), ResponseCode: z.number().nullish() }),
+  z.object({ ...webhookBase, EventType: z.literal('OrderCreation'), IsSuccessful: z.boolean(), ResponseCode: webhookNumber.nullish() }),
   z.object({ ...webhookBase, EventType: z.literal('OrderUpdate'), NewStatus: statusText, OldStatus: statusText }),
-  z.object({ ...webhookBase, EventType: z.literal('ShipmentCreated'), ShipmentId: z.string(), ResponseCode: z.number().nullish() }),
+  z.object({ ...webhookBase, EventType: z.literal('ShipmentCreated'), ShipmentId: webhookId, ResponseCode: webhookNumber.nullish() }),
   z.object({
     ...webhookBase,
     EventType: z.literal('ShipmentUpdate'),
-    ShipmentId: z.string(),
+    ShipmentId: webhookId,
     NewStatus: statusText,
     OldStatus: statusText,
     // The docs show both an empty array and a single object here.
     Packages: z.union([z.array(webhookPackage), webhookPackage]).nullish(),
-    OrderMeta: stringMap.nullish(),
+    OrderMeta: webhookMeta.nullish(),
   }),
 ]);
 export type WebhookPayload = z.infer<typeof webhookPayload>;
