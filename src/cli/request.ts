@@ -18,7 +18,7 @@ const positive = (flag: string) => (v: string) => {
 function describe(r: RequestView): string {
   const what = r.items ? r.items.map((i) => `item ${i.orderItemId} × ${i.quantity}`).join(', ') : 'the whole order';
   const head = r.new === false ? 'already requested' : 'requested';
-  return `${r.kind} of ${what}: ${r.new === false ? `${head} (${r.createdAt}): ` : ''}${r.state}${r.ordermeshRef ? ` as ${r.ordermeshRef}` : ''}${r.ordermeshStatus ? ` (OrderMesh: ${r.ordermeshStatus})` : ''}${r.error ? `: ${r.error}` : ''}\n`;
+  return `${r.kind} of ${what}: ${r.new === false ? `${head} (${r.createdAt}): ` : ''}${r.state}${r.ordermeshRef ? ` as ${r.ordermeshRef}` : ''}${r.ordermeshStatus ? ` (OrderMesh: ${r.ordermeshStatus})` : ''}${r.error ? `: ${r.error}` : ''}\n${r.hint ? `  ${r.hint}\n` : ''}`;
 }
 
 /**

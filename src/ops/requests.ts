@@ -200,7 +200,7 @@ export function refundRequest(row: OrderRow, order: OrderMeshOrder, items: Array
 function refundState(order: OrderMeshOrder, reason: string, items: Array<{ orderItemId: string }> | null): string {
   const refunds: Array<ItemRefund & { itemId: string }> = order.items.flatMap((i) => i.refunds.map((r) => ({ ...r, itemId: i.id })));
   const ids = items ? items.map((i) => i.orderItemId) : [...new Set(refunds.filter((r) => r.reason === reason).map((r) => r.itemId))];
-  return ids.length && ids.every((id) => refunds.some((r) => r.itemId === id && (r.reason === null || r.reason === reason))) ? 'Refunded' : 'Requested';
+  return ids.length && ids.every((id) => refunds.some((r) => r.itemId === id && r.reason === reason)) ? 'Refunded' : 'Requested';
 }
 
 function reprintOrder(row: OrderRow, original: OrderMeshOrder, items: Array<{ orderItemId: string; quantity: number }> | null, safeId: string, reason: string): CreateOrderModel {

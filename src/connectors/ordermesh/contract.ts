@@ -482,7 +482,7 @@ export const operations = {
   addRefund: {
     method: 'POST', path: '/order/v1/orders/{orderId}/refunds', auth: true, assumed: true, idempotent: false,
     source: `${PF} #5 (AddRefundModel body, docs.dev …/addrefundmodel); path and answer not found`,
-    note: '{orderId, refunds: [{itemId, isShippingRefund, amount, reason}]}; no idempotency key: a request whose answer was lost is looked for in the items\' refundData before it is sent again',
+    note: '{orderId, refunds: [{itemId, isShippingRefund, amount, reason}]}; no idempotency key: the matching refunds in the items\' refundData are counted before sending, and after a lost answer the request counts as made only if that count grew',
     request: addRefundModel, read: readNothing,
   },
 } as const satisfies Record<string, Operation>;
