@@ -95,7 +95,8 @@ export async function probeOrderMesh(
   const nobody = `ordersync-probe-${randomBytes(6).toString('hex')}`;
   await run(`order by safeId (${nobody}, which does not exist)`, 'getOrderBySafeId', request('getOrderBySafeId'), async () => {
     const found = await client.getOrderBySafeId(nobody);
-    if (!found) return { detail: '404, as expected' };
+    // A path OrderMesh does not serve answers 404 too: the listed order's safeId, below, tells them apart.
+    if (!found) return { detail: '404, as expected (a wrong path would answer 404 as well: the next read by safeId confirms the path)' };
     return { detail: `answered order ${found.id} for a safeId nobody has: a lost create would be taken for an existing order. Check ordermesh.paths.getOrderBySafeId`, unexpected: true };
   });
 
@@ -103,6 +104,7 @@ export async function probeOrderMesh(
   const latest = [...listed].sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? '') || 0)[0];
   if (!latest) {
     skip('order by id', 'getOrder', request('getOrder'), tokenOk ? 'the list returned no order' : 'needs a token');
+    if (tokenOk) skip('order by safeId (a listed order\'s)', 'getOrderBySafeId', request('getOrderBySafeId'), 'no order listed, so the path is unconfirmed (a path OrderMesh does not serve answers 404 for every safeId): run the probe again once the merchant has an order');
   } else {
     await run(`order by id (${latest.id})`, 'getOrder', request('getOrder'), async () => {
       const o = await client.getOrder(latest.id);
@@ -116,6 +118,8 @@ export async function probeOrderMesh(
         if (o.id !== latest.id) return { detail: `answered order ${o.id}, the list shows ${latest.id} with this safeId`, unexpected: true };
         return { detail: `order ${o.id}, as listed` };
       });
+    } else {
+      skip('order by safeId (a listed order\'s)', 'getOrderBySafeId', request('getOrderBySafeId'), `the listed order ${latest.id} shows no safeId, so the path is unconfirmed: a path OrderMesh does not serve answers 404 for every safeId, and a repeated create would then be taken for a new order's refusal. Confirm ordermesh.paths.getOrderBySafeId with OrderMesh`);
     }
   }
 
