@@ -24,9 +24,12 @@ async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<
     .where('id', 'in', (eb) => {
       // needs_attention included: an order parked for a person (a change OrderMesh refused, a failed
       // job) is still being made, and what ships for it must still reach the store.
-      let q = eb.selectFrom('orders').select('id').where('state', 'in', ['submitted', 'in_production', 'needs_attention']).where('ordermesh_order_id', 'is not', null);
-      q = orderIds?.length ? q.where('id', 'in', orderIds) : q.where('next_poll_at', '<=', new Date()).orderBy('next_poll_at');
-      return q.limit(BATCH).forUpdate().skipLocked();
+      const q = eb.selectFrom('orders').select('id').where('state', 'in', ['submitted', 'in_production', 'needs_attention']).where('ordermesh_order_id', 'is not', null);
+      // Orders a webhook named wait for a row lock another statement holds (a notes run, a transition)
+      // instead of skipping it: skipped, the webhook's poll read nothing and no other came (seen under
+      // load). The sweep skips locked rows: another worker is on them.
+      if (orderIds?.length) return q.where('id', 'in', orderIds).orderBy('id').limit(BATCH).forUpdate();
+      return q.where('next_poll_at', '<=', new Date()).orderBy('next_poll_at').limit(BATCH).forUpdate().skipLocked();
     })
     .returningAll()
     .execute();

@@ -98,9 +98,10 @@ describe('against OrderMesh as its documentation shows it', () => {
           const st = await simState(om);
           const missing = st.orders.filter((o: any) => o.shipments.some((sh: any) => sh.packages.some((p: any) => tracking.includes(p.carrierTrackingNumber) && !known.some((k) => k.written_tracking_number === p.carrierTrackingNumber))));
           const rowsOf = await db.selectFrom('orders').select(['id', 'safe_id', 'state', 'last_polled_at', 'last_error_code', 'ordermesh_order_id']).where('safe_id', 'in', missing.map((o: any) => o.safeId).concat(['-'])).execute();
-          const receipts = await db.selectFrom('webhook_receipts').select(['delivery_id', 'topic']).where('source', '=', 'ordermesh').execute();
-          const jobs = await sql<{ state: string; data: unknown }>`select state, data from pgboss.job where name = 'poll-shipments'`.execute(db);
-          return `tracking not on the store for ${missing.length} order(s): ${JSON.stringify(rowsOf)} (OrderMesh ids ${JSON.stringify(missing.map((o: any) => o.orderId))}); receipts ${JSON.stringify(receipts.filter((r) => rowsOf.some((o) => r.delivery_id.includes(`:${o.id}:`))))}; poll jobs ${JSON.stringify(jobs.rows.filter((j) => rowsOf.some((o) => JSON.stringify(j.data).includes(`"${o.id}"`))))}; packages ${JSON.stringify(known.filter((p) => tracking.includes(p.tracking_number!) && p.written_tracking_number !== p.tracking_number))}; webhooks ${JSON.stringify(st.counts.webhooks)}`;
+          const receipts = await db.selectFrom('webhook_receipts').selectAll().where('source', '=', 'ordermesh').execute();
+          const jobs = await sql<{ state: string; data: unknown }>`select state, data, created_on, started_on, completed_on from pgboss.job where name = 'poll-shipments'`.execute(db);
+          const events = await db.selectFrom('events').select(['at', 'kind', 'from_state', 'to_state', 'reason_code']).where('order_id', 'in', rowsOf.map((o) => o.id).concat(['0'])).orderBy('at').execute();
+          return `tracking not on the store for ${missing.length} order(s): ${JSON.stringify(rowsOf)} (OrderMesh ids ${JSON.stringify(missing.map((o: any) => o.orderId))}); receipts ${JSON.stringify(receipts.filter((r) => rowsOf.some((o) => r.delivery_id.includes(`:${o.id}:`))))}; poll jobs ${JSON.stringify(jobs.rows.filter((j) => rowsOf.some((o) => JSON.stringify(j.data).includes(`"${o.id}"`))))}; events ${JSON.stringify(events)}; packages ${JSON.stringify(known.filter((p) => tracking.includes(p.tracking_number!) && p.written_tracking_number !== p.tracking_number))}; webhooks ${JSON.stringify(st.counts.webhooks)}`;
         },
         90_000,
       );
