@@ -24,7 +24,8 @@ export async function inboundOutcome(deps: JobDeps, v: Payloads[typeof Q.inbound
       if (err instanceof OrderMeshError && err.code === 'NOT_FOUND') return null;
       throw err;
     });
-    if (named && (named.safeId === null || named.safeId === v.safeId)) orderId = named.id;
+    // An order read that shows no safeId cannot confirm it: the read by safeId below decides.
+    if (named && named.safeId === v.safeId) orderId = named.id;
   }
   if (!orderId) orderId = (await deps.ordermesh.getOrderBySafeId(v.safeId))?.id ?? null;
   if (orderId) return (await created(deps, row, orderId)) ? 'submitted' : 'moved meanwhile';

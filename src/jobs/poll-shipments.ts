@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
-import type { ShipmentModel } from '../connectors/ordermesh/reader.ts';
+import type { PackageModel, ShipmentModel } from '../connectors/ordermesh/reader.ts';
 import { transitionMany } from '../db/batch-transitions.ts';
 import { packageHintsOf, upsertShipments, type PackageHints, type ShipmentRecord } from '../db/packages.ts';
 import type { OrderRow } from '../db/schema.ts';
@@ -46,7 +46,8 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise
     while (next < due.length) {
       const order = due[next++]!;
       try {
-        read.push({ order, shipments: await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!) });
+        const sent = new Map(((order.mapped_payload as { items?: Array<{ externalId?: string | null; quantity: number }> } | null)?.items ?? []).flatMap((i) => (i.externalId ? [[i.externalId, i.quantity] as const] : [])));
+        read.push({ order, shipments: await deps.ordermesh.getShipmentsForOrder(order.ordermesh_order_id!, { sentQuantityOf: (externalId) => sent.get(externalId) }) });
       } catch (err) {
         if (!(err instanceof OrderMeshError && err.retryable)) throw err;
         // polled again at its next slot
@@ -73,24 +74,29 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise
  * the rest is shared again over the item's packages that have no hint, in their order.
  */
 export function withHints(shipments: ShipmentModel[], hints: PackageHints): ShipmentModel[] {
+  const hintOf = (packageId: string) => (Object.hasOwn(hints, packageId) && Array.isArray(hints[packageId]) ? hints[packageId] : undefined);
   const packages = shipments.flatMap((s) => s.packages);
-  const hinted = packages.filter((p) => p.quantitiesInferred && hints[p.packageId]);
+  const hinted = packages.filter((p) => p.quantitiesInferred && hintOf(p.packageId));
   if (!hinted.length) return shipments;
-  const itemIds = new Set(hinted.flatMap((p) => p.items.map((i) => i.orderItemId)));
+  // What the read knows of each item (its store ids), to name an item a hint gives to a package the guess gave none.
+  const known = new Map(packages.flatMap((p) => p.items.map((i) => [i.orderItemId, i] as const)));
+  const itemIds = new Set(hinted.flatMap((p) => hintOf(p.packageId)!.map((h) => h.orderItemId).filter((id) => p.listedItemIds.includes(id))));
   for (const id of itemIds) {
-    const holders = packages.filter((p) => p.quantitiesInferred && p.items.some((i) => i.orderItemId === id));
+    const holders = packages.filter((p) => p.quantitiesInferred && p.listedItemIds.includes(id));
     const total = holders.reduce((a, p) => a + p.items.filter((i) => i.orderItemId === id).reduce((b, i) => b + i.quantity, 0), 0);
-    const confirmed = holders.filter((p) => hints[p.packageId]?.some((h) => h.orderItemId === id));
-    const given = confirmed.reduce((a, p) => a + hints[p.packageId]!.filter((h) => h.orderItemId === id).reduce((b, h) => b + h.quantity, 0), 0);
-    const rest = holders.filter((p) => !confirmed.includes(p));
-    const left = Math.max(0, total - given);
-    for (const p of confirmed) p.items = p.items.map((i) => (i.orderItemId === id ? { ...i, quantity: hints[p.packageId]!.find((h) => h.orderItemId === id)!.quantity } : i));
-    rest.forEach((p, rank) => {
-      const q = Math.floor(left / rest.length) + (rank < left % rest.length ? 1 : 0);
-      p.items = p.items.flatMap((i) => (i.orderItemId !== id ? [i] : q > 0 ? [{ ...i, quantity: q }] : []));
-    });
+    const given = (p: PackageModel) => hintOf(p.packageId)?.find((h) => h.orderItemId === id)?.quantity;
+    const confirmed = holders.filter((p) => given(p) !== undefined);
+    const rest = holders.filter((p) => given(p) === undefined);
+    const left = Math.max(0, total - confirmed.reduce((a, p) => a + given(p)!, 0));
+    const setQuantity = (p: PackageModel, q: number) => {
+      const base = p.items.find((i) => i.orderItemId === id) ?? { ...(known.get(id) ?? { orderItemId: id, externalId: null, shopifyLineItemId: null }), quantity: 0 };
+      const others = p.items.filter((i) => i.orderItemId !== id);
+      p.items = q > 0 ? [...others, { ...base, quantity: q }] : others;
+    };
+    for (const p of confirmed) setQuantity(p, given(p)!);
+    rest.forEach((p, rank) => setQuantity(p, Math.floor(left / rest.length) + (rank < left % rest.length ? 1 : 0)));
   }
-  for (const p of hinted) p.quantitiesInferred = !p.items.every((i) => hints[p.packageId]!.some((h) => h.orderItemId === i.orderItemId));
+  for (const p of hinted) p.quantitiesInferred = !p.listedItemIds.every((id) => hintOf(p.packageId)!.some((h) => h.orderItemId === id));
   return shipments;
 }
 

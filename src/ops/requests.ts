@@ -157,8 +157,8 @@ async function unsent(deps: JobDeps, rec: RequestRow, created: boolean, err: unk
  * (customerShippingPrice, `isShippingRefund`). What is left to refund of an item is what was sent less
  * the refunds its refundData shows (ours and OrderMesh's staff's), and never more than OrderMesh's
  * remainingPriceBalance / remainingShippingBalance where it gives them: a refund is capped there, and one
- * taking the item's last units (sent less those refunds account for) is exactly what is left, so three
- * 1-unit refunds of 10.00 for 3 units are 3.33, 3.33, 3.34. An item with nothing left is left out; with
+ * taking the item's last units (what is left is the share but for rounding) is exactly what is left,
+ * so three 1-unit refunds of 10.00 for 3 units are 3.33, 3.33, 3.34. An item with nothing left is left out; with
  * nothing left at all the request is refused. Taxes are not included (whether the price carried them
  * is the store's setting).
  */
@@ -180,9 +180,11 @@ export function refundRequest(row: OrderRow, order: OrderMeshOrder, items: Array
     const leftOf = (sentCents: number, shipping: boolean, balance: number | null) => Math.max(0, Math.min(sentCents - refunded(shipping), balance === null ? Infinity : cents(balance)));
     const paid = cents(line.customerSubtotal) - cents(line.customerDiscountsOrPromotions);
     const priceLeft = leftOf(paid, false, omItem.remainingPriceBalance);
-    const unitsLeft = paid > 0 ? line.quantity - Math.round((refunded(false) * line.quantity) / paid) : 0;
     const share = Math.floor((paid * c.quantity * 2 + line.quantity) / (2 * line.quantity));
-    const amount = c.quantity >= unitsLeft ? priceLeft : Math.min(share, priceLeft);
+    // What is left differs from the share by no more than rounding (under a cent a unit): these are the
+    // item's last units, and take exactly what is left (3.33, 3.33, 3.34). Anything else (a goodwill
+    // refund made in OrderMesh) is not units: the share stands, capped at what is left.
+    const amount = priceLeft > share && priceLeft - share < line.quantity ? priceLeft : Math.min(share, priceLeft);
     const item = amount > 0 ? [{ itemId: c.orderItemId, isShippingRefund: false, amount: amount / 100, reason }] : [];
     // The whole order: each item's shipping too, as it was sent, less what was refunded of it.
     const shippingLeft = items ? 0 : leftOf(cents(line.customerShippingPrice), true, omItem.remainingShippingBalance);

@@ -211,7 +211,8 @@ function packageHints(packages: WebhookPackage | WebhookPackage[] | null | undef
   const list = packages ? (Array.isArray(packages) ? packages : [packages]) : [];
   const out: PackageHints = {};
   for (const pk of list) {
-    const items = (pk.PackageOrderItems ?? []).filter((i) => ORDERMESH_ID.test(i.OrderItemId) && Number.isInteger(i.Quantity) && i.Quantity > 0);
+    // Quantities a package could carry (a poison 1e23 would skip the whole package's write-back); one entry per item.
+    const items = [...new Map((pk.PackageOrderItems ?? []).filter((i) => ORDERMESH_ID.test(i.OrderItemId) && Number.isInteger(i.Quantity) && i.Quantity > 0 && i.Quantity <= 100_000).map((i) => [i.OrderItemId, i])).values()];
     if (ORDERMESH_ID.test(pk.PackageId) && items.length) out[pk.PackageId] = items.map((i) => ({ orderItemId: i.OrderItemId, quantity: i.Quantity }));
   }
   return out;

@@ -3,17 +3,18 @@ import type { ShipmentModel } from '../../src/connectors/ordermesh/reader.ts';
 import { withHints } from '../../src/jobs/poll-shipments.ts';
 
 /** A shipment as the reader makes it from packages that list only orderItemIDs (quantities inferred). */
-function shipment(packages: Array<[string, Array<[string, number]>]>): ShipmentModel {
+function shipment(packages: Array<[string, Array<[string, number]>, string[]?]>): ShipmentModel {
   return {
     shipmentId: 's',
     orderId: 'o',
     status: 'Fulfilled',
     createdAt: null,
     updatedAt: null,
-    packages: packages.map(([id, items]) => ({
+    packages: packages.map(([id, items, listed]) => ({
       packageId: id, shortId: null, carrierName: null, carrierMethodName: null, shippedDate: null, fulfilledDate: null, carrierTrackingNumber: id, carrierLink: null,
       items: items.map(([orderItemId, quantity]) => ({ orderItemId, externalId: null, quantity, shopifyLineItemId: null })),
       quantitiesInferred: true,
+      listedItemIds: listed ?? items.map(([orderItemId]) => orderItemId),
     })),
   };
 }
@@ -32,6 +33,18 @@ describe('webhook quantities for packages the API lists only by item id', () => 
     expect(quantities(both)).toEqual([['P1', [['a', 1]]], ['P2', [['a', 2]]]]);
     const over = withHints([shipment([['P1', [['a', 2]]], ['P2', [['a', 1]]]])], { P1: [{ orderItemId: 'a', quantity: 3 }] });
     expect(quantities(over)).toEqual([['P1', [['a', 3]]], ['P2', []]]);
+  });
+
+  it('gives a package the units a hint names even where the guess gave it none of that item', () => {
+    // Both packages list a and b (1 unit each); the guess put both in P1. The webhooks say P1 has a, P2 has b.
+    const read = [shipment([['P1', [['a', 1], ['b', 1]], ['a', 'b']], ['P2', [], ['a', 'b']]])];
+    const out = withHints(read, { P1: [{ orderItemId: 'a', quantity: 1 }], P2: [{ orderItemId: 'b', quantity: 1 }] });
+    expect(quantities(out).map(([id, items]) => [id, [...(items as Array<[string, number]>)].sort()])).toEqual([['P1', [['a', 1]]], ['P2', [['b', 1]]]]);
+  });
+
+  it('a package id named like an Object.prototype member is a package id like any other', () => {
+    expect(() => withHints([shipment([['constructor', [['a', 1]]], ['__proto__', [['a', 1]]]])], {})).not.toThrow();
+    expect(quantities(withHints([shipment([['toString', [['a', 2]]]])], { toString: [{ orderItemId: 'a', quantity: 1 }] }))).toEqual([['toString', [['a', 1]]]]);
   });
 
   it('leaves packages alone when no hint names them', () => {

@@ -233,6 +233,13 @@ describe('refund amounts: what was sent, less what was refunded', () => {
     expect(await refundsOf(second.r.safe_id, poster.id)).toEqual([[false, 5, 'goodwill'], [false, 25, 'arrived broken'], [true, 6, 'arrived broken']]);
     await askedOnce(r.ordermesh_order_id!);
     await askedOnce(second.r.ordermesh_order_id!);
+
+    // A 5.00 goodwill refund on 2 mugs at 10.00 is not a unit: one mug is still 10.00, not the 15.00 left.
+    const third = await submitted({}, [line('MUG-11OZ-WHITE', 2, 3, '10.00')]);
+    const mug3 = await itemOf(third.r.safe_id, 'MUG-11OZ-WHITE');
+    await post(`${om.url}/_sim/orders/${third.r.ordermesh_order_id}/refunds`, { refunds: [{ itemId: mug3.id, isShippingRefund: false, amount: 5, reason: 'goodwill' }] });
+    expect((await refund(third.o.id, 'chipped', 'MUG-11OZ-WHITE', 1)).code).toBe(0);
+    expect(await refundsOf(third.r.safe_id, mug3.id)).toEqual([[false, 5, 'goodwill'], [false, 10, 'chipped']]);
   });
 
   it("a refund like one OrderMesh's staff made is still sent; a lost answer or a 5xx is judged by the count of such refunds", async () => {

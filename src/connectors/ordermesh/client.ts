@@ -403,7 +403,7 @@ export class OrderMeshClient {
    * `orderItemIDs` (the documented examples leave `packageOrderItems` empty), the order is read for its
    * items' external ids and quantities (the rule is reader.ts's packageItems; README "split items").
    */
-  async getShipmentsForOrder(orderId: string): Promise<ShipmentModel[]> {
+  async getShipmentsForOrder(orderId: string, opts: { sentQuantityOf?: (externalId: string) => number | undefined } = {}): Promise<ShipmentModel[]> {
     const json = await this.#send('getShipmentsForOrder', { params: { orderId }, raw: true });
     let shipments: ShipmentModel[] | null = null;
     try {
@@ -418,7 +418,14 @@ export class OrderMeshClient {
       // Read again with the order's quantities; its drift was reported on the first read.
       shipments = readShipments(json, this.#context('getShipmentsForOrder', true), (id) => {
         const it = items.get(id);
-        return it ? it.quantity - it.cancelledQuantity : null;
+        if (!it) {
+          // An id the order does not have (the docs' examples are not consistent with each other): no units, reported.
+          this.drift.record('getShipmentsForOrder', { kind: 'unknown-item', path: 'packages[].orderItemIDs', expected: 'an item of the order', seen: id });
+          return 0;
+        }
+        // What we sent is the truth of how many OrderMesh makes (a partial cancel may not show in its reads).
+        const sent = it.externalId !== null ? opts.sentQuantityOf?.(it.externalId) : undefined;
+        return sent ?? it.quantity - it.cancelledQuantity;
       });
     } catch (err) {
       throw this.#badResponse('getShipmentsForOrder', err);

@@ -123,6 +123,8 @@ export interface PackageModel {
   items: PackageItem[];
   /** True when the quantities came from `orderItemIDs` (packageOrderItems empty): see README, "split items". */
   quantitiesInferred: boolean;
+  /** The order item ids the package lists (its items may leave out one whose share came to 0). */
+  listedItemIds: string[];
 }
 
 export interface ShipmentModel {
@@ -553,6 +555,7 @@ function shipmentFrom(part: ShipmentPart, items: Map<PackagePart, { items: Packa
         carrierLink: text(p, ['carrierLink', 'CarrierLink'], pp, ctx),
         items: items.get(pkg)!.items,
         quantitiesInferred: items.get(pkg)!.inferred,
+        listedItemIds: pkg.explicit ? [...new Set(pkg.explicit.map((i) => i.orderItemId))] : pkg.ids,
       };
     }),
     createdAt: date(o, ['createdDate', 'createdAt'], path, ctx, true),
