@@ -673,8 +673,10 @@ export function readNoteCreated(json: unknown, ctx: ReadContext): { id: string }
 /** Status changes (cancel, hold, release): `{orderId, status}` assumed; a whole order is read too. */
 export function readStatusChange(json: unknown, ctx: ReadContext): { orderId: string | null; status: OrderStatus | null } {
   if (json === undefined || json === null) return { orderId: null, status: null };
-  const o = isObj(json) && isObj(json.order) ? json.order : obj(json, '');
-  return { orderId: text(o, ['orderId', 'id'], '', ctx), status: pick(o, ['status'], '', ctx) ? status(o, ['status'], '', ctx, ctx.statusCodes.order, ORDER_STATUSES, false) : null };
+  const wrapped = isObj(json) && isObj(json.order);
+  const o = wrapped ? (json.order as Obj) : obj(json, '');
+  // A whole order (`{order}`) names itself `id`; a status answer `orderId`: neither is a deviation.
+  return { orderId: text(o, wrapped ? ['id', 'orderId'] : ['orderId', 'id'], '', ctx), status: pick(o, ['status'], '', ctx) ? status(o, ['status'], '', ctx, ctx.statusCodes.order, ORDER_STATUSES, false) : null };
 }
 
 /** An answer whose body we do not read (a delete, a refund request: their state is read elsewhere). */
