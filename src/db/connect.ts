@@ -22,6 +22,9 @@ export async function waitForDatabase(url: string, timeoutMs = 30_000): Promise<
   let delay = 200;
   for (;;) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    // A server that goes away between connect and the query (a restart while a worker boots) emits
+    // 'error' on the client, which unheard ends the process; the call rejects anyway and is tried again.
+    client.on('error', () => {});
     try {
       await client.connect();
       await client.query('select 1');
