@@ -1,6 +1,7 @@
 import { describeHolds, merchantHeldOrders, placeHold, readMirroredHolds, releaseHold, type MirroredHolds } from '../connectors/shopify/holds.ts';
+import { stateBeforeHold } from '../db/holds.ts';
 import { recordEvent, transition } from '../db/orders.ts';
-import type { OrderRow } from '../db/schema.ts';
+import type { OrderRow, OrderState } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
@@ -108,12 +109,14 @@ async function orderMeshHolds(deps: JobDeps, merchantId: string): Promise<Set<st
 }
 
 const OM_REASON = 'on Customer Care Hold in OrderMesh';
+/** The states OrderMesh's Customer Care Hold is followed from, and so the states its release gives back. */
+const OM_HOLDABLE: OrderState[] = ['submitted', 'in_production', 'needs_attention'];
 
 async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
   const held = await orderMeshHolds(deps, store.cfg.merchantId);
   const storeId = store.cfg.id;
   const fresh = held.size
-    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', 'in', ['submitted', 'in_production', 'needs_attention']).where('ordermesh_order_id', 'in', [...held]).execute()
+    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', 'in', OM_HOLDABLE).where('ordermesh_order_id', 'in', [...held]).execute()
     : [];
   for (const row of fresh) if (await holdInLedger(deps, row, 'ordermesh', OM_REASON)) result.held++;
 
@@ -136,7 +139,10 @@ async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: 
       const released = await releaseHold(store.shopify, fo.fulfillmentOrderId, fo.holdIds);
       if (!released.ok) throw new Error(`releasing our Shopify hold on ${fo.fulfillmentOrderId}: ${released.message}`);
     }
-    const moved = await transition(deps.db, row, ['on_hold'], 'submitted', { actor: deps.actor, reason: 'ORDERMESH_HOLD_RELEASED', message: 'released in OrderMesh', set: { hold_source: null, hold_reason: null } });
+    // Back to the state the hold found it in (issue 34, item 11): a needs_attention order keeps its
+    // alert (its last_error_code was never cleared), an in_production one its progress.
+    const back = (await stateBeforeHold(deps.db, row.id, OM_HOLDABLE)) ?? 'submitted';
+    const moved = await transition(deps.db, row, ['on_hold'], back, { actor: deps.actor, reason: 'ORDERMESH_HOLD_RELEASED', message: 'released in OrderMesh', set: { hold_source: null, hold_reason: null } });
     if (moved) result.released++;
   }
 }

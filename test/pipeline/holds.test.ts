@@ -2,6 +2,7 @@ import { SIM_DEFAULTS } from '../../src/sim/defaults.ts';
 import { describe, expect, it } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
 import { HOLD_HANDLE } from '../../src/connectors/shopify/holds.ts';
+import { transition } from '../../src/db/orders.ts';
 import { formatStatus, statusReport } from '../../src/db/status.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
@@ -126,6 +127,31 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     await post(`${om.url}/_sim/orders/${omId}/ship`, {});
     await until('fulfilled', async () => (await row(o.id))?.state === 'fulfilled');
     expect((await shopOrder(o.id)).fulfillments).toHaveLength(1);
+  });
+
+  it("released by OrderMesh, a held order goes back to the state the hold found it in: needs_attention with its error code, or in_production (issue 34, item 11)", async () => {
+    // The two states are set in the ledger as the pipeline sets them (a dead-lettered job; a first
+    // shipment): the simulated OrderMesh refuses to hold an order it is making, so the order stays Open there.
+    const { o: attention, omId: attentionOm } = await submitted();
+    const { o: making, omId: makingOm } = await submitted();
+    const at = await db.selectFrom('orders').select(['id', 'store_id']).where('store_order_id', '=', attention.id).executeTakeFirstOrThrow();
+    const mk = await db.selectFrom('orders').select(['id', 'store_id']).where('store_order_id', '=', making.id).executeTakeFirstOrThrow();
+    expect(await transition(db, at, ['submitted'], 'needs_attention', { actor: 'test', reason: 'JOB_FAILED', message: 'a job ran out of retries', set: { last_error_code: 'JOB_FAILED', last_error_message: 'a job ran out of retries' } })).toBe(true);
+    expect(await transition(db, mk, ['submitted'], 'in_production', { actor: 'test', reason: 'SHIPMENT_CREATED', message: '1 shipment(s) in OrderMesh' })).toBe(true);
+
+    for (const omId of [attentionOm, makingOm]) await post(`${om.url}/_sim/orders/${omId}/hold`);
+    await until('both held in the ledger', async () => (await row(attention.id))?.state === 'on_hold' && (await row(making.id))?.state === 'on_hold');
+    expect(await row(attention.id)).toMatchObject({ hold_source: 'ordermesh', last_error_code: 'JOB_FAILED' });
+
+    for (const omId of [attentionOm, makingOm]) await post(`${om.url}/_sim/orders/${omId}/release`);
+    await until('both released in the ledger', async () => (await row(attention.id))?.state !== 'on_hold' && (await row(making.id))?.state !== 'on_hold');
+    expect(await row(attention.id)).toMatchObject({ state: 'needs_attention', last_error_code: 'JOB_FAILED', hold_source: null, hold_reason: null });
+    expect(await row(making.id)).toMatchObject({ state: 'in_production', hold_source: null, hold_reason: null });
+    const release = await db.selectFrom('events').select(['order_id', 'from_state', 'to_state']).where('reason_code', '=', 'ORDERMESH_HOLD_RELEASED').where('order_id', 'in', [at.id, mk.id]).orderBy('order_id').execute();
+    expect(release).toEqual([
+      { order_id: at.id, from_state: 'on_hold', to_state: 'needs_attention' },
+      { order_id: mk.id, from_state: 'on_hold', to_state: 'in_production' },
+    ]);
   });
 
   it("a Customer Care Hold whose webhook was lost is found by the sweep; the merchant's own hold is never released by us", async () => {
