@@ -210,26 +210,40 @@ export async function installStore(
   i: { shop: string; accessToken: string; webhookSecret: string; merchantId?: string | undefined; defaults: Record<string, unknown>; apiOrigin?: string | undefined },
   actor: string,
 ): Promise<{ storeId: string; outcome: 'installed' | 'reinstalled' | 'needs-merchant' }> {
-  const id = i.shop.replace(/\.myshopify\.com$/, '').toLowerCase().slice(0, 63);
+  // Domains are case-blind; the ledger keeps them lower-case.
+  const shop = i.shop.toLowerCase();
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('stores').select(['id', 'source', 'settings', 'merchant_id']).where((eb) => eb.or([eb('id', '=', id), eb('shop_domain', '=', i.shop)])).forUpdate().executeTakeFirst();
-    if (existing?.source === 'config') throw new ConfigError('store.shopDomain', `${i.shop} is store ${existing.id} of the config file: its token is the file's to hold`);
+    // Installs one at a time: two at once must not both take the same free id, nor make two stores of one shop.
+    await sql`select pg_advisory_xact_lock(hashtext('ordersync:install-store'))`.execute(trx);
+    // The shop is found by its domain alone: a store whose id the shop's name would give is another shop's (issue 34).
+    const existing = await trx.selectFrom('stores').select(['id', 'source', 'settings', 'merchant_id']).where('shop_domain', '=', shop).orderBy('source').orderBy('id').forUpdate().executeTakeFirst();
+    if (existing?.source === 'config') throw new ConfigError('store.shopDomain', `${shop} is store ${existing.id} of the config file: its token is the file's to hold`);
     const sealed = JSON.stringify(seal(keyring, { shopifyToken: i.accessToken, webhookSecret: i.webhookSecret }));
     if (existing) {
       const waiting = existing.merchant_id === UNASSIGNED_MERCHANT;
       await trx.updateTable('stores').set({ secrets_sealed: sealed, enabled: !waiting, paused_reason: waiting ? 'NEEDS_MERCHANT' : null, updated_at: new Date() }).where('id', '=', existing.id).execute();
-      await recordEvent(trx, { storeId: existing.id, kind: 'store_installed', message: `${i.shop} installed again: new access token`, actor });
+      await recordEvent(trx, { storeId: existing.id, kind: 'store_installed', message: `${shop} installed again: new access token`, actor });
       return { storeId: existing.id, outcome: waiting ? 'needs-merchant' : 'reinstalled' };
     }
-    const settings = { ...i.defaults, id, shopDomain: i.shop, merchantId: i.merchantId ?? UNASSIGNED_MERCHANT, ...(i.apiOrigin ? { apiOrigin: i.apiOrigin } : {}), auth: { type: 'accessToken' } } as LedgerStoreSettings;
+    const id = await freeStoreId(trx, shop.replace(/\.myshopify\.com$/, ''));
+    const settings = { ...i.defaults, id, shopDomain: shop, merchantId: i.merchantId ?? UNASSIGNED_MERCHANT, ...(i.apiOrigin ? { apiOrigin: i.apiOrigin } : {}), auth: { type: 'accessToken' } } as LedgerStoreSettings;
     const cfg = parseLedgerStore(settings, { webhookSecret: true });
     await trx
       .insertInto('stores')
-      .values({ id, platform: cfg.platform, shop_domain: i.shop, merchant_id: cfg.merchantId, mapping_module: cfg.mapping.module, enabled: Boolean(i.merchantId), paused_reason: i.merchantId ? null : 'NEEDS_MERCHANT', credentials_ref: 'ledger', source: 'ledger', settings: JSON.stringify(settings), secrets_sealed: sealed })
+      .values({ id, platform: cfg.platform, shop_domain: shop, merchant_id: cfg.merchantId, mapping_module: cfg.mapping.module, enabled: Boolean(i.merchantId), paused_reason: i.merchantId ? null : 'NEEDS_MERCHANT', credentials_ref: 'ledger', source: 'ledger', settings: JSON.stringify(settings), secrets_sealed: sealed })
       .execute();
-    await recordEvent(trx, { storeId: id, kind: 'store_installed', message: `${i.shop} installed the app`, actor });
+    await recordEvent(trx, { storeId: id, kind: 'store_installed', message: `${shop} installed the app`, actor });
     return { storeId: id, outcome: i.merchantId ? 'installed' : 'needs-merchant' };
   });
+}
+
+/** The id an installed shop's store gets: its name, or its name with `-2`, `-3`… when another store (another shop) holds that. */
+async function freeStoreId(trx: Kysely<Database>, name: string): Promise<string> {
+  const base = name.slice(0, 63);
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? base : `${base.slice(0, 63 - `-${n}`.length).replace(/-+$/, '')}-${n}`;
+    if (!(await trx.selectFrom('stores').select('id').where('id', '=', id).executeTakeFirst())) return id;
+  }
 }
 
 /** Names the OrderMesh merchant of a ledger store (an installed shop waiting for one). */

@@ -32,9 +32,14 @@ const listQuery = orderFilterSchema.extend({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
 });
+/** The largest ledger order id (the column is a PostgreSQL bigint): a longer one is refused here, not by the database. */
+const MAX_ORDER_ID = 9223372036854775807n;
+const isOrderId = (v: string) => /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_ORDER_ID;
+const NOT_AN_ORDER_ID = 'not an order id (the ledger id: digits, at most 9223372036854775807)';
+const orderId = z.string().refine(isOrderId, NOT_AN_ORDER_ID);
 const reprocessBody = z.strictObject({
   filter: orderFilterSchema.optional(),
-  orderIds: z.array(z.string().min(1).max(200)).min(1).max(MAX_REPROCESS).optional(),
+  orderIds: z.array(orderId).min(1).max(MAX_REPROCESS).optional(),
   dryRun: z.boolean().default(true),
 });
 const skuBody = z.strictObject({ store: z.string().min(1).max(100), storeSku: z.string().min(1).max(255), ordermeshSku });
@@ -131,6 +136,8 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
   app.get('/api/v1/orders/:id', view, async (req, reply) => {
     const id = (req.params as { id: string }).id;
     if (id.length > 200) return bad(reply, 'id: too long');
+    // All digits is a ledger id (other keys are searched for): one beyond bigint would reach the database as an error.
+    if (/^\d+$/.test(id) && !isOrderId(id)) return bad(reply, `id: ${NOT_AN_ORDER_ID}`);
     const found = /^\d+$/.test(id) ? await deps.db.selectFrom('orders').select('id').where('id', '=', id).executeTakeFirst() : (await findOrders(deps.db, id))[0];
     if (!found) return reply.code(404).send({ message: `no order "${id}"` });
     const story = await orderStory(deps.db, found.id);

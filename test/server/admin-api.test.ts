@@ -12,6 +12,14 @@ const { db, om, shop, service, api } = await consoleFixture(60);
 const failedStates = ['failed_mapping', 'rejected', 'failed', 'needs_attention'];
 const ledgerCount = async (where: (q: any) => any) => Number((await where(db.selectFrom('orders').select(db.fn.countAll<string>().as('n'))).executeTakeFirstOrThrow()).n);
 
+/** A malformed order id's answer: 400 naming the field, short, nothing of PostgreSQL's. */
+const refusedId = (r: { status: number; json: any }, field: RegExp, what: string) => {
+  expect(r.status, what).toBe(400);
+  expect(r.json.message, what).toMatch(field);
+  expect(r.json.message.length, what).toBeLessThan(160);
+  expect(JSON.stringify(r.json), what).not.toMatch(/invalid input|out of range|bigint|syntax|postgres|sql/i);
+};
+
 describe('admin API: access', () => {
   it('is off (404) when no token is configured', async () => {
     const app = Fastify();
@@ -101,6 +109,18 @@ describe('admin API: reading', () => {
     expect((await api('/api/v1/orders/%23no-such-order', { token: VIEWER })).status).toBe(404);
     expect((await api('/api/v1/nothing-here', { token: VIEWER })).status).toBe(404);
   });
+
+  it('GET /api/v1/orders/:id refuses an all-digit id beyond the ledger\'s range with 400; a search takes any key', async () => {
+    for (const id of ['9223372036854775808', '99999999999999999999999']) refusedId(await api(`/api/v1/orders/${id}`, { token: VIEWER }), /^id: /, id);
+    expect((await api('/api/v1/orders/9223372036854775807', { token: VIEWER })).status).toBe(404);
+    expect((await api('/api/v1/orders/abc', { token: VIEWER })).status).toBe(404);
+    // A search never reaches the bigint column: such keys find nothing, and are not refused.
+    for (const q of ['abc', '99999999999999999999999']) {
+      const r = await api('/api/v1/orders/search', { token: VIEWER, body: { q } });
+      expect(r.status, q).toBe(200);
+      expect(r.json.items, q).toEqual([]);
+    }
+  });
 });
 
 describe('admin API: the overview and workers', () => {
@@ -179,6 +199,23 @@ describe('admin API: acting', () => {
       const r = await api('/api/v1/reprocess', { body });
       expect(r.status, JSON.stringify(body).slice(0, 80)).toBe(400);
     }
+  });
+
+  it('refuses a malformed order id in a reprocess with 400 naming the field, never a 500 or the database\'s text', async () => {
+    const acted = () => db.selectFrom('events').select(db.fn.countAll<string>().as('n')).where('actor', '=', 'console:ops').executeTakeFirstOrThrow();
+    const before = await acted();
+    for (const id of ['abc', '9223372036854775808', '99999999999999999999999', '-1', '1.5', ' 1', '']) {
+      for (const dryRun of [true, false]) {
+        const body = { orderIds: ['1', id], dryRun };
+        refusedId(await api('/api/v1/reprocess', { body }), /^orderIds\.1: /, JSON.stringify(body));
+      }
+    }
+    // The largest id there can be is an id: no such order, nothing to do.
+    const largest = await api('/api/v1/reprocess', { body: { orderIds: ['9223372036854775807'], dryRun: true } });
+    expect(largest.status).toBe(200);
+    expect(largest.json.orders).toBe(0);
+    // Nothing acted on.
+    expect(await acted()).toEqual(before);
   });
 
   it('keeps tokens out of the ledger', async () => {

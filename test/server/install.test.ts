@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { loadLedgerStores } from '../../src/db/ledger-stores.ts';
+import { addLedgerStore, installStore, loadLedgerStores } from '../../src/db/ledger-stores.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { SHOPIFY_SIM_DEFAULTS } from '../../src/sim/shopify/server.ts';
 import { Keyring } from '../../src/util/secret-box.ts';
@@ -93,5 +93,45 @@ describe('installing the app on a shop', () => {
     // Installed once more (the first of these), never twice: one store, its token the latest.
     expect((await db.selectFrom('stores').select('id').execute()).map((s) => s.id)).toEqual(['sim-shop']);
     expect((await opened())!.shopifyToken).not.toBe(before!.shopifyToken);
+  });
+
+  it('gives a shop whose derived id another store holds an id of its own, never that store\'s row', async () => {
+    const keyring = new Keyring(Buffer.from(KEY, 'base64'));
+    const stores = async () => Object.fromEntries((await db.selectFrom('stores').select(['id', 'shop_domain', 'secrets_sealed']).execute()).map((r) => [r.id, r]));
+    const tokenOf = (row: { secrets_sealed: unknown }) => keyring.open((row.secrets_sealed as Record<string, string>).shopifyToken!);
+    // As the callback records an install; without a merchant, so the workers leave these stores be.
+    const install = (shop: string, accessToken: string) => installStore(db, keyring, { shop, accessToken, webhookSecret: 'app-secret', defaults: { mapping: { module: 'shopify-default', options: SIM_MAPPING } } }, 'test');
+
+    // A store added by hand under the id the shop acme.myshopify.com would derive.
+    await addLedgerStore(db, keyring, { id: 'acme', shopDomain: 'acme-eu.myshopify.com', merchantId: 'm-eu', mapping: { module: 'shopify-default', options: SIM_MAPPING }, auth: { type: 'accessToken' } }, { shopifyToken: 'shpat_acme_eu' }, 'test');
+    // Two shops whose names agree in the 63 characters an id keeps.
+    const long = `${'a-very-long-shop-name-'.repeat(3)}`;
+    const shops = [['acme.myshopify.com', 'shpat_acme'], [`${long}eu.myshopify.com`, 'shpat_long_eu'], [`${long}us.myshopify.com`, 'shpat_long_us']] as const;
+    const before = await stores();
+    const ids: string[] = [];
+    for (const [shop, token] of shops) ids.push((await install(shop, token)).storeId);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).not.toBe('acme');
+    expect(ids[2]).not.toBe(ids[1]);
+
+    const after = await stores();
+    expect(Object.keys(after)).toHaveLength(Object.keys(before).length + 3);
+    // Each store its own shop and token; the ones there before untouched.
+    expect(after.acme!.secrets_sealed).toEqual(before.acme!.secrets_sealed);
+    expect(after.acme!.shop_domain).toBe('acme-eu.myshopify.com');
+    expect(tokenOf(after.acme!)).toBe('shpat_acme_eu');
+    expect(after['sim-shop']!.secrets_sealed).toEqual(before['sim-shop']!.secrets_sealed);
+    shops.forEach(([shop, token], n) => {
+      expect(after[ids[n]!]!.shop_domain).toBe(shop);
+      expect(tokenOf(after[ids[n]!]!)).toBe(token);
+      expect(ids[n]).toMatch(/^[a-z0-9][a-z0-9-]{0,62}$/);
+    });
+
+    // Installed again, a shop finds its own store by its domain: the first of the long ones keeps the id it took.
+    expect((await install(shops[1][0], 'shpat_long_eu_2')).storeId).toBe(ids[1]);
+    const again = await stores();
+    expect(tokenOf(again[ids[1]!]!)).toBe('shpat_long_eu_2');
+    expect(again[ids[2]!]!.secrets_sealed).toEqual(after[ids[2]!]!.secrets_sealed);
+    expect(Object.keys(again)).toHaveLength(Object.keys(after).length);
   });
 });
