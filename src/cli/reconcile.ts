@@ -31,10 +31,12 @@ function describe(r: ReconcileReport): string {
   };
   section('in OrderMesh, unknown to the ledger', r.unknownToLedger, 'records them from the store as OrderMesh has them');
   section('in OrderMesh, not linked in the ledger', r.unlinked, 're-links them instead of submitting them again');
-  section('linked in the ledger, not in OrderMesh', r.missingInOrderMesh, 'submits them again, by safeId');
+  section('linked in the ledger, not in OrderMesh', r.missingInOrderMesh, 'submits again, by safeId, those not fulfilled, cancelled or skipped');
   section('states that disagree', r.stateDisagrees, 'polls them now, so the ledger follows OrderMesh');
+  if (r.ordermeshKnowsNone) lines.push('  OrderMesh has none of the orders the ledger links to it: most likely the wrong environment, credentials or merchant');
   const n = r.unknownToLedger.length + r.unlinked.length + r.missingInOrderMesh.length + r.stateDisagrees.length;
-  lines.push(n ? (r.fixed ? '  fixed: start (or keep running) the workers to carry it on' : '  run again with --fix to repair') : '  the ledger agrees with OrderMesh');
+  if (r.refused) lines.push('  --fix refused: nothing changed');
+  else lines.push(n ? (r.fixed ? '  fixed: start (or keep running) the workers to carry it on' : '  run again with --fix to repair') : '  the ledger agrees with OrderMesh');
   return `${lines.join('\n')}\n`;
 }
 
@@ -48,16 +50,21 @@ export function reconcileCommand(contextFrom: Ctx): Command {
     .requiredOption('--store <id>', 'store id (a config or ledger store)')
     .option('--since <date>', 'only orders created since (OrderMesh and store creation dates)')
     .option('--fix', 'repair what differs (run it before starting workers on a restored ledger)')
+    .option('--even-if-ordermesh-knows-none', 'with --fix: act even when OrderMesh has none of the orders the ledger links to it (refused otherwise: most likely the wrong environment, credentials or merchant)')
     .option('--json', 'machine-readable output')
-    .action(async (o: { store: string; since?: string; fix?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (o: { store: string; since?: string; fix?: boolean; evenIfOrdermeshKnowsNone?: boolean; json?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const since = parseSince(o.since);
+      if (o.evenIfOrdermeshKnowsNone && !o.fix) throw new UsageError('--even-if-ordermesh-knows-none: only with --fix');
       const report = await withRuntime(ctx, `cli:reconcile:${os.userInfo().username}`, {}, async (deps) => {
         await storeFlag(ctx, deps.db, o.store);
-        return reconcileStore(deps, o.store, { since, fix: o.fix === true });
+        return reconcileStore(deps, o.store, { since, fix: o.fix === true, evenIfOrderMeshKnowsNone: o.evenIfOrdermeshKnowsNone === true });
       });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
       const open = report.unknownToLedger.length + report.unlinked.length + report.missingInOrderMesh.length + report.stateDisagrees.length;
-      if (open && !report.fixed) process.exitCode = 1;
+      if (report.refused) {
+        process.stderr.write(`${report.refused}\n`);
+        process.exitCode = 1;
+      } else if (open && !report.fixed) process.exitCode = 1;
     });
 }

@@ -1,6 +1,6 @@
 import type { KnownOrderStatus, OrderMeshOrder, OrderStatus } from '../connectors/ordermesh/reader.ts';
 import { countOrders, fetchOrders } from '../connectors/shopify/pull-orders.ts';
-import { ingestOrders } from '../db/orders.ts';
+import { FINAL, ingestOrders } from '../db/orders.ts';
 import { ledgerCounts, linkToOrderMesh, linkedOrders, ordersBySafeId, pollNow, unlink, type Link } from '../db/reconcile.ts';
 import type { OrderRow, OrderState } from '../db/schema.ts';
 import { storeOf, type JobDeps } from '../jobs/deps.ts';
@@ -57,23 +57,36 @@ export interface ReconcileReport {
   unknownToLedger: Difference[];
   /** OrderMesh has them; the ledger's row does not say so (or names another OrderMesh order). */
   unlinked: Difference[];
-  /** The ledger says OrderMesh has them; OrderMesh has no order by that safeId. */
+  /** The ledger says OrderMesh has them; OrderMesh has no order by that safeId (--fix submits again only those not final). */
   missingInOrderMesh: Difference[];
   /** Both know the order; the ledger's state is not what OrderMesh's status implies. */
   stateDisagrees: Difference[];
+  /**
+   * The ledger links orders to OrderMesh and OrderMesh has none of them: most likely the wrong
+   * OrderMesh (environment, credentials or merchant), not orders OrderMesh lost (issue 34).
+   */
+  ordermeshKnowsNone: boolean;
+  /** Why --fix changed nothing (null: it acted, or was not asked to). */
+  refused: string | null;
   fixed: boolean;
 }
+
+/** What `reconcile --fix` says when OrderMesh has none of the ledger's linked orders. */
+export const KNOWS_NONE_MESSAGE =
+  'OrderMesh has none of the orders the ledger links to it: most likely the wrong OrderMesh environment, credentials or merchant. --fix changed nothing; check the configuration, or run again with --fix --even-if-ordermesh-knows-none if OrderMesh really lost them';
 
 const countBy = <T>(xs: T[], key: (x: T) => string) => xs.reduce<Record<string, number>>((a, x) => ((a[key(x)] = (a[key(x)] ?? 0) + 1), a), {});
 
 /**
  * Compares the ledger with OrderMesh (the merchant's orders, by safeId) and with the store (how many
  * orders it holds), for one store; with `fix`, re-links OrderMesh orders to their store orders instead
- * of submitting them again, puts back to pending what OrderMesh does not have, and has every order
+ * of submitting them again, puts back to pending what OrderMesh does not have (never a final order:
+ * fulfilled, cancelled or skipped), and has every order
  * OrderMesh is further along with polled now. Safe to run twice, or beside running workers: each
- * change is a guarded transition from the state it was read in.
+ * change is a guarded transition from the state it was read in. When OrderMesh has none of the
+ * ledger's linked orders, `fix` changes nothing (`refused`) unless `evenIfOrderMeshKnowsNone`.
  */
-export async function reconcileStore(deps: JobDeps, storeId: string, opts: { since?: Date; fix: boolean }): Promise<ReconcileReport> {
+export async function reconcileStore(deps: JobDeps, storeId: string, opts: { since?: Date; fix: boolean; evenIfOrderMeshKnowsNone?: boolean }): Promise<ReconcileReport> {
   const store = storeOf(deps, storeId);
   const { merchantId } = store.cfg;
   // This store's orders among the merchant's: a safeId is the store's prefix and the store order's id.
@@ -96,6 +109,8 @@ export async function reconcileStore(deps: JobDeps, storeId: string, opts: { sin
     unlinked: [],
     missingInOrderMesh: [],
     stateDisagrees: [],
+    ordermeshKnowsNone: false,
+    refused: null,
     fixed: opts.fix,
   };
   report.ledger.orders = Object.values(report.ledger.byState).reduce((a, n) => a + n, 0);
@@ -119,11 +134,20 @@ export async function reconcileStore(deps: JobDeps, storeId: string, opts: { sin
   }
   // What the ledger links that OrderMesh did not list: asked one by one, as the list may be filtered by date.
   const listed = new Set(ours.map((o) => o.safeId));
-  for (const row of await linkedOrders(deps.db, storeId, opts.since)) {
+  const linked = await linkedOrders(deps.db, storeId, opts.since);
+  for (const row of linked) {
     if (listed.has(row.safe_id)) continue;
     const o = await deps.ordermesh.getOrderBySafeId(row.safe_id);
     if (!o) report.missingInOrderMesh.push({ ...diff(null, { ...row, store_order_id: '' }), storeOrderId: null });
     else if (o.id !== row.ordermesh_order_id) report.unlinked.push(diff(o, { ...row, store_order_id: '' }));
+  }
+  // Not one linked order known: resubmitting them all would duplicate every order in the OrderMesh that
+  // does have them, so --fix waits for an operator to say OrderMesh really lost them.
+  report.ordermeshKnowsNone = linked.length > 0 && report.missingInOrderMesh.length === linked.length;
+  if (opts.fix && report.ordermeshKnowsNone && !opts.evenIfOrderMeshKnowsNone) {
+    report.refused = KNOWS_NONE_MESSAGE;
+    report.fixed = false;
+    return report;
   }
   if (opts.fix) await applyFixes(deps, storeId, report, ours, behind);
   return report;
@@ -175,12 +199,20 @@ async function applyFixes(deps: JobDeps, storeId: string, report: ReconcileRepor
 
   if (report.missingInOrderMesh.length) {
     const rows = await ordersBySafeId(deps.db, storeId, report.missingInOrderMesh.map((d) => d.safeId));
+    let unlinked = 0;
     for (const d of report.missingInOrderMesh) {
       const row = rows.get(d.safeId);
       if (!row) continue;
+      // A final order is done in the ledger: OrderMesh no longer having it (purged, or another
+      // environment) is no reason to make and ship it again (issue 34).
+      if (FINAL.includes(row.state)) {
+        d.fixed = `left ${row.state}: a final order is never submitted again`;
+        continue;
+      }
+      unlinked++;
       d.fixed = (await unlink(deps.db, row, deps.actor, `the ledger had it ${row.state} as ${row.ordermesh_order_id}; OrderMesh has no order ${row.safe_id}: submitting again (by safeId)`)) ? 'back to pending' : 'moved meanwhile: run again';
     }
-    await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
+    if (unlinked) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
   }
 
   await pollNow(deps.db, behind);
