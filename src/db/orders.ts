@@ -83,14 +83,35 @@ export async function transition(
 
 /**
  * The store payload's fingerprint, without the fields that change on every read. Works on any payload
- * the ledger accepts, parsed or not (a broken one is recorded too, and must hash).
+ * the ledger accepts, parsed or not (a broken one is recorded too, and must hash). It covers every field
+ * the mapping reads, `unfulfilledQuantity` too (units sent = min(currentQuantity, unfulfilledQuantity),
+ * shopify-default.ts): a copy that differs only there (units the merchant fulfilled elsewhere before
+ * submission, or a fulfilment request asking for fewer) replaces the stored one, which is what is mapped
+ * (issue 34). Built as withUnfulfilled(the fingerprint of before, ...) so that migration 0017 could give
+ * every stored order, redacted ones too (redaction keeps line ids and quantities), the new fingerprint of
+ * the same copy: the change alone re-maps, resubmits or re-applies nothing.
  */
 export function payloadHash(order: StoreOrderPayload): string {
+  return withUnfulfilled(hashWithoutUnfulfilled(order), order);
+}
+
+/** The fingerprint before issue 34: everything but `unfulfilledQuantity` and the per-read fields. */
+function hashWithoutUnfulfilled(order: StoreOrderPayload): string {
   const { updatedAt: _u, displayFulfillmentStatus: _d, ...rest } = order;
   const stable = Array.isArray(rest.lineItems)
     ? { ...rest, lineItems: rest.lineItems.map((li: unknown) => (li && typeof li === 'object' ? { ...li, unfulfilledQuantity: undefined } : li)) }
     : rest;
   return createHash('sha256').update(canonicalJson(stable)).digest('base64url');
+}
+
+/**
+ * `base` extended with each line's `unfulfilledQuantity`, by position. Migration 0017 repeats this
+ * formula on the stored hashes (a migration keeps its own copy): change both or neither.
+ */
+function withUnfulfilled(base: string, order: StoreOrderPayload): string {
+  const lines: unknown = order.lineItems;
+  const unfulfilled = Array.isArray(lines) ? lines.map((li: unknown) => (li && typeof li === 'object' ? ((li as { unfulfilledQuantity?: unknown }).unfulfilledQuantity ?? null) : null)) : null;
+  return createHash('sha256').update(`${base}|${canonicalJson(unfulfilled)}`).digest('base64url');
 }
 
 /** An order copy's version: its updatedAt; a copy without one is taken as the newest (it is re-read anyway). */
@@ -243,7 +264,8 @@ export function detectChanges(orderId: string, before: StoreOrderPayload | null,
 
 /**
  * Each line's units after removals (an order edit, a refund): lines removed, reduced or added. Not
- * `unfulfilledQuantity`, which our own write-backs lower (and which payloadHash leaves out).
+ * `unfulfilledQuantity`, which our own write-backs lower: a copy that differs only there is stored
+ * (payloadHash covers it) but is no change for OrderMesh.
  */
 function currentQuantities(o: StoreOrderPayload | null): unknown {
   const lines = Array.isArray(o?.lineItems) ? (o.lineItems as unknown[]) : [];
