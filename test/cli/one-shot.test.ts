@@ -3,7 +3,7 @@ import { runCli } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { declaredFinalStates, declaredOutcomes, judgeOrderMesh, pipelineConfigObject, SIM_MAPPING, stateCounts, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
-import { post, seedOrders, shopState, shopifySim } from '../helpers/shopify.ts';
+import { explicitOrder, post, seedOrders, shopState, shopifySim } from '../helpers/shopify.ts';
 
 /** The one-shot ways of running, each a CLI process on its own with no service beside it. */
 const { url: dbUrl, db } = await freshDb();
@@ -87,5 +87,26 @@ describe('one-shot commands carry their work through themselves', () => {
     expect(JSON.parse(third.stdout).thisRun).toEqual({});
     expect(await fulfilments()).toBe(1);
     expect((await createRequests()).every((n) => n === 1)).toBe(true);
+  });
+  it('run --once carries a merchant\'s hold and its release: held, the order stays out of OrderMesh; released, the next run sends it once', async () => {
+    const o = explicitOrder({}, [{ sku: 'MUG-11OZ-WHITE', variant: { id: 'gid://shopify/ProductVariant/1', sku: 'MUG-11OZ-WHITE' } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1 }]);
+    await post(`${shop.url}/_sim/orders`, { orders: [o] });
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/hold`, { reason: 'HIGH_RISK_OF_FRAUD', reasonNotes: 'checking the card' });
+    const row = () => db.selectFrom('orders').select(['state', 'hold_source', 'ordermesh_order_id']).where('store_order_id', '=', o.id).executeTakeFirst();
+    const omOrders = async () => (await simState(om)).orders.filter((x: any) => x.meta?.shopifyOrderId === o.id);
+
+    const held = await cli(['run', '--once', '--json']);
+    expect(held.code, held.stdout + held.stderr).toBe(0);
+    expect(await row()).toMatchObject({ state: 'on_hold', hold_source: 'store', ordermesh_order_id: null });
+    expect(await omOrders()).toEqual([]);
+
+    // Released in Shopify: no service, no webhook; the next scheduled run alone must carry it.
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/release`, {});
+    const released = await cli(['run', '--once', '--json']);
+    expect(released.code, released.stdout + released.stderr).toBe(0);
+    expect(await row()).toMatchObject({ state: 'submitted', hold_source: null });
+    const sent = await omOrders();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].createRequests).toBe(1);
   });
 });
