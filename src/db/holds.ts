@@ -6,7 +6,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 /**
  * The state an order was in when it last went `on_hold`, read from its audit events (each hold is a
  * state event with its from state: see holdInLedger in jobs/sync-holds.ts), so a release gives back a
- * `needs_attention` or `in_production` order rather than `submitted` (issue 34, item 11).
+ * `needs_attention` or `in_production` order rather than `submitted` (issue 34, item 11; the store's
+ * hold too, released in Shopify, item 10).
  * Only the states a hold may be placed from are returned; anything else (no event, a batch move that
  * recorded no from state) is null, and the caller picks its default.
  */

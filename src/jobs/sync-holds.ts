@@ -39,6 +39,18 @@ export async function syncHolds(deps: JobDeps, storeId: string): Promise<HoldsRe
 }
 
 /**
+ * The states a merchant's Shopify hold is followed from: before submission (kept from OrderMesh), and
+ * every state where OrderMesh has the order and is still to make or ship some of it, `in_production`
+ * (partly shipped) included (issue 34, item 10: it was silently ignored there). OrderMesh refuses a
+ * hold once it is making the order (contract.ts: customerCareHold, 409), which parks the order
+ * `needs_attention` with HOLD_TOO_LATE. `needs_attention` is left out: the order already asks a person
+ * to look (and a HOLD_TOO_LATE order is not parked twice).
+ */
+const STORE_HOLDABLE: OrderState[] = ['pending', 'submitted', 'in_production'];
+/** The states a released store hold gives back (after submission), read from the hold's state event. */
+const STORE_HOLD_GIVES_BACK: OrderState[] = ['submitted', 'in_production'];
+
+/**
  * The store's side, from one list of the shop's held fulfilment orders: orders held there and not in
  * the ledger are held (before submission) or put on Customer Care Hold (after); orders the ledger holds
  * for the store and the list no longer shows are released.
@@ -47,7 +59,7 @@ async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: Hold
   const storeId = store.cfg.id;
   const held = await merchantHeldOrders(store.shopify);
   const toHold = held.size
-    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('store_order_id', 'in', [...held.keys()]).where('state', 'in', ['pending', 'submitted']).execute()
+    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('store_order_id', 'in', [...held.keys()]).where('state', 'in', STORE_HOLDABLE).execute()
     : [];
   for (const row of toHold) {
     const reason = describeHolds(held.get(row.store_order_id)!);
@@ -57,7 +69,7 @@ async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: Hold
     }
     // OrderMesh already making it: the merchant must know their hold did not stop production.
     const hold = await sendUnlessTooLate(deps, row, 'HOLD_TOO_LATE', () => deps.ordermesh.holdOrder(row.ordermesh_order_id!, `held in Shopify: ${reason}`), {
-      from: ['submitted'],
+      from: [row.state],
       describe: (refusal) => `held in Shopify (${reason}), but OrderMesh can no longer hold it: ${refusal}`,
     });
     if (!hold.sent) {
@@ -79,7 +91,8 @@ async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: Hold
   let submitAgain = false;
   for (const row of released) {
     if (row.ordermesh_order_id) await deps.ordermesh.releaseHold(row.ordermesh_order_id);
-    const to = row.ordermesh_order_id ? 'submitted' : 'pending';
+    // Back to the state the hold found it in: an in_production order OrderMesh did hold keeps its progress.
+    const to = row.ordermesh_order_id ? ((await stateBeforeHold(deps.db, row.id, STORE_HOLD_GIVES_BACK)) ?? 'submitted') : 'pending';
     const moved = await transition(deps.db, row, ['on_hold'], to, {
       actor: deps.actor,
       reason: 'STORE_HOLD_RELEASED',

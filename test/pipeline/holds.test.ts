@@ -1,4 +1,5 @@
 import { SIM_DEFAULTS } from '../../src/sim/defaults.ts';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
 import { HOLD_HANDLE } from '../../src/connectors/shopify/holds.ts';
@@ -7,7 +8,7 @@ import { formatStatus, statusReport } from '../../src/db/status.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from '../helpers/pipeline.ts';
-import { explicitOrder, post, shopState, shopifySim } from '../helpers/shopify.ts';
+import { explicitOrder, post, shopifyClientFor, shopState, shopifySim } from '../helpers/shopify.ts';
 
 /**
  * Holds both ways, merchant-managed: a merchant's Shopify hold keeps an order from OrderMesh, or puts
@@ -95,6 +96,66 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     await until('needs attention', async () => (await row(o.id))?.state === 'needs_attention');
     expect(await row(o.id)).toMatchObject({ last_error_code: 'HOLD_TOO_LATE' });
     expect((await omOrders(o.id))[0].status).toBe('InProduction');
+  });
+
+  it('a Shopify hold on an order OrderMesh has started shipping (in_production) is not ignored: it needs attention, HOLD_TOO_LATE, in status (issue 34, item 10)', async () => {
+    const { o, omId } = await submitted();
+    await post(`${om.url}/_sim/orders/${omId}/advance`);
+    await post(`${om.url}/_sim/orders/${omId}/advance`);
+    // in_production as poll-shipments sets it on a first shipment. (A shipment written back would leave
+    // Shopify's fulfilment order in progress, which the simulated merchant cannot hold.)
+    const r = await db.selectFrom('orders').select(['id', 'store_id', 'store_order_name']).where('store_order_id', '=', o.id).executeTakeFirstOrThrow();
+    expect(await transition(db, r, ['submitted'], 'in_production', { actor: 'test', reason: 'SHIPMENT_CREATED', message: '1 shipment(s) in OrderMesh' })).toBe(true);
+    await shopAct(o.id, 'hold', { reason: 'OTHER', reasonNotes: 'customer changed their mind' });
+    await sweep();
+    await until('needs attention', async () => (await row(o.id))?.state === 'needs_attention');
+    expect(await row(o.id)).toMatchObject({ last_error_code: 'HOLD_TOO_LATE', hold_source: null });
+    expect((await omOrders(o.id))[0].status).toBe('InProduction');
+    // Parked once: a later sweep that still sees the hold leaves it as it is.
+    await sweep();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const parked = await db.selectFrom('events').select(['from_state', 'to_state', 'message']).where('order_id', '=', r.id).where('reason_code', '=', 'HOLD_TOO_LATE').execute();
+    expect(parked).toEqual([{ from_state: 'in_production', to_state: 'needs_attention', message: expect.stringContaining('held in Shopify (OTHER (customer changed their mind)), but OrderMesh can no longer hold it') }]);
+    expect(await row(o.id)).toMatchObject({ state: 'needs_attention', last_error_code: 'HOLD_TOO_LATE' });
+    const report = await statusReport(db, STORE_ID);
+    const tooLate = report.stores[0]!.failures.find((f) => f.code === 'HOLD_TOO_LATE');
+    expect(tooLate?.examples).toContainEqual({ order: r.store_order_name, message: expect.stringContaining('OrderMesh can no longer hold it') });
+    expect(formatStatus(report)).toMatch(/HOLD_TOO_LATE/);
+    await shopAct(o.id, 'release');
+  });
+
+  it('a Shopify hold on an in_production order OrderMesh can still hold holds it there; released in Shopify, it is in_production again', async () => {
+    // The simulated OrderMesh holds an order still Open there: in_production set in the ledger as a first shipment sets it.
+    const { o } = await submitted();
+    const r = await db.selectFrom('orders').select(['id', 'store_id']).where('store_order_id', '=', o.id).executeTakeFirstOrThrow();
+    expect(await transition(db, r, ['submitted'], 'in_production', { actor: 'test', reason: 'SHIPMENT_CREATED', message: '1 shipment(s) in OrderMesh' })).toBe(true);
+    await shopAct(o.id, 'hold', { reason: 'INCORRECT_ADDRESS' });
+    await sweep();
+    await until('on Customer Care Hold', async () => (await omOrders(o.id))[0]?.status === 'CustomerCareHold' && (await row(o.id))?.state === 'on_hold');
+    expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'INCORRECT_ADDRESS' });
+    await shopAct(o.id, 'release');
+    await sweep();
+    await until('released', async () => (await omOrders(o.id))[0]?.status === 'Open' && (await row(o.id))?.state !== 'on_hold');
+    expect(await row(o.id)).toMatchObject({ state: 'in_production', hold_source: null, hold_reason: null });
+  });
+
+  it("one rule says which holds are ours: a hold placed with the app's credentials under another handle is the merchant's, and holds the order in OrderMesh (issue 34, item 12)", async () => {
+    const { o, omId } = await submitted();
+    const foId = (await shopOrder(o.id)).fulfillmentOrders[0].id;
+    const placed = await shopifyClientFor(shop).query('fulfillment-order-hold', z.any(), { id: foId, fulfillmentHold: { reason: 'OTHER', reasonNotes: 'held by the merchant script', handle: 'merchant-script', notifyMerchant: false } });
+    expect(placed.fulfillmentOrderHold.userErrors).toEqual([]);
+    expect((await shopOrder(o.id)).fulfillmentOrders[0].holds).toEqual([expect.objectContaining({ byApp: true, handle: 'merchant-script' })]);
+    await sweep();
+    await until('on Customer Care Hold', async () => (await omOrders(o.id))[0]?.status === 'CustomerCareHold');
+    await until('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
+    expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'OTHER (held by the merchant script)', ordermesh_order_id: omId });
+    // Not ours to release: a sweep leaves it in Shopify. Released there, the order is released in OrderMesh.
+    await sweep();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await shopOrder(o.id)).fulfillmentOrders[0].holds).toHaveLength(1);
+    await shopAct(o.id, 'release');
+    await sweep();
+    await until('released in OrderMesh', async () => (await omOrders(o.id))[0]?.status === 'Open' && (await row(o.id))?.state === 'submitted');
   });
 
   it('an order held in Shopify and cancelled there is cancelled in OrderMesh', async () => {

@@ -3,8 +3,9 @@ import type { ShopifyClient } from './client.ts';
 
 /**
  * Fulfilment holds, both ways (merchant-managed orders): reading the merchant's holds, and placing and
- * releasing the one we mirror from an OrderMesh Customer Care Hold. Ours carry HOLD_HANDLE and are
- * told apart by `heldByRequestingApp`, so the merchant's holds are never ours to release.
+ * releasing the one we mirror from an OrderMesh Customer Care Hold. Which holds are ours is one rule,
+ * `isOurHold`, used by every read here (issue 34, item 12): everything else is the merchant's, so the
+ * merchant's holds are never ours to release and none is ignored.
  */
 export const HOLD_HANDLE = 'ordermesh-customer-care-hold';
 
@@ -32,7 +33,15 @@ export interface MirroredHolds {
 
 const HOLDABLE = new Set(['OPEN', 'ON_HOLD']);
 const PER_READ = 25;
-const isOurs = (h: z.infer<typeof hold>) => h.heldByRequestingApp && h.handle === HOLD_HANDLE;
+/**
+ * Ours: placed by this app (`heldByRequestingApp`) with our handle, i.e. a mirrored Customer Care Hold
+ * (placeHold places no other). Both are needed: a handle is only unique within one app, so another
+ * app's hold may carry the same one; and a hold placed with this app's credentials under another
+ * handle (a script of the merchant's, an earlier install) was not placed by the sweep, which would
+ * neither release it nor, were it left out of the merchant's holds, honour it. Such a hold is the
+ * merchant's: it keeps the order from OrderMesh like one placed in the admin.
+ */
+export const isOurHold = (h: { heldByRequestingApp: boolean; handle: string | null }): boolean => h.heldByRequestingApp && h.handle === HOLD_HANDLE;
 
 /** Our mirrored holds on many orders, PER_READ per request (only the few OrderMesh holds are read so); an order the app cannot see is absent. */
 export async function readMirroredHolds(client: ShopifyClient, orderIds: string[]): Promise<Map<string, MirroredHolds>> {
@@ -43,8 +52,8 @@ export async function readMirroredHolds(client: ShopifyClient, orderIds: string[
       if (!n || !('id' in n)) continue;
       const fos = n.fulfillmentOrders.nodes;
       out.set(n.id, {
-        ours: fos.map((fo) => ({ fulfillmentOrderId: fo.id, holdIds: fo.fulfillmentHolds.filter(isOurs).map((h) => h.id) })).filter((x) => x.holdIds.length),
-        holdable: fos.filter((fo) => HOLDABLE.has(fo.status) && !fo.fulfillmentHolds.some(isOurs)).map((fo) => fo.id),
+        ours: fos.map((fo) => ({ fulfillmentOrderId: fo.id, holdIds: fo.fulfillmentHolds.filter(isOurHold).map((h) => h.id) })).filter((x) => x.holdIds.length),
+        holdable: fos.filter((fo) => HOLDABLE.has(fo.status) && !fo.fulfillmentHolds.some(isOurHold)).map((fo) => fo.id),
       });
     }
   }
@@ -60,7 +69,7 @@ const heldPage = z.object({
 
 /**
  * The orders the merchant (or another app) holds, from the shop's list of held fulfilment orders:
- * by order id, the merchant's holds (ours, the mirrored Customer Care Holds, left out). An order not
+ * by order id, the merchant's holds (every hold but ours, by `isOurHold`). An order not
  * in the map is not held. Needs the merchant-managed fulfilment-order scopes (doctor checks them).
  */
 export async function merchantHeldOrders(client: ShopifyClient): Promise<Map<string, MerchantHold[]>> {
@@ -69,7 +78,7 @@ export async function merchantHeldOrders(client: ShopifyClient): Promise<Map<str
   for (;;) {
     const page: z.infer<typeof heldPage> = await client.query('held-fulfillment-orders', heldPage, { after });
     for (const fo of page.fulfillmentOrders.nodes) {
-      const theirs = fo.fulfillmentHolds.filter((h) => !h.heldByRequestingApp).map((h) => ({ fulfillmentOrderId: fo.id, reason: h.reason, reasonNotes: h.reasonNotes }));
+      const theirs = fo.fulfillmentHolds.filter((h) => !isOurHold(h)).map((h) => ({ fulfillmentOrderId: fo.id, reason: h.reason, reasonNotes: h.reasonNotes }));
       if (theirs.length) out.set(fo.orderId, [...(out.get(fo.orderId) ?? []), ...theirs]);
     }
     if (!page.fulfillmentOrders.pageInfo.hasNextPage) return out;
