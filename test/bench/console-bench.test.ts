@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /** `npm run bench:console` in a tiny form, so the harness cannot rot; its timings mean nothing here and are not asserted. */
 describe('npm run bench:console, tiny', () => {
   it('seeds a ledger, times every console call and writes its results', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-console-bench-'));
+    const dir = tempDir('ordersync-console-bench-');
     const env = { ...process.env, TEST_DATABASE_URL: inject('pgAdminUrl'), CONSOLE_BENCH_STORES: '12', CONSOLE_BENCH_ORDERS: '3000', CONSOLE_BENCH_RUNS: '2', CONSOLE_BENCH_RESULTS_DIR: dir };
     const child = spawn(process.execPath, ['bench/console.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

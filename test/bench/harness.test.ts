@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /**
  * `npm run bench` in a tiny form, so the harness cannot rot. Its figures mean nothing at this size and
@@ -12,7 +12,7 @@ import { ROOT } from '../helpers/cli.ts';
  */
 describe('npm run bench, tiny', () => {
   it('runs every scenario for ordersync and the naive loop and writes its results', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-bench-'));
+    const dir = tempDir('ordersync-bench-');
     const env = {
       ...process.env,
       TEST_DATABASE_URL: inject('pgAdminUrl'),

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { line, order } from '../mapping/cases.ts';
 import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 describe('ordersync map', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-map-'));
+  const dir = tempDir('ordersync-map-');
 
   it('prints the mapped OrderMesh order for an order file in the Admin GraphQL shape', async () => {
     const o = order();

@@ -1,10 +1,10 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { exited, runCli, spawnCli, waitForHttp } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 function writeConfig(dir: string, pgPort: number, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'ordersync.yaml');
@@ -54,7 +54,7 @@ async function bootAndStop(config: string) {
 
 describe('ordersync start on the embedded database', () => {
   it('boots, answers health and readiness, stops cleanly on SIGTERM, and reuses its data on the next start', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-start-'));
+    const dir = tempDir('ordersync-start-');
     chmodSync(dir, 0o755);
     const pgPort = await freePort();
     const config = writeConfig(dir, pgPort);
@@ -82,7 +82,7 @@ describe('ordersync start on the embedded database', () => {
 
 describe('ordersync with a bad config', () => {
   it('exits 2 and names the offending key', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-badcfg-'));
+    const dir = tempDir('ordersync-badcfg-');
     const config = writeConfig(dir, 1, { server: { port: 'eighty' } });
     const res = await runCli(['start', '--config', config]);
     expect(res.code).toBe(2);
@@ -90,7 +90,7 @@ describe('ordersync with a bad config', () => {
   });
 
   it('exits 2 naming the key for a bad mapping module or option, before connecting to any database', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-badmap-'));
+    const dir = tempDir('ordersync-badmap-');
     const store = { id: 'boot-shop', shopDomain: 'boot-shop.myshopify.com', auth: { type: 'accessToken', accessToken: { env: 'T_SHOP_TOKEN', default: 'shpat_boot_token' } }, merchantId: 'm-boot' };
     const cases: Array<[unknown, string]> = [
       [{ module: './no-such-module.ts' }, 'stores[0].mapping.module'],
@@ -108,7 +108,7 @@ describe('ordersync with a bad config', () => {
   });
 
   it('exits 2 when a named secret is missing from the environment', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-nosecret-'));
+    const dir = tempDir('ordersync-nosecret-');
     const file = path.join(dir, 'c.json');
     writeFileSync(
       file,

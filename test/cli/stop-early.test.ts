@@ -1,6 +1,5 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -9,6 +8,7 @@ import { freePort } from '../helpers/ports.ts';
 import { ordermeshSim } from '../helpers/ordermesh.ts';
 import { seedOrders, shopifySim } from '../helpers/shopify.ts';
 import { pipelineConfigObject, STORE_ID } from '../helpers/pipeline.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /**
  * A command stopped before it ends (Ctrl-C in a terminal, SIGTERM from a scheduler, a reader that
@@ -77,7 +77,7 @@ describe('ordersync demo stopped early', () => {
 });
 
 function embeddedConfig(obj: Record<string, unknown>, pgPort: number) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-stop-'));
+  const dir = tempDir('ordersync-stop-');
   chmodSync(dir, 0o755);
   const dataDir = path.join(dir, 'pg');
   const file = path.join(dir, 'ordersync.yaml');

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig, resolveSecrets } from '../../src/config/load.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const minimal = () => ({
   ordermesh: { baseUrl: 'http://127.0.0.1:4010', clientId: 'c', clientSecret: { env: 'OM_SECRET' } },
@@ -89,7 +89,7 @@ describe('config validation', () => {
   });
 
   it('reports unparsable YAML as a config error', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const dir = tempDir('cfg-');
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, 'ordermesh: [unclosed');
     expect(() => loadConfig(file)).toThrowError(ConfigError);

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /**
  * compose.yaml is read by Docker, which this suite does not run: what it must hold together is checked
@@ -61,7 +61,7 @@ describe("the container's launcher (bin/entrypoint.sh)", () => {
   const launch = (env: Record<string, string>) =>
     execFileSync('sh', [fileURLToPath(new URL('../../bin/entrypoint.sh', import.meta.url))], { env: { PATH: process.env.PATH!, ORDERSYNC_ENTRYPOINT_DRY_RUN: '1', ...env } }).toString().trim();
   const limit = (text: string) => {
-    const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'ordersync-cgroup-')), 'memory.max');
+    const f = path.join(tempDir('ordersync-cgroup-'), 'memory.max');
     writeFileSync(f, `${text}\n`);
     return f;
   };

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll } from 'vitest';
@@ -8,6 +7,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log.ts';
 import { startService, type Service } from '../../src/service.ts';
 import { SHOPIFY_SIM_DEFAULTS } from '../../src/sim/shopify/server.ts';
+import { tempDir } from './temp.ts';
 
 export const STORE_ID = 'sim-shop';
 
@@ -52,7 +52,7 @@ export function pipelineConfigObject(om: { url: string }, shop: { url: string },
 
 /** Writes the config to a file (for CLI processes) and returns its path. */
 export function writePipelineConfig(obj: object): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-e2e-'));
+  const dir = tempDir('ordersync-e2e-');
   const file = path.join(dir, 'ordersync.yaml');
   writeFileSync(file, stringify(obj));
   return file;

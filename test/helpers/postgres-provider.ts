@@ -1,4 +1,4 @@
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,6 +46,17 @@ export async function providePostgres(env = process.env): Promise<ProvidedPostgr
     dataDir: path.join(dir, 'data'),
     port: 20_000 + Math.floor(Math.random() * 20_000),
     log: createLogger({ level: 'warn' }),
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
-  return { adminUrl: server.url, source: 'embedded', stop: () => server.stop() };
+  return {
+    adminUrl: server.url,
+    source: 'embedded',
+    // The data dir goes once its PostgreSQL has stopped (global teardown: no afterAll here, so no tempDir()).
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    },
+  };
 }

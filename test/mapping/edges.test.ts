@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MoneyBag, ShopifyOrder } from '../../src/connectors/shopify/types.ts';
 import { loadMapper, mapOrder, type Mapper } from '../../src/mapping/registry.ts';
 import { safeIdFor } from '../../src/mapping/safe-id.ts';
 import { line, money, order, shippingLine } from './cases.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /** The mapping's edges, each outcome declared by hand: paths, messages, limits, URLs, quantities. */
 const ctx = (o: ShopifyOrder) => ({ storeId: 'acme', merchantId: 'm-1', safeId: safeIdFor('acme', o.id) });
@@ -106,7 +106,7 @@ describe('addresses, SKUs, artwork and quantities', () => {
 });
 
 describe('the registry', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-modules-'));
+  const dir = tempDir('ordersync-modules-');
   const moduleFile = (name: string, text: string) => {
     writeFileSync(path.join(dir, name), text);
     return name;

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/connect.ts';
@@ -11,6 +10,7 @@ import { declaredOutcomes, eventually, judgeOrderMesh, pipelineConfigObject, STO
 import { freePort } from '../helpers/ports.ts';
 import { seedOrders, shopifySim } from '../helpers/shopify.ts';
 import { WorkerFleet } from '../helpers/workers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /**
  * The database server itself stopped and started while workers run. The chaos run does the same to its
@@ -21,7 +21,7 @@ import { WorkerFleet } from '../helpers/workers.ts';
  * once, and no safeId got a second create request.
  */
 const ORDERS = 80;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersync-restart-'));
+const dir = tempDir('ordersync-restart-');
 chmodSync(dir, 0o755); // the postgres OS user must enter it when we run as root
 const pgOpts = { dataDir: path.join(dir, 'data'), port: await freePort(), log: createLogger({ level: 'warn' }) };
 let server: EmbeddedServer = await startEmbeddedPostgres(pgOpts);
