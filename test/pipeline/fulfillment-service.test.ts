@@ -149,6 +149,9 @@ describe('fulfilment-service mode, both simulators and a real Postgres', () => {
     await post(`${shop.url}/_sim/settings`, { webhookUrl: null });
     try {
       await untilNoScan();
+      // Shopify's updatedAt has whole seconds: a change in the same second as the last read looks unchanged
+      // to the scan's updatedAt check (README, pull overlap), so the change is made in the next second.
+      await new Promise((r) => setTimeout(r, 1_100));
       await post(`${shop.url}/_sim/orders/${encodeURIComponent(o.id)}/update`, { shippingAddress: { address1: '12 Quiet Lane' } });
       // Nobody told us (webhooks are off): OrderMesh still has the old address. Checked at once, not after a
       // sleep: any read of the order (a scan the scheduler sends) may carry it over meanwhile, and should.

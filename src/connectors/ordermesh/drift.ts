@@ -36,8 +36,8 @@ export class DriftLog {
       return;
     }
     this.#entries.set(key, { operation, ...notice, count: 1, firstSeen: now, lastSeen: now });
-    // An envelope the docs do not show either way is news, not a deviation.
-    this.#log?.[notice.kind.startsWith('envelope:') ? 'info' : 'warn']({ operation, kind: notice.kind, path: notice.path, expected: notice.expected, seen: notice.seen }, 'OrderMesh answered in a shape its documentation does not show: read tolerantly (see `ordersync doctor --ordermesh`)');
+    // An envelope the docs do not show either way is news, not a deviation: counted and recorded, logged at debug.
+    this.#log?.[notice.kind.startsWith('envelope:') ? 'debug' : 'warn']({ operation, kind: notice.kind, path: notice.path, expected: notice.expected, seen: notice.seen }, 'OrderMesh answered in a shape its documentation does not show: read tolerantly (see `ordersync doctor --ordermesh`)');
     this.#onNotice?.(operation, notice, true);
   }
 
