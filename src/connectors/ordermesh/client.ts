@@ -448,11 +448,6 @@ export class OrderMeshClient {
     return this.#send('getShipment', { params: { shipmentId } });
   }
 
-  /** Reads one order item (`{orderItem}`): its status and refundData. */
-  getOrderItem(orderItemId: string): Promise<ResponseOf<'getOrderItem'>> {
-    return this.#send('getOrderItem', { params: { orderItemId } });
-  }
-
   #context(op: OperationId, silent = false): ReadContext {
     return { statusCodes: this.#statusCodes, drift: silent ? () => {} : (n) => this.drift.record(op, n) };
   }
