@@ -28,6 +28,21 @@ const pull = () => service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { sing
 /** Pulls until `check` holds, as the per-minute schedule would: a change stamped in the current second is read by a later pull. */
 const pullUntil = (what: string, check: () => Promise<boolean>) => until(what, async () => (await check()) || (await pull(), false));
 const sweep = () => service.boss.send(Q.syncHolds, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+/**
+ * Sends a job and waits until that job has run: what makes a later "nothing happened" mean something
+ * (a wait for time would pass just as well when the job never ran). A queued job of the same key
+ * refuses the send, so it is sent again until one is ours.
+ */
+async function ran(queue: string, opts: { singletonKey?: string } = {}) {
+  let id: string | null = null;
+  await until(`${queue} sent`, async () => (id = await service.boss.send(queue, { storeId: STORE_ID }, opts)) !== null);
+  await until(`${queue} ran`, async () => ['completed', 'failed'].includes((await service.boss.getJobById(queue, id!))?.state ?? ''));
+  expect((await service.boss.getJobById(queue, id!))?.state).toBe('completed');
+}
+const sweepRan = () => ran(Q.syncHolds, { singletonKey: STORE_ID });
+/** Requests the simulators counted: OrderMesh's per route, Shopify's per root field. */
+const omRequests = async (route: string) => ((await simState(om)).counts.requests[route] ?? 0) as number;
+const shopCalls = async (field: string) => ((await shopState(shop)).rootFields[field] ?? 0) as number;
 const row = (id: string) => db.selectFrom('orders').select(['state', 'hold_source', 'hold_reason', 'last_error_code', 'ordermesh_order_id']).where('store_order_id', '=', id).executeTakeFirst();
 const until = <T>(what: string, check: () => Promise<T | false>) => eventually(check, async () => `${what}: ${JSON.stringify(await db.selectFrom('orders').select(['store_order_name', 'state', 'hold_source', 'last_error_code']).execute())}`, 30_000);
 const omOrders = async (id: string) => (await simState(om)).orders.filter((o: any) => o.meta?.shopifyOrderId === id);
@@ -51,8 +66,8 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     await shopAct(o.id, 'hold', { reason: 'HIGH_RISK_OF_FRAUD', reasonNotes: 'checking the card' });
     await pullUntil('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
     expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'HIGH_RISK_OF_FRAUD (checking the card)', ordermesh_order_id: null });
-    await sweep();
-    await new Promise((r) => setTimeout(r, 1_500));
+    await sweepRan();
+    await ran(Q.submitOrders);
     expect(await omOrders(o.id)).toEqual([]);
     expect((await simState(om)).createRequestsBySafeId[(await db.selectFrom('orders').select('safe_id').where('store_order_id', '=', o.id).executeTakeFirstOrThrow()).safe_id]).toBeUndefined();
 
@@ -72,10 +87,12 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     await until('on Customer Care Hold', async () => (await omOrders(o.id))[0]?.status === 'CustomerCareHold');
     await until('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
     expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'INCORRECT_ADDRESS (flat number missing)' });
-    // A sweep that finds it still held changes nothing.
-    await sweep();
-    await new Promise((r) => setTimeout(r, 1_000));
+    // A sweep that finds it still held changes nothing, and asks OrderMesh for nothing.
+    const holdsAsked = await omRequests('customerCareHold');
+    expect(holdsAsked).toBeGreaterThan(0);
+    await sweepRan();
     expect((await omOrders(o.id))[0].status).toBe('CustomerCareHold');
+    expect(await omRequests('customerCareHold')).toBe(holdsAsked);
 
     await shopAct(o.id, 'release');
     await sweep();
@@ -112,8 +129,7 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     expect(await row(o.id)).toMatchObject({ last_error_code: 'HOLD_TOO_LATE', hold_source: null });
     expect((await omOrders(o.id))[0].status).toBe('InProduction');
     // Parked once: a later sweep that still sees the hold leaves it as it is.
-    await sweep();
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sweepRan();
     const parked = await db.selectFrom('events').select(['from_state', 'to_state', 'message']).where('order_id', '=', r.id).where('reason_code', '=', 'HOLD_TOO_LATE').execute();
     expect(parked).toEqual([{ from_state: 'in_production', to_state: 'needs_attention', message: expect.stringContaining('held in Shopify (OTHER (customer changed their mind)), but OrderMesh can no longer hold it') }]);
     expect(await row(o.id)).toMatchObject({ state: 'needs_attention', last_error_code: 'HOLD_TOO_LATE' });
@@ -150,9 +166,10 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     await until('held in the ledger', async () => (await row(o.id))?.state === 'on_hold');
     expect(await row(o.id)).toMatchObject({ hold_source: 'store', hold_reason: 'OTHER (held by the merchant script)', ordermesh_order_id: omId });
     // Not ours to release: a sweep leaves it in Shopify. Released there, the order is released in OrderMesh.
-    await sweep();
-    await new Promise((r) => setTimeout(r, 1_000));
+    const releasesAsked = await shopCalls('fulfillmentOrderReleaseHold');
+    await sweepRan();
     expect((await shopOrder(o.id)).fulfillmentOrders[0].holds).toHaveLength(1);
+    expect(await shopCalls('fulfillmentOrderReleaseHold')).toBe(releasesAsked);
     await shopAct(o.id, 'release');
     await sweep();
     await until('released in OrderMesh', async () => (await omOrders(o.id))[0]?.status === 'Open' && (await row(o.id))?.state === 'submitted');
@@ -177,10 +194,13 @@ describe('holds both ways, merchant-managed, both simulators and a real Postgres
     const fo = async () => (await shopOrder(o.id)).fulfillmentOrders[0];
     await until('held in Shopify', async () => (await fo()).status === 'ON_HOLD');
     expect((await fo()).holds).toEqual([expect.objectContaining({ handle: HOLD_HANDLE, byApp: true, reason: 'OTHER' })]);
-    // Again: still one hold (the handle refuses a second).
-    await sweep();
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Again: still one hold, and no second hold asked of Shopify (its refusal of a second hold under
+    // our handle is not what keeps it to one).
+    const holdsAsked = await shopCalls('fulfillmentOrderHold');
+    expect(holdsAsked).toBeGreaterThan(0);
+    await sweepRan();
     expect((await fo()).holds).toHaveLength(1);
+    expect(await shopCalls('fulfillmentOrderHold')).toBe(holdsAsked);
 
     await post(`${om.url}/_sim/orders/${omId}/release`);
     await until('released in the ledger', async () => (await row(o.id))?.state === 'submitted');

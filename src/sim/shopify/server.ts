@@ -99,7 +99,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
   const faults = new FaultInjector(opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
   const webhooks = new WebhookSender();
   const shopsConfig = opts.shops ?? [SHOPIFY_SIM_DEFAULTS.shop];
-  const shops = new Map<string, { cfg: SimShop; state: ShopState; bucket: { available: number; at: number }; stats: Record<string, number>; operations: Record<string, { requests: number; actualCost: number }> }>();
+  const shops = new Map<string, { cfg: SimShop; state: ShopState; bucket: { available: number; at: number }; stats: Record<string, number>; operations: Record<string, { requests: number; actualCost: number }>; rootFields: Record<string, number> }>();
   const tokens = new Map<string, { shop: string; expiresAt: number }>();
   const bulkOps = new Map<string, BulkOp>();
   let origin = '';
@@ -155,6 +155,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
       bucket: { available: throttle.maximumAvailable, at: Date.now() },
       stats: { requests: 0, throttled: 0, rateLimited: 0, actualCost: 0 },
       operations: {},
+      rootFields: {},
     });
     tokens.set(cfg.accessToken, { shop: cfg.domain, expiresAt: Infinity });
   }
@@ -276,6 +277,8 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
     const opStats = (shop.operations[op.name?.value ?? 'anonymous'] ??= { requests: 0, actualCost: 0 });
     opStats.requests++;
     opStats.actualCost += actual;
+    // Per root field, whatever the client named its operation: what tests count to tell a mutation was not sent twice.
+    for (const sel of op.selectionSet.selections) if (sel.kind === Kind.FIELD) shop.rootFields[sel.name.value] = (shop.rootFields[sel.name.value] ?? 0) + 1;
     shop.stats.actualCost! += actual;
     shop.bucket.available = Math.min(throttle.maximumAvailable, shop.bucket.available + (requested - actual));
     const payload = {
@@ -591,6 +594,7 @@ export async function startShopifySim(opts: ShopifySimOptions = {}) {
             orders: s.state.orders.size,
             ...s.stats,
             operations: s.operations,
+            rootFields: s.rootFields,
             fulfillments: [...s.state.orders.values()].reduce((a, o) => a + o.fulfillments.length, 0),
             services: [...s.state.services.values()],
             // How many generated orders must reach OrderMesh, fail or be skipped, per currency choice.
