@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { routeShopTo } from '../connectors/shopify/client.ts';
+import { withShopifyOrigin } from '../connectors/shopify/client.ts';
 import { installStore } from '../db/ledger-stores.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
@@ -52,10 +52,10 @@ export function registerInstall(app: FastifyInstance<any, any, any, any>, deps: 
   app.get(CALLBACK_PATH, async (req, reply) => {
     const shop = shopOf((req.query as { shop?: unknown }).shop);
     if (!shop) return reply.code(400).send({ message: 'shop: must be a *.myshopify.com domain' });
-    if (install.apiOrigin) routeShopTo(shop, install.apiOrigin);
     let session;
     try {
-      ({ session } = await api.auth.callback({ rawRequest: req.raw, rawResponse: reply.raw }));
+      // The code exchange alone goes to apiOrigin: a running store of this shop keeps its own origin.
+      ({ session } = await withShopifyOrigin(install.apiOrigin, () => api.auth.callback({ rawRequest: req.raw, rawResponse: reply.raw })));
     } catch (err) {
       // A forged or replayed callback, a missing state cookie, a code Shopify refused: the library says which.
       deps.log.warn({ err, shop }, 'app install refused');

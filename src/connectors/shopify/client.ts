@@ -1,4 +1,5 @@
 import '@shopify/shopify-api/adapters/node';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   GraphqlQueryError,
   HttpRequestError,
@@ -42,22 +43,25 @@ export interface ShopifyClientOptions {
 
 /**
  * @shopify/shopify-api always calls https://{shop}/…, and its shop validation refuses other hosts. The
- * library lets us swap its fetch; ours sends shops with a configured origin there instead (the
- * simulator), and bounds every call with a timeout. See notes/shopify-facts.md (d).
+ * library lets us swap its fetch; ours sends a call made with an origin (the simulator) there instead,
+ * and bounds every call with a timeout. See notes/shopify-facts.md (d).
+ * The origin travels with the call (async context), never in a table by shop domain: two stores of
+ * one shop with different origins each keep their own, and a client made or an install begun for a
+ * shop re-points no other client (issue 34, item 3: a store's pulls read another origin for as long
+ * as the process ran, and its watermark passed orders of its own shop).
  */
-const origins = new Map<string, string>();
+const originOfCall = new AsyncLocalStorage<string | null>();
 let requestTimeoutMs = 30_000;
 setAbstractFetchFunc(async (input, init) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-  const origin = origins.get(url.host);
+  const origin = originOfCall.getStore();
   const target = origin ? new URL(url.pathname + url.search, origin) : url;
   return fetch(target, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) });
 });
 
-
-/** Sends a shop's calls (the library's OAuth exchange too) to `origin` instead of https://{shop}. */
-export function routeShopTo(shopDomain: string, origin: string): void {
-  origins.set(shopDomain, origin);
+/** Runs `call` with its Shopify requests (the library's OAuth exchange too) sent to `origin` instead of https://{shop}. */
+export function withShopifyOrigin<T>(origin: string | undefined, call: () => Promise<T>): Promise<T> {
+  return originOfCall.run(origin ?? null, call);
 }
 
 /** Requested cost assumed for a document we have not sent yet; refined from every response. */
@@ -79,7 +83,6 @@ export class ShopifyClient {
     this.conn = conn;
     this.#opts = opts;
     if (opts.timeoutMs) requestTimeoutMs = opts.timeoutMs;
-    if (conn.apiOrigin) origins.set(conn.shopDomain, conn.apiOrigin);
     const secret = conn.auth.type === 'clientCredentials' ? conn.auth.clientSecret : conn.auth.accessToken;
     registerSecretValue(secret);
     this.#api = shopifyApi({
@@ -103,7 +106,7 @@ export class ShopifyClient {
       if (s && (!s.expires || s.expires.getTime() - Date.now() > 5 * 60_000)) return s;
       if (this.#session !== pending) return this.#currentSession();
     }
-    this.#session = this.#api.auth.clientCredentials({ shop: this.conn.shopDomain }).then(({ session }) => {
+    this.#session = withShopifyOrigin(this.conn.apiOrigin, () => this.#api.auth.clientCredentials({ shop: this.conn.shopDomain })).then(({ session }) => {
       if (session.accessToken) registerSecretValue(session.accessToken);
       return session;
     });
@@ -132,7 +135,7 @@ export class ShopifyClient {
       });
       const client = new this.#api.clients.Graphql({ session });
       try {
-        const res = await client.request(documents[doc], { variables, retries: 0 });
+        const res = await withShopifyOrigin(this.conn.apiOrigin, () => client.request(documents[doc], { variables, retries: 0 }));
         this.#opts.onCall?.(200);
         this.#noteCost(doc, res.extensions?.cost as QueryCost | undefined);
         return res.data as T;
