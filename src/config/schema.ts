@@ -258,9 +258,14 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     if (cfg.server.install && !cfg.server.publicUrl) ctx.addIssue({ code: 'custom', path: ['server', 'publicUrl'], message: 'is required with server.install (Shopify redirects the merchant back to <publicUrl>/install/callback)' });
     const seen = new Set<string>();
+    const shops = new Map<string, string>();
     cfg.stores.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stores', i, 'id'], message: `duplicate store id "${s.id}"` });
       seen.add(s.id);
+      // Two stores of one shop would each pull all its orders and submit them under two safeIds (issue 34).
+      const owner = shops.get(s.shopDomain);
+      if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['stores', i, 'shopDomain'], message: `${s.shopDomain} is already store ${owner}'s: one shop, one store` });
+      else shops.set(s.shopDomain, s.id);
       if (s.submit.mode === 'inbound' && !s.submit.transformationId) ctx.addIssue({ code: 'custom', path: ['stores', i, 'submit', 'transformationId'], message: 'is required with submit.mode inbound (the id of the merchant\'s Transformation in OrderMesh)' });
       if (s.submit.mode === 'inbound' && s.mode === 'fulfillment-service') ctx.addIssue({ code: 'custom', path: ['stores', i, 'submit', 'mode'], message: 'inbound is for merchant-managed stores: a fulfilment request is answered when OrderMesh takes the order, which inbound only tells later' });
     });
