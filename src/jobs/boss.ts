@@ -1,6 +1,7 @@
 import { PgBoss, type Job, type JobResult, type Queue } from 'pg-boss';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { runInCallScope } from '../util/call-scope.ts';
 import { errorOutcome } from './outcome.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
@@ -42,7 +43,8 @@ export interface JobDefinition<T extends object = object> {
   /**
    * One job per store (a singleton per store id): the queue runs `storeConcurrency` stores at once in
    * this process, each job fetched alone, so a slow store holds one lane and never the jobs of others
-   * that a shared batch would queue behind it.
+   * that a shared batch would queue behind it. Its upstream calls share one scope (call-scope.ts): once
+   * one times out, none waits or retries in the lane, so a hung store holds it for one call's timeout.
    */
   perStore?: boolean;
   /** A per-store queue whose jobs must start promptly (submission): polled every 2 s like the rest, not every 10. */
@@ -119,7 +121,7 @@ export async function registerJobs(
       const results: JobResult[] = [];
       for (const job of jobs) {
         try {
-          await def.run(job.data, job);
+          await (def.perStore ? runInCallScope(() => def.run(job.data, job)) : def.run(job.data, job));
           metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
           results.push({ id: job.id, status: 'completed' });
         } catch (err) {

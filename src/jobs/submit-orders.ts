@@ -8,6 +8,7 @@ import { claimPendingOrders, recordEvents, renewClaim, type EventInput } from '.
 import type { OrderRow } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { closestSkus } from '../connectors/ordermesh/catalogue.ts';
+import { callScope } from '../util/call-scope.ts';
 import { mapInFlight } from '../util/in-flight.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -321,12 +322,16 @@ export async function submitOrders(deps: JobDeps, storeId: string): Promise<{ cl
   let claimedTotal = 0;
   let more = false;
   let retryIn: number | undefined;
+  const scope = callScope();
   const lane = async () => {
     for (;;) {
       const r = await submitBatch(deps, storeId, outcomes);
       claimedTotal += r.claimed;
       if (r.retryIn !== undefined) retryIn = Math.min(retryIn ?? r.retryIn, r.retryIn);
       if (r.claimed < submitBatchSize) return;
+      // A call timed out (the store's OrderMesh or Shopify hangs): its batch went back to pending with
+      // a retry delay, and a next batch would only be claimed to be put back too.
+      if (scope?.timedOut) return;
       if (Date.now() - started > JOB_BUDGET_MS) {
         more = true;
         return;

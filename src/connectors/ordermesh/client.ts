@@ -1,6 +1,7 @@
 import got, { RequestError, type Got } from 'got';
 import type { Logger } from '../../log.ts';
 import { mapInFlight } from '../../util/in-flight.ts';
+import { callScope, outsideCallScope, withCallScope, type CallScope } from '../../util/call-scope.ts';
 import { abortableSleep } from '../../util/sleep.ts';
 import { TokenCache } from './auth.ts';
 import { BULK_MAX_ITEMS, buildPath, operations, type AddRefundModel, type CancelOrderModel, type CreateOrderInput, type OperationId, type PathOverrides, type UpdateOrderModel } from './contract.ts';
@@ -111,7 +112,8 @@ export class OrderMeshClient {
     });
     this.#tokens = new TokenCache(async () => {
       const body = opts.tokenRequestCasing === 'snake' ? { client_id: opts.clientId, client_secret: opts.clientSecret } : { clientId: opts.clientId, clientSecret: opts.clientSecret };
-      return this.#send('clientToken', { body }, undefined);
+      // Every store's calls wait for the one token: no store job's timeout may abandon its request.
+      return outsideCallScope(() => this.#send('clientToken', { body }, undefined));
     });
   }
 
@@ -463,7 +465,9 @@ export class OrderMeshClient {
   /**
    * One operation of the contract, with its retry policy: transient failures (429 honouring
    * Retry-After, 502/503/504, 5xx, timeouts, dropped connections) are retried with exponential backoff
-   * and full jitter; a 401 renews the token once and replays the call.
+   * and full jitter; a 401 renews the token once and replays the call. In a store job (call-scope.ts)
+   * a timeout is not retried: it ends the wait of the job's other calls, so a store whose merchant
+   * OrderMesh does not answer holds its lane for one call's timeout, and its work is retried later.
    */
   async #send<K extends OperationId>(op: K, call: CallOptions & { raw: true }, tokens?: TokenCache): Promise<unknown>;
   async #send<K extends OperationId>(op: K, call: CallOptions, tokens?: TokenCache): Promise<ResponseOf<K>>;
@@ -472,8 +476,10 @@ export class OrderMeshClient {
     const url = buildPath(this.#opts.paths?.[op] ?? spec.path, call.params).replace(/^\//, '');
     let reauthorised = false;
     const maxAttempts = call.attempts ?? this.#retry.maxAttempts;
+    const scope = callScope();
     for (let attempt = 1; ; attempt++) {
       if (this.#closing.signal.aborted) throw new OrderMeshError('UNAVAILABLE', op, 'shutting down: not sent (retried by the job later)');
+      if (scope?.timedOut) throw givenUp(op, scope);
       const token = spec.auth && tokens ? await tokens.get() : undefined;
       let status: number;
       let text: string;
@@ -484,7 +490,7 @@ export class OrderMeshClient {
           ...(call.body !== undefined ? { json: call.body } : {}),
           ...(call.query ? { searchParams: call.query } : {}),
           headers: token ? { authorization: `Bearer ${token}` } : {},
-          signal: this.#closing.signal,
+          signal: withCallScope(this.#closing.signal),
         });
         status = res.statusCode;
         text = res.body;
@@ -493,13 +499,16 @@ export class OrderMeshClient {
       } catch (err) {
         this.#opts.onCall?.(op, 'error');
         const code = err instanceof RequestError ? err.code : undefined;
+        const timedOut = code !== undefined && NETWORK_TIMEOUT_CODES.has(code);
+        if (scope && !timedOut && scope.timedOut && !this.#closing.signal.aborted) throw givenUp(op, scope, err);
+        if (scope && timedOut) scope.noteTimeout(`OrderMesh ${op}`);
         const failure = new OrderMeshError(
-          code && NETWORK_TIMEOUT_CODES.has(code) ? 'TIMEOUT' : 'NETWORK',
+          timedOut ? 'TIMEOUT' : 'NETWORK',
           op,
           `${code ?? 'request failed'}: ${(err as Error).message}`,
           { cause: err },
         );
-        if (spec.idempotent && attempt < maxAttempts) {
+        if (spec.idempotent && attempt < maxAttempts && !scope?.timedOut) {
           await this.#backoff(op, attempt, undefined, failure);
           continue;
         }
@@ -541,7 +550,7 @@ export class OrderMeshClient {
     const delay = Math.max(retryAfterMs ?? 0, Math.round(Math.random() * exp));
     // One failure is weather (debug); a second in a row is an outage someone should see while it lasts.
     this.#opts.log?.[attempt >= 2 && error.code !== 'RATE_LIMITED' ? 'warn' : 'debug']({ op, attempt, delayMs: delay, code: error.code, error: error.message }, 'OrderMesh call failed; retrying');
-    await abortableSleep(delay, this.#closing.signal);
+    await abortableSleep(delay, withCallScope(this.#closing.signal));
   }
 
   /**
@@ -551,6 +560,11 @@ export class OrderMeshClient {
   close(): void {
     this.#closing.abort();
   }
+}
+
+/** A call not made, or not waited for, because another call of the same store job timed out. */
+function givenUp(op: OperationId, scope: CallScope, cause?: unknown): OrderMeshError {
+  return new OrderMeshError('TIMEOUT', op, `not waited for: ${scope.timedOut} timed out in this store's job; tried again later`, { cause });
 }
 
 /**

@@ -18,6 +18,7 @@ import { documents, type DocumentName } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
 import { CostBucket, type QueryCost } from './throttle.ts';
 import { abortableSleep } from '../../util/sleep.ts';
+import { callScope, withCallScope } from '../../util/call-scope.ts';
 import type { z } from 'zod';
 import { formatPath } from '../../util/zod-path.ts';
 
@@ -49,6 +50,7 @@ export interface ShopifyClientOptions {
  * one shop with different origins each keep their own, and a client made or an install begun for a
  * shop re-points no other client (issue 34, item 3: a store's pulls read another origin for as long
  * as the process ran, and its watermark passed orders of its own shop).
+ * In a store job, a call that times out ends the wait of the job's other calls (call-scope.ts).
  */
 const originOfCall = new AsyncLocalStorage<string | null>();
 let requestTimeoutMs = 30_000;
@@ -56,7 +58,13 @@ setAbstractFetchFunc(async (input, init) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
   const origin = originOfCall.getStore();
   const target = origin ? new URL(url.pathname + url.search, origin) : url;
-  return fetch(target, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) });
+  const timeout = AbortSignal.timeout(requestTimeoutMs);
+  try {
+    return await fetch(target, { ...init, signal: withCallScope(init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout) });
+  } catch (err) {
+    if (timeout.aborted) callScope()?.noteTimeout(`Shopify ${url.host}`);
+    throw err;
+  }
 });
 
 /** Runs `call` with its Shopify requests (the library's OAuth exchange too) sent to `origin` instead of https://{shop}. */
@@ -123,12 +131,15 @@ export class ShopifyClient {
     const maxAttempts = this.#opts.maxAttempts ?? 6;
     let renewedAuth = false;
     const throttleDeadline = Date.now() + 120_000;
+    const scope = callScope();
     for (let attempt = 1; ; attempt++) {
       if (this.#closing.signal.aborted) throw new ShopifyApiError('NETWORK', `shutting down: ${doc} not sent (retried by the job later)`);
+      // A call of this store job timed out: retrying here would hold the store's lane through every attempt.
+      if (scope?.timedOut) throw new ShopifyApiError('NETWORK', `${doc} not waited for: ${scope.timedOut} timed out in this store's job; tried again later`);
       const expected = this.#lastCost.get(doc) ?? FIRST_GUESS_COST;
       const wait = this.bucket.waitMs(expected);
-      if (wait > 0) await abortableSleep(wait, this.#closing.signal);
-      if (this.#closing.signal.aborted) continue;
+      if (wait > 0) await abortableSleep(wait, withCallScope(this.#closing.signal));
+      if (this.#closing.signal.aborted || scope?.timedOut) continue;
       this.bucket.reserve(expected);
       const session = await this.#currentSession().catch((err) => {
         throw new ShopifyApiError('UNAUTHORIZED', `could not get an access token for ${this.conn.shopDomain}: ${(err as Error).message}`, { cause: err });
@@ -148,13 +159,14 @@ export class ShopifyClient {
           continue;
         }
         // THROTTLED is flow control, not failure: it does not use up attempts, only the deadline.
+        if (next.kind === 'retry' && scope?.timedOut) throw next.error;
         if (next.kind === 'retry' && next.error.code === 'THROTTLED' && Date.now() < throttleDeadline) attempt--;
         if (next.kind !== 'retry' || attempt >= maxAttempts) throw next.error;
         // Throttling is flow control and one failure is weather (debug); failing again is an outage
         // someone should see while it lasts, not after the retries are spent.
         const persistent = attempt >= 2 && next.error.code !== 'THROTTLED' && next.error.code !== 'RATE_LIMITED';
         this.#opts.log?.[persistent ? 'warn' : 'debug']({ shop: this.conn.shopDomain, doc, attempt, of: maxAttempts, waitMs: next.waitMs, code: next.error.code, error: next.error.message }, 'Shopify call failed; retrying');
-        await abortableSleep(next.waitMs, this.#closing.signal);
+        await abortableSleep(next.waitMs, withCallScope(this.#closing.signal));
       }
     }
   }
