@@ -142,7 +142,7 @@ export interface Secrets {
   ordermeshClientSecret: string;
   ordermeshWebhookSecret: string | undefined;
   stores: Map<string, StoreSecrets>;
-  adminTokens: Array<{ name: string; token: string; role: 'viewer' | 'operator' }>;
+  adminTokens: Array<{ name: string; token: string; role: 'viewer' | 'support' | 'operator' }>;
   /** The Shopify app's secret (server.install), when installs are on. */
   installSecret?: string | undefined;
 }

@@ -158,12 +158,13 @@ export const configSchema = z
           .optional(),
         /**
          * The operator console (/console) and admin API (/api/v1/): off (404) without tokens. Each token is a
-         * secret named by its environment variable; `viewer` reads, `operator` may also act.
+         * secret named by its environment variable; `viewer` reads orders without the customers' personal
+         * data, `support` reads them with it, `operator` sees it too and may also act (src/server/admin-auth.ts).
          */
         admin: z
           .strictObject({
             tokens: z
-              .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits, _ . @ -, up to 64'), token: secretRef, role: z.enum(['viewer', 'operator']) }))
+              .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits, _ . @ -, up to 64'), token: secretRef, role: z.enum(['viewer', 'support', 'operator']) }))
               .default([])
               .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'token names must be unique'),
           })

@@ -94,3 +94,26 @@ export async function orderStory(db: Kysely<Database>, id: string): Promise<Orde
     payloads: { store: o.store_payload, sent: o.mapped_payload },
   };
 }
+
+/** Orders' store and sent payloads by ledger id: they say which values in the orders' other texts are personal. */
+export async function payloadsOf(db: Kysely<Database>, ids: string[]): Promise<Map<string, unknown[]>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('orders').select(['id', 'store_payload', 'mapped_payload']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, [r.store_payload, r.mapped_payload]]));
+}
+
+/** The same for orders known by store and name (a status report's examples name orders so), keyed `store name`. */
+export async function payloadsByName(db: Kysely<Database>, named: Array<{ store: string; name: string }>): Promise<Map<string, unknown[]>> {
+  if (named.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('orders')
+    .select(['store_id', 'store_order_name', 'store_payload', 'mapped_payload'])
+    .where((eb) => eb.or(named.map((n) => eb.and([eb('store_id', '=', n.store), eb('store_order_name', '=', n.name)]))))
+    .execute();
+  const out = new Map<string, unknown[]>();
+  for (const r of rows) {
+    const key = `${r.store_id} ${r.store_order_name}`;
+    out.set(key, [...(out.get(key) ?? []), r.store_payload, r.mapped_payload]);
+  }
+  return out;
+}

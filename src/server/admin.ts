@@ -13,7 +13,9 @@ import { statusReport } from '../db/status.ts';
 import { FIXES, fixFor } from '../fixes.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 import { reprocess } from '../jobs/reprocess.ts';
-import { callerOf, requireRole, tokenChecker, type AdminToken } from './admin-auth.ts';
+import { callerOf, requireRole, tokenChecker, type AdminToken, type Caller } from './admin-auth.ts';
+import { EMAIL_SEARCH_REFUSED, listWithoutPersonalData, statusWithoutPersonalData } from './admin-personal.ts';
+import { storyWithoutPersonalData } from '../privacy/hide-personal.ts';
 
 const asset = (name: string) => readFileSync(new URL(`./console/${name}`, import.meta.url), 'utf8');
 const ASSETS = {
@@ -49,9 +51,10 @@ const bad = (reply: FastifyReply, message: string) => reply.code(400).send({ mes
 
 /**
  * The operator console (`/console`) and the admin API it uses (`/api/v1/`), both off (404) unless
- * `server.admin.tokens` is configured. Reading needs a viewer or operator token; acting (reprocess,
- * SKU maps) an operator's; every action is an audit event naming the token. The API calls the same
- * functions as the CLI: statusReport, orderStory, reprocess, setSkuMaps.
+ * `server.admin.tokens` is configured. Reading needs any token (a viewer's answers leave out the
+ * customers' personal data: admin-personal.ts); acting (reprocess, SKU maps) an operator's; every
+ * action is an audit event naming the token. The API calls the same functions as the CLI:
+ * statusReport, orderStory, reprocess, setSkuMaps.
  */
 export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: JobDeps, tokens: AdminToken[]): void {
   if (!tokens.length) return;
@@ -72,7 +75,8 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
     if (!q.success) return bad(reply, problems(q.error));
     if (q.data.store && !deps.config.stores.some((s) => s.id === q.data.store)) return reply.code(404).send({ message: `no store "${q.data.store}"` });
-    const report = await statusReport(deps.db, q.data.store);
+    const full = await statusReport(deps.db, q.data.store);
+    const report = callerOf(req).personalData ? full : await statusWithoutPersonalData(deps.db, full);
     return { ...report, fixes: Object.fromEntries(report.stores.flatMap((s) => [...s.failures, ...s.writeBackFailures, ...s.warnings].map((g) => [g.code, fixFor(g.code) ?? null]))) };
   });
 
@@ -84,10 +88,11 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
 
   app.get('/api/v1/fixes', view, async () => FIXES);
 
-  const listOrders = async (input: unknown, reply: FastifyReply) => {
+  const listOrders = async (input: unknown, caller: Caller, reply: FastifyReply) => {
     const q = listQuery.safeParse(input);
     if (!q.success) return bad(reply, problems(q.error));
     const { page, pageSize, failures, ...filter } = q.data;
+    if (filter.q?.includes('@') && !caller.personalData) return reply.code(403).send({ message: EMAIL_SEARCH_REFUSED(caller.name, caller.role) });
     if (failures && !filter.state) filter.state = [...FAILURE_STATES];
     const rows = await whereFilter(
       deps.db.selectFrom('orders').select(['id', 'store_id', 'store_order_id', 'store_order_name', 'safe_id', 'state', 'state_changed_at', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'created_at']),
@@ -97,25 +102,26 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
       .limit(pageSize + 1)
       .offset((page - 1) * pageSize)
       .execute();
+    const items = rows.slice(0, pageSize).map((r) => ({
+      id: r.id,
+      store: r.store_id,
+      storeOrderId: r.store_order_id,
+      name: r.store_order_name,
+      safeId: r.safe_id,
+      state: r.state,
+      since: r.state_changed_at.toISOString(),
+      reason: r.last_error_code,
+      message: r.last_error_message,
+      fix: fixFor(r.last_error_code) ?? null,
+      ordermeshOrderId: r.ordermesh_order_id,
+      firstSeen: r.created_at.toISOString(),
+    }));
     return {
       page,
       pageSize,
       hasMore: rows.length > pageSize,
       ...(await totalOf(filter)),
-      items: rows.slice(0, pageSize).map((r) => ({
-        id: r.id,
-        store: r.store_id,
-        storeOrderId: r.store_order_id,
-        name: r.store_order_name,
-        safeId: r.safe_id,
-        state: r.state,
-        since: r.state_changed_at.toISOString(),
-        reason: r.last_error_code,
-        message: r.last_error_message,
-        fix: fixFor(r.last_error_code) ?? null,
-        ordermeshOrderId: r.ordermesh_order_id,
-        firstSeen: r.created_at.toISOString(),
-      })),
+      items: caller.personalData ? items : await listWithoutPersonalData(deps.db, items),
     };
   };
   // Exact up to COUNT_CAP; beyond it `total` is COUNT_CAP + 1 and `totalExact` false ("more than 10,000").
@@ -129,9 +135,9 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     const raw: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
     if (typeof raw.state === 'string') raw.state = raw.state.split(',');
     if (raw.failures !== undefined) raw.failures = raw.failures === 'true' || raw.failures === '1';
-    return listOrders(raw, reply);
+    return listOrders(raw, callerOf(req), reply);
   });
-  app.post('/api/v1/orders/search', view, async (req, reply) => listOrders(req.body ?? {}, reply));
+  app.post('/api/v1/orders/search', view, async (req, reply) => listOrders(req.body ?? {}, callerOf(req), reply));
 
   app.get('/api/v1/orders/:id', view, async (req, reply) => {
     const id = (req.params as { id: string }).id;
@@ -145,7 +151,7 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     // Read now, as the CLI's `order show` does: its notes, the requests' state.
     const ordermesh = await orderMeshSide(deps, story);
     const numeric = story.order.storeOrderId.split('/').pop();
-    return {
+    const answer = {
       ...story,
       fix: fixFor(story.order.lastError?.code) ?? null,
       ordermesh,
@@ -154,6 +160,8 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
         ordermesh: story.order.ordermeshOrderId && deps.config.ordermesh.consoleUrl ? deps.config.ordermesh.consoleUrl.replace('{orderId}', encodeURIComponent(story.order.ordermeshOrderId)) : null,
       },
     };
+    // OrderMesh's notes and the requests' reasons are free text too: hidden from the whole answer.
+    return callerOf(req).personalData ? answer : { ...storyWithoutPersonalData(answer), personalData: 'hidden' as const };
   });
 
   app.post('/api/v1/reprocess', act, async (req, reply) => {

@@ -6,9 +6,11 @@ import { Q } from '../../src/jobs/queues.ts';
 
 export const VIEWER = 'viewer-token-0123456789abcdef';
 export const OPERATOR = 'operator-token-0123456789abcdef';
+/** A support token: reads like a viewer, with the customers' personal data. */
+export const SUPPORT = 'support-token-0123456789abcdef';
 
 /**
- * A running service with the console on (a viewer and an operator token), over a ledger seeded from the
+ * A running service with the console on (a viewer, a support and an operator token), over a ledger seeded from the
  * Shopify simulator's messy orders, pulled and submitted: orders in many states, failures of several
  * reasons, some shipped and written back.
  */
@@ -25,6 +27,7 @@ export async function consoleFixture(orders = 60) {
         tokens: [
           { name: 'watcher', role: 'viewer', token: { env: 'T_ADMIN_VIEWER', default: VIEWER } },
           { name: 'ops', role: 'operator', token: { env: 'T_ADMIN_OPERATOR', default: OPERATOR } },
+          { name: 'care', role: 'support', token: { env: 'T_ADMIN_SUPPORT', default: SUPPORT } },
         ],
       },
     },

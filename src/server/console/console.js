@@ -267,7 +267,7 @@ async function failures({ params }) {
     h('div', {}, h('label', { for: 'f-reason' }, 'Reason'), h('input', { id: 'f-reason', name: 'reason', value: f.reason ?? '', size: 20, placeholder: 'MISSING_SKU' })),
     h('div', {}, h('label', { for: 'f-since' }, 'First seen from'), h('input', { id: 'f-since', name: 'since', type: 'date', value: (params.get('since') ?? '').slice(0, 10) })),
     h('div', {}, h('label', { for: 'f-until' }, 'until'), h('input', { id: 'f-until', name: 'until', type: 'date', value: (params.get('until') ?? '').slice(0, 10) })),
-    h('div', {}, h('label', { for: 'f-q' }, 'Order, Shopify id, safeId or e-mail'), h('input', { id: 'f-q', name: 'q', value: f.q ?? '', size: 28 })),
+    h('div', {}, h('label', { for: 'f-q' }, me?.personalData ? 'Order, Shopify id, safeId or e-mail' : 'Order, Shopify id or safeId'), h('input', { id: 'f-q', name: 'q', value: f.q ?? '', size: 28 })),
     h('button', { type: 'submit' }, 'Apply'));
   const rows = list.items.map((o) => h('tr', { 'data-order': o.id },
     canAct() ? h('td', {}, h('input', { type: 'checkbox', class: 'pick', value: o.id, 'aria-label': `select ${o.name ?? o.storeOrderId}` })) : null,
@@ -388,6 +388,7 @@ async function orderPage({ arg }) {
     o.ordermesh.requests.length ? h('table', { id: 'requests' }, h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'request'), h('th', {}, 'state'), h('th', {}, 'OrderMesh'), h('th', {}, 'reason'))),
       h('tbody', {}, o.ordermesh.requests.map((r) => h('tr', {}, h('td', {}, time(r.createdAt)), h('td', {}, `${r.kind} of ${r.items ? r.items.map((i) => `item ${i.orderItemId} × ${i.quantity}`).join(', ') : 'the whole order'}`), h('td', { class: r.state === 'failed' ? 'error' : '' }, r.state, r.error ? `: ${r.error}` : ''), h('td', {}, [r.ordermeshRef, r.ordermeshStatus].filter(Boolean).join(' · ') || '—'), h('td', {}, r.reason))))) : h('p', { class: 'muted' }, 'none'),
     h('h2', {}, 'Payloads'),
+    o.personalData === 'hidden' ? h('p', { class: 'muted', id: 'personal-hidden' }, `The customer's name, address, e-mail and phone are left out for this token (${me?.role}).`) : null,
     h('details', {}, h('summary', {}, 'Sent to OrderMesh'), h('pre', {}, o.payloads.sent ? JSON.stringify(o.payloads.sent, null, 2) : 'nothing sent')),
     h('details', {}, h('summary', {}, 'Store order as last read'), h('pre', {}, JSON.stringify(o.payloads.store, null, 2))));
 }
