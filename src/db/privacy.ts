@@ -42,7 +42,7 @@ export interface RedactionResult {
 
 /**
  * Removes the personal data of these orders: from their store and mapped payloads (by key, then by
- * value, see personal-data.ts), their error message and their events; `also` adds values to cut out
+ * value, see personal-data.ts), their error message, hold reason and events; `also` adds values to cut out
  * (the e-mail a request named). Ids, states, money, tracking and the audit trail's shape stay, so
  * write-backs and the story of the order still work. One transaction, a fixed number of statements
  * per batch. A dry run reports the counts and changes nothing.
@@ -56,7 +56,7 @@ export async function redactOrders(
   const result: RedactionResult = { orders: 0, values: 0, events: 0 };
   if (ids.length === 0) return result;
   const apply = async (trx: Db) => {
-    const rows = await trx.selectFrom('orders').select(['id', 'store_id', 'store_payload', 'mapped_payload', 'last_error_message']).where('id', 'in', ids).forUpdate().execute();
+    const rows = await trx.selectFrom('orders').select(['id', 'store_id', 'store_payload', 'mapped_payload', 'last_error_message', 'hold_reason']).where('id', 'in', ids).forUpdate().execute();
     const events = await trx.selectFrom('events').select(['id', 'order_id', 'message', 'data']).where('order_id', 'in', ids).execute();
     const also = [...(o.also ?? [])];
     const orderUpdates = [];
@@ -73,6 +73,8 @@ export async function redactOrders(
         store_payload: r.store_payload === null ? null : scrubValue(a.redacted, values),
         mapped_payload: r.mapped_payload === null ? null : scrubValue(b.redacted, values),
         last_error_message: r.last_error_message === null ? null : scrubText(r.last_error_message, values),
+        // A merchant's hold notes may name the customer ("waiting for Li to confirm").
+        hold_reason: r.hold_reason === null ? null : scrubText(r.hold_reason, values),
       });
     }
     const eventUpdates = [];
@@ -86,8 +88,8 @@ export async function redactOrders(
     result.events = eventUpdates.length;
     if (o.dryRun) return;
     await sql`
-      update orders o set store_payload = x.store_payload, mapped_payload = x.mapped_payload, last_error_message = x.last_error_message, redacted_at = now(), updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(orderUpdates)}::jsonb) as x(id bigint, store_payload jsonb, mapped_payload jsonb, last_error_message text)
+      update orders o set store_payload = x.store_payload, mapped_payload = x.mapped_payload, last_error_message = x.last_error_message, hold_reason = x.hold_reason, redacted_at = now(), updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(orderUpdates)}::jsonb) as x(id bigint, store_payload jsonb, mapped_payload jsonb, last_error_message text, hold_reason text)
       where o.id = x.id`.execute(trx);
     await rewriteEvents(trx, eventUpdates);
     await recordEvents(trx, rows.map((r) => ({ orderId: r.id, storeId: r.store_id, kind: 'redacted', reason: o.reason, message: `personal data removed (${valuesOf.get(r.id)!.size} value(s))`, actor: o.actor })));

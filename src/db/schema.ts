@@ -59,6 +59,8 @@ export interface SyncCursorsTable {
   bulk_operation_id: string | null;
   state: ColumnType<unknown, string | undefined, string>;
   last_success_at: Timestamp | null;
+  /** When the store sweep last scheduled this stream's pull to run (its slot): what the next is due from. */
+  scheduled_at: Timestamp | null;
   updated_at: DefaultedTimestamp;
 }
 
