@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { addressSchema, type StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { canonicalJson, sameValue } from '../util/canonical-json.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
+import { redactPayload } from '../privacy/personal-data.ts';
 import { cleanText } from './clean-text.ts';
 import type { Database, OrderRow, OrderState } from './schema.ts';
 
@@ -137,6 +138,7 @@ export interface IngestResult {
  * to a submitted order (cancelled, a new shipping address, lines removed or added) is returned for the
  * caller to apply.
  * An older copy of an order than the one held (webhooks arrive out of order) changes nothing.
+ * A redacted order stays redacted: see storedCopy.
  */
 export async function ingestOrders(
   trx: Transaction<Database>,
@@ -216,23 +218,25 @@ export async function ingestOrders(
   }
 
   for (const row of existing) {
-    const o = latest.get(row.store_order_id)!;
-    const hash = hashes.get(o.id)!;
+    const incoming = latest.get(row.store_order_id)!;
+    const hash = hashes.get(incoming.id)!;
     // Checked again under the lock: another ingest may have recorded this copy meanwhile.
-    if ((hash === row.payload_hash && !reread(row)) || isOlder(o.id, row.store_updated_at)) {
+    if ((hash === row.payload_hash && !reread(row)) || isOlder(incoming.id, row.store_updated_at)) {
       result.unchanged++;
       continue;
     }
     result.updated++;
-    const previous = row.store_payload as StoreOrderPayload | null;
+    const { previous, o, redacted } = storedCopy(row, incoming, reread(row));
     await trx
       .updateTable('orders')
-      // A new copy from the store is what the store holds now: no longer redacted (retention redacts it again in time).
-      .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, redacted_at: null, updated_at: new Date() })
+      // payload_hash stays the whole copy's, so the next read of the same copy is settled by it alone.
+      .set({ store_payload: JSON.stringify(o), payload_hash: hash, store_updated_at: o.updatedAt, store_order_name: o.name, redacted_at: redacted ? row.redacted_at : null, updated_at: new Date() })
       .where('id', '=', row.id)
       .execute();
     const bad = poisonError(o.id);
-    if (PRE_SUBMISSION.includes(row.state) && bad) {
+    if (PRE_SUBMISSION.includes(row.state) && redacted) {
+      // Left as it is: a copy without its address and names can only fail to map. A reprocess reads it whole.
+    } else if (PRE_SUBMISSION.includes(row.state) && bad) {
       await transition(trx, row, [row.state], 'failed_mapping', { actor, reason: bad.code, message: bad.message, set: { last_error_code: bad.code, last_error_message: bad.message } });
     } else if (PRE_SUBMISSION.includes(row.state)) {
       await transition(trx, row, [row.state], 'pending', {
@@ -247,6 +251,23 @@ export async function ingestOrders(
     // submitting: the submit job compares hashes when it records the outcome (submit-orders.ts).
   }
   return result;
+}
+
+/**
+ * The copy to store and the one to compare it with. A new copy of an order that is not redacted is
+ * what the store holds now, taken whole. Of a redacted order (retention, a customer's redaction), the
+ * new copy is redacted before it is stored, and compared with the one before as redacted copies, both
+ * by today's rules: the fields redaction removes are not compared, as their values are kept nowhere
+ * (so a new shipping address of a redacted order is not carried over; OrderMesh keeps the one it was
+ * sent). Otherwise any store change (a tag, a note, our own write-back) put the customer's data back,
+ * cleared the redaction and sent OrderMesh a false address change (issue 34). A reprocess
+ * (`reread`) is the one way to take a redacted order's copy whole again.
+ */
+function storedCopy(row: Pick<OrderRow, 'redacted_at' | 'store_payload'>, incoming: StoreOrderPayload, reread: boolean): { previous: StoreOrderPayload | null; o: StoreOrderPayload; redacted: boolean } {
+  const previous = row.store_payload as StoreOrderPayload | null;
+  if (row.redacted_at === null || reread) return { previous, o: incoming, redacted: false };
+  const redact = (p: unknown) => redactPayload(p).redacted as StoreOrderPayload;
+  return { previous: previous === null ? null : redact(previous), o: redact(incoming), redacted: true };
 }
 
 /** What changed in the store that OrderMesh must hear about. */

@@ -1,5 +1,5 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
-import { parseShopifyOrder, type StoreOrderPayload } from '../connectors/shopify/types.ts';
+import { orderSchema, parseShopifyOrder, type StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { beginItemCancel, ITEM_CANCEL_UNCONFIRMED, itemCancelNotApplied, openItemCancel, type OpenItemCancel } from '../db/item-cancels.ts';
 import { followsStore, recordEvent, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
@@ -30,7 +30,7 @@ import { sendUnlessTooLate } from './too-late.ts';
  * refuses (in production) the order is `needs_attention`, visible in status, instead of retried
  * forever; so are units the store added, which an OrderMesh order cannot take. Idempotent: it compares
  * the store's current state with what OrderMesh was last sent (`mapped_payload`, updated as each change
- * goes through), whatever `kind` triggered it.
+ * goes through), whatever `kind` triggered it. A redacted order is not mapped at all: see below.
  */
 export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<string> {
   const row = await deps.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
@@ -44,11 +44,16 @@ export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<
   }
 
   const store = storeOf(deps, row.store_id);
-  const mapped = mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
+  // A redacted order's copy has no address or names (privacy/personal-data.ts): mapped, it would fail
+  // (a false CHANGE_NOT_MAPPED) or send OrderMesh an address emptied of the customer (a false address
+  // change). Only what needs no mapping is carried over: the cancel above, and lines removed, read from
+  // its line items, which redaction keeps; OrderMesh keeps the address it was sent.
+  const redacted = row.redacted_at !== null;
+  const mapped = redacted ? null : mapOrder(store.mapper, payload, { storeId: row.store_id, merchantId: store.cfg.merchantId, safeId: row.safe_id });
   let sent = row.mapped_payload as CreateOrderModel | null;
-  const parsed = parseShopifyOrder(payload);
-  const cutsOf = (s: CreateOrderModel | null) => (s && parsed.ok ? itemCuts(s.items, parsed.order.lineItems) : []);
-  const addedOf = (s: CreateOrderModel | null) => (s && mapped.kind === 'mapped' ? itemAdditions(s.items, mapped.model.items) : []);
+  const lines = redacted ? redactedLines(payload) : parsedLines(payload);
+  const cutsOf = (s: CreateOrderModel | null) => (s && lines ? itemCuts(s.items, lines) : []);
+  const addedOf = (s: CreateOrderModel | null) => (s && mapped?.kind === 'mapped' ? itemAdditions(s.items, mapped.model.items) : []);
   let cuts = cutsOf(sent);
   let added = addedOf(sent);
   const done: string[] = [];
@@ -77,6 +82,7 @@ export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<
     sent = after;
   }
 
+  if (mapped === null) return done.join(', ') || 'no change';
   // Everything left is fulfilled or removed: nothing more for OrderMesh to make, nothing to park it for.
   if (mapped.kind === 'skipped' && mapped.reason === 'NO_FULFILLABLE_ITEMS') return done.join(', ') || 'no change';
   if (mapped.kind !== 'mapped') {
@@ -103,6 +109,17 @@ export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<
   }
   if (added.length && (await flagAdditions(deps, row, added))) done.push('additions flagged');
   return done.join(', ') || 'no change';
+}
+
+function parsedLines(payload: StoreOrderPayload) {
+  const parsed = parseShopifyOrder(payload);
+  return parsed.ok ? parsed.order.lineItems : null;
+}
+
+/** A redacted copy's line items: the order around them no longer parses (its address and names are gone). */
+function redactedLines(payload: StoreOrderPayload) {
+  const parsed = orderSchema.shape.lineItems.safeParse(payload.lineItems);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Cancels the whole OrderMesh order; the order is then `cancelled` (with `outcome`), or parked if too late. */

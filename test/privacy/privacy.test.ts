@@ -26,26 +26,57 @@ const url = `http://127.0.0.1:${service.port}`;
 const secret = SHOPIFY_SIM_DEFAULTS.shop.appSecret;
 const domain = SHOPIFY_SIM_DEFAULTS.shop.domain;
 
-// The customer, as the test declares them: every value below must be gone after the redaction.
-const JANE = { email: 'janetta.quibble@example.org', phone: '+44 20 7946 0321', firstName: 'Janetta', lastName: 'Quibblesworth', street: '77 Marrowbone Lane', flat: 'Flat 9b', city: 'Little Snoring', zip: 'NR21 0AB', note: 'Ring twice, Janetta' };
+// The customer, as the test declares them: every value below must be gone after the redaction, and stay
+// gone after later changes in the store. Short values ("Li", "W1") and line-item properties (an
+// engraving, a gift message) included: redaction used to leave them behind.
+const JANE = {
+  email: 'janetta.quibble@example.org', phone: '+44 20 7946 0321', firstName: 'Janetta', lastName: 'Li', street: '77 Marrowbone Lane', flat: 'Flat 9b', city: 'Little Snoring', zip: 'W1', note: 'Ring twice, Janetta',
+  engraving: 'Forever yours, Bartholomew', giftMessage: 'Happy birthday from Aunt Perpetua',
+};
+/** What the customer writes in the store after the redaction: it must never be stored either. */
+const LATER_NOTE = 'Leave it with Mrs Okonkwo, next door';
 const address = { firstName: JANE.firstName, lastName: JANE.lastName, company: null, address1: JANE.street, address2: JANE.flat, city: JANE.city, provinceCode: null, zip: JANE.zip, countryCodeV2: 'GB', phone: JANE.phone };
-const line = (sku: string) => ({ sku, variant: { id: `gid://shopify/ProductVariant/${sku}`, sku } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1 });
-const janes = explicitOrder({ email: JANE.email, phone: JANE.phone, note: JANE.note, shippingAddress: address, billingAddress: address }, [line('MUG-11OZ-WHITE'), line('TEE-BELLA3001-BLK-M')]);
+const line = (sku: string, properties: Array<{ key: string; value: string }> = []) => ({
+  sku, variant: { id: `gid://shopify/ProductVariant/${sku}`, sku } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1,
+  customAttributes: [{ key: '_print_front', value: `https://cdn.example.com/art/${sku}-front.png` }, ...properties],
+});
+const janes = explicitOrder({ email: JANE.email, phone: JANE.phone, note: JANE.note, shippingAddress: address, billingAddress: address }, [
+  line('MUG-11OZ-WHITE', [{ key: 'Engraving', value: JANE.engraving }, { key: 'Gift message', value: JANE.giftMessage }]),
+  line('TEE-BELLA3001-BLK-M'),
+]);
+// Another order of hers, held in Shopify by the merchant with notes that name her ("Li", "W1" as words).
+const HOLD_NOTES = `${JANE.lastName} rang: hold until she confirms ${JANE.zip} is right`;
+const janesHeld = explicitOrder({ shippingAddress: address, billingAddress: address }, [line('MUG-11OZ-WHITE')]);
 const other = explicitOrder({ email: 'someone.else@example.com' }, [line('MUG-11OZ-WHITE')]);
 const numeric = (gid: string) => gid.split('/').pop()!;
 
-/** Every place in the database that holds `value`: "schema.table.column". */
+/**
+ * Every place in the database that holds `value`: "schema.table.column". A value shorter than 4
+ * characters ("Li") is looked for as a word of its own, case and all (inside "Little" it is not the
+ * customer's); a longer one anywhere, in any case.
+ */
 async function whereIs(value: string): Promise<string[]> {
   const cols = await sql<{ s: string; t: string; c: string }>`
     select table_schema as s, table_name as t, column_name as c from information_schema.columns
     where table_schema in ('public', 'pgboss') and data_type in ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')
       and table_name in (select table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema in ('public', 'pgboss'))`.execute(db);
+  const word = `(^|[^[:alnum:]])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^[:alnum:]]|$)`;
   const found: string[] = [];
   for (const { s, t, c } of cols.rows) {
-    const n = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${s}.${t}`)} where ${sql.ref(c)}::text ilike ${`%${value}%`}`.execute(db);
+    const holds = value.length < 4 ? sql`${sql.ref(c)}::text ~ ${word}` : sql`${sql.ref(c)}::text ilike ${`%${value}%`}`;
+    const n = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${s}.${t}`)} where ${holds}`.execute(db);
     if (n.rows[0]!.n) found.push(`${s}.${t}.${c}`);
   }
   return found;
+}
+/** Each declared value with where it still is, for those still somewhere. */
+async function leftovers(values: Record<string, string>): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const at = await whereIs(v);
+    if (at.length) out[`${k}: ${v}`] = at;
+  }
+  return out;
 }
 
 function compliance(topic: string, body: string, sign: string = secret) {
@@ -59,10 +90,27 @@ const row = (id: string) => db.selectFrom('orders').selectAll().where('store_ord
 const until = <T>(what: string, check: () => Promise<T | false>) => eventually(check, async () => `${what}: ${JSON.stringify(await db.selectFrom('orders').select(['store_order_name', 'state', 'redacted_at']).execute())}`, 30_000);
 const requestDone = (topic: PrivacyTopic) => until(`${topic} done`, async () => (await db.selectFrom('privacy_requests').select(['id', 'status']).where('topic', '=', topic).orderBy('id', 'desc').executeTakeFirst())?.status === 'done');
 const omOrder = async (gid: string) => (await simState(om)).orders.find((o: any) => o.meta?.shopifyOrderId === gid);
+/**
+ * Pulls, and waits until the ledger holds the store's latest copy of the order and every change job
+ * that copy may have asked for has run: then what was not stored or sent never will be.
+ */
+async function ledgerHoldsStoreCopy(gid: string): Promise<void> {
+  await service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
+  const storeCopy = ((await shopState(shop)).orderList as any[]).find((o) => o.id === gid).updatedAt as string;
+  await until(`ledger holds ${storeCopy}`, async () => (await row(gid)).store_updated_at?.getTime() === Date.parse(storeCopy));
+  await changeJobsDone();
+}
+/** Waits until no change job is waiting or running (one is enqueued in the transaction that records its cause). */
+async function changeJobsDone(): Promise<void> {
+  const open = sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = ${Q.applyOrderChange} and state in ('created', 'retry', 'active')`;
+  await until('change jobs done', async () => (await open.execute(db)).rows[0]!.n === 0);
+}
 
-await post(`${shop.url}/_sim/orders`, { orders: [janes, other] });
+await post(`${shop.url}/_sim/orders`, { orders: [janes, janesHeld, other] });
+await post(`${shop.url}/_sim/orders/${encodeURIComponent(janesHeld.id)}/hold`, { reason: 'OTHER', reasonNotes: HOLD_NOTES });
 await service.boss.send(Q.pullOrders, { storeId: STORE_ID }, { singletonKey: STORE_ID });
 await until('both submitted', async () => (await db.selectFrom('orders').select('state').execute()).filter((r) => r.state === 'submitted').length === 2);
+await until('held', async () => (await row(janesHeld.id)).hold_reason?.includes(HOLD_NOTES) === true);
 // One of Jane's two items ships before her request; the other after it.
 const first = await omOrder(janes.id);
 await post(`${om.url}/_sim/orders/${first.orderId}/ship`, { items: [{ orderItemId: first.items[0].id, quantity: 1 }] });
@@ -102,24 +150,46 @@ describe('privacy: compliance webhooks, export, redaction, retention', () => {
     expect(again.stderr).toMatch(/was fetched at .* and is no longer kept/);
   });
 
-  it("customers/redact leaves nothing of the customer anywhere in the database; the order's state and tracking stay, and a later package is still written back", async () => {
+  it("customers/redact leaves nothing of the customer anywhere in the database; the order's state and tracking stay", async () => {
     for (const v of Object.values(JANE)) expect(await whereIs(v), v).not.toEqual([]);
-    const body = `{"shop_id":1,"shop_domain":"${domain}","customer":{"id":191167,"email":"${JANE.email}","phone":"${JANE.phone}"},"orders_to_redact":[${numeric(janes.id)}]}`;
+    const body = `{"shop_id":1,"shop_domain":"${domain}","customer":{"id":191167,"email":"${JANE.email}","phone":"${JANE.phone}"},"orders_to_redact":[${numeric(janes.id)},${numeric(janesHeld.id)}]}`;
     expect((await compliance('customers/redact', body)).status).toBe(200);
     await requestDone('customers/redact');
-    for (const v of Object.values(JANE)) expect(await whereIs(v), v).toEqual([]);
+    expect(await leftovers(JANE)).toEqual({});
+    expect((await row(janesHeld.id)).hold_reason).toMatch(/rang: hold until she confirms .* is right/);
 
     const after = await row(janes.id);
     expect(after.state).toBe('in_production');
     expect(after.redacted_at).not.toBeNull();
     expect((await db.selectFrom('packages').select('tracking_number').where('order_id', '=', after.id).execute())[0]!.tracking_number).toMatch(/^9400/);
     expect((await row(other.id)).store_payload).toMatchObject({ email: 'someone.else@example.com' });
+  });
+
+  it('a redacted order stays redacted when the store changes it (a note, a tag, a write-back): nothing comes back, OrderMesh hears of no address change, a later package is still written back', async () => {
+    const redactedAt = (await row(janes.id)).redacted_at;
+    expect(redactedAt).not.toBeNull();
+    const updatesBefore = (await simState(om)).counts.requests.updateOrder ?? 0;
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(janes.id)}/update`, { note: LATER_NOTE, tags: ['vip'] });
+    await ledgerHoldsStoreCopy(janes.id);
+    expect((await simState(om)).counts.requests.updateOrder ?? 0).toBe(updatesBefore);
+    expect((await omOrder(janes.id)).shippingAddress).toMatchObject({ lastName: JANE.lastName, line1: JANE.street, zip: JANE.zip });
+    const changed = await row(janes.id);
+    expect(changed).toMatchObject({ state: 'in_production', redacted_at: redactedAt });
+    expect(changed.store_payload).toMatchObject({ tags: ['vip'] });
+    expect(await leftovers({ ...JANE, laterNote: LATER_NOTE })).toEqual({});
+    // Asked to bring OrderMesh in line anyway (as a reprocess or a recorded submission does): nothing to send, nothing to park.
+    await service.boss.send(Q.applyOrderChange, { orderId: changed.id, kind: 'recheck' });
+    await changeJobsDone();
+    expect((await simState(om)).counts.requests.updateOrder ?? 0).toBe(updatesBefore);
+    expect((await row(janes.id)).state).toBe('in_production');
 
     await post(`${om.url}/_sim/orders/${first.orderId}/ship`, {});
-    await service.boss.send(Q.pollShipments, { orderIds: [after.id] });
+    await service.boss.send(Q.pollShipments, { orderIds: [changed.id] });
     await until('second package written back', async () => ((await shopState(shop)).orderList as any[]).find((o) => o.id === janes.id).fulfillments.length === 2);
     await until('fulfilled', async () => (await row(janes.id)).state === 'fulfilled');
-    for (const v of Object.values(JANE)) expect(await whereIs(v), v).toEqual([]);
+    await ledgerHoldsStoreCopy(janes.id);
+    expect((await row(janes.id)).redacted_at).toEqual(redactedAt);
+    expect(await leftovers({ ...JANE, laterNote: LATER_NOTE })).toEqual({});
   });
 
   it('retention redacts exactly the final orders past the period', async () => {
