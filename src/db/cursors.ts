@@ -37,3 +37,22 @@ export async function rememberBulkOperation(db: Db, key: Key, operationId: strin
 export async function finishBulkOperation(db: Db, key: Key, summary: unknown): Promise<void> {
   await db.updateTable('sync_cursors').set({ last_success_at: new Date(), bulk_operation_id: null, state: JSON.stringify(summary), updated_at: new Date() }).where('store_id', '=', key.storeId).where('stream', '=', key.stream).execute();
 }
+
+/**
+ * Records, for each store, the slot the sweep scheduled its pull for (one statement whatever the number
+ * of stores); a cursor not created yet is created as `openCursor` would, with the store's overlap.
+ */
+export async function recordScheduledPulls(db: Db, stream: string, slots: Array<{ storeId: string; at: Date; overlapSeconds: number }>): Promise<void> {
+  if (slots.length === 0) return;
+  await db
+    .insertInto('sync_cursors')
+    .values(slots.map((s) => ({ store_id: s.storeId, stream, overlap_seconds: s.overlapSeconds, scheduled_at: s.at })))
+    .onConflict((oc) => oc.columns(['store_id', 'stream']).doUpdateSet((eb) => ({ scheduled_at: eb.ref('excluded.scheduled_at') })))
+    .execute();
+}
+
+/** Every store's last scheduled slot for these streams, keyed `${storeId}\0${stream}`. */
+export async function scheduledSlots(db: Db, streams: string[]): Promise<Map<string, Date | null>> {
+  const rows = await db.selectFrom('sync_cursors').select(['store_id', 'stream', 'scheduled_at']).where('stream', 'in', streams).execute();
+  return new Map(rows.map((c) => [`${c.store_id}\u0000${c.stream}`, c.scheduled_at]));
+}

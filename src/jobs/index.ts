@@ -46,7 +46,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
   });
   return [
     { name: Q.deadLetters, queue: { policy: 'standard', retryLimit: 3, notify: true }, run: (_data, job) => recordDeadLetter(deps, job as never) },
-    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true }),
+    one(Q.pullOrders, (d) => pullOrders(deps, d.storeId), { perStore: true }),
     // Webhook refreshes wake no worker (no NOTIFY): a worker polls every jobs.refreshCoalesceMs and reads
     // whatever arrived meanwhile in one batch, so a burst is read together instead of order by order.
     one(
@@ -68,7 +68,7 @@ export function jobDefinitions(deps: JobDeps, opts: { heartbeatSeconds: number; 
     one(Q.storeSweep, (d) => storeSweep(deps, { start: d.start === true })),
     one(Q.applyOrderChange, (d) => applyOrderChange(deps, d.orderId)),
     one(Q.pollShipments, (d) => pollShipments(deps, d.orderIds)),
-    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId, { onlyIfDue: d.scheduled === true }), { perStore: true, prompt: true }),
+    one(Q.scanFulfillmentRequests, (d) => scanFulfillmentRequests(deps, d.storeId), { perStore: true, prompt: true }),
     one(Q.syncHolds, (d) => syncHolds(deps, d.storeId), { perStore: true }),
     one(Q.privacyRequest, (d) => answerPrivacyRequest(deps, d.requestId)),
     one(Q.retention, () => retentionSweep(deps)),

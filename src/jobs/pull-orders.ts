@@ -33,12 +33,16 @@ export async function ingestAndEnqueue(
   });
 }
 
-/** Slack for the per-minute tick: a pull that took a few seconds still runs again at the next whole interval. */
+/** Slack for the per-minute tick: a sweep that ran a few seconds late still schedules the next whole interval. */
 const DUE_SLACK_MS = 30_000;
 
-/** Whether a scheduled pull is due: `intervalSeconds` since the last completed one, give or take the tick's slack. */
-export function pullIsDue(lastSuccess: Date | null, now: Date, intervalSeconds: number): boolean {
-  return !lastSuccess || now.getTime() - lastSuccess.getTime() >= intervalSeconds * 1000 - DUE_SLACK_MS;
+/**
+ * Whether a store's pull is due at `slot` (when the sweep would have it run): `intervalSeconds` since the
+ * slot its last one was scheduled for, give or take the tick's slack. Slot to slot: from when a pull
+ * finished, the time it waited in the lanes pushed the next past its tick, skipping an interval.
+ */
+export function pullIsDue(lastSlot: Date | null, slot: Date, intervalSeconds: number): boolean {
+  return !lastSlot || slot.getTime() - lastSlot.getTime() >= intervalSeconds * 1000 - DUE_SLACK_MS;
 }
 
 /**
@@ -46,7 +50,7 @@ export function pullIsDue(lastSuccess: Date | null, now: Date, intervalSeconds: 
  * late writes are re-read), page by page. Each page is committed together with the new watermark, which
  * never passes an uncommitted order nor the pull's own start time.
  */
-export async function pullOrders(deps: JobDeps, storeId: string, opts: { onlyIfDue?: boolean } = {}): Promise<{ pages: number; orders: number }> {
+export async function pullOrders(deps: JobDeps, storeId: string): Promise<{ pages: number; orders: number }> {
   const store = storeOf(deps, storeId);
   if (store.cfg.mode === 'fulfillment-service') {
     // Its work comes as fulfilment requests: what asked for a pull looks for those instead.
@@ -55,7 +59,6 @@ export async function pullOrders(deps: JobDeps, storeId: string, opts: { onlyIfD
   }
   const key = { storeId, stream: ORDERS_STREAM };
   const cursor = await openCursor(deps.db, key, store.cfg.pull.overlapSeconds);
-  if (opts.onlyIfDue && !pullIsDue(cursor.last_success_at, new Date(), store.cfg.pull.intervalSeconds)) return { pages: 0, orders: 0 };
   // Whole seconds, like Shopify's updatedAt: a watermark with milliseconds would ask for a window
   // boundary no order can carry.
   const until = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -9,7 +9,6 @@ import { detectChanges, FINAL, followsStore, payloadHash, recordEvent, transitio
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
-import { pullIsDue } from './pull-orders.ts';
 import { Q, enqueue } from './queues.ts';
 import { isTooLate, sendUnlessTooLate } from './too-late.ts';
 
@@ -41,13 +40,12 @@ export interface ScanSummary {
  * carried to OrderMesh and answered; a request the merchant withdrew (moved, cancelled or closed the
  * fulfilment order) is stopped. Every step is idempotent: a pass run twice, or cut short, ends the same.
  */
-export async function scanFulfillmentRequests(deps: JobDeps, storeId: string, opts: { onlyIfDue?: boolean } = {}): Promise<ScanSummary> {
+export async function scanFulfillmentRequests(deps: JobDeps, storeId: string): Promise<ScanSummary> {
   const store = storeOf(deps, storeId);
   const summary: ScanSummary = { requested: 0, ingested: 0, accepted: 0, rejected: 0, cancellations: 0, withdrawn: 0 };
   if (store.cfg.mode !== 'fulfillment-service') return summary;
   const key = { storeId, stream: REQUESTS_STREAM };
   const cursor = await openCursor(deps.db, key, 0);
-  if (opts.onlyIfDue && !pullIsDue(cursor.last_success_at, new Date(), store.cfg.fulfillmentService.pollSeconds)) return summary;
   const started = new Date();
   const service = await serviceOf(deps.db, storeId);
   if (!service) throw new NotRegisteredError(`store ${storeId} is in fulfillment-service mode but its service is not registered: run \`ordersync shopify register --store ${storeId}\``);

@@ -13,7 +13,7 @@ import { config, pipelineConfigObject, startPipeline } from '../helpers/pipeline
 const { url: dbUrl, db } = await freshDb();
 const sims = { url: 'http://127.0.0.1:9' };
 const base = pipelineConfigObject(sims, sims);
-const store = (id: string, over: Record<string, unknown> = {}) => ({ ...base.stores[0]!, id, ...over });
+const store = (id: string, over: Record<string, unknown> = {}) => ({ ...base.stores[0]!, id, shopDomain: `${id}.myshopify.com`, ...over });
 const STORES = ['due', 'recent', 'busy', 'fs', 'omega'];
 const cfg = config({
   ...base,
@@ -39,7 +39,7 @@ describe('the store sweep', () => {
 
   it('enqueues per store only what is due: a pull whose interval passed, a submit with due orders, holds and notes for orders in flight', async () => {
     await clear();
-    await db.insertInto('sync_cursors').values({ store_id: 'recent', stream: 'orders', last_success_at: new Date() }).execute();
+    await db.insertInto('sync_cursors').values({ store_id: 'recent', stream: 'orders', scheduled_at: new Date() }).execute();
     await order('due', 1, 'pending');
     await order('due', 2, 'pending', { hold_until: new Date(Date.now() + 3_600_000) });
     await order('busy', 3, 'submitted', { ordermesh_order_id: 'om-3' });
@@ -63,17 +63,43 @@ describe('the store sweep', () => {
     expect(await queued(Q.syncHolds)).toHaveLength(2);
   });
 
-  it('pulls every store each interval whatever its offset in the minute: one pulled at its offset a minute ago is due again', async () => {
+  it('pulls every store each interval whatever its offset in the minute: one slotted at its offset a minute ago is due again', async () => {
     await clear();
     await db.deleteFrom('sync_cursors').execute();
     // The case that went without a pull every other minute: an offset past the tick's 30 s of slack.
     expect(jitterSeconds('omega')).toBeGreaterThan(30);
     const now = Date.now();
-    // The last sweep, an interval ago (pulls 60 s, request scans 120 s), queued each at its store's offset; each took a second. 'recent' was pulled just now.
-    const pulledAt = (id: string, interval = 60) => new Date(now - interval * 1000 + (jitterSeconds(id) + 1) * 1000);
-    await db.insertInto('sync_cursors').values([...['due', 'busy', 'omega'].map((id) => ({ store_id: id, stream: 'orders', last_success_at: pulledAt(id) })), { store_id: 'recent', stream: 'orders', last_success_at: new Date(now) }]).execute();
-    await db.insertInto('sync_cursors').values({ store_id: 'fs', stream: 'fulfillment-requests', last_success_at: pulledAt('fs', 120) }).execute();
-    expect(await storeSweep(service.deps)).toMatchObject({ pulls: 3, scans: 1 });
+    // The last sweep, an interval ago (pulls 60 s, request scans 120 s), slotted each at its store's offset. 'recent' was slotted just now.
+    const slot = (id: string, interval = 60) => new Date(now - interval * 1000 + jitterSeconds(id) * 1000);
+    await db.insertInto('sync_cursors').values([...['due', 'busy', 'omega'].map((id) => ({ store_id: id, stream: 'orders', scheduled_at: slot(id) })), { store_id: 'recent', stream: 'orders', scheduled_at: new Date(now) }]).execute();
+    await db.insertInto('sync_cursors').values({ store_id: 'fs', stream: 'fulfillment-requests', scheduled_at: slot('fs', 120) }).execute();
+    expect(await storeSweep(service.deps, { now: new Date(now) })).toMatchObject({ pulls: 3, scans: 1 });
     expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(['busy', 'due', 'omega']);
+  });
+
+  it('does not skip an interval when the last pull waited in the lanes and finished late, nor queue a second while one waits', async () => {
+    await clear();
+    await db.deleteFrom('sync_cursors').execute();
+    // The sweep's own clock, whole minutes as the cron ticks.
+    const t0 = Date.parse('2026-12-02T12:00:00Z');
+    const tick = (minutes: number) => storeSweep(service.deps, { now: new Date(t0 + minutes * 60_000) });
+    const pulled = ['busy', 'due', 'omega', 'recent'];
+    expect(await tick(0)).toMatchObject({ pulls: 4, scans: 1 });
+    // The workers take them (and the scan), each 45 s after its slot (behind a thousand others), and finish: what a pull leaves in the ledger.
+    await clear();
+    for (const id of [...pulled, 'fs']) {
+      const finished = new Date(t0 + (jitterSeconds(id) + 45) * 1000);
+      await db.updateTable('sync_cursors').set({ watermark: finished, last_success_at: finished }).where('store_id', '=', id).execute();
+    }
+    // Twenty seconds on (a second sweep in the minute) nothing is due yet.
+    expect(await storeSweep(service.deps, { now: new Date(t0 + 20_000) })).toMatchObject({ pulls: 0, scans: 0 });
+    // The next minute every store is pulled again (judged from when each finished, none was: 15 s after a pull, under the interval less the slack).
+    expect(await tick(1)).toMatchObject({ pulls: 4 });
+    expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(pulled);
+    // Not taken yet at the next minute: still one queued per store, which serves that interval too.
+    await tick(2);
+    expect((await queued(Q.pullOrders)).map((j) => j.singleton_key)).toEqual(pulled);
+    // The request scan (every 120 s) came due on its own schedule.
+    expect((await queued(Q.scanFulfillmentRequests)).map((j) => j.singleton_key)).toEqual(['fs']);
   });
 });
