@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { safeIdFor } from '../src/mapping/safe-id.ts';
-import { SHOPIFY_SIM_DEFAULTS, SIM_DEFAULTS } from '../src/sim/defaults.ts';
+import { SHOPIFY_SIM_DEFAULTS, SIM_DEFAULTS, simShops } from '../src/sim/defaults.ts';
 import { post } from '../test/helpers/shopify.ts';
 import { admin, closeHarness, configFile, freshDatabase, ledgerCounts, ordermeshSim, ordersyncRun, pgAdmin, num, round, shopifySim, tiny, UNTHROTTLED, shopOps, startWorkers, transactions } from './harness.ts';
 import { manyStores } from './many-stores.ts';
@@ -209,22 +209,32 @@ async function processes() {
  * What a store costs while it has nothing to do: N stores with no orders on one worker process, measured
  * after the first minute (whose start-up work is not idle), against one store. Per idle store per minute:
  * database transactions, worker CPU and Shopify requests; and pg-boss's schedule rows,
- * which the store sweep keeps to a handful however many stores there are.
+ * which the store sweep keeps to a handful however many stores there are. Pulls per store per minute
+ * are counted by the simulator, shop by shop (an empty store's pull reads one page of OrdersUpdatedSince):
+ * at the default 60 s interval, each store pulled every interval is 1; and the fewest pulls of one store
+ * in the measured window.
  */
 async function idleStores() {
   const out: Array<Record<string, number>> = [];
   for (const n of IDLE_STORES) {
-    const shop = await shopifySim(UNTHROTTLED, 0, 1);
+    // A shop per store (one shop, one store), all on one simulator.
+    const shop = await shopifySim(UNTHROTTLED, 0, 1, n);
     const om = await ordermeshSim(0);
     const db = await freshDatabase();
-    const workers = await startWorkers(configFile(om, Array.from({ length: n }, () => shop)), db.url, 1);
+    const workers = await startWorkers(configFile(om, simShops(n).map((s) => ({ url: shop.url, shop: s }))), db.url, 1);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     await sleep(tiny ? 3_000 : 65_000);
-    const before = { tx: await transactions(db.name), cpu: workers.procs[0]!.cpuMs(), shopify: (await shopOps(shop.url)).requests as number };
+    const sample = async () => {
+      const shops = Object.values((await getJson(`${shop.url}/_sim/state?summary`)).shops) as Array<{ requests: number; operations: Record<string, { requests: number }> }>;
+      const pulls = shops.map((s) => s.operations.OrdersUpdatedSince?.requests ?? 0);
+      return { tx: await transactions(db.name), cpu: workers.procs[0]!.cpuMs(), shopify: shops.reduce((a, s) => a + s.requests, 0), pulls };
+    };
+    const before = await sample();
     await sleep(IDLE_SECONDS * 1000);
     const minutes = IDLE_SECONDS / 60;
-    const after = { tx: await transactions(db.name), cpu: workers.procs[0]!.cpuMs(), shopify: (await shopOps(shop.url)).requests as number };
+    const after = await sample();
+    const pulls = after.pulls.map((p, i) => p - before.pulls[i]!);
     const schedules = Number((await c.query(`select count(*)::int as n from pgboss.schedule`)).rows[0].n);
     await c.end();
     out.push({
@@ -233,6 +243,8 @@ async function idleStores() {
       transactionsPerMinute: round((after.tx - before.tx) / minutes, 1),
       workerCpuMsPerMinute: round((after.cpu - before.cpu) / minutes, 1),
       shopifyRequestsPerMinute: round((after.shopify - before.shopify) / minutes, 1),
+      pullsPerStorePerMinute: round(pulls.reduce((a, p) => a + p, 0) / n / minutes, 3),
+      fewestPullsOfAStore: Math.min(...pulls),
       pgBossSchedules: schedules,
       peakRssMb: round(workers.procs[0]!.peakRssMb()),
     });
