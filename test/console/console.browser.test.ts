@@ -143,6 +143,26 @@ describe('the console in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}order-submitted.png`, fullPage: true });
   }, 120_000);
 
+  it('shows a viewer an order without the customer\'s name, address, e-mail or phone, and says so; an operator sees them', async () => {
+    const row = await db.selectFrom('orders').select(['id', 'store_payload']).where('ordermesh_order_id', 'is not', null).orderBy('id').executeTakeFirstOrThrow();
+    const p = row.store_payload as { email: string | null; phone: string | null; shippingAddress: Record<string, string | null> };
+    const customer = [p.email, p.phone, p.shippingAddress.lastName, p.shippingAddress.address1, p.shippingAddress.city].filter((v): v is string => Boolean(v));
+    expect(customer.length).toBeGreaterThanOrEqual(3);
+    const viewer = await signedIn(VIEWER);
+    await viewer.goto(`${base}/console#/orders/${row.id}`);
+    await viewer.locator('#personal-hidden').waitFor();
+    const shown = (await viewer.locator('#view').textContent())!;
+    expect(customer.filter((v) => shown.includes(v))).toEqual([]);
+    await viewer.getByRole('link', { name: 'Failures', exact: true }).click();
+    await viewer.getByLabel('Order, Shopify id or safeId', { exact: true }).waitFor();
+    const operator = await signedIn(OPERATOR);
+    await operator.goto(`${base}/console#/orders/${row.id}`);
+    await operator.locator('#order-state').waitFor();
+    expect(await operator.locator('#personal-hidden').count()).toBe(0);
+    const full = (await operator.locator('#view').textContent())!;
+    expect(customer.filter((v) => !full.includes(v))).toEqual([]);
+  });
+
   it('shows what an order holds as text: a script in a store field or a javascript: tracking link does nothing', async () => {
     const pkg = await db.selectFrom('packages').select(['order_id', 'id']).orderBy('id').executeTakeFirstOrThrow();
     await db.updateTable('packages').set({ tracking_url: 'javascript:window.__pwned=1', carrier: '<img src=x onerror="window.__pwned=2">' }).where('id', '=', pkg.id).execute();
