@@ -98,7 +98,7 @@ export interface OrdersTable {
   /** on_hold: who holds it, so who releases it (a Shopify fulfilment hold, or OrderMesh's Customer Care Hold). */
   hold_source: HoldSource | null;
   hold_reason: string | null;
-  /** When its personal data was removed (retention, or a redaction request); cleared when the store sends a new copy. */
+  /** When its personal data was removed (retention, or a redaction request); kept when the store sends a new copy (redacted on arrival), cleared by a reprocess. */
   redacted_at: Timestamp | null;
   /** Sent through a Transformation (submit.mode inbound), awaiting the OrderCreation webhook; null otherwise. */
   inbound_sent_at: Timestamp | null;
