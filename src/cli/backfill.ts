@@ -3,7 +3,7 @@ import { countOrders } from '../connectors/shopify/pull-orders.ts';
 import { backfill, type BackfillSummary } from '../jobs/backfill.ts';
 import { storeOf } from '../jobs/deps.ts';
 import { waitUntilSettled, type SettleProgress } from '../jobs/settle.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { formatSettled } from './settled.ts';
 import type { StoreConfig } from '../config/schema.ts';
 import { storeFlag } from './store-flag.ts';

@@ -18,7 +18,7 @@ import { startService } from '../service.ts';
 import { SIM_DEFAULTS } from '../sim/defaults.ts';
 import { startOrderMeshSim } from '../sim/ordermesh/server.ts';
 import { startShopifySim } from '../sim/shopify/server.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './context.ts';
 import type { Kysely } from 'kysely';
 import { parseShopifyOrder, type MoneyBag } from '../connectors/shopify/types.ts';
 import type { Database } from '../db/schema.ts';

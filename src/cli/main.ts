@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, resolveConfigPath, resolveSecrets } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { createLogger, type Logger } from '../log.ts';
+import { createLogger } from '../log.ts';
 import { runStart } from './start.ts';
 import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
@@ -22,16 +21,9 @@ import { formatProbe, runOrderMeshProbe } from './doctor-ordermesh.ts';
 import { integerFlag, UsageError } from './usage.ts';
 import { stopEarlyOnSignals } from './stop-early.ts';
 import { shuttingDown } from '../util/shutdown.ts';
-
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+import { EXIT, type CliContext } from './context.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-export interface CliContext {
-  config: Config;
-  configPath: string;
-  log: Logger;
-}
 
 /** true/false when a format is chosen (flag first, then config), undefined for auto (pretty on a terminal). */
 function prettyLogs(flag: string | undefined, configured: string = 'auto'): boolean | undefined {

@@ -4,7 +4,7 @@ import { restPathOf, storeOrderFromInput } from '../connectors/shopify/order-inp
 import { parseJsonExact } from '../util/exact-json.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
-import { EXIT, type CliContext } from './main.ts';
+import { EXIT, type CliContext } from './context.ts';
 import { storeRuntimeOf } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 

@@ -1,5 +1,5 @@
 import { withLedger } from '../db/session.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 
 export async function runMigrate(ctx: CliContext): Promise<void> {
   await withLedger(ctx.config, ctx.log, async (_db, applied) => {

@@ -6,7 +6,7 @@ import { withLedger } from '../db/session.ts';
 import { findOrders, orderStory, type OrderStory } from '../db/order-story.ts';
 import type { Database } from '../db/schema.ts';
 import { orderMeshSide, type OrderMeshSide } from '../ops/requests.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { exportOrders, fetchExport, listRequests, redactOrders, scrubStrayEvents, subjectOrderIds, wipeStore } from '../db/privacy.ts';
 import type { Database } from '../db/schema.ts';
 import { withLedger } from '../db/session.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { findOrders } from '../db/order-story.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError } from './usage.ts';

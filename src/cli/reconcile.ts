@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { reconcileStore, type Difference, type ReconcileReport } from '../ops/reconcile.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';

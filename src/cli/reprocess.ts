@@ -3,7 +3,7 @@ import { orderOutcomes } from '../db/orders.ts';
 import { SingleBar, Presets } from 'cli-progress';
 import { reprocess, type ReprocessLine, type Unread } from '../jobs/reprocess.ts';
 import { waitUntilSettled } from '../jobs/settle.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError, dateFlag } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { findOrders } from '../db/order-story.ts';
 import { makeRequest, RequestRefused, type RequestView } from '../ops/requests.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';

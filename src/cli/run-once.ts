@@ -10,7 +10,7 @@ import { syncHolds } from '../jobs/sync-holds.ts';
 import { syncNotes } from '../jobs/sync-notes.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 import { countEventsBy } from '../db/events.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { formatSettled } from './settled.ts';
 import { withRuntime } from './with-runtime.ts';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { withLedger } from '../db/session.ts';
 import { registerFulfillmentService } from '../ops/register-service.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { storeRuntimeOf } from './store-flag.ts';
 
 type Ctx = (cmd: Command) => CliContext;

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { withLedger } from '../db/session.ts';
 import { listSkuMaps, removeSkuMap, setSkuMaps } from '../db/sku-maps.ts';
 import { sku as orderMeshSku } from '../connectors/ordermesh/contract.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import type { StoreConfig } from '../config/schema.ts';
 import { resolveSecrets } from '../config/load.ts';
 import { CatalogueCache, closestSkus } from '../connectors/ordermesh/catalogue.ts';

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, resolveSecrets, type Secrets } from '../config/load.ts';
 import { startService, type Service } from '../service.ts';
 import { loadMappers } from '../stores.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { portIsFree } from '../util/port.ts';
 
 /** Start-up attempts through transient failures (a database still booting, a connection cut). */

@@ -1,6 +1,6 @@
 import { withLedger } from '../db/session.ts';
 import { formatStatus, statusReport } from '../db/status.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { configHash } from '../config/hash.ts';
 import { storeFlag } from './store-flag.ts';
 

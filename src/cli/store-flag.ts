@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.ts';
 import { withLedger } from '../db/session.ts';
 import { buildStores, loadMappers, mergeLedgerStores, type StoreRuntime } from '../stores.ts';
 import { Keyring, SecretKeyError } from '../util/secret-box.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { UsageError } from './usage.ts';
 
 /** How many store ids an unknown-store message lists before it points at `store list`. */

@@ -7,7 +7,7 @@ import { ConfigError } from '../config/load.ts';
 import { addLedgerStore, listStores, storeDetail, removeLedgerStore, rekeyStores, setMerchant, setPaused, UNASSIGNED_MERCHANT, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
 import { withLedger } from '../db/session.ts';
 import { Keyring, SecretKeyError } from '../util/secret-box.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 import { UsageError } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;

@@ -3,7 +3,7 @@ import type { JobDeps } from '../jobs/deps.ts';
 import { openRuntime } from '../runtime.ts';
 import { configHash } from '../config/hash.ts';
 import { liveWorkers } from '../db/workers.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './context.ts';
 
 /**
  * One-shot commands act through the runtime (ledger + queues), without schedules. With `workers`, this
