@@ -1,8 +1,10 @@
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
 import { createDb } from '../../src/db/connect.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { START_TIMEOUT_MS, startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedServer } from '../../src/db/embedded.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/log.ts';
 import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
@@ -21,20 +23,31 @@ import { tempDir } from '../helpers/temp.ts';
  * once, and no safeId got a second create request.
  */
 const ORDERS = 80;
-const dir = tempDir('ordersync-restart-');
-chmodSync(dir, 0o755); // the postgres OS user must enter it when we run as root
-const pgOpts = { dataDir: path.join(dir, 'data'), port: await freePort(), log: createLogger({ level: 'warn' }) };
-let server: EmbeddedServer = await startEmbeddedPostgres(pgOpts);
-afterAll(() => server.stop());
-const db = createDb(server.url, 2);
-afterAll(() => db.destroy());
+let pgOpts: EmbeddedOptions;
+let server: EmbeddedServer;
+let db: Kysely<Database>;
+let om: Awaited<ReturnType<typeof ordermeshSim>>;
+let shop: Awaited<ReturnType<typeof shopifySim>>;
+let fleet: WorkerFleet;
 
-const om = await ordermeshSim({ seed: 11 });
-const shop = await shopifySim({ restoreRate: 1000, seed: 12 });
-const fleet = new WorkerFleet(
-  writePipelineConfig(pipelineConfigObject(om, shop, { jobs: { submitBatchSize: 10, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, shutdownTimeoutSeconds: 5, concurrency: 2 } })),
-  server.url,
-);
+// In a hook, not at module level: a start that fails (or, before the start deadline, hung) fails this
+// file within the hook's timeout, and the suite goes on.
+beforeAll(async () => {
+  const dir = tempDir('ordersync-restart-');
+  chmodSync(dir, 0o755); // the postgres OS user must enter it when we run as root
+  pgOpts = { dataDir: path.join(dir, 'data'), port: await freePort(), log: createLogger({ level: 'warn' }) };
+  server = await startEmbeddedPostgres(pgOpts);
+  afterAll(() => server.stop());
+  db = createDb(server.url, 2);
+  afterAll(() => db.destroy());
+
+  om = await ordermeshSim({ seed: 11 });
+  shop = await shopifySim({ restoreRate: 1000, seed: 12 });
+  fleet = new WorkerFleet(
+    writePipelineConfig(pipelineConfigObject(om, shop, { jobs: { submitBatchSize: 10, retryBaseSeconds: 1, stuckSubmittingSeconds: 3, shutdownTimeoutSeconds: 5, concurrency: 2 } })),
+    server.url,
+  );
+}, START_TIMEOUT_MS + 30_000);
 
 describe('a database restart', () => {
   it('workers reconnect by themselves and carry on: nothing lost, nothing sent twice, no worker exits', async () => {
