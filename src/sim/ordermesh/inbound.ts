@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { createOrderModel, validationErrors, type CreateOrderInput, type ValidationError } from './documented.ts';
-import { SimRefusal, type OrderMeshState } from './state.ts';
-import type { SimEvent } from './webhooks.ts';
+import { SimRefusal, type OrderMeshState, type SimEvent } from './state.ts';
 
 /**
  * What a Transformation does to an inbound body. `mapped`: the body is a CreateOrderModel already.

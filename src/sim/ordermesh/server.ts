@@ -16,9 +16,9 @@ import { SimInbound } from './inbound.ts';
 import { SimNotes } from './notes.ts';
 import { SimRefunds } from './refunds.ts';
 import { ROUTES, type RouteId } from './routes.ts';
-import { OrderMeshState, SimRefusal } from './state.ts';
+import { OrderMeshState, SimRefusal, type SimEvent } from './state.ts';
 import { DEFAULT_VARIANTS, withVariants, type VariantsInput } from './variants.ts';
-import { RequestIds, webhookPayload, type SimEvent } from './webhooks.ts';
+import { RequestIds, webhookPayload } from './webhooks.ts';
 import { errorAnswer } from './wire.ts';
 
 export interface OrderMeshSimOptions {

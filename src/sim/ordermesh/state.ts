@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CancelOrderModel, CreateOrderItemModel, CreateOrderModel, OrderStatus, UpdateOrderModel } from './documented.ts';
 import { SimRefusal } from './refusal.ts';
-import type { SimEvent } from './webhooks.ts';
 
 export { SimRefusal } from './refusal.ts';
 
@@ -85,6 +84,14 @@ export interface ShipRequest {
   packages?: number | Array<{ items: Array<{ orderItemId: string; quantity: number }> }>;
   carrier?: string;
 }
+
+/** What OrderMesh announces, before it is written as a payload (webhooks.ts writes it). */
+export type SimEvent =
+  | { kind: 'OrderCreation'; order: SimOrder }
+  | { kind: 'OrderCreationFailed'; safeId: string | null; externalId: string | null; merchantId: string; responseCode: number; description: string }
+  | { kind: 'OrderUpdate'; order: SimOrder; oldStatus: OrderStatus; newStatus: OrderStatus; description: string }
+  | { kind: 'ShipmentCreated'; order: SimOrder; shipment: SimShipment }
+  | { kind: 'ShipmentUpdate'; order: SimOrder; shipment: SimShipment; oldStatus: string; newStatus: string; description: string };
 
 /** OrderMesh's order book, in memory. Every change OrderMesh would announce is emitted as an event. */
 export class OrderMeshState {

@@ -3,18 +3,9 @@
  * fields of its examples and nothing more (public-facts.md "Webhooks").
  */
 import { randomBytes } from 'node:crypto';
-import type { OrderStatus } from './documented.ts';
-import type { SimOrder, SimShipment } from './state.ts';
+import type { SimEvent, SimOrder } from './state.ts';
 import { shipmentDate } from './wire.ts';
 import type { Variants } from './variants.ts';
-
-/** What OrderMesh announces, before it is written as a payload. */
-export type SimEvent =
-  | { kind: 'OrderCreation'; order: SimOrder }
-  | { kind: 'OrderCreationFailed'; safeId: string | null; externalId: string | null; merchantId: string; responseCode: number; description: string }
-  | { kind: 'OrderUpdate'; order: SimOrder; oldStatus: OrderStatus; newStatus: OrderStatus; description: string }
-  | { kind: 'ShipmentCreated'; order: SimOrder; shipment: SimShipment }
-  | { kind: 'ShipmentUpdate'; order: SimOrder; shipment: SimShipment; oldStatus: string; newStatus: string; description: string };
 
 /** The order's references as every example carries them; SubscriberId is the merchant (one older example). */
 function refs(o: SimOrder) {
