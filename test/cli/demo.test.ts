@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { unlessExited } from '../helpers/early-exit.ts';
 
 describe('ordersync demo', () => {
   it('runs the whole loop on a throwaway machine and exits 0 with a readable summary', async () => {
@@ -27,7 +28,7 @@ describe('ordersync demo --keep', () => {
     const { existsSync } = await import('node:fs');
     const child = spawnCli(['demo', '--orders', '12', '--keep']);
     const { out, seen } = watchOutput(child);
-    await seen('token (operator):', 150_000);
+    await unlessExited(child, seen('token (operator):', 150_000), () => out.stdout + out.stderr);
     const url = /the operator console: (\S+)/.exec(out.stdout)![1]!;
     const token = /token \(operator\): (\S+)/.exec(out.stdout)![1]!;
     const dir = /embedded PostgreSQL in (\S+)/.exec(out.stdout)![1]!;

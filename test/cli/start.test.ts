@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { exited, runCli, spawnCli, waitForHttp } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { unlessExited } from '../helpers/early-exit.ts';
 
 function writeConfig(dir: string, pgPort: number, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'ordersync.yaml');
@@ -37,7 +38,7 @@ async function bootAndStop(config: string) {
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    await unlessExited(child, waitForHttp(`http://127.0.0.1:${port}/healthz`), () => output);
     const ready = await waitForHttp(`http://127.0.0.1:${port}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', jobs: 'ok' } });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -9,6 +9,7 @@ import { ordermeshSim } from '../helpers/ordermesh.ts';
 import { seedOrders, shopifySim } from '../helpers/shopify.ts';
 import { pipelineConfigObject, STORE_ID } from '../helpers/pipeline.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { unlessExited } from '../helpers/early-exit.ts';
 
 /**
  * A command stopped before it ends (Ctrl-C in a terminal, SIGTERM from a scheduler, a reader that
@@ -47,7 +48,7 @@ describe('ordersync demo stopped early', () => {
   it('a reader that closes the pipe (`demo | head -2`) ends it quietly, exit 0, with its PostgreSQL stopped and temp folder removed', async () => {
     const child = spawnCli(['demo', '--orders', '20']);
     const { out, seen } = watchOutput(child);
-    await seen('1. pulling');
+    await unlessExited(child, seen('1. pulling'), () => out.stdout + out.stderr);
     const dir = demoDir(out.stdout)!;
     expect(existsSync(dir)).toBe(true);
     expect(await new Promise<number | undefined>((r) => setTimeout(() => r(postmasterPid(path.join(dir, 'pg'))), 0))).toBeGreaterThan(0);
@@ -62,7 +63,7 @@ describe('ordersync demo stopped early', () => {
   it('Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops it: exit 130, PostgreSQL stopped, temp folder removed', async () => {
     const child = spawnCli(['demo', '--orders', '20'], {}, undefined, { group: true });
     const { out, seen } = watchOutput(child);
-    await seen('1. pulling');
+    await unlessExited(child, seen('1. pulling'), () => out.stdout + out.stderr);
     const dir = demoDir(out.stdout)!;
     const pgPid = postmasterPid(path.join(dir, 'pg'));
     expect(pgPid).toBeGreaterThan(0);
@@ -94,7 +95,7 @@ describe('one-shot commands stopped early', () => {
     const { file, dataDir } = embeddedConfig(pipelineConfigObject(om, shop, { log: { level: 'info' } }), await freePort());
     const child = spawnCli(['backfill', '--store', STORE_ID, '--since', '2020-01-01', '--config', file]);
     const { out, seen } = watchOutput(child);
-    await seen('bulk operation');
+    await unlessExited(child, seen('bulk operation'), () => out.stdout + out.stderr);
     const pgPid = postmasterPid(dataDir);
     expect(pgPid, out.stderr).toBeGreaterThan(0);
     child.kill('SIGTERM');
@@ -113,7 +114,7 @@ describe('ordersync start', () => {
     const port = await freePort();
     const child = spawnCli(['start', '--config', file], { PORT: String(port) }, undefined, { group: true });
     const { out } = watchOutput(child);
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+    await unlessExited(child, waitForHttp(`http://127.0.0.1:${port}/readyz`), () => out.stdout + out.stderr);
     const pgPid = postmasterPid(dataDir);
     const before = out.stdout.length + out.stderr.length;
     process.kill(-child.pid!, 'SIGINT');
