@@ -55,7 +55,7 @@ export function privacyCommand(contextFrom: Ctx): Command {
     .command('redact')
     .description("remove a customer's personal data from their orders and events, or everything of a store; --dry-run says what would go")
     .option('--customer <email>', "the customer's e-mail")
-    .option('--store <id>', 'with --customer: only this store; alone: every row of the store (orders, events, SKU maps, cursors)')
+    .option('--store <id>', "with --customer: only this store; alone: every row of the store (orders, events, SKU maps, cursors, a ledger store's own row with its settings and sealed token)")
     .option('--dry-run', 'count, change nothing')
     .action(async (o: { customer?: string; store?: string; dryRun?: boolean }, cmd: Command) => {
       if (!o.customer && !o.store) throw new UsageError('privacy redact: give --customer or --store');
@@ -87,7 +87,8 @@ export function privacyCommand(contextFrom: Ctx): Command {
         if (rows.length === 0) return void process.stdout.write('no compliance requests received\n');
         for (const r of rows) {
           const ready = r.exportReady ? ` export ready: ordersync privacy requests --fetch ${r.id}` : '';
-          process.stdout.write(`${r.id.padStart(5)}  ${r.store}  ${r.topic.padEnd(22)} ${r.status.padEnd(8)} ${r.orders} order(s)  received ${r.receivedAt.toISOString()}${r.fetchedAt ? `, fetched ${r.fetchedAt.toISOString()}` : ''}${ready}\n`);
+          const expired = r.exportExpiredAt ? `, export expired ${r.exportExpiredAt.toISOString()} (not fetched within privacy.exportDays)` : '';
+          process.stdout.write(`${r.id.padStart(5)}  ${r.store}  ${r.topic.padEnd(22)} ${r.status.padEnd(8)} ${r.orders} order(s)  received ${r.receivedAt.toISOString()}${r.fetchedAt ? `, fetched ${r.fetchedAt.toISOString()}` : ''}${expired}${ready}\n`);
         }
       });
     });

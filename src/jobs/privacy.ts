@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { exportOrders, redactOrders, retentionDue, scrubStrayEvents, wipeStore, type Subject } from '../db/privacy.ts';
+import { expireExports, exportOrders, redactOrders, retentionDue, scrubStrayEvents, wipeStore, type Subject } from '../db/privacy.ts';
+import { expireReceipts, RECEIPT_DAYS } from '../db/receipts.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
@@ -38,9 +39,20 @@ const BATCH = 200;
 /** How long one sweep redacts before it hands over to a fresh job (no long-running transaction, prompt shutdown). */
 const BUDGET_MS = 20_000;
 
-/** Retention: the personal data of final orders older than privacy.retentionDays removed, a batch at a time. */
+const RECEIPT_BATCH = 10_000;
+
+/**
+ * Retention: data-request exports nobody fetched within privacy.exportDays dropped, webhook receipts
+ * past RECEIPT_DAYS expired, and the personal data of final orders older than privacy.retentionDays
+ * removed, a batch at a time. Returns the orders redacted.
+ */
 export async function retentionSweep(deps: JobDeps): Promise<number> {
   const started = Date.now();
+  const exports = await expireExports(deps.db, deps.config.privacy.exportDays);
+  if (exports) deps.log.info({ exports, exportDays: deps.config.privacy.exportDays }, 'retention: unfetched data-request exports removed');
+  let receipts = 0;
+  for (let n = RECEIPT_BATCH; n === RECEIPT_BATCH && Date.now() - started < BUDGET_MS; ) receipts += n = await expireReceipts(deps.db, RECEIPT_DAYS, RECEIPT_BATCH);
+  if (receipts) deps.log.info({ receipts, days: RECEIPT_DAYS }, 'retention: webhook receipts expired');
   let total = 0;
   for (;;) {
     const due = await retentionDue(deps.db, deps.config.privacy.retentionDays, BATCH);

@@ -11,6 +11,7 @@ import { OM_HOLD } from '../jobs/sync-holds.ts';
 import type { Logger } from '../log.ts';
 import type { StoreDirectory } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
+import type { Keyring } from '../util/secret-box.ts';
 import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
 import { setPaused } from '../db/ledger-stores.ts';
 import { receiveOnce } from './receipts.ts';
@@ -24,6 +25,10 @@ export interface WebhookDeps {
   /** Shopify deliveries triggered longer ago than this are acknowledged and ignored. */
   maxAgeSeconds: number;
   now?: () => number;
+  /** The Shopify app's client secret (server.install): it signs the compliance webhooks of a shop whose store is paused or removed. */
+  appSecret?: string | undefined;
+  /** Opens a paused ledger store's sealed webhook secret, for its compliance webhooks. */
+  keyring?: Keyring | undefined;
 }
 
 /** Ids we accept from a signed body: anything else is refused (400), never retried as a job. */
@@ -58,15 +63,16 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
     const shopify = async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const domain = String(req.headers['x-shopify-shop-domain'] ?? '');
+      const topic = String(req.headers['x-shopify-topic'] ?? '');
+      // Compliance requests name shops whose store may no longer run (shop/redact comes after an uninstall),
+      // so compliance.ts finds and verifies the shop itself; never ignored for their age (Shopify retries them for hours).
+      if (PRIVACY_TOPIC_SET.has(topic)) return receiveCompliance(deps, topic, req, raw, reply);
       const store = deps.stores.byShopDomain(domain);
       if (!store?.webhookSecret) return reject(reply, 401, 'unknown shop or no webhook secret configured');
       if (!verifyHmacBase64(store.webhookSecret, raw, req.headers['x-shopify-hmac-sha256'] as string | undefined)) {
         deps.log.warn({ shop: domain }, 'Shopify webhook with an invalid HMAC rejected');
         return reject(reply, 401, 'invalid HMAC');
       }
-      const topic = String(req.headers['x-shopify-topic'] ?? '');
-      // Compliance requests are never ignored for their age: Shopify retries them for hours, and each must be done.
-      if (PRIVACY_TOPIC_SET.has(topic)) return receiveCompliance(deps, store, topic, raw, reply);
       // The merchant removed the app: nothing can be read or written any more, so the store is paused
       // (its orders stay). A config store is the config's to change: it is only logged.
       if (topic === 'app/uninstalled') {
