@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Config, StoreConfig } from './config/schema.ts';
-import type { Secrets } from './config/load.ts';
+import { ConfigError, type Secrets } from './config/load.ts';
 import { ShopifyClient } from './connectors/shopify/client.ts';
 import type { Logger } from './log.ts';
 import { loadMapper, type Mapper } from './mapping/registry.ts';
@@ -49,10 +49,11 @@ export interface StoreSet {
  */
 export async function mergeLedgerStores(db: Kysely<Database>, keyring: Keyring, file: StoreSet, configPath: string, onProblem: (err: unknown, storeId: string) => void, only?: string): Promise<StoreSet> {
   const ledger = await loadLedgerStores(db, keyring, onProblem, only);
-  const config: Config = { ...file.config, stores: [...file.config.stores, ...ledger.stores] };
+  const running = oneStorePerShop(file.config.stores, ledger.stores, onProblem);
+  const config: Config = { ...file.config, stores: [...file.config.stores, ...running] };
   const secrets: Secrets = { ...file.secrets, stores: new Map([...file.secrets.stores, ...ledger.secrets]) };
   const mappers = new Map(file.mappers);
-  for (const s of ledger.stores) {
+  for (const s of running) {
     try {
       mappers.set(s.id, await loadMapper(s.mapping.module, s.mapping.options, `store ${s.id}: mapping`, path.dirname(configPath)));
     } catch (err) {
@@ -61,6 +62,26 @@ export async function mergeLedgerStores(db: Kysely<Database>, keyring: Keyring, 
     }
   }
   return { config, secrets, mappers };
+}
+
+/**
+ * The ledger stores that may run beside the file's: one whose shop a config store (or a ledger store
+ * before it) has goes to `onProblem`, naming both, and is left out. Two stores of one shop would each
+ * pull every order and submit it under its own safeId (issue 34); `store add` and installs refuse
+ * that, so this is a ledger older than the refusal, or a config file changed to a ledger store's shop.
+ */
+function oneStorePerShop(fileStores: StoreConfig[], ledgerStores: StoreConfig[], onProblem: (err: unknown, storeId: string) => void): StoreConfig[] {
+  const holders = new Map(fileStores.map((s, i) => [s.shopDomain, { id: s.id, key: `stores[${i}].shopDomain` }]));
+  return ledgerStores.filter((s) => {
+    const holder = holders.get(s.shopDomain);
+    if (!holder) {
+      holders.set(s.shopDomain, { id: s.id, key: 'store.shopDomain' });
+      return true;
+    }
+    const fix = holder.key === 'store.shopDomain' ? `\`ordersync store remove ${s.id}\`` : `remove one: \`ordersync store remove ${s.id}\`, or the file's`;
+    onProblem(new ConfigError(holder.key, `${s.shopDomain} is store ${holder.id}'s and ledger store ${s.id}'s: one shop, one store (${fix})`), s.id);
+    return false;
+  });
 }
 
 /** A store's Shopify client, with its credentials from `secrets`: the one place a client is made. */

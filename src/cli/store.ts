@@ -53,6 +53,9 @@ export function storeCommand(contextFrom: Ctx): Command {
     .action(async (id: string, o: { shop: string; merchant: string; tokenEnv?: string; clientId?: string; clientSecretEnv?: string; webhookSecretEnv?: string; settings?: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       if (ctx.config.stores.some((s) => s.id === id)) throw new UsageError(`"${id}" is a store of the config file: one id cannot be in both`);
+      // The ledger knows the running workers' config stores; this file's may be newer.
+      const inFile = ctx.config.stores.find((s) => s.shopDomain === o.shop);
+      if (inFile) throw new UsageError(`store.shopDomain: ${o.shop} is already the config file's store ${inFile.id}: one shop, one store`);
       if (Boolean(o.tokenEnv) === Boolean(o.clientId)) throw new UsageError('give --token-env VAR, or --client-id with --client-secret-env VAR');
       const secrets: LedgerStoreSecrets = {
         shopifyToken: secretFrom(o.tokenEnv, '--token-env'),

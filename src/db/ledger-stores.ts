@@ -33,15 +33,45 @@ function seal(keyring: Keyring, secrets: LedgerStoreSecrets): Record<string, str
   return Object.fromEntries(Object.entries(secrets).filter(([, v]) => v).map(([k, v]) => [k, keyring.seal(v!)]));
 }
 
-/** Adds a store to the ledger (refused if the id is taken, by the config file or the ledger). */
+/**
+ * Store additions one at a time (`store add`, installs): two at once must not both take the same free
+ * id, nor make two stores of one shop.
+ */
+async function lockStoreAdditions(trx: Kysely<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('ordersync:install-store'))`.execute(trx);
+}
+
+/**
+ * The store that has a shop, if any: a config store the workers run (one removed from the file no
+ * longer has it) or a ledger store not removed (a paused one is resumed as it was).
+ */
+export async function storeOfShop(db: Kysely<Database>, shop: string): Promise<{ id: string; source: 'config' | 'ledger' } | undefined> {
+  return db
+    .selectFrom('stores')
+    .select(['id', 'source'])
+    .where('shop_domain', '=', shop)
+    .where((eb) => eb.or([eb.and([eb('source', '=', 'config'), eb('enabled', '=', true)]), eb.and([eb('source', '=', 'ledger'), eb('paused_reason', 'is distinct from', 'REMOVED')])]))
+    .orderBy('source')
+    .orderBy('id')
+    .executeTakeFirst();
+}
+
+/**
+ * Adds a store to the ledger (refused if the id is taken, by the config file or the ledger, or if
+ * another store has its shop: two stores of one shop each pull every order and submit it under its own
+ * safeId, issue 34).
+ */
 export async function addLedgerStore(db: Kysely<Database>, keyring: Keyring, settings: LedgerStoreSettings, secrets: LedgerStoreSecrets, actor: string): Promise<StoreConfig> {
   const cfg = parseLedgerStore(settings, { webhookSecret: Boolean(secrets.webhookSecret) });
   if (cfg.auth.type === 'accessToken' && !secrets.shopifyToken) throw new ConfigError('store.auth', 'an access token is required');
   if (cfg.auth.type === 'clientCredentials' && !secrets.shopifyClientSecret) throw new ConfigError('store.auth', 'a client secret is required');
   const sealed = seal(keyring, secrets);
   await db.transaction().execute(async (trx) => {
+    await lockStoreAdditions(trx);
     const taken = await trx.selectFrom('stores').select(['source']).where('id', '=', cfg.id).executeTakeFirst();
     if (taken) throw new ConfigError('store.id', `"${cfg.id}" is already a ${taken.source === 'config' ? 'store of the config file' : 'ledger store'}`);
+    const holder = await storeOfShop(trx, cfg.shopDomain);
+    if (holder) throw new ConfigError('store.shopDomain', `${cfg.shopDomain} is already ${holder.source === 'config' ? 'the config file\'s' : 'ledger'} store ${holder.id}: one shop, one store`);
     await trx
       .insertInto('stores')
       .values({ id: cfg.id, platform: cfg.platform, shop_domain: cfg.shopDomain, merchant_id: cfg.merchantId, mapping_module: cfg.mapping.module, enabled: cfg.enabled, credentials_ref: 'ledger', source: 'ledger', settings: JSON.stringify(settings), secrets_sealed: JSON.stringify(sealed) })
@@ -213,10 +243,10 @@ export async function installStore(
   // Domains are case-blind; the ledger keeps them lower-case.
   const shop = i.shop.toLowerCase();
   return db.transaction().execute(async (trx) => {
-    // Installs one at a time: two at once must not both take the same free id, nor make two stores of one shop.
-    await sql`select pg_advisory_xact_lock(hashtext('ordersync:install-store'))`.execute(trx);
+    await lockStoreAdditions(trx);
     // The shop is found by its domain alone: a store whose id the shop's name would give is another shop's (issue 34).
-    const existing = await trx.selectFrom('stores').select(['id', 'source', 'settings', 'merchant_id']).where('shop_domain', '=', shop).orderBy('source').orderBy('id').forUpdate().executeTakeFirst();
+    // A removed store of the shop comes last: `store add` may have given the shop a store since.
+    const existing = await trx.selectFrom('stores').select(['id', 'source', 'settings', 'merchant_id']).where('shop_domain', '=', shop).orderBy('source').orderBy(sql`paused_reason is not distinct from 'REMOVED'`).orderBy('id').forUpdate().executeTakeFirst();
     if (existing?.source === 'config') throw new ConfigError('store.shopDomain', `${shop} is store ${existing.id} of the config file: its token is the file's to hold`);
     const sealed = JSON.stringify(seal(keyring, { shopifyToken: i.accessToken, webhookSecret: i.webhookSecret }));
     if (existing) {
