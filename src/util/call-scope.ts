@@ -48,8 +48,23 @@ export function callScope(): CallScope | undefined {
   return current.getStore();
 }
 
-/** `signal`, also aborted when the current store job's scope gives up. */
-export function withCallScope(signal: AbortSignal): AbortSignal {
+/**
+ * Runs `fn` with `signal`, also aborted when the current store job's scope gives up. Listeners are
+ * removed when `fn` ends: the client's `closing` signal lives as long as the process, and
+ * AbortSignal.any over it kept every call's signal alive (Node 20: 250 MB per 200,000 calls).
+ */
+export async function withCallSignal<T>(signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const scope = current.getStore();
-  return scope ? AbortSignal.any([signal, scope.signal]) : signal;
+  if (!scope) return fn(signal);
+  const both = new AbortController();
+  const abort = () => both.abort();
+  if (signal.aborted || scope.signal.aborted) abort();
+  signal.addEventListener('abort', abort, { once: true });
+  scope.signal.addEventListener('abort', abort, { once: true });
+  try {
+    return await fn(both.signal);
+  } finally {
+    signal.removeEventListener('abort', abort);
+    scope.signal.removeEventListener('abort', abort);
+  }
 }

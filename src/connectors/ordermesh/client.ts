@@ -1,7 +1,7 @@
 import got, { RequestError, type Got } from 'got';
 import type { Logger } from '../../log.ts';
 import { mapInFlight } from '../../util/in-flight.ts';
-import { callScope, outsideCallScope, withCallScope, type CallScope } from '../../util/call-scope.ts';
+import { callScope, outsideCallScope, withCallSignal, type CallScope } from '../../util/call-scope.ts';
 import { abortableSleep } from '../../util/sleep.ts';
 import { TokenCache } from './auth.ts';
 import { BULK_MAX_ITEMS, buildPath, operations, type AddRefundModel, type CancelOrderModel, type CreateOrderInput, type OperationId, type PathOverrides, type UpdateOrderModel } from './contract.ts';
@@ -485,13 +485,15 @@ export class OrderMeshClient {
       let text: string;
       let retryAfter: string | undefined;
       try {
-        const res = await this.#http(url, {
-          method: spec.method,
-          ...(call.body !== undefined ? { json: call.body } : {}),
-          ...(call.query ? { searchParams: call.query } : {}),
-          headers: token ? { authorization: `Bearer ${token}` } : {},
-          signal: withCallScope(this.#closing.signal),
-        });
+        const res = await withCallSignal(this.#closing.signal, (signal) =>
+          this.#http(url, {
+            method: spec.method,
+            ...(call.body !== undefined ? { json: call.body } : {}),
+            ...(call.query ? { searchParams: call.query } : {}),
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+            signal,
+          }),
+        );
         status = res.statusCode;
         text = res.body;
         retryAfter = res.headers['retry-after'];
@@ -550,7 +552,7 @@ export class OrderMeshClient {
     const delay = Math.max(retryAfterMs ?? 0, Math.round(Math.random() * exp));
     // One failure is weather (debug); a second in a row is an outage someone should see while it lasts.
     this.#opts.log?.[attempt >= 2 && error.code !== 'RATE_LIMITED' ? 'warn' : 'debug']({ op, attempt, delayMs: delay, code: error.code, error: error.message }, 'OrderMesh call failed; retrying');
-    await abortableSleep(delay, withCallScope(this.#closing.signal));
+    await withCallSignal(this.#closing.signal, (signal) => abortableSleep(delay, signal));
   }
 
   /**

@@ -18,7 +18,7 @@ import { documents, type DocumentName } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
 import { CostBucket, type QueryCost } from './throttle.ts';
 import { abortableSleep } from '../../util/sleep.ts';
-import { callScope, withCallScope } from '../../util/call-scope.ts';
+import { callScope, withCallSignal } from '../../util/call-scope.ts';
 import type { z } from 'zod';
 import { formatPath } from '../../util/zod-path.ts';
 
@@ -59,10 +59,11 @@ setAbstractFetchFunc(async (input, init) => {
   const origin = originOfCall.getStore();
   const target = origin ? new URL(url.pathname + url.search, origin) : url;
   const timeout = AbortSignal.timeout(requestTimeoutMs);
+  const signal = init?.signal ?? timeout;
   try {
-    return await fetch(target, { ...init, signal: withCallScope(init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout) });
+    return await withCallSignal(signal, (s) => fetch(target, { ...init, signal: s }));
   } catch (err) {
-    if (timeout.aborted) callScope()?.noteTimeout(`Shopify ${url.host}`);
+    if (signal === timeout && timeout.aborted) callScope()?.noteTimeout(`Shopify ${url.host}`);
     throw err;
   }
 });
@@ -138,7 +139,7 @@ export class ShopifyClient {
       if (scope?.timedOut) throw new ShopifyApiError('NETWORK', `${doc} not waited for: ${scope.timedOut} timed out in this store's job; tried again later`);
       const expected = this.#lastCost.get(doc) ?? FIRST_GUESS_COST;
       const wait = this.bucket.waitMs(expected);
-      if (wait > 0) await abortableSleep(wait, withCallScope(this.#closing.signal));
+      if (wait > 0) await withCallSignal(this.#closing.signal, (signal) => abortableSleep(wait, signal));
       if (this.#closing.signal.aborted || scope?.timedOut) continue;
       this.bucket.reserve(expected);
       const session = await this.#currentSession().catch((err) => {
@@ -166,7 +167,7 @@ export class ShopifyClient {
         // someone should see while it lasts, not after the retries are spent.
         const persistent = attempt >= 2 && next.error.code !== 'THROTTLED' && next.error.code !== 'RATE_LIMITED';
         this.#opts.log?.[persistent ? 'warn' : 'debug']({ shop: this.conn.shopDomain, doc, attempt, of: maxAttempts, waitMs: next.waitMs, code: next.error.code, error: next.error.message }, 'Shopify call failed; retrying');
-        await abortableSleep(next.waitMs, withCallScope(this.#closing.signal));
+        await withCallSignal(this.#closing.signal, (signal) => abortableSleep(next.waitMs, signal));
       }
     }
   }
