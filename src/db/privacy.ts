@@ -171,8 +171,10 @@ export async function exportOrders(db: Db, ids: string[]) {
 
 /**
  * Everything of one store (shop/redact): orders with their events, shipments and packages, SKU maps,
- * cursors, the fulfilment service, earlier privacy requests, and the store's queued jobs. The request
- * itself stays as the record that it was done (counts only). Returns what was removed, by table.
+ * cursors, the fulfilment service, earlier privacy requests, the store's queued jobs, and a ledger
+ * store's own row (its settings and sealed token: a reinstall makes a new one). A config store's row
+ * stays: the config file is its source and it holds only ids. The request itself stays as the record
+ * that it was done (counts only). Returns what was removed, by table.
  */
 export async function wipeStore(db: Kysely<Database>, storeId: string, keepRequestId: string | null, dryRun = false): Promise<Record<string, number>> {
   const count = async (table: string, where: ReturnType<typeof sql>) => Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${where}`.execute(db)).rows[0]!.n);
@@ -190,6 +192,7 @@ export async function wipeStore(db: Kysely<Database>, storeId: string, keepReque
     ['sync_cursors', ofStore],
     ['fulfillment_services', ofStore],
     ['privacy_requests', requests],
+    ['stores', sql`id = ${storeId} and source = 'ledger'`],
   ];
   const out: Record<string, number> = {};
   if (dryRun) {
@@ -215,11 +218,22 @@ export async function recordRequest(db: Db, r: { storeId: string; topic: Privacy
 
 /** Compliance requests, newest first, without what they are about: what the CLI and the console list. */
 export async function listRequests(db: Db, limit = 200) {
-  const rows = await db.selectFrom('privacy_requests').select(['id', 'store_id', 'topic', 'status', 'received_at', 'done_at', 'fetched_at', (eb) => eb.fn<number>('cardinality', [eb.ref('order_ids')]).as('orders')]).orderBy('id', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, store: r.store_id, topic: r.topic, status: r.status, orders: Number(r.orders), receivedAt: r.received_at, doneAt: r.done_at, fetchedAt: r.fetched_at, exportReady: r.topic === 'customers/data_request' && r.status === 'done' && !r.fetched_at }));
+  const rows = await db.selectFrom('privacy_requests').select(['id', 'store_id', 'topic', 'status', 'received_at', 'done_at', 'fetched_at', 'export_expired_at', (eb) => eb.fn<number>('cardinality', [eb.ref('order_ids')]).as('orders')]).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    store: r.store_id,
+    topic: r.topic,
+    status: r.status,
+    orders: Number(r.orders),
+    receivedAt: r.received_at,
+    doneAt: r.done_at,
+    fetchedAt: r.fetched_at,
+    exportExpiredAt: r.export_expired_at,
+    exportReady: r.topic === 'customers/data_request' && r.status === 'done' && !r.fetched_at && !r.export_expired_at,
+  }));
 }
 
-export type FetchedExport = { ok: true; export: unknown } | { ok: false; reason: 'NOT_FOUND' | 'NOT_READY' | 'FETCHED'; message: string };
+export type FetchedExport = { ok: true; export: unknown } | { ok: false; reason: 'NOT_FOUND' | 'NOT_READY' | 'FETCHED' | 'EXPIRED'; message: string };
 
 /** A data request's export, handed over once: afterwards the ledger keeps only that it was fetched. */
 export async function fetchExport(db: Kysely<Database>, id: string): Promise<FetchedExport> {
@@ -228,7 +242,58 @@ export async function fetchExport(db: Kysely<Database>, id: string): Promise<Fet
     if (!r || r.topic !== 'customers/data_request') return { ok: false, reason: 'NOT_FOUND', message: `no data request ${id}` };
     if (r.status !== 'done') return { ok: false, reason: 'NOT_READY', message: `data request ${id} is still being prepared` };
     if (r.fetched_at) return { ok: false, reason: 'FETCHED', message: `data request ${id} was fetched at ${r.fetched_at.toISOString()} and is no longer kept` };
+    if (r.export_expired_at) return { ok: false, reason: 'EXPIRED', message: `data request ${id} was not fetched within privacy.exportDays: its export was removed at ${r.export_expired_at.toISOString()}` };
     await trx.updateTable('privacy_requests').set({ fetched_at: new Date(), result: JSON.stringify({ orders: r.order_ids.length }) }).where('id', '=', r.id).execute();
     return { ok: true, export: (r.result as { export: unknown }).export };
   });
+}
+
+/** A store of the ledger that belongs to a shop, with what may verify the shop's webhooks: its sealed webhook secret. */
+export interface ShopStore {
+  id: string;
+  source: 'config' | 'ledger';
+  sealedWebhookSecret: string | null;
+}
+
+/**
+ * Every store the ledger has of a shop, paused and removed ones too (a compliance request names the
+ * shop, not a running store). Domains are compared case-blind, as installs keep them lower-case.
+ */
+export async function storesOfShop(db: Db, shopDomain: string): Promise<ShopStore[]> {
+  const rows = await db.selectFrom('stores').select(['id', 'source', 'secrets_sealed']).where(sql`lower(shop_domain)`, '=', shopDomain.toLowerCase()).orderBy('source').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, source: r.source, sealedWebhookSecret: (r.secrets_sealed as { webhookSecret?: string } | null)?.webhookSecret ?? null }));
+}
+
+/**
+ * Ids of a shop's stores whose row is gone (`store remove` of a store without orders) but whose audit
+ * events still name the shop: what shop/redact still has to remove. Read from the events that record
+ * a store's arrival (`store_added` says the domain, `store_installed` starts with it); a scan of the
+ * store events, for a verified shop/redact of a shop with no store row, never on a hot path.
+ */
+export async function removedStoresOfShop(db: Db, shopDomain: string): Promise<string[]> {
+  const domain = shopDomain.toLowerCase();
+  const rows = await db
+    .selectFrom('events')
+    .select('store_id')
+    .distinct()
+    .where('order_id', 'is', null)
+    .where('kind', 'in', ['store_added', 'store_installed'])
+    .where((eb) => eb.or([eb(sql`lower(message)`, '=', domain), eb(sql`lower(message)`, 'like', `${domain.replace(/[\\%_]/g, (c) => `\\${c}`)} %`)]))
+    .where('store_id', 'is not', null)
+    .where('store_id', 'not in', (eb) => eb.selectFrom('stores').select('id'))
+    .orderBy('store_id')
+    .execute();
+  return rows.map((r) => r.store_id!);
+}
+
+/**
+ * Retention of data-request exports: one prepared more than `days` ago and never fetched is dropped
+ * (the request keeps its order count and when the export expired). Returns how many.
+ */
+export async function expireExports(db: Db, days: number): Promise<number> {
+  const r = await sql`
+    update privacy_requests set result = jsonb_build_object('orders', cardinality(order_ids)), export_expired_at = now()
+    where topic = 'customers/data_request' and status = 'done' and fetched_at is null and export_expired_at is null
+      and done_at < now() - make_interval(days => ${days})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }

@@ -175,6 +175,8 @@ export interface PrivacyRequestsTable {
   received_at: DefaultedTimestamp;
   done_at: Timestamp | null;
   fetched_at: Timestamp | null;
+  /** When retention dropped the export nobody fetched (privacy.exportDays). */
+  export_expired_at: Timestamp | null;
 }
 
 export interface FulfillmentServicesTable {

@@ -1,0 +1,207 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { addLedgerStore, installStore, removeLedgerStore } from '../../src/db/ledger-stores.ts';
+import { fetchExport, listRequests } from '../../src/db/privacy.ts';
+import { RECEIPT_DAYS } from '../../src/db/receipts.ts';
+import { retentionSweep } from '../../src/jobs/privacy.ts';
+import { Q } from '../../src/jobs/queues.ts';
+import { SHOPIFY_SIM_DEFAULTS } from '../../src/sim/shopify/server.ts';
+import { hmacBase64 } from '../../src/util/hmac.ts';
+import { Keyring } from '../../src/util/secret-box.ts';
+import { freshDb } from '../helpers/db.ts';
+import { ordermeshSim } from '../helpers/ordermesh.ts';
+import { config, eventually, pipelineConfigObject, SIM_MAPPING, startPipeline } from '../helpers/pipeline.ts';
+import { explicitOrder, post, shopifySim } from '../helpers/shopify.ts';
+import { whereAre } from '../helpers/where-is.ts';
+
+/**
+ * shop/redact for an installed shop, the way Shopify sends it: 48 hours after app/uninstalled paused
+ * the store (issue 34, item 7), signed with the app's client secret, deduplicated on
+ * X-Shopify-Webhook-Id; and retention of what was kept for ever (item 8): unfetched exports and webhook
+ * receipts. "Nothing of the shop remains" is judged by scanning every text, json and array column of
+ * every table, pg-boss's included, for each value the test planted: the customer's data, the store's
+ * sealed token and its settings.
+ */
+const { url: dbUrl, db } = await freshDb();
+const om = await ordermeshSim();
+const shop = await shopifySim({ restoreRate: 1000 });
+const KEY = randomBytes(32).toString('base64');
+const keyring = new Keyring(Buffer.from(KEY, 'base64'));
+const APP_SECRET = SHOPIFY_SIM_DEFAULTS.shop.appSecret;
+const SHOP = SHOPIFY_SIM_DEFAULTS.shop.domain;
+const STORE = 'sim-shop';
+// A setting only this store's row holds (an installed store's settings are its config entry).
+const SETTING = 'PLANTED-SETTING-8812';
+const defaults = { holdMinutes: 0, mapping: { module: 'shopify-default', options: { ...SIM_MAPPING, shippingMethods: { ...SIM_MAPPING.shippingMethods, [SETTING]: 'Standard' } } } };
+const base = pipelineConfigObject(om, shop);
+const cfgObject = {
+  ...base,
+  stores: [],
+  server: { ...base.server, publicUrl: 'http://127.0.0.1:1', install: { apiKey: SHOPIFY_SIM_DEFAULTS.shop.clientId, apiSecret: { env: 'T_APP_SECRET', default: APP_SECRET }, merchantId: 'merchant-e2e', storeDefaults: defaults, apiOrigin: shop.url } },
+};
+const ENV = { ORDERSYNC_SECRET_KEY: KEY };
+const service = await startPipeline(config(cfgObject), dbUrl, { env: ENV });
+const url = `http://127.0.0.1:${service.port}`;
+const whereIs = async (v: string) => (await whereAre(db, [v]))[v]!;
+/** The values found somewhere, with where: {} when none is. */
+const found = async (values: string[]) => Object.fromEntries(Object.entries(await whereAre(db, values)).filter(([, at]) => at.length));
+const missing = async (values: string[]) => Object.entries(await whereAre(db, values)).filter(([, at]) => !at.length).map(([v]) => v);
+
+// The customer, as the test declares them: every value must be gone after shop/redact.
+const OTTO = { email: 'ottoline.vexley@example.net', phone: '+44 20 7946 0888', firstName: 'Ottoline', lastName: 'Vexleyworth', street: '12 Quillfeather Row', city: 'Upper Wobbleton', zip: 'QW1 2ZZ', note: 'Leave by the gnome, Ottoline' };
+const address = { firstName: OTTO.firstName, lastName: OTTO.lastName, company: null, address1: OTTO.street, address2: null, city: OTTO.city, provinceCode: null, zip: OTTO.zip, countryCodeV2: 'GB', phone: OTTO.phone };
+const line = { sku: 'MUG-11OZ-WHITE', variant: { id: 'gid://shopify/ProductVariant/MUG-11OZ-WHITE', sku: 'MUG-11OZ-WHITE' } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1 };
+const otto = explicitOrder({ email: OTTO.email, phone: OTTO.phone, note: OTTO.note, shippingAddress: address, billingAddress: address }, [line]);
+await post(`${shop.url}/_sim/orders`, { orders: [otto] });
+
+/** A webhook as Shopify sends it, signed with the app's client secret. */
+function webhook(topic: string, body: string, o: { id?: string; domain?: string; secret?: string } = {}) {
+  return fetch(`${url}/webhooks/shopify${PRIVACY.has(topic) ? '/compliance' : ''}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': topic,
+      'x-shopify-shop-domain': o.domain ?? SHOP,
+      'x-shopify-hmac-sha256': hmacBase64(o.secret ?? APP_SECRET, body),
+      'x-shopify-triggered-at': new Date().toISOString(),
+      'x-shopify-webhook-id': o.id ?? randomUUID(),
+    },
+    body,
+  });
+}
+const PRIVACY = new Set(['customers/data_request', 'customers/redact', 'shop/redact']);
+const shopRedactBody = (domain: string = SHOP) => JSON.stringify({ shop_id: 548380009, shop_domain: domain });
+const requests = () => db.selectFrom('privacy_requests').select(['id', 'topic', 'status', 'store_id', 'result', 'export_expired_at']).orderBy('id').execute();
+const requestDone = (id: string) => eventually(async () => (await db.selectFrom('privacy_requests').select('status').where('id', '=', id).executeTakeFirst())?.status === 'done', async () => `request ${id}: ${JSON.stringify(await requests())}`, 30_000);
+const privacyJobs = async () => Number((await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = ${Q.privacyRequest}`.execute(db)).rows[0]!.n);
+
+/** Installs the shop (what the OAuth callback records) and waits until its order is in OrderMesh's hands. */
+async function installAndSubmit(): Promise<void> {
+  const r = await installStore(db, keyring, { shop: SHOP, accessToken: SHOPIFY_SIM_DEFAULTS.shop.accessToken, webhookSecret: APP_SECRET, merchantId: 'merchant-e2e', defaults, apiOrigin: shop.url }, 'test');
+  expect(r.storeId).toBe(STORE);
+  await eventually(async () => service.deps.stores.has(STORE), () => 'store taken up by the workers', 20_000);
+  await eventually(
+    async () => (await db.selectFrom('orders').select('state').where('store_order_id', '=', otto.id).executeTakeFirst())?.state === 'submitted' || (await service.boss.send(Q.pullOrders, { storeId: STORE }, { singletonKey: STORE }), false),
+    async () => `order submitted: ${JSON.stringify(await db.selectFrom('orders').select(['state', 'last_error_code']).execute())}`,
+    30_000,
+  );
+}
+
+/** Shopify's app/uninstalled: the store is paused, and the workers let it go. */
+async function uninstall(): Promise<void> {
+  expect((await webhook('app/uninstalled', JSON.stringify({ id: 548380009, domain: SHOP }))).status).toBe(200);
+  await eventually(async () => !service.deps.stores.has(STORE), () => 'store let go by the workers', 20_000);
+}
+
+/** What the shop left in the ledger that must go: the customer's values, the sealed token, a setting, the domain. */
+async function planted(): Promise<string[]> {
+  const row = await db.selectFrom('stores').select('secrets_sealed').where('id', '=', STORE).executeTakeFirst();
+  const sealed = Object.values((row?.secrets_sealed as Record<string, string> | null) ?? {});
+  return [...Object.values(OTTO), ...sealed, SETTING, SHOP];
+}
+
+await addLedgerStore(db, keyring, { id: 'bystander', shopDomain: 'bystander.myshopify.com', merchantId: 'm-bystander', enabled: false, mapping: { module: 'shopify-default', options: SIM_MAPPING }, auth: { type: 'accessToken' } }, { shopifyToken: 'shpat_bystander' }, 'test');
+const bystander = await db.selectFrom('stores').selectAll().where('id', '=', 'bystander').executeTakeFirstOrThrow();
+await installAndSubmit();
+
+describe('shop/redact after an uninstall, and retention of exports and receipts', () => {
+  it('drops a data-request export nobody fetched within privacy.exportDays; a recent one stays', async () => {
+    const body = `{"shop_id":548380009,"shop_domain":"${SHOP}","orders_requested":[${otto.id.split('/').pop()}],"customer":{"id":7001,"email":"${OTTO.email}","phone":null},"data_request":{"id":8001}}`;
+    // Two requests of the same customer: two webhooks, two ids, one body.
+    for (const id of [randomUUID(), randomUUID()]) expect((await webhook('customers/data_request', body, { id })).status).toBe(200);
+    const [old, recent] = await requests();
+    expect([old!.topic, recent!.topic]).toEqual(['customers/data_request', 'customers/data_request']);
+    await requestDone(old!.id);
+    await requestDone(recent!.id);
+    // Time, not the code under test: the first export was prepared 31 days ago.
+    await db.updateTable('privacy_requests').set({ done_at: sql`now() - interval '31 days'` as never }).where('id', '=', old!.id).execute();
+
+    await retentionSweep(service.deps);
+    const holding = async (id: string) => Number((await sql<{ n: number }>`select count(*)::int as n from privacy_requests where id = ${id} and result::text ilike ${`%${OTTO.street}%`}`.execute(db)).rows[0]!.n);
+    expect(await holding(old!.id)).toBe(0);
+    expect(await holding(recent!.id)).toBe(1);
+    // What `privacy requests [--fetch]` and the admin API hand over.
+    expect(await fetchExport(db, old!.id)).toMatchObject({ ok: false, reason: 'EXPIRED' });
+    expect((await listRequests(db)).map((r) => [r.id, r.exportReady])).toEqual([[recent!.id, true], [old!.id, false]]);
+  });
+
+  it('shop/redact 48 hours after app/uninstalled is accepted (verified with the app secret) and leaves nothing of the shop: its orders, its sealed token, its settings', async () => {
+    const values = await planted();
+    expect(await missing(values)).toEqual([]);
+    await uninstall();
+    expect(await db.selectFrom('stores').select(['enabled', 'paused_reason']).where('id', '=', STORE).executeTakeFirst()).toEqual({ enabled: false, paused_reason: 'UNINSTALLED' });
+
+    const before = await requests();
+    expect((await webhook('shop/redact', shopRedactBody(), { secret: 'not-the-app-secret' })).status).toBe(401);
+    expect(await requests()).toEqual(before);
+    const res = await webhook('shop/redact', shopRedactBody(), { id: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' });
+    expect(res.status).toBe(200);
+    const redact = (await requests()).find((r) => r.topic === 'shop/redact')!;
+    await requestDone(redact.id);
+
+    expect(await found(values)).toEqual({});
+    expect(await db.selectFrom('stores').select('id').where('id', '=', STORE).execute()).toEqual([]);
+    expect(await db.selectFrom('orders').select('id').execute()).toEqual([]);
+    // Another shop's store is not touched.
+    expect(await db.selectFrom('stores').selectAll().where('id', '=', 'bystander').executeTakeFirst()).toEqual(bystander);
+  });
+
+  it('a second shop/redact (installed again, uninstalled and removed again) is acted on; a retry of it is not', async () => {
+    await installAndSubmit();
+    const values = await planted();
+    expect(await missing(values)).toEqual([]);
+    await uninstall();
+    // The operator removes the store too: it has orders, so its row stays, paused, its secrets dropped.
+    expect(await removeLedgerStore(db, STORE, 'cli:store:test')).toBe('retired');
+
+    // Shopify's body is the same as the first shop/redact's; its webhook id is new.
+    const id = '3f1c2a9e-7d41-4c1b-9a55-0b8e2f6d1c77';
+    const res = await webhook('shop/redact', shopRedactBody(), { id });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true, duplicate: false });
+    const redact = (await requests()).filter((r) => r.topic === 'shop/redact').at(-1)!;
+    await requestDone(redact.id);
+    expect(await found(values)).toEqual({});
+    expect(await db.selectFrom('stores').select('id').where('id', '=', STORE).execute()).toEqual([]);
+
+    // Shopify's retry of that webhook: acknowledged; no request recorded, no job queued (both are written before the answer).
+    const [requestsBefore, jobsBefore] = [await requests(), await privacyJobs()];
+    const retry = await webhook('shop/redact', shopRedactBody(), { id });
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ received: true, duplicate: true });
+    expect(await requests()).toEqual(requestsBefore);
+    expect(await privacyJobs()).toBe(jobsBefore);
+  });
+
+  it('shop/redact of a shop whose store row is gone removes the audit trail that still names it', async () => {
+    const GONE = 'gone-shop.myshopify.com';
+    // Installed without a merchant (so never run), then removed: no orders, so its row is deleted; its events stay.
+    const { storeId } = await installStore(db, keyring, { shop: GONE, accessToken: 'shpat_gone', webhookSecret: APP_SECRET, defaults }, 'test');
+    expect(await removeLedgerStore(db, storeId, 'cli:store:test')).toBe('removed');
+    expect(await whereIs(GONE)).not.toEqual([]);
+
+    const res = await webhook('shop/redact', shopRedactBody(GONE), { domain: GONE });
+    expect(res.status).toBe(200);
+    const redact = (await requests()).filter((r) => r.topic === 'shop/redact').at(-1)!;
+    expect(redact.store_id).toBe(storeId);
+    await requestDone(redact.id);
+    expect(await whereIs(GONE)).toEqual([]);
+
+    // A shop the ledger never held: verified, acknowledged, nothing recorded.
+    const before = await requests();
+    const none = await webhook('shop/redact', shopRedactBody('never-here.myshopify.com'), { domain: 'never-here.myshopify.com' });
+    expect(none.status).toBe(200);
+    expect(await requests()).toEqual(before);
+  });
+
+  it(`webhook receipts older than ${RECEIPT_DAYS} days expire; newer ones stay`, async () => {
+    const receipts = async () => (await db.selectFrom('webhook_receipts').select('delivery_id').orderBy('delivery_id').execute()).map((r) => r.delivery_id);
+    const all = await receipts();
+    expect(all).toContain('webhook-id:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043');
+    // Time, not the code under test: the first shop/redact's receipt is a day past the period.
+    await db.updateTable('webhook_receipts').set({ received_at: sql`now() - make_interval(days => ${RECEIPT_DAYS + 1})` as never }).where('delivery_id', '=', 'webhook-id:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043').execute();
+    await retentionSweep(service.deps);
+    expect(await receipts()).toEqual(all.filter((d) => d !== 'webhook-id:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043'));
+  });
+});
