@@ -12,7 +12,6 @@ import type { Logger } from '../log.ts';
 import type { StoreDirectory } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
 import type { Keyring } from '../util/secret-box.ts';
-import type { Keyring } from '../util/secret-box.ts';
 import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
 import { setPaused } from '../db/ledger-stores.ts';
 import { receiveOnce } from './receipts.ts';
