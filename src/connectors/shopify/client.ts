@@ -18,7 +18,7 @@ import { documents, type DocumentName } from './documents.ts';
 import { ShopifyApiError } from './errors.ts';
 import { CostBucket, type QueryCost } from './throttle.ts';
 import { abortableSleep } from '../../util/sleep.ts';
-import { callScope, withCallSignal } from '../../util/call-scope.ts';
+import { callScope, outsideCallScope, withCallSignal } from '../../util/call-scope.ts';
 import type { z } from 'zod';
 import { formatPath } from '../../util/zod-path.ts';
 
@@ -115,7 +115,8 @@ export class ShopifyClient {
       if (s && (!s.expires || s.expires.getTime() - Date.now() > 5 * 60_000)) return s;
       if (this.#session !== pending) return this.#currentSession();
     }
-    this.#session = withShopifyOrigin(this.conn.apiOrigin, () => this.#api.auth.clientCredentials({ shop: this.conn.shopDomain })).then(({ session }) => {
+    // Every job of the store waits for this one session: no one job's timeout may abandon it.
+    this.#session = outsideCallScope(() => withShopifyOrigin(this.conn.apiOrigin, () => this.#api.auth.clientCredentials({ shop: this.conn.shopDomain }))).then(({ session }) => {
       if (session.accessToken) registerSecretValue(session.accessToken);
       return session;
     });
