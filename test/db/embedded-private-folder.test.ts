@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,25 @@ describe.skipIf(!isRoot)('embedded PostgreSQL from a checkout the "postgres" OS 
     child.stdin!.end();
     expect(await exited(child), stderr()).toBe(0);
     expect(alive(pid)).toBe(false);
+  }, 120_000);
+
+  it('a copy a temp cleaner thinned out (a file initdb needs gone) is made whole again before it is used', async () => {
+    // The first test left its copy in this file's TMPDIR, which the child inherited.
+    const tmp = process.env.TMPDIR!;
+    const [copy] = readdirSync(tmp).filter((n) => n.startsWith('ordersync-postgres-') && !n.includes('.partial-'));
+    expect(copy, `no binaries copy in ${tmp}`).toBeDefined();
+    const sample = path.join(tmp, copy!, 'native/share/postgresql/postgresql.conf.sample');
+    rmSync(sample);
+    const copyStat = statSync(path.join(tmp, copy!));
+    expect({ uid: copyStat.uid, mode: copyStat.mode & 0o777 }).toEqual({ uid: 0, mode: 0o755 });
+
+    const dataDir = path.join(tempDir('ordersync-private-data-'), 'pg');
+    const { result, child, stderr } = await startFrom(checkout, [dataDir, String(await freePort())]);
+    children.push(child);
+    expect(result.url, `${result.message}\n${stderr()}`).toBeDefined();
+    expect(existsSync(sample)).toBe(true);
+    child.stdin!.end();
+    expect(await exited(child), stderr()).toBe(0);
   }, 120_000);
 
   it('with no folder open to "postgres" for a copy, it fails at once: a typed error naming the closed folder and the fixes', async () => {
