@@ -90,6 +90,13 @@ describe('stores kept in the ledger', () => {
     expect(JSON.parse((await cli(['store', 'list', '--json'])).stdout).map((s: any) => s.id)).toEqual([ID]);
   });
 
+  it('refuses a shop another ledger store has, naming that store (two stores of one shop would each submit every order)', async () => {
+    const twin = await cli(['store', 'add', 'twin-shop', '--shop', SHOPIFY_SIM_DEFAULTS.shop.domain, '--merchant', 'm', '--token-env', 'T_TOKEN', '--settings', settingsFile]);
+    expect(twin.code).toBe(2);
+    expect(twin.stderr).toContain(`store.shopDomain: ${SHOPIFY_SIM_DEFAULTS.shop.domain} is already ledger store ${ID}: one shop, one store`);
+    expect(JSON.parse((await cli(['store', 'list', '--json'])).stdout).map((s: any) => s.id)).toEqual([ID]);
+  });
+
   it('a worker started without the key that opens the ledger secrets stops at start, naming ORDERSYNC_SECRET_KEY', async () => {
     const res = await cli(['start'], { ORDERSYNC_SECRET_KEY: '', PORT: '0' });
     expect(res.code).toBe(2);
