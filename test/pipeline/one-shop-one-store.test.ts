@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Q } from '../../src/jobs/queues.ts';
 import { simShops } from '../../src/sim/defaults.ts';
 import { SHOPIFY_SIM_DEFAULTS } from '../../src/sim/shopify/server.ts';
 import { Keyring } from '../../src/util/secret-box.ts';
-import { runCli } from '../helpers/cli.ts';
+import { exited, runCli, spawnCli, watchOutput } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, SIM_MAPPING, startPipeline, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
@@ -94,6 +94,12 @@ describe('one shop, one store, while a configured store runs', () => {
     // The reload that takes `other` up has read `twin` too (added before it): it is left out.
     await eventually(async () => service.deps.stores.has('other'), () => 'other store taken up', 20_000);
     expect(service.deps.stores.has('twin')).toBe(false);
+    // A worker starting now stops instead, naming both.
+    const starting = spawnCli(['start', '--config', cliFile], env);
+    onTestFinished(() => void (starting.exitCode === null && starting.kill('SIGKILL')));
+    const { out } = watchOutput(starting);
+    expect(await exited(starting), out.stderr).toBe(2);
+    expect(out.stderr).toContain(`stores[0].shopDomain: ${SHOP} is store ${STORE_ID}'s and ledger store twin's`);
     await place(a);
     expect((await cli(['store', 'remove', 'twin'])).code).toBe(0);
     expect((await cli(['store', 'remove', 'other'])).code).toBe(0);
@@ -115,5 +121,5 @@ describe('one shop, one store, while a configured store runs', () => {
     expect(await ledgerOrders('twin')).toEqual([]);
     expect(service.deps.stores.get(STORE_ID)).toBe(client);
     expect(client.shopify.conn.apiOrigin).toBe(a.url);
-  });
+  }, 240_000);
 });
