@@ -8,6 +8,14 @@ export interface Metrics {
   httpCalls: Counter<'upstream' | 'status'>;
   /** OrderMesh answers read another way than documented, by operation and kind (src/drift-recorder.ts). */
   ordermeshDrift: Counter<'operation' | 'kind'>;
+  /** Webhook deliveries answered, by source (ordermesh, shopify) and outcome (received, duplicate, ignored, refused, unavailable). */
+  webhookDeliveries: Counter<'source' | 'outcome'>;
+  /** Webhook deliveries not taken, by source and reason (over_capacity, timeout, database, internal, unauthorized, bad_request, too_large, aborted). */
+  webhookFailures: Counter<'source' | 'reason'>;
+  /** OrderMesh webhook events waiting for their batch to be written (src/server/ordermesh-intake.ts). */
+  webhookIntakePending: Gauge;
+  /** Connections open on the HTTP server now (src/server/http.ts keeps it). */
+  httpOpenConnections: Gauge;
   /** Records one upstream HTTP call: the counter, and the last hour's window the console shows. */
   upstreamCall(upstream: string, status: number | string): void;
   /** This process's upstream calls over the last hour: calls, errors (5xx, 429, network) and their rate. */
@@ -40,6 +48,28 @@ export function createMetrics(db?: Kysely<Database>): Metrics {
     name: 'ordersync_ordermesh_drift_total',
     help: 'OrderMesh answers that needed the tolerant reader (a shape its documentation does not show), by operation and kind (envelope, field-name, integer-status, missing-field, …). `ordersync status` shows an example of each.',
     labelNames: ['operation', 'kind'] as const,
+    registers: [registry],
+  });
+  const webhookDeliveries = new Counter({
+    name: 'ordersync_webhook_deliveries_total',
+    help: 'Webhook deliveries answered, by source (ordermesh, shopify) and outcome: received, duplicate (acknowledged, already had), ignored (acknowledged, nothing to do), refused (4xx), unavailable (503 with Retry-After: the sender retries).',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhookFailures = new Counter({
+    name: 'ordersync_webhook_failures_total',
+    help: 'Webhook deliveries not taken, by source and reason: over_capacity, timeout, database, internal (503 with Retry-After, retried by the sender), unauthorized, bad_request, too_large (4xx), aborted (the sender hung up first).',
+    labelNames: ['source', 'reason'] as const,
+    registers: [registry],
+  });
+  const webhookIntakePending = new Gauge({
+    name: 'ordersync_webhook_intake_pending',
+    help: 'OrderMesh webhook events received and waiting for their batch to be written to the ledger.',
+    registers: [registry],
+  });
+  const httpOpenConnections = new Gauge({
+    name: 'ordersync_http_open_connections',
+    help: 'Connections open on the HTTP server (webhooks, admin API, probes).',
     registers: [registry],
   });
   if (db) {
@@ -83,5 +113,5 @@ export function createMetrics(db?: Kysely<Database>): Metrics {
     }
     return out;
   };
-  return { registry, jobs, httpCalls, ordermeshDrift, upstreamCall, upstreams };
+  return { registry, jobs, httpCalls, ordermeshDrift, webhookDeliveries, webhookFailures, webhookIntakePending, httpOpenConnections, upstreamCall, upstreams };
 }

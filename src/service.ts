@@ -48,7 +48,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
   const app = buildServer({ db: deps.db, boss: deps.boss, metrics: deps.metrics, log, isAccepting: () => accepting });
   registerAdmin(app, deps, opts.secrets.adminTokens);
   if (config.server.install && opts.secrets.installSecret) registerInstall(app, { db: deps.db, log, config, installSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env) });
-  registerWebhooks(app, { db: deps.db, boss: deps.boss, log, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds, appSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env) });
+  registerWebhooks(app, { db: deps.db, boss: deps.boss, log, metrics: deps.metrics, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds, appSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env) });
   const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
   try {
     await app.listen({ port, host: config.server.host });

@@ -3,28 +3,32 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_SIGNATURE_HEADER, webhookPayload, type WebhookPackage } from '../connectors/ordermesh/contract.ts';
-import { findOrderForWebhook } from '../db/orders.ts';
-import { recordPackageHints, type PackageHints } from '../db/packages.ts';
+import type { PackageHints } from '../db/packages.ts';
 import type { Database } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
-import { OM_HOLD } from '../jobs/sync-holds.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { StoreDirectory } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
 import type { Keyring } from '../util/secret-box.ts';
 import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
 import { setPaused } from '../db/ledger-stores.ts';
 import { receiveOnce } from './receipts.ts';
+import { IntakeUnavailableError, OrderMeshIntake, type IntakeLimits } from './ordermesh-intake.ts';
+import { WebhookOutcomes, type WebhookFailure, type WebhookOutcome } from './webhook-outcomes.ts';
 
 export interface WebhookDeps {
   db: Kysely<Database>;
   boss: PgBoss;
   log: Logger;
+  metrics: Metrics;
   stores: StoreDirectory;
   ordermeshSecret: string | undefined;
   /** Shopify deliveries triggered longer ago than this are acknowledged and ignored. */
   maxAgeSeconds: number;
   now?: () => number;
+  /** Bounds of the OrderMesh intake (tests make them small). */
+  intake?: Partial<IntakeLimits>;
   /** The Shopify app's client secret (server.install): it signs the compliance webhooks of a shop whose store is paused or removed. */
   appSecret?: string | undefined;
   /** Opens a paused ledger store's sealed webhook secret, for its compliance webhooks. */
@@ -41,6 +45,12 @@ const HOLD_TOPICS = new Set(['fulfillment_orders/placed_on_hold', 'fulfillment_o
 
 const reject = (reply: FastifyReply, status: number, message: string) => reply.code(status).send({ error: message });
 
+/** Shopify deliveries handled at once (each one short transaction); more are answered 503 with Retry-After. */
+const SHOPIFY_IN_FLIGHT = 256;
+/** OrderMesh's bodies are a few kB (docs/merchant-notifications.txt): a larger one is no delivery of theirs. */
+const ORDERMESH_BODY_LIMIT = 1024 * 1024;
+const REASON_OF_STATUS: Record<number, WebhookFailure> = { 401: 'unauthorized', 404: 'unauthorized', 413: 'too_large' };
+
 /**
  * Webhook receivers. Both are triggers, not truths: a Shopify webhook re-reads the order through
  * GraphQL, an OrderMesh one polls the order's shipments at once. Polling keeps running behind them,
@@ -51,11 +61,53 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
     // HMACs are over the exact bytes received: keep the raw body.
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     // A sender is told what was wrong in a few words; internals (database text, stacks) stay in our log.
+    // Never a 500: what failed on our side is a 503 with Retry-After, which every sender retries.
     scope.setErrorHandler((err: { statusCode?: number }, req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) deps.log.error({ err, url: req.url }, 'webhook receiver failed');
-      return reject(reply, status, status === 500 ? 'internal error, retry later' : 'bad request');
+      if (err instanceof IntakeUnavailableError) return unavailable(req, reply, err.reason, err.retryAfterSeconds, err.message, err.reason === 'database' ? err.cause : undefined);
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reject(reply, err.statusCode, err.statusCode === 413 ? 'body too large' : 'bad request');
+      return unavailable(req, reply, 'internal', 10, 'the receiver failed', err);
     });
+
+    // Every delivery answered is counted by outcome, every one not taken also by reason and logged
+    // (src/server/webhook-outcomes.ts), here once rather than at each refusal.
+    const outcomes = new WebhookOutcomes({ metrics: deps.metrics, log: deps.log, ...(deps.now ? { now: deps.now } : {}) });
+    const marks = new WeakMap<FastifyRequest, { outcome?: WebhookOutcome; reason?: WebhookFailure; message?: string; err?: unknown }>();
+    const unavailable = (req: FastifyRequest, reply: FastifyReply, reason: WebhookFailure, retryAfterSeconds: number, message: string, err?: unknown) => {
+      marks.set(req, { reason, message, err });
+      return reply.code(503).header('retry-after', String(retryAfterSeconds)).send({ error: `${message}; retry later` });
+    };
+    scope.addHook('onSend', async (req, reply, payload) => {
+      const source = req.url.startsWith('/webhooks/ordermesh') ? 'ordermesh' : 'shopify';
+      const status = reply.statusCode;
+      const mark = marks.get(req);
+      if (status < 300) outcomes.answered(source, mark?.outcome ?? 'received');
+      else {
+        const reason = mark?.reason ?? REASON_OF_STATUS[status] ?? (status === 503 ? 'internal' : 'bad_request');
+        let message = mark?.message;
+        if (!message && typeof payload === 'string') message = errorText(payload);
+        outcomes.failed(source, reason, status, message ?? `HTTP ${status}`, mark?.err);
+      }
+      return payload;
+    });
+    scope.addHook('onRequestAbort', async (req) => {
+      outcomes.failed(req.url.startsWith('/webhooks/ordermesh') ? 'ordermesh' : 'shopify', 'aborted', null, 'the sender closed the connection before the answer');
+    });
+
+    // Shopify's deliveries each run one short transaction: past SHOPIFY_IN_FLIGHT at once, refused at
+    // once rather than queued for a pool connection with their sockets and bodies held.
+    let shopifyInFlight = 0;
+    const counted = new WeakSet<FastifyRequest>();
+    scope.addHook('preHandler', async (req, reply) => {
+      if (!req.url.startsWith('/webhooks/shopify')) return;
+      if (shopifyInFlight >= SHOPIFY_IN_FLIGHT) return unavailable(req, reply, 'over_capacity', 5, `${shopifyInFlight} Shopify deliveries already in progress`);
+      shopifyInFlight++;
+      counted.add(req);
+    });
+    const release = async (req: FastifyRequest) => {
+      if (counted.delete(req)) shopifyInFlight--;
+    };
+    scope.addHook('onResponse', release);
+    scope.addHook('onRequestAbort', release);
 
     // Shopify's compliance topics may be given their own URL (compliance_topics in the app's configuration) or share this one.
     scope.post('/webhooks/shopify/compliance', (req, reply) => shopify(req, reply));
@@ -136,23 +188,27 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
     // No delivery authentication is documented for OrderMesh: the callback URL registered in OrderMesh
     // carries the secret (/webhooks/ordermesh/<secret>), or a deployment that signs deliveries posts
     // to /webhooks/ordermesh with an HMAC of the body (x-ordermesh-signature).
-    scope.post('/webhooks/ordermesh/:secret', async (req, reply) => {
+    // Refusals are logged by `outcomes` (a flood of them as one line per window).
+    scope.post('/webhooks/ordermesh/:secret', { bodyLimit: ORDERMESH_BODY_LIMIT }, async (req, reply) => {
       if (!deps.ordermeshSecret) return reject(reply, 401, 'ordermesh.webhookSecret is not configured');
-      if (!sameSecret(deps.ordermeshSecret, (req.params as { secret: string }).secret)) {
-        deps.log.warn('OrderMesh webhook to a callback URL with the wrong secret rejected');
-        return reject(reply, 401, 'invalid secret');
-      }
+      if (!sameSecret(deps.ordermeshSecret, (req.params as { secret: string }).secret)) return reject(reply, 401, 'invalid secret in the callback URL');
       return ordermesh(req, reply);
     });
-    scope.post('/webhooks/ordermesh', async (req, reply) => {
+    scope.post('/webhooks/ordermesh', { bodyLimit: ORDERMESH_BODY_LIMIT }, async (req, reply) => {
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       if (!deps.ordermeshSecret) return reject(reply, 401, 'ordermesh.webhookSecret is not configured');
       if (!verifyHmacBase64(deps.ordermeshSecret, raw, req.headers[WEBHOOK_SIGNATURE_HEADER] as string | undefined)) {
-        deps.log.warn('OrderMesh webhook with an invalid signature rejected');
         return reject(reply, 401, 'invalid signature (or post to /webhooks/ordermesh/<secret>)');
       }
       return ordermesh(req, reply);
     });
+    const intake = new OrderMeshIntake({ db: deps.db, boss: deps.boss, stores: deps.stores, onPending: (n) => deps.metrics.webhookIntakePending.set(n) }, deps.intake);
+    // Requests still waiting on a batch are answered before the server closes (and the pools after it).
+    scope.addHook('onClose', () => intake.idle());
+    const acknowledged = (req: FastifyRequest, reply: FastifyReply, outcome: WebhookOutcome, body: object) => {
+      marks.set(req, { outcome });
+      return reply.code(200).send(body);
+    };
     /**
      * A hint, never a truth: it names an order (by OrderId or SafeId: a failed OrderCreation has no
      * OrderId) whose shipments are then read through the API before anything changes state. A
@@ -171,7 +227,7 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       const eventType = (body as { EventType?: unknown } | null)?.EventType;
       if (typeof eventType === 'string' && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(eventType)) {
         deps.log.info({ eventType: eventType.slice(0, 60) }, 'OrderMesh webhook of an event type the docs do not show: ignored');
-        return reply.code(200).send({ ignored: 'event type not handled' });
+        return acknowledged(req, reply, 'ignored', { ignored: 'event type not handled' });
       }
       const parsed = webhookPayload.safeParse(body);
       if (!parsed.success) return reject(reply, 400, `unexpected payload: ${parsed.error.issues[0]?.message}`);
@@ -180,29 +236,25 @@ export function registerWebhooks(app: FastifyInstance<any, any, any, any>, deps:
       if (![p.SafeId, p.OrderId, p.RequestId, shipmentId].every((v) => v === null || v === undefined || ORDERMESH_ID.test(v))) {
         return reject(reply, 400, 'SafeId, OrderId, RequestId or ShipmentId is not a valid id');
       }
-      if (!p.SafeId && !p.OrderId) return reply.code(200).send({ ignored: 'names no order' });
-      const order = await findOrderForWebhook(deps.db, p.SafeId ?? null, p.OrderId ?? null);
-      if (!order) return reply.code(200).send({ ignored: 'order not in the ledger' });
-      // Per event and order: the docs' examples share one RequestId across events for different orders,
-      // so it cannot tell deliveries apart; the same event delivered again has the same body.
-      const deliveryId = `${p.EventType}:${order.id}:${createHash('sha256').update(raw).digest('base64url')}`;
-      // Into or out of Customer Care Hold: the order's store sweeps its holds now.
-      const holdChanged = p.EventType === 'OrderUpdate' && (p.NewStatus === OM_HOLD || p.OldStatus === OM_HOLD);
+      if (!p.SafeId && !p.OrderId) return acknowledged(req, reply, 'ignored', { ignored: 'names no order' });
+      // Recorded with the deliveries arriving meanwhile, in one transaction (ordermesh-intake.ts); a full
+      // intake or a failed write throws IntakeUnavailableError, answered 503 by the error handler.
       const hints = p.EventType === 'ShipmentUpdate' ? packageHints(p.Packages) : undefined;
-      const fresh = await receiveOnce(deps, 'ordermesh', deliveryId, p.EventType, async (trx) => {
-        // An inbound order's verdict (success or failure: OrderMesh sends failures only for inbound orders).
-        if (p.EventType === 'OrderCreation' && p.SafeId && deps.stores.get(order.store_id)?.cfg.submit.mode === 'inbound') {
-          await enqueue(deps.boss, Q.inboundOutcome, { safeId: p.SafeId, ok: p.IsSuccessful, orderId: p.OrderId ?? null, code: p.ResponseCode ?? null, description: p.Description ?? null }, { trx });
-          if (!p.IsSuccessful) return;
-        }
-        // Kept in the ledger, so this poll and every later one apply them (a queued poll may absorb this one).
-        if (hints) await recordPackageHints(trx, order.id, hints);
-        await enqueue(deps.boss, Q.pollShipments, { orderIds: [order.id] }, { trx, singletonKey: `order:${order.id}` });
-        if (holdChanged) await enqueue(deps.boss, Q.syncHolds, { storeId: order.store_id }, { trx, singletonKey: order.store_id });
-      });
-      return reply.code(200).send({ received: true, duplicate: !fresh });
+      const result = await intake.receive({ payload: p, bodyHash: createHash('sha256').update(raw).digest('base64url'), bytes: raw.length, ...(hints ? { hints } : {}) });
+      if (result === 'unknown-order') return acknowledged(req, reply, 'ignored', { ignored: 'order not in the ledger' });
+      return acknowledged(req, reply, result, { received: true, duplicate: result === 'duplicate' });
     };
   });
+}
+
+/** The `{error}` of a refusal's JSON answer, for the log line. */
+function errorText(payload: string): string | undefined {
+  try {
+    const e = (JSON.parse(payload) as { error?: unknown } | null)?.error;
+    return typeof e === 'string' ? e : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Constant-time comparison of the secret in a callback URL. */
