@@ -283,6 +283,20 @@ describe('duplicates: no 409 is documented', () => {
     const st = (await call(om, 'GET', '/_sim/state')).body;
     expect([st.createRequestsBySafeId[lost.safeId], st.unansweredCreatesBySafeId[lost.safeId]]).toEqual([2, 1]);
   });
+
+  it("counts a create whose client gave up while a slow merchant's hold kept it waiting as unanswered", async () => {
+    await control('/_sim/settings', { slowMerchants: { 'merchant-1': 1_000 } });
+    try {
+      const gaveUp = order();
+      const res = await fetch(`${om.url}/order/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(gaveUp), signal: AbortSignal.timeout(100) }).catch((err: Error) => err);
+      expect(res).toBeInstanceOf(Error);
+      // The hold ends and the order is made: the client never heard of it, so asking again is no duplicate.
+      await expect.poll(async () => (await call(om, 'GET', '/_sim/state')).body.createRequestsBySafeId[gaveUp.safeId], { timeout: 10_000 }).toBe(1);
+      expect((await call(om, 'GET', '/_sim/state')).body.unansweredCreatesBySafeId[gaveUp.safeId]).toBe(1);
+    } finally {
+      await control('/_sim/settings', { slowMerchants: {} });
+    }
+  });
 });
 
 describe('bulk create: {"bulk": [...]}', () => {

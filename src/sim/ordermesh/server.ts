@@ -4,7 +4,7 @@
  * client in src/connectors (test/sim/independence.test.ts keeps it so). Control endpoints under /_sim
  * (control.ts) drive OrderMesh's own work, inject faults, switch the answer variants and show its state.
  */
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify from 'fastify';
 import { FaultInjector, seededRandom } from '../faults.ts';
 import { WebhookSender } from '../webhook-sender.ts';
 import { listenSim } from '../listen.ts';
@@ -15,8 +15,10 @@ import { handlersFor } from './handlers.ts';
 import { SimInbound } from './inbound.ts';
 import { SimNotes } from './notes.ts';
 import { SimRefunds } from './refunds.ts';
-import { ROUTES, type RouteId } from './routes.ts';
-import { OrderMeshState, SimRefusal, type SimEvent } from './state.ts';
+import { SimAccess } from './access.ts';
+import { registerApi } from './api.ts';
+import type { RouteId } from './routes.ts';
+import { OrderMeshState, type SimEvent } from './state.ts';
 import { DEFAULT_VARIANTS, withVariants, type VariantsInput } from './variants.ts';
 import { RequestIds, webhookPayload } from './webhooks.ts';
 import { errorAnswer } from './wire.ts';
@@ -79,7 +81,6 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   const tokens = new Map<string, number>(); // token → expiry (ms)
   const requests: Partial<Record<RouteId, number>> = {};
   const requestTimes: Partial<Record<RouteId, number[]>> = {};
-  let bucket = { tokens: settings.rateLimitPerSecond, at: Date.now() };
 
   const handlers = handlersFor({
     state, catalogue, inbound, notes, refunds, settings, tokens, counters,
@@ -88,84 +89,10 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   });
 
   const app = Fastify({ logger: false });
-  const sendError = (reply: FastifyReply, status: number, message: string, retryAfter?: string) => {
-    if (retryAfter) reply.header('retry-after', retryAfter);
-    return reply.code(status).send(errorAnswer({ message, errors: [] }, settings.variants));
-  };
+  const access = new SimAccess(settings, tokens, counters);
+  registerApi(app, { handlers, faults, settings, state, access, requests, requestTimes });
 
-  const authorise = (req: FastifyRequest) => {
-    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    const expiry = m ? tokens.get(m[1]!) : undefined;
-    if (expiry === undefined || Date.now() >= expiry) {
-      counters.unauthorized++;
-      throw new SimRefusal(401, expiry === undefined ? 'Missing or unknown bearer token' : 'Token expired');
-    }
-  };
-
-  /** A token bucket: `rateLimitPerSecond` per second, bursts up to one second's worth. Rate limits are not documented. */
-  const takeRateToken = (): number | undefined => {
-    const rate = settings.rateLimitPerSecond;
-    if (rate <= 0) return undefined;
-    const now = Date.now();
-    bucket = { tokens: Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate), at: now };
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return undefined;
-    }
-    counters.rateLimited++;
-    return (1 - bucket.tokens) / rate;
-  };
-
-  for (const [id, spec] of Object.entries(ROUTES) as Array<[RouteId, (typeof ROUTES)[RouteId]]>) {
-    const creates = id === 'createOrder' || id === 'createOrdersBulk';
-    /** The orders a create request names (one, or the bulk's). */
-    const ordersOf = (req: FastifyRequest) => (id === 'createOrder' ? [req.body] : (req.body as { bulk?: unknown } | null)?.bulk);
-    app.route({
-      method: spec.method,
-      url: spec.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: async (req, reply) => {
-        requests[id] = (requests[id] ?? 0) + 1;
-        (requestTimes[id] ??= []).push(Date.now());
-        const fault = faults.decide(id);
-        if (fault.latencyMs) await sleep(fault.latencyMs);
-        if (fault.kind === 'status429') return sendError(reply, 429, 'Rate limit exceeded (injected)', String(fault.retryAfterSeconds));
-        if (fault.kind === 'status500') return sendError(reply, 500, 'Internal error (injected)');
-        if (fault.kind === 'status503') return sendError(reply, 503, 'Service unavailable (injected)');
-        if (fault.kind === 'status403') return sendError(reply, 403, 'Forbidden (injected)');
-        if (fault.kind === 'timeout') await sleep(fault.timeoutMs);
-        const slow = creates ? merchantDelay(ordersOf(req), settings.slowMerchants) : 0;
-        if (slow) await sleep(slow);
-        try {
-          if (spec.auth) {
-            authorise(req);
-            const wait = takeRateToken();
-            if (wait !== undefined) return sendError(reply, 429, 'Rate limit exceeded', wait.toFixed(3));
-          }
-          // Whether the client hears the answer to a create: one it never hears makes asking again legitimate.
-          const safeIds = creates ? createdSafeIds(ordersOf(req)) : [];
-          let unanswered = fault.kind === 'lostResponse' || fault.kind === 'timeout';
-          if (safeIds.length) {
-            if (unanswered) state.countUnanswered(safeIds);
-            // A client that gave up or died before the answer was written.
-            else reply.raw.once('close', () => !reply.raw.writableFinished && !unanswered && (unanswered = true) && state.countUnanswered(safeIds));
-          }
-          const result = handlers[id](req);
-          if (fault.kind === 'lostResponse') {
-            // Applied above; now the client never hears of it.
-            reply.hijack();
-            req.raw.socket.destroy();
-            return;
-          }
-          return result.body === undefined ? reply.code(result.status).send() : reply.code(result.status).send(result.body);
-        } catch (err) {
-          if (err instanceof SimRefusal) return reply.code(err.status).send(errorAnswer(err, settings.variants));
-          throw err;
-        }
-      },
-    });
-  }
-
-  registerControl(app, { state, catalogue, inbound, notes, refunds, faults, webhooks, settings, tokens, counters, requests, requestTimes, resetBucket: () => (bucket = { tokens: settings.rateLimitPerSecond, at: Date.now() }) });
+  registerControl(app, { state, catalogue, inbound, notes, refunds, faults, webhooks, settings, tokens, counters, requests, requestTimes, resetBucket: () => access.resetBucket() });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `no route ${req.method} ${req.url}` }));
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
@@ -176,17 +103,3 @@ export async function startOrderMeshSim(opts: OrderMeshSimOptions = {}) {
   const server = await listenSim(app, opts.port ?? SIM_DEFAULTS.port, opts.host ?? '127.0.0.1', webhooks);
   return { ...server, state, faults, webhooks, settings, catalogue, inbound, notes, refunds };
 }
-
-/** The longest hold among the merchants a create request's orders name. */
-function merchantDelay(orders: unknown, slow: Record<string, number>): number {
-  if (!Array.isArray(orders)) return 0;
-  return Math.max(0, ...orders.map((o) => slow[String((o as { merchantId?: unknown } | null)?.merchantId)] ?? 0));
-}
-
-/** The safeIds the orders of a create request name. */
-function createdSafeIds(orders: unknown): string[] {
-  if (!Array.isArray(orders)) return [];
-  return orders.flatMap((o) => (o && typeof (o as { safeId?: unknown }).safeId === 'string' ? [(o as { safeId: string }).safeId] : []));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
