@@ -264,6 +264,26 @@ export async function storesOfShop(db: Db, shopDomain: string): Promise<ShopStor
   return rows.map((r) => ({ id: r.id, source: r.source, sealedWebhookSecret: (r.secrets_sealed as { webhookSecret?: string } | null)?.webhookSecret ?? null }));
 }
 
+/** Why a store no longer has the app: Shopify's shop/redact is only meant for such a shop (see installedStoresOfShop). */
+const APP_GONE = ['UNINSTALLED', 'REMOVED'];
+
+/**
+ * A shop's ledger stores that still have the app installed: not paused by `app/uninstalled`, not
+ * removed (an operator's pause or a missing merchant leaves the app installed). Config stores are left
+ * out: their `app/uninstalled` only logs, so the ledger cannot tell whether they still have the app.
+ */
+export async function installedStoresOfShop(db: Db, shopDomain: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('stores')
+    .select('id')
+    .where(sql`lower(shop_domain)`, '=', shopDomain.toLowerCase())
+    .where('source', '=', 'ledger')
+    .where((eb) => eb.or([eb('paused_reason', 'is', null), eb('paused_reason', 'not in', APP_GONE)]))
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /**
  * Ids of a shop's stores whose row is gone (`store remove` of a store without orders) but whose audit
  * events still name the shop: what shop/redact still has to remove. Read from the events that record

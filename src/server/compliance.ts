@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { recordRequest, removedStoresOfShop, storesOfShop, subjectOrderIds, type Subject } from '../db/privacy.ts';
+import { recordEvents } from '../db/orders.ts';
+import { installedStoresOfShop, recordRequest, removedStoresOfShop, storesOfShop, subjectOrderIds, type Subject } from '../db/privacy.ts';
 import { PRIVACY_TOPICS, type PrivacyTopic } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
@@ -82,6 +83,20 @@ export async function receiveCompliance(deps: WebhookDeps, topic: string, req: F
   if (!parsed.success) return reply.code(400).send({ error: `unexpected payload: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` });
   const p = parsed.data;
   if (p.shop_domain.toLowerCase() !== domain.toLowerCase()) return reply.code(400).send({ error: 'shop_domain is not the shop that signed it' });
+  // Shopify sends shop/redact 48 hours after the app is uninstalled, never to a shop that has it
+  // (https://shopify.dev/docs/apps/build/privacy-law-compliance). X-Shopify-Webhook-Id is not signed, so a
+  // captured shop/redact could come back under a new id after a reinstall (issue 34): while the app is
+  // installed it is acknowledged (or Shopify retries for hours), written in each store's audit trail and
+  // acts on nothing. No receipt: the next uninstall brings its own shop/redact, which acts.
+  if (topic === 'shop/redact') {
+    const installed = await installedStoresOfShop(deps.db, domain);
+    if (installed.length) {
+      const message = 'shop/redact received while the app is installed: ignored';
+      await recordEvents(deps.db, installed.map((storeId) => ({ storeId, kind: 'shop_redact_ignored', reason: 'APP_INSTALLED', message, actor: 'shopify:shop/redact', data: { webhookId: webhookId ?? null } })));
+      deps.log.warn({ stores: installed, shop: domain, webhookId }, message);
+      return reply.code(200).send({ ignored: message });
+    }
+  }
   // A shop whose stores are all gone may still have their audit trail: shop/redact removes that too.
   const storeIds = shop.storeIds.length || topic !== 'shop/redact' ? shop.storeIds : await removedStoresOfShop(deps.db, domain);
   const subject: Subject | null =

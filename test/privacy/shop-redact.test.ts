@@ -126,6 +126,27 @@ describe('shop/redact after an uninstall, and retention of exports and receipts'
     expect((await listRequests(db)).map((r) => [r.id, r.exportReady])).toEqual([[recent!.id, true], [old!.id, false]]);
   });
 
+  it('shop/redact while the app is installed (a captured one replayed under a new webhook id) is acknowledged and wipes nothing', async () => {
+    const values = await planted();
+    expect(await missing(values)).toEqual([]);
+    const [storeBefore, ordersBefore, requestsBefore, jobsBefore] = [await db.selectFrom('stores').selectAll().where('id', '=', STORE).executeTakeFirst(), await db.selectFrom('orders').select(['id', 'state']).orderBy('id').execute(), await requests(), await privacyJobs()];
+    expect(storeBefore).toMatchObject({ enabled: true, paused_reason: null });
+    expect(ordersBefore).not.toEqual([]);
+
+    const res = await webhook('shop/redact', shopRedactBody(), { id: randomUUID() });
+    expect(res.status).toBe(200);
+    // A request and its job are written before the answer, so their absence now means none will come.
+    expect(await requests()).toEqual(requestsBefore);
+    expect(await privacyJobs()).toBe(jobsBefore);
+    expect(await db.selectFrom('stores').selectAll().where('id', '=', STORE).executeTakeFirst()).toEqual(storeBefore);
+    expect(await db.selectFrom('orders').select(['id', 'state']).orderBy('id').execute()).toEqual(ordersBefore);
+    expect(await missing(values)).toEqual([]);
+    const warning = await db.selectFrom('events').select(['store_id', 'kind', 'message']).where('kind', '=', 'shop_redact_ignored').execute();
+    expect(warning).toEqual([{ store_id: STORE, kind: 'shop_redact_ignored', message: 'shop/redact received while the app is installed: ignored' }]);
+    expect(await res.json()).toEqual({ ignored: 'shop/redact received while the app is installed: ignored' });
+    // The next test uninstalls the app: the shop/redact that follows is acted on.
+  });
+
   it('shop/redact 48 hours after app/uninstalled is accepted (verified with the app secret) and leaves nothing of the shop: its orders, its sealed token, its settings', async () => {
     const values = await planted();
     expect(await missing(values)).toEqual([]);
