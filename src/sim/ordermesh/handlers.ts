@@ -62,7 +62,15 @@ function param(req: FastifyRequest, name: string): string {
 
 /** The handlers of the OrderMesh operations, answering in the documented shapes (wire.ts) the variants pick. */
 export function handlersFor(p: SimParts): Record<RouteId, Handler> {
-  const { state, catalogue, inbound, notes, refunds, settings } = p;
+  const c = common(p);
+  return { ...tokenHandlers(p, c), ...orderHandlers(p, c), ...otherHandlers(p, c) };
+}
+
+type Common = ReturnType<typeof common>;
+
+/** What the handlers share: the variants, an order's documented model, the merchant check, a create as OrderMesh checks it. */
+function common(p: SimParts) {
+  const { state, catalogue, settings } = p;
   const v = () => settings.variants;
   const priceOf = (m: string, sku: string) => catalogue.priceOf(m, sku);
   const order = (o: SimOrder) => orderModel(o, state.shipments, v(), priceOf);
@@ -89,6 +97,12 @@ export function handlersFor(p: SimParts): Record<RouteId, Handler> {
     return state.create(model, v().duplicateStatus);
   };
 
+  return { v, priceOf, order, mayActFor, create };
+}
+
+/** The token routes: client credentials (either casing), login and refresh. */
+function tokenHandlers(p: SimParts, { v }: Common): Pick<Record<RouteId, Handler>, 'clientToken' | 'login' | 'refresh'> {
+  const { settings } = p;
   const issue = (withRefresh: boolean) => {
     const accessToken = `omsim_${randomBytes(18).toString('hex')}`;
     p.tokens.set(accessToken, Date.now() + settings.tokenTtlSeconds * 1000);
@@ -119,6 +133,13 @@ export function handlersFor(p: SimParts): Record<RouteId, Handler> {
       if (!p.refreshTokens.delete(body.refreshToken)) throw new SimRefusal(401, 'Invalid refresh token');
       return { status: 200, body: issue(true) };
     },
+  };
+}
+
+/** Orders: create (one or in bulk), list, read, change, cancel, hold and release. */
+function orderHandlers(p: SimParts, { v, priceOf, order, mayActFor, create }: Common) {
+  const { state } = p;
+  return {
     createOrder: (req) => {
       state.countCreateRequest((req.body as { safeId?: unknown } | undefined)?.safeId);
       return { status: 201, body: { orderId: create(req.body).id } };
@@ -171,6 +192,13 @@ export function handlersFor(p: SimParts): Record<RouteId, Handler> {
       const o = state.release(param(req, 'orderId'));
       return { status: 200, body: { orderId: o.id, status: orderStatus(o.status, v()) } };
     },
+  } satisfies Partial<Record<RouteId, Handler>>;
+}
+
+/** Refunds, shipments, the catalogue, inbound orders and notes. */
+function otherHandlers(p: SimParts, { v, mayActFor }: Common) {
+  const { state, catalogue, inbound, notes, refunds } = p;
+  return {
     addRefund: (req) => {
       const o = state.get(param(req, 'orderId'));
       const done = refunds.add(o, param(req, 'orderId'), parseBody(addRefundModel, req.body));
@@ -211,5 +239,5 @@ export function handlersFor(p: SimParts): Record<RouteId, Handler> {
       notes.delete(param(req, 'id'));
       return { status: 204 };
     },
-  };
+  } satisfies Partial<Record<RouteId, Handler>>;
 }
