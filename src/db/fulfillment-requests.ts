@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { cleanText } from './clean-text.ts';
-import { payloadHash, recordEvent, transition } from './orders.ts';
+import { payloadHash, recordEvent, storedCopy, transition } from './orders.ts';
 import type { Database, OrderRow, RequestState } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -49,8 +49,11 @@ export async function ingestRequests(trx: Transaction<Database>, store: { id: st
   );
   let queued = 0;
   for (const req of requests) {
-    const { payload, fields } = requestFields(req.payload);
     const row = held.get(req.fulfillmentOrderId);
+    // Asked again, a request is taken whole even if it was redacted: the merchant's "Request fulfillment"
+    // is this mode's reprocess (reprocess leaves an answered request alone), and the order cannot be made
+    // without the address redaction removed.
+    const { payload, fields } = requestFields(req.payload, null);
     if (!row) {
       const inserted = await trx
         .insertInto('orders')
@@ -84,15 +87,37 @@ export async function ingestRequests(trx: Transaction<Database>, store: { id: st
   return queued;
 }
 
-/** A request's payload as the ledger keeps it, and the columns it sets. */
-function requestFields(raw: StoreOrderPayload) {
-  const { value: payload } = cleanText(raw);
-  return { payload, fields: { store_payload: JSON.stringify(payload), payload_hash: payloadHash(payload), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id, redacted_at: null } };
+/**
+ * A request's payload as the ledger keeps it, the copy before to compare it with, and the columns it
+ * sets. Of a redacted request (`held` with redacted_at), the copy is redacted before it is stored and
+ * compared as a redacted copy, redacted_at kept: the same rule as a merchant-managed order's (storedCopy),
+ * or a tag, a note or our own write-back put the customer's data back and sent OrderMesh a false address
+ * change (issue 34). Without `held` (a new request, one asked again, a reprocess) it is taken whole.
+ */
+function requestFields(raw: StoreOrderPayload, held: Pick<OrderRow, 'redacted_at' | 'store_payload'> | null) {
+  const { value } = cleanText(raw);
+  const { previous, o: payload, redacted } = storedCopy(held ?? { redacted_at: null, store_payload: null }, value, false);
+  // payload_hash stays the whole copy's, so the next read of the same copy is settled by it alone.
+  const fields = { store_payload: JSON.stringify(payload), payload_hash: payloadHash(value), store_updated_at: payload.updatedAt, store_order_name: payload.name, shopify_order_id: payload.id, redacted_at: redacted ? held!.redacted_at : null };
+  return { payload, previous, fields };
 }
 
-/** A request read again (a reprocess): its payload replaced by what Shopify asks now; the state is the caller's. */
+/** A request read again (a reprocess): its payload replaced, whole, by what Shopify asks now; the state is the caller's. */
 export async function refreshRequest(db: Db, rowId: string, raw: StoreOrderPayload): Promise<void> {
-  await db.updateTable('orders').set({ ...requestFields(raw).fields, updated_at: new Date() }).where('id', '=', rowId).execute();
+  await db.updateTable('orders').set({ ...requestFields(raw, null).fields, updated_at: new Date() }).where('id', '=', rowId).execute();
+}
+
+/**
+ * A later copy of a request (the order changed in Shopify) recorded, under the row's lock so a
+ * redaction committed since the row was read is kept; returns the copies to compare, as stored.
+ */
+export async function recordRequestChange(db: Kysely<Database>, rowId: string, raw: StoreOrderPayload): Promise<{ before: StoreOrderPayload | null; after: StoreOrderPayload }> {
+  return db.transaction().execute(async (trx) => {
+    const held = await trx.selectFrom('orders').select(['redacted_at', 'store_payload']).where('id', '=', rowId).forUpdate().executeTakeFirstOrThrow();
+    const { payload, previous, fields } = requestFields(raw, held);
+    await trx.updateTable('orders').set({ ...fields, updated_at: new Date() }).where('id', '=', rowId).execute();
+    return { before: previous, after: payload };
+  });
 }
 
 /** The ledger's orders for these fulfilment orders, by fulfilment order id. */

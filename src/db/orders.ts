@@ -263,7 +263,7 @@ export async function ingestOrders(
  * cleared the redaction and sent OrderMesh a false address change (issue 34). A reprocess
  * (`reread`) is the one way to take a redacted order's copy whole again.
  */
-function storedCopy(row: Pick<OrderRow, 'redacted_at' | 'store_payload'>, incoming: StoreOrderPayload, reread: boolean): { previous: StoreOrderPayload | null; o: StoreOrderPayload; redacted: boolean } {
+export function storedCopy(row: Pick<OrderRow, 'redacted_at' | 'store_payload'>, incoming: StoreOrderPayload, reread: boolean): { previous: StoreOrderPayload | null; o: StoreOrderPayload; redacted: boolean } {
   const previous = row.store_payload as StoreOrderPayload | null;
   if (row.redacted_at === null || reread) return { previous, o: incoming, redacted: false };
   const redact = (p: unknown) => redactPayload(p).redacted as StoreOrderPayload;

@@ -1,10 +1,9 @@
-import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { fetchOrders, pullUpdatedIds } from '../connectors/shopify/pull-orders.ts';
 import { rejectionMessage, rejectionReasonFor } from '../connectors/shopify/fulfillment-service/reasons.ts';
 import { requestPayload } from '../connectors/shopify/fulfillment-service/request-payload.ts';
 import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, withAllLines, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { openCursor, advanceWatermark } from '../db/cursors.ts';
-import { ingestRequests, openRequestIds, recordRequestState, refreshRequest, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
+import { ingestRequests, openRequestIds, recordRequestChange, recordRequestState, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
 import { detectChanges, FINAL, followsStore, payloadHash, recordEvent, transition } from '../db/orders.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
@@ -222,6 +221,7 @@ const OPEN_REQUESTS = ['requested', 'accepted', 'cancellation_rejected'] as cons
  * A change to orders that have requests with us (Shopify's orders/updated names the order): each open
  * request read again and, if it changed, recorded; a new shipping address on one OrderMesh has is
  * carried over (apply-order-change: updated there, or `needs_attention` once it is in production).
+ * A redacted request stays redacted: its new copy is redacted before it is stored (fulfillment-requests.ts).
  * A cancelled order is left to the cancellation request Shopify sends with it: that handshake, not
  * this, decides whether production can stop.
  */
@@ -246,8 +246,10 @@ export async function refreshRequestsOf(deps: JobDeps, storeId: string, shopifyO
     const payload = requestPayload(order, fo);
     if (payloadHash(payload) === row.payload_hash) continue;
     changed++;
-    await refreshRequest(deps.db, row.id, payload);
-    const address = detectChanges(row.id, row.store_payload as StoreOrderPayload, payload).filter((c) => c.kind === 'address');
+    // Compared as stored: a redacted request's copies both redacted (recordRequestChange), so a tag or a
+    // write-back is no address change.
+    const { before, after } = await recordRequestChange(deps.db, row.id, payload);
+    const address = detectChanges(row.id, before, after).filter((c) => c.kind === 'address');
     if (followsStore(row)) for (const c of address) await enqueue(deps.boss, Q.applyOrderChange, c, { singletonKey: c.orderId });
   }
   return changed;
