@@ -74,19 +74,16 @@ function shipmentTruth(state: OrderMeshState, o: SimOrder, shipmentId: string) {
   return { ...wire, shipmentId: s.id, packages: wire.packages.map((p, i) => ({ ...p, packageId: s.packages[i]!.id })) };
 }
 
+/** The control routes under /_sim (not part of OrderMesh): its state, its settings and faults, and OrderMesh's own work. */
 export function registerControl(app: FastifyInstance, c: ControlParts): void {
-  const { state, notes, refunds, inbound, catalogue, faults, webhooks, settings } = c;
-  const control = <T>(schema: z.ZodType<T>, act: (body: T, params: Record<string, string>) => unknown) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const body = schema.safeParse(req.body ?? {});
-    if (!body.success) return reply.code(400).send({ message: 'invalid request', errors: fieldErrors(body.error) });
-    try {
-      return await act(body.data, req.params as Record<string, string>);
-    } catch (err) {
-      if (err instanceof SimRefusal) return reply.code(err.status).send({ message: err.message, errors: err.errors });
-      throw err;
-    }
-  };
+  registerStateRoutes(app, c);
+  registerSettingsRoutes(app, c);
+  registerWorkRoutes(app, c);
+}
 
+/** What the simulator holds, in its own words, and what it was asked. */
+function registerStateRoutes(app: FastifyInstance, c: ControlParts): void {
+  const { state, notes, refunds, inbound, faults, webhooks, settings } = c;
   /**
    * Every order's id, merchant, status, creation time and create requests, nothing more: what a benchmark
    * with a hundred thousand orders reads (the whole state would be hundreds of megabytes).
@@ -147,6 +144,11 @@ export function registerControl(app: FastifyInstance, c: ControlParts): void {
     c.tokens.clear();
     return { revoked: n };
   });
+}
+
+/** Injected faults and the settings a test may change (variants, rate limit, slow merchants, ...). */
+function registerSettingsRoutes(app: FastifyInstance, c: ControlParts): void {
+  const { inbound, faults, settings } = c;
   app.post('/_sim/faults', async (req, reply) => {
     const r = faultsBody.safeParse(req.body);
     if (!r.success) return reply.code(400).send({ message: 'invalid faults', errors: fieldErrors(r.error) });
@@ -176,6 +178,22 @@ export function registerControl(app: FastifyInstance, c: ControlParts): void {
     if (s.variants !== undefined) settings.variants = withVariants(settings.variants, s.variants);
     return shownSettings();
   });
+
+}
+
+/** OrderMesh's own work: shipping, production, its customer care, the merchant's set-up in its tools. */
+function registerWorkRoutes(app: FastifyInstance, c: ControlParts): void {
+  const { state, notes, refunds, inbound, catalogue, webhooks } = c;
+  const control = <T>(schema: z.ZodType<T>, act: (body: T, params: Record<string, string>) => unknown) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = schema.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: 'invalid request', errors: fieldErrors(body.error) });
+    try {
+      return await act(body.data, req.params as Record<string, string>);
+    } catch (err) {
+      if (err instanceof SimRefusal) return reply.code(err.status).send({ message: err.message, errors: err.errors });
+      throw err;
+    }
+  };
 
   // OrderMesh's own work on one order: shipping, a production step, its customer care holding or releasing it.
   app.post('/_sim/orders/:orderId/ship', control(shipBody, (b, p) => {
