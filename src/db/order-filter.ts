@@ -58,3 +58,15 @@ export async function countMatching(db: Kysely<Database>, f: OrderFilter, cap = 
 
 /** Counts stop here: a total above it is shown as more than it. */
 export const COUNT_CAP = 10_000;
+
+/** One page of the orders a filter selects, newest first, with one row more than the page to tell whether another follows. */
+export async function orderPage(db: Kysely<Database>, f: OrderFilter, page: number, pageSize: number) {
+  return whereFilter(
+    db.selectFrom('orders').select(['id', 'store_id', 'store_order_id', 'store_order_name', 'safe_id', 'state', 'state_changed_at', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'created_at']),
+    f,
+  )
+    .orderBy('id', 'desc')
+    .limit(pageSize + 1)
+    .offset((page - 1) * pageSize)
+    .execute();
+}

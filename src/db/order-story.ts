@@ -55,6 +55,11 @@ export async function findOrders(db: Kysely<Database>, key: string, storeId?: st
   return q.execute();
 }
 
+/** The ledger order of this id, if there is one. */
+export async function ledgerOrder(db: Kysely<Database>, id: string): Promise<{ id: string } | undefined> {
+  return db.selectFrom('orders').select('id').where('id', '=', id).executeTakeFirst();
+}
+
 export async function orderStory(db: Kysely<Database>, id: string): Promise<OrderStory> {
   const o = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const events = await db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('at').orderBy('id').execute();

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { sku as ordermeshSku } from '../connectors/ordermesh/contract.ts';
 import { activity } from '../db/activity.ts';
 import { fetchExport, listRequests } from '../db/privacy.ts';
-import { COUNT_CAP, countMatching, FAILURE_STATES, orderFilterSchema, whereFilter, type OrderFilter } from '../db/order-filter.ts';
+import { COUNT_CAP, countMatching, FAILURE_STATES, orderFilterSchema, orderPage, type OrderFilter } from '../db/order-filter.ts';
 import { liveWorkers } from '../db/workers.ts';
-import { findOrders, orderStory } from '../db/order-story.ts';
+import { findOrders, ledgerOrder, orderStory } from '../db/order-story.ts';
 import { orderMeshSide } from '../ops/requests.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
 import { statusReport } from '../db/status.ts';
@@ -59,8 +59,7 @@ const bad = (reply: FastifyReply, message: string) => reply.code(400).send({ mes
 export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: JobDeps, tokens: AdminToken[]): void {
   if (!tokens.length) return;
   const check = tokenChecker(tokens);
-  const view = { preHandler: requireRole(check, 'viewer') };
-  const act = { preHandler: requireRole(check, 'operator') };
+  const guards: Guards = { view: { preHandler: requireRole(check, 'viewer') }, act: { preHandler: requireRole(check, 'operator') } };
 
   // The page itself holds nothing secret: it asks for the token and sends it with every API call.
   for (const [path, [type, file]] of Object.entries(ASSETS)) {
@@ -68,6 +67,18 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     app.get(path, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-store').header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'").send(body));
   }
 
+  registerOverview(app, deps, guards);
+  registerOrders(app, deps, guards);
+  registerActions(app, deps, guards);
+
+  // Anything else under the API is a clear 404, not fastify's default page.
+  app.all('/api/v1/*', async (_req, reply) => reply.code(404).send({ message: 'no such endpoint' }));
+}
+
+type Guards = { view: { preHandler: ReturnType<typeof requireRole> }; act: { preHandler: ReturnType<typeof requireRole> } };
+
+/** Who is asking, the workers, the status report with each failure's fix, recent activity. */
+function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDeps, { view }: Guards): void {
   app.get('/api/v1/whoami', view, async (req) => callerOf(req));
   app.get('/api/v1/workers', view, async () => ({ workers: await liveWorkers(deps.db) }));
 
@@ -87,21 +98,17 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
   });
 
   app.get('/api/v1/fixes', view, async () => FIXES);
+}
 
+/** The order list and search (one filter shape), and one order's story. */
+function registerOrders(app: FastifyInstance<any, any, any, any>, deps: JobDeps, { view }: Guards): void {
   const listOrders = async (input: unknown, caller: Caller, reply: FastifyReply) => {
     const q = listQuery.safeParse(input);
     if (!q.success) return bad(reply, problems(q.error));
     const { page, pageSize, failures, ...filter } = q.data;
     if (filter.q?.includes('@') && !caller.personalData) return reply.code(403).send({ message: EMAIL_SEARCH_REFUSED(caller.name, caller.role) });
     if (failures && !filter.state) filter.state = [...FAILURE_STATES];
-    const rows = await whereFilter(
-      deps.db.selectFrom('orders').select(['id', 'store_id', 'store_order_id', 'store_order_name', 'safe_id', 'state', 'state_changed_at', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'created_at']),
-      filter,
-    )
-      .orderBy('id', 'desc')
-      .limit(pageSize + 1)
-      .offset((page - 1) * pageSize)
-      .execute();
+    const rows = await orderPage(deps.db, filter, page, pageSize);
     const items = rows.slice(0, pageSize).map((r) => ({
       id: r.id,
       store: r.store_id,
@@ -144,7 +151,7 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     if (id.length > 200) return bad(reply, 'id: too long');
     // All digits is a ledger id (other keys are searched for): one beyond bigint would reach the database as an error.
     if (/^\d+$/.test(id) && !isOrderId(id)) return bad(reply, `id: ${NOT_AN_ORDER_ID}`);
-    const found = /^\d+$/.test(id) ? await deps.db.selectFrom('orders').select('id').where('id', '=', id).executeTakeFirst() : (await findOrders(deps.db, id))[0];
+    const found = /^\d+$/.test(id) ? await ledgerOrder(deps.db, id) : (await findOrders(deps.db, id))[0];
     if (!found) return reply.code(404).send({ message: `no order "${id}"` });
     const story = await orderStory(deps.db, found.id);
     const store = deps.config.stores.find((s) => s.id === story.order.store);
@@ -163,7 +170,10 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     // OrderMesh's notes and the requests' reasons are free text too: hidden from the whole answer.
     return callerOf(req).personalData ? answer : { ...storyWithoutPersonalData(answer), personalData: 'hidden' as const };
   });
+}
 
+/** What an operator may do: reprocess, map SKUs, hand over a privacy export. */
+function registerActions(app: FastifyInstance<any, any, any, any>, deps: JobDeps, { view, act }: Guards): void {
   app.post('/api/v1/reprocess', act, async (req, reply) => {
     const b = reprocessBody.safeParse(req.body ?? {});
     if (!b.success) return bad(reply, problems(b.error));
@@ -196,9 +206,6 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
     req.log.info({ actor: callerOf(req).name, request: id }, 'console: privacy export fetched');
     return r.export;
   });
-
-  // Anything else under the API is a clear 404, not fastify's default page.
-  app.all('/api/v1/*', async (_req, reply) => reply.code(404).send({ message: 'no such endpoint' }));
 }
 
 /** Each store's Shopify bucket as last read from its throttle status: how close to throttled it runs. */
