@@ -6,8 +6,6 @@ import { errorOutcome } from './outcome.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 const BATCH = 10;
-/** How often pg-boss re-reads its queues' stats (its default is 60 s): how soon a lane sees a backlog. */
-const LANE_BACKLOG_SECONDS = 10;
 
 export function createBoss(url: string, log: Logger, opts: { superviseIntervalSeconds?: number; max?: number } = {}): PgBoss {
   // LISTEN/NOTIFY wakes workers the moment a job is sent, instead of after a polling interval.
@@ -16,8 +14,6 @@ export function createBoss(url: string, log: Logger, opts: { superviseIntervalSe
     schema: BOSS_SCHEMA,
     application_name: 'ordersync-jobs',
     useListenNotify: true,
-    // A store's lane bursts while its queue has a backlog (see registerJobs), read from this cache.
-    queueCacheIntervalSeconds: LANE_BACKLOG_SECONDS,
     ...(opts.max ? { max: opts.max } : {}),
     ...(opts.superviseIntervalSeconds ? { superviseIntervalSeconds: opts.superviseIntervalSeconds, monitorIntervalSeconds: opts.superviseIntervalSeconds } : {}),
   });
@@ -95,42 +91,67 @@ export async function registerJobs(
     } as const;
     // A store's lane: fetched alone. Its jobs are sent with NOTIFY and the store sweep sends every
     // minute what is due, so lanes poll every 10 s (their idle cost near that of two workers), but
-    // submission's, whose latency is the user's. Polling alone would cap a lane at one job per
-    // interval (8 lanes: 0.8 pulls a second, a thousand stores' sweep taking 21 minutes), so a lane
-    // that got a job fetches again at once while its queue has a backlog (pg-boss's burst, read from
-    // the queue stats), until a fetch comes back empty.
+    // submission's, whose latency is the user's.
     const every = def.prompt ? 2 : 10;
-    const lanes = def.perStore ? { batchSize: 1, localConcurrency: opts.storeConcurrency ?? opts.concurrency ?? 1, pollingIntervalSeconds: every, notifyPollingIntervalSeconds: every, burstWhenReadyExceeds: 1 } : {};
-    await boss.work(def.name, { ...options, ...lanes, ...(def.fetch ?? {}) }, async (jobs: Job<object>[]): Promise<JobResult[]> => {
-      if (def.runBatch) {
-        let errors: Array<unknown | undefined> | void;
-        try {
-          errors = await def.runBatch(jobs.map((j) => j.data));
-        } catch (err) {
-          return Promise.all(jobs.map((job) => settleFailure(def, job, err, metrics, log)));
-        }
-        return Promise.all(
-          jobs.map(async (job, i) => {
-            const err = errors?.[i];
-            if (err !== undefined) return settleFailure(def, job, err, metrics, log);
-            metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
-            return { id: job.id, status: 'completed' as const };
-          }),
+    if (def.perStore) {
+      // Each lane is a worker of its own, so that a lane that got a job can wake itself
+      // (boss.notifyWorker) and fetch again as soon as the job ends, until a fetch comes back empty.
+      // Polling alone caps a lane at one job per interval: pulls queued with their offsets into the
+      // minute wake no one when they come due. pg-boss's own burst (burstWhenReadyExceeds) follows
+      // the queue's ready count, which it recomputes every superviseIntervalSeconds (30 s): lanes
+      // took one job per poll for stretches, pulls waited 25-30 s, and a quarter of the stores'
+      // intervals were skipped at 1,000 stores.
+      const lanes = opts.storeConcurrency ?? opts.concurrency ?? 1;
+      for (let i = 0; i < lanes; i++) {
+        let lane: string | undefined;
+        const handler = handlerFor(def, metrics, log);
+        lane = await boss.work(
+          def.name,
+          { ...options, batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: every, notifyPollingIntervalSeconds: every, ...(def.fetch ?? {}) },
+          async (jobs: Job<object>[]) => {
+            // Set while the job runs: the lane skips its polling delay once, after this job.
+            if (lane) boss.notifyWorker(lane);
+            return handler(jobs);
+          },
         );
       }
-      const results: JobResult[] = [];
-      for (const job of jobs) {
-        try {
-          await (def.perStore ? runInCallScope(() => def.run(job.data, job)) : def.run(job.data, job));
-          metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
-          results.push({ id: job.id, status: 'completed' });
-        } catch (err) {
-          results.push(await settleFailure(def, job, err, metrics, log));
-        }
-      }
-      return results;
-    });
+      continue;
+    }
+    await boss.work(def.name, { ...options, ...(def.fetch ?? {}) }, handlerFor(def, metrics, log));
   }
+}
+
+/** Runs a fetched batch: each job's outcome (perJobResults), failures settled as outcome.ts decides. */
+function handlerFor(def: JobDefinition<any>, metrics: Metrics, log: Logger): (jobs: Job<object>[]) => Promise<JobResult[]> {
+  return async (jobs: Job<object>[]): Promise<JobResult[]> => {
+    if (def.runBatch) {
+      let errors: Array<unknown | undefined> | void;
+      try {
+        errors = await def.runBatch(jobs.map((j) => j.data));
+      } catch (err) {
+        return Promise.all(jobs.map((job) => settleFailure(def, job, err, metrics, log)));
+      }
+      return Promise.all(
+        jobs.map(async (job, i) => {
+          const err = errors?.[i];
+          if (err !== undefined) return settleFailure(def, job, err, metrics, log);
+          metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
+          return { id: job.id, status: 'completed' as const };
+        }),
+      );
+    }
+    const results: JobResult[] = [];
+    for (const job of jobs) {
+      try {
+        await (def.perStore ? runInCallScope(() => def.run(job.data, job)) : def.run(job.data, job));
+        metrics.jobs.inc({ queue: def.name, outcome: 'completed' });
+        results.push({ id: job.id, status: 'completed' });
+      } catch (err) {
+        results.push(await settleFailure(def, job, err, metrics, log));
+      }
+    }
+    return results;
+  };
 }
 
 /** A failed job: recorded and completed when retries cannot fix it (outcome.ts), else failed for pg-boss to retry. */
