@@ -9,6 +9,7 @@ import { openRuntime, type RuntimeOptions } from './runtime.ts';
 import { buildServer } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
 import { registerInstall } from './server/install.ts';
+import { configStoresByShop } from './server/config-shops.ts';
 import { warnUnknownSkus } from './ops/sku-check.ts';
 import { Keyring } from './util/secret-box.ts';
 import type { Config } from './config/schema.ts';
@@ -48,7 +49,9 @@ export async function startService(opts: StartOptions): Promise<Service> {
   const app = buildServer({ db: deps.db, boss: deps.boss, metrics: deps.metrics, log, isAccepting: () => accepting });
   registerAdmin(app, deps, opts.secrets.adminTokens);
   if (config.server.install && opts.secrets.installSecret) registerInstall(app, { db: deps.db, log, config, installSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env) });
-  registerWebhooks(app, { db: deps.db, boss: deps.boss, log, metrics: deps.metrics, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds, appSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env) });
+  // The file's stores (disabled ones too) by shop, for compliance webhooks: replaced on a reload.
+  let fileShops = configStoresByShop(config, opts.secrets);
+  registerWebhooks(app, { db: deps.db, boss: deps.boss, log, metrics: deps.metrics, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds, appSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env), configStoresOfShop: (domain) => fileShops.get(domain.toLowerCase()) ?? [] });
   const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
   try {
     await app.listen({ port, host: config.server.host });
@@ -81,6 +84,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
     async reload(next) {
       const before = deps.config;
       await runtime.reload(next);
+      fileShops = configStoresByShop(next.config, next.secrets);
       hash = configHash(next.config);
       await recordWorker(deps.db, actor, hash);
       const restartOnly = (['database', 'server'] as const).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next.config[k]));

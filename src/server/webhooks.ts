@@ -12,6 +12,7 @@ import type { StoreDirectory } from '../stores.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
 import type { Keyring } from '../util/secret-box.ts';
 import { receiveCompliance, PRIVACY_TOPIC_SET } from './compliance.ts';
+import type { ConfigShopStore } from './config-shops.ts';
 import { setPaused } from '../db/ledger-stores.ts';
 import { receiveOnce } from './receipts.ts';
 import { IntakeUnavailableError, OrderMeshIntake, type IntakeLimits } from './ordermesh-intake.ts';
@@ -33,6 +34,8 @@ export interface WebhookDeps {
   appSecret?: string | undefined;
   /** Opens a paused ledger store's sealed webhook secret, for its compliance webhooks. */
   keyring?: Keyring | undefined;
+  /** The config file's stores of a shop, disabled ones too, with their secrets: for its compliance webhooks. */
+  configStoresOfShop?: ((domain: string) => ConfigShopStore[]) | undefined;
 }
 
 /** Ids we accept from a signed body: anything else is refused (400), never retried as a job. */

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { addLedgerStore, installStore, removeLedgerStore } from '../../src/db/ledger-stores.ts';
@@ -72,6 +72,7 @@ function webhook(topic: string, body: string, o: { id?: string; domain?: string;
 }
 const PRIVACY = new Set(['customers/data_request', 'customers/redact', 'shop/redact']);
 const shopRedactBody = (domain: string = SHOP) => JSON.stringify({ shop_id: 548380009, shop_domain: domain });
+const dataRequestBody = (request: number) => `{"shop_id":548380009,"shop_domain":"${SHOP}","orders_requested":[${otto.id.split('/').pop()}],"customer":{"id":7001,"email":"${OTTO.email}","phone":null},"data_request":{"id":${request}}}`;
 const requests = () => db.selectFrom('privacy_requests').select(['id', 'topic', 'status', 'store_id', 'result', 'export_expired_at']).orderBy('id').execute();
 const requestDone = (id: string) => eventually(async () => (await db.selectFrom('privacy_requests').select('status').where('id', '=', id).executeTakeFirst())?.status === 'done', async () => `request ${id}: ${JSON.stringify(await requests())}`, 30_000);
 const privacyJobs = async () => Number((await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = ${Q.privacyRequest}`.execute(db)).rows[0]!.n);
@@ -107,9 +108,8 @@ await installAndSubmit();
 
 describe('shop/redact after an uninstall, and retention of exports and receipts', () => {
   it('drops a data-request export nobody fetched within privacy.exportDays; a recent one stays', async () => {
-    const body = `{"shop_id":548380009,"shop_domain":"${SHOP}","orders_requested":[${otto.id.split('/').pop()}],"customer":{"id":7001,"email":"${OTTO.email}","phone":null},"data_request":{"id":8001}}`;
-    // Two requests of the same customer: two webhooks, two ids, one body.
-    for (const id of [randomUUID(), randomUUID()]) expect((await webhook('customers/data_request', body, { id })).status).toBe(200);
+    // Two requests of the same customer: two webhooks, each with its own data_request.id.
+    for (const request of [8001, 8002]) expect((await webhook('customers/data_request', dataRequestBody(request), { id: randomUUID() })).status).toBe(200);
     const [old, recent] = await requests();
     expect([old!.topic, recent!.topic]).toEqual(['customers/data_request', 'customers/data_request']);
     await requestDone(old!.id);
@@ -124,6 +124,34 @@ describe('shop/redact after an uninstall, and retention of exports and receipts'
     // What `privacy requests [--fetch]` and the admin API hand over.
     expect(await fetchExport(db, old!.id)).toMatchObject({ ok: false, reason: 'EXPIRED' });
     expect((await listRequests(db)).map((r) => [r.id, r.exportReady])).toEqual([[recent!.id, true], [old!.id, false]]);
+  });
+
+  it('a data request replayed under a new webhook id (its signed body captured) stores no second export; a new data_request.id does', async () => {
+    const exports = async () => (await requests()).filter((r) => r.topic === 'customers/data_request').map((r) => r.id);
+    const [before, jobsBefore] = [await exports(), await privacyJobs()];
+    expect(before.length).toBe(2);
+    for (const id of [randomUUID(), randomUUID()]) {
+      const res = await webhook('customers/data_request', dataRequestBody(8001), { id });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, duplicate: true });
+    }
+    // Requests and their jobs are written before the answer: none now means none will come.
+    expect(await exports()).toEqual(before);
+    expect(await privacyJobs()).toBe(jobsBefore);
+    // The same, once the first request's receipt has expired: the request row still says it came.
+    // Time, not the code under test: that receipt is a day past the period, and retention removes it.
+    const key = `customers/data_request:${createHash('sha256').update(`${SHOP}\n8001`).digest('base64url')}`;
+    await db.updateTable('webhook_receipts').set({ received_at: sql`now() - make_interval(days => ${RECEIPT_DAYS + 1})` as never }).where('delivery_id', '=', key).execute();
+    await retentionSweep(service.deps);
+    expect(await db.selectFrom('webhook_receipts').select('delivery_id').where('delivery_id', '=', key).execute()).toEqual([]);
+    expect((await webhook('customers/data_request', dataRequestBody(8001))).status).toBe(200);
+    expect(await exports()).toEqual(before);
+
+    const fresh = await webhook('customers/data_request', dataRequestBody(8003));
+    expect(await fresh.json()).toEqual({ received: true, duplicate: false });
+    const after = await exports();
+    expect(after.length).toBe(3);
+    await requestDone(after.at(-1)!);
   });
 
   it('shop/redact while the app is installed (a captured one replayed under a new webhook id) is acknowledged and wipes nothing', async () => {
@@ -224,5 +252,46 @@ describe('shop/redact after an uninstall, and retention of exports and receipts'
     await db.updateTable('webhook_receipts').set({ received_at: sql`now() - make_interval(days => ${RECEIPT_DAYS + 1})` as never }).where('delivery_id', '=', 'webhook-id:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043').execute();
     await retentionSweep(service.deps);
     expect(await receipts()).toEqual(all.filter((d) => d !== 'webhook-id:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043'));
+  });
+});
+
+describe('shop/redact of a config store set enabled: false after app/uninstalled', () => {
+  it('is verified with the config file\'s webhook secret of the disabled store and leaves none of its customers\' data', async () => {
+    // A deployment of its own: a store in the config file, no app secret (server.install), no ledger store.
+    const { url: dbUrl2, db: db2 } = await freshDb();
+    const om2 = await ordermeshSim();
+    const shop2 = await shopifySim({ restoreRate: 1000 });
+    const SECRET = 'config-store-webhook-secret-5521';
+    const base2 = pipelineConfigObject(om2, shop2);
+    const withStore = (enabled: boolean) => ({ ...base2, stores: [{ ...base2.stores[0]!, enabled, webhookSecret: { env: 'T_CFG_WEBHOOK', default: SECRET } }] });
+    await post(`${shop2.url}/_sim/orders`, { orders: [otto] });
+    const running = await startPipeline(config(withStore(true)), dbUrl2);
+    await eventually(
+      async () => (await db2.selectFrom('orders').select('state').where('store_order_id', '=', otto.id).executeTakeFirst())?.state === 'submitted' || (await running.boss.send(Q.pullOrders, { storeId: STORE }, { singletonKey: STORE }), false),
+      async () => `order submitted: ${JSON.stringify(await db2.selectFrom('orders').select(['state', 'last_error_code']).execute())}`,
+      30_000,
+    );
+    const values = Object.values(OTTO);
+    expect(Object.values(await whereAre(db2, values)).filter((at) => !at.length)).toEqual([]);
+
+    // The operator did what app/uninstalled's warning says: enabled: false, and a restart.
+    await running.stop();
+    const disabled = await startPipeline(config(withStore(false)), dbUrl2);
+    expect(disabled.deps.stores.has(STORE)).toBe(false);
+    const body = shopRedactBody();
+    const send = (secret: string) =>
+      fetch(`http://127.0.0.1:${disabled.port}/webhooks/shopify/compliance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-topic': 'shop/redact', 'x-shopify-shop-domain': SHOP, 'x-shopify-hmac-sha256': hmacBase64(secret, body), 'x-shopify-webhook-id': randomUUID() },
+        body,
+      });
+    expect((await send('not-the-store-secret')).status).toBe(401);
+    const res = await send(SECRET);
+    expect(res.status).toBe(200);
+    const redact = await db2.selectFrom('privacy_requests').select('id').where('topic', '=', 'shop/redact').executeTakeFirstOrThrow();
+    await eventually(async () => (await db2.selectFrom('privacy_requests').select('status').where('id', '=', redact.id).executeTakeFirst())?.status === 'done', () => 'shop/redact done', 30_000);
+
+    expect(Object.fromEntries(Object.entries(await whereAre(db2, values)).filter(([, at]) => at.length))).toEqual({});
+    expect(await db2.selectFrom('orders').select('id').execute()).toEqual([]);
   });
 });
