@@ -1,4 +1,4 @@
-import { PgBoss, type Job, type JobResult, type Queue } from 'pg-boss';
+import { PgBoss, type Clock, type Job, type JobResult, type Queue } from 'pg-boss';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { runInCallScope } from '../util/call-scope.ts';
@@ -7,7 +7,7 @@ import { errorOutcome } from './outcome.ts';
 export const BOSS_SCHEMA = 'pgboss';
 const BATCH = 10;
 
-export function createBoss(url: string, log: Logger, opts: { superviseIntervalSeconds?: number; max?: number } = {}): PgBoss {
+export function createBoss(url: string, log: Logger, opts: { superviseIntervalSeconds?: number; max?: number; clock?: Clock } = {}): PgBoss {
   // LISTEN/NOTIFY wakes workers the moment a job is sent, instead of after a polling interval.
   const boss = new PgBoss({
     connectionString: url,
@@ -15,6 +15,8 @@ export function createBoss(url: string, log: Logger, opts: { superviseIntervalSe
     application_name: 'ordersync-jobs',
     useListenNotify: true,
     ...(opts.max ? { max: opts.max } : {}),
+    // Tests drive pg-boss's timers (polling, maintenance) by hand with its TestClock.
+    ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.superviseIntervalSeconds ? { superviseIntervalSeconds: opts.superviseIntervalSeconds, monitorIntervalSeconds: opts.superviseIntervalSeconds } : {}),
   });
   // pg-boss reports background failures (maintenance, lost connections) as events; unhandled they would crash.
