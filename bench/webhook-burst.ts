@@ -12,7 +12,7 @@
  * bench/results/webhook-burst-<commit>.json.
  */
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -44,7 +44,13 @@ try {
   // Sockets of the worker in all (HTTP and its database pools), from /proc: needs no request to the worker.
   const sockets = () => {
     let n = 0;
-    for (const fd of (() => { try { return execSync(`ls -l /proc/${worker.pid}/fd`).toString().split('\n'); } catch { return []; } })()) if (fd.includes('socket:')) n++;
+    for (const fd of readdirSync(`/proc/${worker.pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${worker.pid}/fd/${fd}`).startsWith('socket:')) n++;
+      } catch {
+        // closed since the listing
+      }
+    }
     return n;
   };
   const before = { rssMb: round(rssMb()), sockets: sockets() };
