@@ -9,7 +9,9 @@ import { createBoss, registerJobs } from './jobs/boss.ts';
 import type { JobDeps } from './jobs/deps.ts';
 import { installSchedules, jobDefinitions } from './jobs/index.ts';
 import type { Logger } from './log.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.ts';
 import { DriftRecorder } from './drift-recorder.ts';
 import { recordDrift } from './db/ordermesh-drift.ts';
 import { applySkuMaps, buildStores, loadMappers, mergeLedgerStores } from './stores.ts';
@@ -57,13 +59,7 @@ export interface Runtime {
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { log } = opts;
-  const keyring = (() => {
-    try {
-      return Keyring.fromEnv(opts.env ?? process.env);
-    } catch (err) {
-      throw err instanceof SecretKeyError ? new ConfigError(SECRET_KEY_ENV, err.message) : err;
-    }
-  })();
+  const keyring = keyringFrom(opts.env ?? process.env);
   const fileMappers = await loadMappers(opts.config, opts.configPath);
   const { db, database, close: closeLedger } = await openLedger(opts.config, log, opts.env ?? process.env, opts.config.database.poolSize);
   const cleanup: Array<() => Promise<void>> = [closeLedger];
@@ -89,17 +85,10 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const boss = createBoss(database.url, log, { superviseIntervalSeconds: config.jobs.superviseIntervalSeconds, max: config.database.jobsPoolSize });
     await boss.start();
     const metrics = createMetrics(db);
-    // One for the process, handed to every OrderMesh client it makes (a reload makes a new one), so
-    // each operation and kind of drift is logged once: counted in /metrics, written to the ledger.
-    const drift = new DriftRecorder({ write: (entries) => recordDrift(db, entries), log, counter: metrics.ordermeshDrift });
-    const stopDriftFlush = drift.start();
+    const drift = startDriftRecorder(db, log, metrics);
     // Runs after the workers stopped (cleanup runs in reverse), before the ledger closes.
-    cleanup.push(async () => {
-      stopDriftFlush();
-      await drift.flush();
-      await drift.flush();
-    });
-    const ordermeshClient = (c: Config, secrets: Secrets) => ordermeshClientFor(c, secrets.ordermeshClientSecret, { log, drift: drift.drift, onCall: (_op, status) => metrics.upstreamCall('ordermesh', status) });
+    cleanup.push(drift.stop);
+    const ordermeshClient = (c: Config, secrets: Secrets) => ordermeshClientFor(c, secrets.ordermeshClientSecret, { log, drift: drift.recorder.drift, onCall: (_op, status) => metrics.upstreamCall('ordermesh', status) });
     const ordermesh = ordermeshClient(config, opts.secrets);
     const stores = buildStores(config, opts.secrets, mappers, { log, metrics });
     // What is in use now: a reload replaces the OrderMesh client and refills `stores`.
@@ -175,4 +164,31 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await close();
     throw err;
   }
+}
+
+/** The key that opens ledger stores' sealed secrets; a bad one is a config error naming its variable. */
+function keyringFrom(env: NodeJS.ProcessEnv): Keyring {
+  try {
+    return Keyring.fromEnv(env);
+  } catch (err) {
+    throw err instanceof SecretKeyError ? new ConfigError(SECRET_KEY_ENV, err.message) : err;
+  }
+}
+
+/**
+ * One for the process, handed to every OrderMesh client it makes (a reload makes a new one), so each
+ * operation and kind of drift is logged once: counted in /metrics, written to the ledger. `stop`
+ * writes what is left.
+ */
+function startDriftRecorder(db: Kysely<Database>, log: Logger, metrics: Metrics) {
+  const recorder = new DriftRecorder({ write: (entries) => recordDrift(db, entries), log, counter: metrics.ordermeshDrift });
+  const stopFlush = recorder.start();
+  return {
+    recorder,
+    stop: async () => {
+      stopFlush();
+      await recorder.flush();
+      await recorder.flush();
+    },
+  };
 }

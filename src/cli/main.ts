@@ -124,24 +124,7 @@ export function buildProgram(): Command {
       process.exitCode = await runDemo({ level: g.logLevel, pretty: prettyLogs(g.logFormat) }, o.orders, { keep: o.keep === true });
     });
 
-  program
-    .command('doctor')
-    .description('checks the config, secrets, database, mapping modules, each store\'s Shopify credentials and scopes, OrderMesh credentials and merchant access, webhook reachability; prints each with its fix')
-    .option('--ordermesh', 'instead: probe OrderMesh with the configured credentials, once per read the worker relies on (token, list orders, order by safeId and id, shipments, catalogue); prints ok, drift or refused per read; reads only')
-    .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean; ordermesh?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<{ config?: string; logLevel?: string }>();
-      if (o.ordermesh) {
-        const report = await runOrderMeshProbe(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
-        process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatProbe(report));
-        process.exitCode = report.ok ? EXIT.OK : EXIT.FAILURE;
-        return;
-      }
-      const checks = await runDoctor(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
-      process.stdout.write(o.json ? `${JSON.stringify(checks, null, 2)}\n` : formatChecks(checks));
-      process.exitCode = checks.some((c) => c.status === 'fail') ? EXIT.FAILURE : EXIT.OK;
-    });
-
+  program.addCommand(doctorCommand());
   program.addCommand(skuCommand(contextFrom));
   program.addCommand(privacyCommand(contextFrom));
   program.addCommand(reconcileCommand(contextFrom));
@@ -163,6 +146,26 @@ export function buildProgram(): Command {
   });
 
   return program;
+}
+
+/** `doctor`: every check with its fix, or (--ordermesh) a read-only probe of OrderMesh as the worker reads it. */
+function doctorCommand(): Command {
+  return new Command('doctor')
+    .description('checks the config, secrets, database, mapping modules, each store\'s Shopify credentials and scopes, OrderMesh credentials and merchant access, webhook reachability; prints each with its fix')
+    .option('--ordermesh', 'instead: probe OrderMesh with the configured credentials, once per read the worker relies on (token, list orders, order by safeId and id, shipments, catalogue); prints ok, drift or refused per read; reads only')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean; ordermesh?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ config?: string; logLevel?: string }>();
+      if (o.ordermesh) {
+        const report = await runOrderMeshProbe(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
+        process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatProbe(report));
+        process.exitCode = report.ok ? EXIT.OK : EXIT.FAILURE;
+        return;
+      }
+      const checks = await runDoctor(g.config, createLogger({ level: g.logLevel ?? 'error', stderr: true }));
+      process.stdout.write(o.json ? `${JSON.stringify(checks, null, 2)}\n` : formatChecks(checks));
+      process.exitCode = checks.some((c) => c.status === 'fail') ? EXIT.FAILURE : EXIT.OK;
+    });
 }
 
 /** Returns the process exit code: 0 ok, 1 runtime failure, 2 bad usage or config. */
