@@ -174,65 +174,7 @@ export function seededCase(seed: number, index: number, at: Date, settings: Seed
   const taxesIncluded = settings.taxesIncluded ?? chance(0.2);
   const dutiable = person.country !== 'US' && chance(0.25);
 
-  interface Draft {
-    product: Product | null;
-    unit: number;
-    quantity: number;
-    current: number;
-    unfulfilled: number;
-    discounts: number[];
-    tax: number;
-    duty: number;
-    dutyTax: number;
-    tip: boolean;
-    missingArt: boolean;
-    noSku: boolean;
-  }
-  const drafts: Draft[] = [];
-  const itemCount = 1 + Math.floor(rnd() * 4);
-  for (let i = 0; i < itemCount; i++) {
-    let product = pick(CATALOG.slice(0, 6));
-    const r = rnd();
-    if (r < 0.04) product = CATALOG[8]!;
-    else if (r < 0.08) product = CATALOG[6]!;
-    else if (r < 0.11) product = CATALOG[7]!;
-    else if (r < 0.13) product = CATALOG[9]!;
-    const quantity = chance(0.3) ? 2 + Math.floor(rnd() * 4) : 1;
-    const unit = price(product.priceCents);
-    // Automatic line discounts: a percentage or a fixed amount off this line.
-    const discounts: number[] = [];
-    if (!product.isGiftCard && chance(0.15)) discounts.push(chance(0.5) ? even(Math.round(unit * quantity * 0.1)) : Math.min(unit * quantity, price(300)));
-    drafts.push({ product, unit, quantity, current: quantity, unfulfilled: quantity, discounts, tax: 0, duty: 0, dutyTax: 0, tip: false, missingArt: chance(0.03), noSku: false });
-  }
-  if (chance(0.05)) drafts.push({ product: null, unit: price(500), quantity: 1, current: 1, unfulfilled: 1, discounts: [], tax: 0, duty: 0, dutyTax: 0, tip: true, missingArt: false, noSku: true });
-
-  // Discount codes and order-level automatic discounts, allocated to the eligible lines by their value
-  // after line discounts, with the remainders spread like Shopify does.
-  const eligible = drafts.filter((d) => d.product && !d.product.isGiftCard);
-  if (eligible.length && chance(0.3)) {
-    const base = eligible.map((d) => d.unit * d.quantity - sum(d.discounts));
-    const total = chance(0.5) ? even(Math.round(sum(base) * (chance(0.5) ? 0.15 : 0.1))) : Math.min(sum(base), price(500));
-    spread(total / step, base).forEach((part, i) => part > 0 && eligible[i]!.discounts.push(part * step));
-  }
-  for (const d of drafts) {
-    if (!d.product || d.product.isGiftCard) continue;
-    const net = d.unit * d.quantity - sum(d.discounts);
-    d.tax = even(taxesIncluded ? Math.round((net * person.rate) / (1 + person.rate)) : Math.round(net * person.rate));
-    if (dutiable && d.product.requiresShipping) {
-      d.duty = even(Math.round(net * 0.05));
-      d.dutyTax = even(Math.round(d.duty * person.rate));
-    }
-  }
-  // Refunded or removed units (order edits), and units fulfilled by someone else.
-  if (chance(0.12) && step === 1) {
-    const d = pick(drafts);
-    d.current = Math.max(0, d.quantity - 1 - Math.floor(rnd() * d.quantity));
-  }
-  for (const d of drafts) d.unfulfilled = d.current;
-  if (chance(0.06) && step === 1) {
-    const d = pick(drafts);
-    d.unfulfilled = Math.max(0, d.current - 1);
-  }
+  const drafts = draftLines({ rnd, pick, chance, price, even, step, taxesIncluded, person, dutiable });
 
   const shippable = drafts.some((d) => d.product?.requiresShipping && d.current > 0);
   const ship = pick(SHIPPING);
@@ -242,44 +184,7 @@ export function seededCase(seed: number, index: number, at: Date, settings: Seed
   const shippingTax = person.shippingTaxed ? even(taxesIncluded ? Math.round((shippingNet * person.rate) / (1 + person.rate)) : Math.round(shippingNet * person.rate)) : 0;
 
   const orderNo = BASE_ORDER_ID * 10n + BigInt(index * 10);
-  const lineItems: ShopifyLineItem[] = drafts.map((d, i) => {
-    const p = d.product;
-    const sku = p && !d.noSku ? p.sku : null;
-    const lineId = `gid://shopify/LineItem/${orderNo + BigInt(i)}`;
-    const variantId = p ? `gid://shopify/ProductVariant/${40_000_000_000_000 + CATALOG.indexOf(p)}` : null;
-    return {
-      id: lineId,
-      name: d.tip ? 'Tip' : p!.variantTitle ? `${p!.title} - ${p!.variantTitle}` : p!.title,
-      title: d.tip ? 'Tip' : p!.title,
-      variantTitle: d.tip ? null : p!.variantTitle,
-      sku,
-      quantity: d.quantity,
-      currentQuantity: d.current,
-      unfulfilledQuantity: d.unfulfilled,
-      requiresShipping: p?.requiresShipping ?? false,
-      isGiftCard: p?.isGiftCard ?? false,
-      variant: variantId ? { id: variantId, sku } : null,
-      customAttributes:
-        !p || d.missingArt ? [] : p.printAreas.map((area) => ({ key: `_print_${area}`, value: `https://cdn.example.com/art/${seed}/${index}/${i}-${area}.png` })),
-      originalUnitPriceSet: bag(d.unit),
-      discountAllocations: d.discounts.map((x) => ({ allocatedAmountSet: bag(x) })),
-      taxLines: d.tax ? [{ priceSet: bag(d.tax) }] : [],
-      duties: d.duty ? [{ price: bag(d.duty), taxLines: d.dutyTax ? [{ priceSet: bag(d.dutyTax) }] : [] }] : [],
-    };
-  });
-  const shippingLines: ShopifyShippingLine[] = shippable
-    ? [
-        {
-          title: ship.title,
-          code: ship.code,
-          isRemoved: false,
-          originalPriceSet: bag(shippingOriginal),
-          currentDiscountedPriceSet: bag(shippingNet),
-          discountAllocations: shippingDiscount ? [{ allocatedAmountSet: bag(shippingDiscount) }] : [],
-          taxLines: shippingTax ? [{ priceSet: bag(shippingTax) }] : [],
-        },
-      ]
-    : [];
+  const { lineItems, shippingLines } = orderLines({ drafts, orderNo, seed, index, bag, shippable, ship, shippingOriginal, shippingNet, shippingDiscount, shippingTax });
 
   /**
    * What the customer pays for `units(line)` of each line, summed from one currency's parts:
@@ -342,9 +247,105 @@ export function seededCase(seed: number, index: number, at: Date, settings: Seed
     lineItems,
   };
 
-  // What the standard mapping must make of it, from what was built: the units OrderMesh makes are the
-  // shippable, physical, still unfulfilled ones; a SKU the mapping lacks, or missing artwork on an item
-  // that needs some, fails the order.
+  return {
+    order,
+    declared: {
+      presentment: declaredOutcome({ order, drafts, step, payFor }, pe, presentment, presentmentMinor, totalMinor),
+      shop: declaredOutcome({ order, drafts, step, payFor }, se, shopCurrency, shop, totalShop),
+    },
+  };
+}
+
+interface Draft {
+  product: Product | null;
+  unit: number;
+  quantity: number;
+  current: number;
+  unfulfilled: number;
+  discounts: number[];
+  tax: number;
+  duty: number;
+  dutyTax: number;
+  tip: boolean;
+  missingArt: boolean;
+  noSku: boolean;
+}
+
+/** The seeded order's lines as drafts: products, quantities, discounts, taxes and duties, edits and units fulfilled elsewhere. */
+function draftLines(g: {
+  rnd: () => number;
+  pick: <T>(xs: readonly T[]) => T;
+  chance: (p: number) => boolean;
+  price: (shopCents: number) => number;
+  even: (minor: number) => number;
+  step: number;
+  taxesIncluded: boolean;
+  person: (typeof PEOPLE)[number];
+  dutiable: boolean;
+}): Draft[] {
+  const { rnd, pick, chance, price, even, step, taxesIncluded, person, dutiable } = g;
+  const drafts: Draft[] = [];
+  const itemCount = 1 + Math.floor(rnd() * 4);
+  for (let i = 0; i < itemCount; i++) {
+    let product = pick(CATALOG.slice(0, 6));
+    const r = rnd();
+    if (r < 0.04) product = CATALOG[8]!;
+    else if (r < 0.08) product = CATALOG[6]!;
+    else if (r < 0.11) product = CATALOG[7]!;
+    else if (r < 0.13) product = CATALOG[9]!;
+    const quantity = chance(0.3) ? 2 + Math.floor(rnd() * 4) : 1;
+    const unit = price(product.priceCents);
+    // Automatic line discounts: a percentage or a fixed amount off this line.
+    const discounts: number[] = [];
+    if (!product.isGiftCard && chance(0.15)) discounts.push(chance(0.5) ? even(Math.round(unit * quantity * 0.1)) : Math.min(unit * quantity, price(300)));
+    drafts.push({ product, unit, quantity, current: quantity, unfulfilled: quantity, discounts, tax: 0, duty: 0, dutyTax: 0, tip: false, missingArt: chance(0.03), noSku: false });
+  }
+  if (chance(0.05)) drafts.push({ product: null, unit: price(500), quantity: 1, current: 1, unfulfilled: 1, discounts: [], tax: 0, duty: 0, dutyTax: 0, tip: true, missingArt: false, noSku: true });
+
+  // Discount codes and order-level automatic discounts, allocated to the eligible lines by their value
+  // after line discounts, with the remainders spread like Shopify does.
+  const eligible = drafts.filter((d) => d.product && !d.product.isGiftCard);
+  if (eligible.length && chance(0.3)) {
+    const base = eligible.map((d) => d.unit * d.quantity - sum(d.discounts));
+    const total = chance(0.5) ? even(Math.round(sum(base) * (chance(0.5) ? 0.15 : 0.1))) : Math.min(sum(base), price(500));
+    spread(total / step, base).forEach((part, i) => part > 0 && eligible[i]!.discounts.push(part * step));
+  }
+  for (const d of drafts) {
+    if (!d.product || d.product.isGiftCard) continue;
+    const net = d.unit * d.quantity - sum(d.discounts);
+    d.tax = even(taxesIncluded ? Math.round((net * person.rate) / (1 + person.rate)) : Math.round(net * person.rate));
+    if (dutiable && d.product.requiresShipping) {
+      d.duty = even(Math.round(net * 0.05));
+      d.dutyTax = even(Math.round(d.duty * person.rate));
+    }
+  }
+  // Refunded or removed units (order edits), and units fulfilled by someone else.
+  if (chance(0.12) && step === 1) {
+    const d = pick(drafts);
+    d.current = Math.max(0, d.quantity - 1 - Math.floor(rnd() * d.quantity));
+  }
+  for (const d of drafts) d.unfulfilled = d.current;
+  if (chance(0.06) && step === 1) {
+    const d = pick(drafts);
+    d.unfulfilled = Math.max(0, d.current - 1);
+  }
+
+  return drafts;
+}
+
+/**
+ * What the standard mapping must make of it, from what was built: the units OrderMesh makes are the
+ * shippable, physical, still unfulfilled ones; a SKU the mapping lacks, or missing artwork on an item
+ * that needs some, fails the order.
+ */
+function declaredOutcome(
+  o: { order: ShopifyOrder; drafts: Draft[]; step: number; payFor: (amount: (b: MoneyBag) => number, units: (li: ShopifyLineItem, i: number) => number) => number },
+  exponent: number,
+  currency: string,
+  amount: (b: MoneyBag) => number,
+  total: number,
+): DeclaredOutcome {
+  const { order, drafts, step, payFor } = o;
   const sentUnits = drafts.map((d) => (d.product && d.product.requiresShipping && !d.product.isGiftCard ? d.unfulfilled : 0));
   const codes = new Set<string>();
   drafts.forEach((d, i) => {
@@ -353,18 +354,68 @@ export function seededCase(seed: number, index: number, at: Date, settings: Seed
     else if (d.missingArt && d.product!.printAreas.length > 0) codes.add('MISSING_ARTWORK');
   });
   const whole = drafts.every((d, i) => d.current === 0 || sentUnits[i] === d.current);
-  const declare = (exponent: number, currency: string, amount: (b: MoneyBag) => number, total: number): DeclaredOutcome => {
-    if (!sentUnits.some(Boolean)) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS' };
-    const all = new Set(codes);
-    if (exponent === 3 && step === 1 && allBags(order).some((b) => amount(b) % 10 !== 0)) all.add('CURRENCY_PRECISION');
-    if (all.size) return { kind: 'failed', codes: [...all].sort() };
-    const sent = whole ? total : payFor(amount, (_li, i) => sentUnits[i]!);
-    return { kind: 'sent', whole, currency, total: (sent / 10 ** exponent).toFixed(Math.min(exponent, 2)) };
-  };
-  return {
-    order,
-    declared: { presentment: declare(pe, presentment, presentmentMinor, totalMinor), shop: declare(se, shopCurrency, shop, totalShop) },
-  };
+  if (!sentUnits.some(Boolean)) return { kind: 'skipped', reason: 'NO_FULFILLABLE_ITEMS' };
+  if (exponent === 3 && step === 1 && allBags(order).some((b) => amount(b) % 10 !== 0)) codes.add('CURRENCY_PRECISION');
+  if (codes.size) return { kind: 'failed', codes: [...codes].sort() };
+  const sent = whole ? total : payFor(amount, (_li, i) => sentUnits[i]!);
+  return { kind: 'sent', whole, currency, total: (sent / 10 ** exponent).toFixed(Math.min(exponent, 2)) };
+}
+
+/** The order's line items and shipping line, in the Admin API's shape, from the drafts and the shipping chosen. */
+function orderLines(g: {
+  drafts: Draft[];
+  orderNo: bigint;
+  seed: number;
+  index: number;
+  bag: (minor: number) => MoneyBag;
+  shippable: boolean;
+  ship: (typeof SHIPPING)[number];
+  shippingOriginal: number;
+  shippingNet: number;
+  shippingDiscount: number;
+  shippingTax: number;
+}): { lineItems: ShopifyLineItem[]; shippingLines: ShopifyShippingLine[] } {
+  const { drafts, orderNo, seed, index, bag, shippable, ship, shippingOriginal, shippingNet, shippingDiscount, shippingTax } = g;
+  const lineItems: ShopifyLineItem[] = drafts.map((d, i) => {
+    const p = d.product;
+    const sku = p && !d.noSku ? p.sku : null;
+    const lineId = `gid://shopify/LineItem/${orderNo + BigInt(i)}`;
+    const variantId = p ? `gid://shopify/ProductVariant/${40_000_000_000_000 + CATALOG.indexOf(p)}` : null;
+    return {
+      id: lineId,
+      name: d.tip ? 'Tip' : p!.variantTitle ? `${p!.title} - ${p!.variantTitle}` : p!.title,
+      title: d.tip ? 'Tip' : p!.title,
+      variantTitle: d.tip ? null : p!.variantTitle,
+      sku,
+      quantity: d.quantity,
+      currentQuantity: d.current,
+      unfulfilledQuantity: d.unfulfilled,
+      requiresShipping: p?.requiresShipping ?? false,
+      isGiftCard: p?.isGiftCard ?? false,
+      variant: variantId ? { id: variantId, sku } : null,
+      customAttributes:
+        !p || d.missingArt ? [] : p.printAreas.map((area) => ({ key: `_print_${area}`, value: `https://cdn.example.com/art/${seed}/${index}/${i}-${area}.png` })),
+      originalUnitPriceSet: bag(d.unit),
+      discountAllocations: d.discounts.map((x) => ({ allocatedAmountSet: bag(x) })),
+      taxLines: d.tax ? [{ priceSet: bag(d.tax) }] : [],
+      duties: d.duty ? [{ price: bag(d.duty), taxLines: d.dutyTax ? [{ priceSet: bag(d.dutyTax) }] : [] }] : [],
+    };
+  });
+  const shippingLines: ShopifyShippingLine[] = shippable
+    ? [
+        {
+          title: ship.title,
+          code: ship.code,
+          isRemoved: false,
+          originalPriceSet: bag(shippingOriginal),
+          currentDiscountedPriceSet: bag(shippingNet),
+          discountAllocations: shippingDiscount ? [{ allocatedAmountSet: bag(shippingDiscount) }] : [],
+          taxLines: shippingTax ? [{ priceSet: bag(shippingTax) }] : [],
+        },
+      ]
+    : [];
+
+  return { lineItems, shippingLines };
 }
 
 /** Every money bag of an order. */
