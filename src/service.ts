@@ -6,7 +6,7 @@ import type { Metrics } from './metrics.ts';
 import { onShutdown } from './util/shutdown.ts';
 import { registerAdmin } from './server/admin.ts';
 import { openRuntime, type RuntimeOptions } from './runtime.ts';
-import { buildServer } from './server/http.ts';
+import { buildServer, LISTEN_BACKLOG } from './server/http.ts';
 import { registerWebhooks } from './server/webhooks.ts';
 import { registerInstall } from './server/install.ts';
 import { configStoresByShop } from './server/config-shops.ts';
@@ -54,7 +54,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
   registerWebhooks(app, { db: deps.db, boss: deps.boss, log, metrics: deps.metrics, stores: deps.stores, ordermeshSecret: opts.secrets.ordermeshWebhookSecret, maxAgeSeconds: config.server.webhookMaxAgeSeconds, appSecret: opts.secrets.installSecret, keyring: Keyring.fromEnv(env), configStoresOfShop: (domain) => fileShops.get(domain.toLowerCase()) ?? [] });
   const port = env.PORT !== undefined ? Number(env.PORT) : config.server.port;
   try {
-    await app.listen({ port, host: config.server.host });
+    await app.listen({ port, host: config.server.host, backlog: LISTEN_BACKLOG });
   } catch (err) {
     await runtime.close();
     throw err;

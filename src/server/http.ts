@@ -22,6 +22,13 @@ export interface ServerDeps {
  */
 export const KEEP_ALIVE_CONNECTIONS = 64;
 
+/**
+ * Connections the kernel queues before they are accepted (Node's default: 511). A burst's connections
+ * beyond the queue have their SYN dropped and retried by the sender's kernel 1, 3, 7 s later, which
+ * a 10 s delivery timeout does not survive. Linux caps it at net.core.somaxconn (4096 by default).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export function buildServer(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }),
