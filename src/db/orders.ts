@@ -145,8 +145,6 @@ export async function ingestOrders(
   store: { id: string; holdMinutes: number },
   orders: StoreOrderPayload[],
   actor: string,
-  /** A reprocess: an order whose personal data was removed takes the store's copy even if unchanged. */
-  opts: { rereadRedacted?: boolean } = {},
 ): Promise<IngestResult> {
   const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   if (orders.length === 0) return result;
@@ -173,8 +171,7 @@ export async function ingestOrders(
   // are settled by fingerprint alone, without locking or reading their payloads.
   const known = await trx.selectFrom('orders').select(['store_order_id', 'payload_hash', 'store_updated_at', 'redacted_at']).where('store_id', '=', store.id).where('store_order_id', 'in', ids).execute();
   const knownIds = new Set(known.map((k) => k.store_order_id));
-  const reread = (k: { redacted_at: Date | null }) => Boolean(opts.rereadRedacted && k.redacted_at);
-  const candidates = known.filter((k) => (k.payload_hash !== hashes.get(k.store_order_id) || reread(k)) && !isOlder(k.store_order_id, k.store_updated_at)).map((k) => k.store_order_id);
+  const candidates = known.filter((k) => k.payload_hash !== hashes.get(k.store_order_id) && !isOlder(k.store_order_id, k.store_updated_at)).map((k) => k.store_order_id);
   result.unchanged += known.length - candidates.length;
   const existing = candidates.length
     ? await trx.selectFrom('orders').selectAll().where('store_id', '=', store.id).where('store_order_id', 'in', candidates).forUpdate().execute()
@@ -221,12 +218,12 @@ export async function ingestOrders(
     const incoming = latest.get(row.store_order_id)!;
     const hash = hashes.get(incoming.id)!;
     // Checked again under the lock: another ingest may have recorded this copy meanwhile.
-    if ((hash === row.payload_hash && !reread(row)) || isOlder(incoming.id, row.store_updated_at)) {
+    if (hash === row.payload_hash || isOlder(incoming.id, row.store_updated_at)) {
       result.unchanged++;
       continue;
     }
     result.updated++;
-    const { previous, o, redacted } = storedCopy(row, incoming, reread(row));
+    const { previous, o, redacted } = storedCopy(row, incoming, false);
     await trx
       .updateTable('orders')
       // payload_hash stays the whole copy's, so the next read of the same copy is settled by it alone.
@@ -235,7 +232,7 @@ export async function ingestOrders(
       .execute();
     const bad = poisonError(o.id);
     if (PRE_SUBMISSION.includes(row.state) && redacted) {
-      // Left as it is: a copy without its address and names can only fail to map. A reprocess reads it whole.
+      // Left as it is: a copy without its address and names can only fail to map (a reprocess leaves it too).
     } else if (PRE_SUBMISSION.includes(row.state) && bad) {
       await transition(trx, row, [row.state], 'failed_mapping', { actor, reason: bad.code, message: bad.message, set: { last_error_code: bad.code, last_error_message: bad.message } });
     } else if (PRE_SUBMISSION.includes(row.state)) {
@@ -260,8 +257,8 @@ export async function ingestOrders(
  * by today's rules: the fields redaction removes are not compared, as their values are kept nowhere
  * (so a new shipping address of a redacted order is not carried over; OrderMesh keeps the one it was
  * sent). Otherwise any store change (a tag, a note, our own write-back) put the customer's data back,
- * cleared the redaction and sent OrderMesh a false address change (issue 34). A reprocess
- * (`reread`) is the one way to take a redacted order's copy whole again.
+ * cleared the redaction and sent OrderMesh a false address change (issue 34). A reprocess re-reads
+ * through here too and keeps the redaction: `reread` (take the copy whole) is passed by no caller.
  */
 export function storedCopy(row: Pick<OrderRow, 'redacted_at' | 'store_payload'>, incoming: StoreOrderPayload, reread: boolean): { previous: StoreOrderPayload | null; o: StoreOrderPayload; redacted: boolean } {
   const previous = row.store_payload as StoreOrderPayload | null;

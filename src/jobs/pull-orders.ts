@@ -21,11 +21,10 @@ export async function ingestAndEnqueue(
   orders: StoreOrderPayload[],
   /** More writes that must commit with the batch (the watermark). */
   alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>,
-  opts: { rereadRedacted?: boolean } = {},
 ): Promise<IngestResult> {
   const store = storeOf(deps, storeId);
   return deps.db.transaction().execute(async (trx) => {
-    const res = await ingestOrders(trx, { id: storeId, holdMinutes: store.cfg.holdMinutes }, orders, deps.actor, opts);
+    const res = await ingestOrders(trx, { id: storeId, holdMinutes: store.cfg.holdMinutes }, orders, deps.actor);
     for (const c of res.changes) await enqueue(deps.boss, Q.applyOrderChange, c, { trx, singletonKey: c.orderId });
     if (res.inserted + res.updated > 0) await enqueue(deps.boss, Q.submitOrders, { storeId }, { trx, singletonKey: storeId });
     await alsoInTransaction?.(trx);

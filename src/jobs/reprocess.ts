@@ -2,7 +2,7 @@ import { requestPayload } from '../connectors/shopify/fulfillment-service/reques
 import { readFulfillmentOrders } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
-import { refreshRequest } from '../db/fulfillment-requests.ts';
+import { recordRequestChange, refreshRequest } from '../db/fulfillment-requests.ts';
 import { PRE_SUBMISSION, transition } from '../db/orders.ts';
 import type { OrderRow, OrderState, RequestState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
@@ -62,7 +62,9 @@ const REREAD_BATCH = 50;
  * OrderMesh instead (its address and cancellation carried over, its shipments polled). An order the
  * store no longer returns is left alone. If the store cannot be read (after the client's bounded
  * retries), it stops there: what was done is returned, the rest is counted in `unread`, unchanged,
- * never mapped from the stored copy as if it were current. `dryRun` only maps and reports.
+ * never mapped from the stored copy as if it were current. A redacted order stays redacted: its new
+ * copy is redacted before it is stored, and one OrderMesh does not have is left alone (issue 34).
+ * `dryRun` only maps and reports.
  */
 export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number }) => void): Promise<ReprocessResult> {
   let q = deps.db.selectFrom('orders').selectAll().orderBy('id').limit(sel.limit ?? 1000);
@@ -101,7 +103,12 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
         const payload = current.get(row.id)!;
         const line = (action: string, state: OrderState = row.state, result?: MappingResult): ReprocessLine => ({ id: row.id, storeId, storeOrderId: row.store_order_id, order: row.store_order_name ?? row.store_order_id, state, action, ...(result ? { result } : {}) });
         if (typeof payload === 'string') lines.push(line(payload));
-        else if (dryRun) {
+        else if (row.redacted_at && !row.ordermesh_order_id) {
+          // Without its address and names it can only fail to map; the store's copy, whole, would bring the customer back.
+          lines.push(line('left alone: its personal data was removed (a redaction): it can no longer be mapped'));
+        } else if (dryRun && row.redacted_at) {
+          lines.push(line('in OrderMesh already: would re-check, never resubmit (personal data removed: not mapped)'));
+        } else if (dryRun) {
           const result = mapOrder(store.mapper, payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
           lines.push(line(row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, row.state, result));
         } else {
@@ -123,7 +130,8 @@ type Reread = (deps: JobDeps, store: StoreRuntime, batch: OrderRow[], dryRun: bo
 /** Each row's order as the store has it now (recorded unless a dry run), or why it is left alone. */
 const rereadOrders: Reread = async (deps, store, batch, dryRun) => {
   const fresh = await fetchOrders(store.shopify, batch.map((r) => r.store_order_id), (why) => deps.log.warn({ store: store.cfg.id, why }, 'Shopify returned an order without a usable id: skipped'));
-  if (!dryRun && fresh.length) await ingestAndEnqueue(deps, store.cfg.id, fresh, undefined, { rereadRedacted: true });
+  // A redacted order's copy is redacted before it is stored, as a pull's is (storedCopy): a reprocess never brings the customer back.
+  if (!dryRun && fresh.length) await ingestAndEnqueue(deps, store.cfg.id, fresh);
   const current = new Map(fresh.map((o) => [o.id, o]));
   return new Map(batch.map((r) => [r.id, current.get(r.store_order_id) ?? 'left alone: the store no longer returns this order']));
 };
@@ -149,7 +157,8 @@ const rereadRequests: Reread = async (deps, store, batch, dryRun) => {
     else if (!fo || !order) out.set(row.id, 'left alone: Shopify no longer returns this fulfilment request');
     else {
       const payload = requestPayload(order, fo);
-      if (!dryRun) await refreshRequest(deps.db, row.id, payload);
+      // A redacted request's copy is redacted before it is stored, redacted_at kept, as a scan's is.
+      if (!dryRun) await (row.redacted_at ? recordRequestChange : refreshRequest)(deps.db, row.id, payload);
       out.set(row.id, payload);
     }
   }
