@@ -42,7 +42,8 @@ export interface RedactionResult {
 
 /**
  * Removes the personal data of these orders: from their store and mapped payloads (by key, then by
- * value, see personal-data.ts), their error message, hold reason and events; `also` adds values to cut out
+ * value, see personal-data.ts), their error message, hold reason, events and refund or reprint
+ * requests (the operator's reason, OrderMesh's error); `also` adds values to cut out
  * (the e-mail a request named). Ids, states, money, tracking and the audit trail's shape stay, so
  * write-backs and the story of the order still work. One transaction, a fixed number of statements
  * per batch. A dry run reports the counts and changes nothing.
@@ -58,6 +59,7 @@ export async function redactOrders(
   const apply = async (trx: Db) => {
     const rows = await trx.selectFrom('orders').select(['id', 'store_id', 'store_payload', 'mapped_payload', 'last_error_message', 'hold_reason']).where('id', 'in', ids).forUpdate().execute();
     const events = await trx.selectFrom('events').select(['id', 'order_id', 'message', 'data']).where('order_id', 'in', ids).execute();
+    const requests = await trx.selectFrom('ordermesh_requests').select(['id', 'order_id', 'reason', 'error']).where('order_id', 'in', ids).execute();
     const also = [...(o.also ?? [])];
     const orderUpdates = [];
     const valuesOf = new Map<string, Set<string>>();
@@ -84,6 +86,14 @@ export async function redactOrders(
       const data = e.data === null ? null : scrubValue(e.data, values);
       if (message !== e.message || JSON.stringify(data) !== JSON.stringify(e.data)) eventUpdates.push({ id: e.id, message, data });
     }
+    // An operator's reason for a refund or reprint ("Li rang: mug cracked") and OrderMesh's answer to it.
+    const requestUpdates = [];
+    for (const q of requests) {
+      const values = valuesOf.get(q.order_id) ?? new Set();
+      const reason = scrubText(q.reason, values);
+      const error = q.error === null ? null : scrubText(q.error, values);
+      if (reason !== q.reason || error !== q.error) requestUpdates.push({ id: q.id, reason, error });
+    }
     result.orders = rows.length;
     result.events = eventUpdates.length;
     if (o.dryRun) return;
@@ -92,6 +102,12 @@ export async function redactOrders(
       from jsonb_to_recordset(${JSON.stringify(orderUpdates)}::jsonb) as x(id bigint, store_payload jsonb, mapped_payload jsonb, last_error_message text, hold_reason text)
       where o.id = x.id`.execute(trx);
     await rewriteEvents(trx, eventUpdates);
+    if (requestUpdates.length) {
+      await sql`
+        update ordermesh_requests r set reason = x.reason, error = x.error, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(requestUpdates)}::jsonb) as x(id bigint, reason text, error text)
+        where r.id = x.id`.execute(trx);
+    }
     await recordEvents(trx, rows.map((r) => ({ orderId: r.id, storeId: r.store_id, kind: 'redacted', reason: o.reason, message: `personal data removed (${valuesOf.get(r.id)!.size} value(s))`, actor: o.actor })));
   };
   if (o.dryRun) await apply(db);

@@ -44,6 +44,16 @@ const janes = explicitOrder({ email: JANE.email, phone: JANE.phone, note: JANE.n
   line('MUG-11OZ-WHITE', [{ key: 'Engraving', value: JANE.engraving }, { key: 'Gift message', value: JANE.giftMessage }]),
   line('TEE-BELLA3001-BLK-M'),
 ]);
+// Two values that occur inside the order's own ids and print-file keys: a year she typed (digits of
+// the order's id, so inside its line items' ids too) and an app's hidden print area. Redaction used to
+// cut them out of the ids, so the redacted order could no longer be written back (issue 34).
+const YEAR = janes.id.split('/').pop()!.slice(4, 9);
+const PRINT_AREA = { key: '_print_area', value: 'front' };
+janes.lineItems[0]!.customAttributes.push({ key: 'Year', value: YEAR }, PRINT_AREA);
+/** What an operator wrote when asking OrderMesh for a refund: it names her. */
+const REFUND_REASON = `${JANE.firstName} ${JANE.lastName} rang: the mug arrived cracked`;
+/** What she writes in the store before a reprocess re-reads her order. */
+const REPROCESS_NOTE = 'Please call Mr Featherstonehaugh instead';
 // Another order of hers, held in Shopify by the merchant with notes that name her ("Li", "W1" as words).
 const HOLD_NOTES = `${JANE.lastName} rang: hold until she confirms ${JANE.zip} is right`;
 const janesHeld = explicitOrder({ shippingAddress: address, billingAddress: address }, [line('MUG-11OZ-WHITE')]);
@@ -150,7 +160,12 @@ describe('privacy: compliance webhooks, export, redaction, retention', () => {
     expect(again.stderr).toMatch(/was fetched at .* and is no longer kept/);
   });
 
-  it("customers/redact leaves nothing of the customer anywhere in the database; the order's state and tracking stay", async () => {
+  it("customers/redact leaves nothing of the customer anywhere in the database (an operator's refund reason too); the order's state, tracking, ids, SKUs and print files stay", async () => {
+    const file = writePipelineConfig(cfgObject);
+    const refund = await runCli(['request', 'refund', '--order', janes.id, '--item', 'MUG-11OZ-WHITE', '--reason', REFUND_REASON, '--config', file], { DATABASE_URL: dbUrl });
+    expect(refund.code, refund.stderr).toBe(0);
+    expect((await db.selectFrom('ordermesh_requests').select('reason').executeTakeFirstOrThrow()).reason).toBe(REFUND_REASON);
+    const before = await row(janes.id);
     for (const v of Object.values(JANE)) expect(await whereIs(v), v).not.toEqual([]);
     const body = `{"shop_id":1,"shop_domain":"${domain}","customer":{"id":191167,"email":"${JANE.email}","phone":"${JANE.phone}"},"orders_to_redact":[${numeric(janes.id)},${numeric(janesHeld.id)}]}`;
     expect((await compliance('customers/redact', body)).status).toBe(200);
@@ -160,6 +175,18 @@ describe('privacy: compliance webhooks, export, redaction, retention', () => {
 
     const after = await row(janes.id);
     expect(after.state).toBe('in_production');
+    expect((await db.selectFrom('ordermesh_requests').select('reason').executeTakeFirstOrThrow()).reason).toBe('[redacted] [redacted] rang: the mug arrived cracked');
+    // What the sync works from, intact: the order's and its line items' ids, SKUs, print files (the app's print area too); her year gone.
+    const stored = after.store_payload as any;
+    expect(stored.id).toBe(janes.id);
+    expect(stored.lineItems.map((l: any) => [l.id, l.sku, l.customAttributes])).toEqual([
+      [janes.lineItems[0]!.id, 'MUG-11OZ-WHITE', [janes.lineItems[0]!.customAttributes[0], PRINT_AREA]],
+      [janes.lineItems[1]!.id, 'TEE-BELLA3001-BLK-M', [janes.lineItems[1]!.customAttributes[0]]],
+    ]);
+    const items = (m: any) => m.items.map((i: any) => ({ sku: i.sku, images: i.images, meta: i.meta, externalId: i.externalId }));
+    expect(items(after.mapped_payload)).toEqual(items(before.mapped_payload));
+    expect((after.mapped_payload as any).meta).toEqual((before.mapped_payload as any).meta);
+    expect(after.safe_id).toBe(before.safe_id);
     expect(after.redacted_at).not.toBeNull();
     expect((await db.selectFrom('packages').select('tracking_number').where('order_id', '=', after.id).execute())[0]!.tracking_number).toMatch(/^9400/);
     expect((await row(other.id)).store_payload).toMatchObject({ email: 'someone.else@example.com' });
@@ -192,6 +219,30 @@ describe('privacy: compliance webhooks, export, redaction, retention', () => {
     expect(await leftovers({ ...JANE, laterNote: LATER_NOTE })).toEqual({});
   });
 
+  it('a redacted order stays redacted through a reprocess (which re-reads the store): nothing comes back, redacted_at kept, one OrderMesh lacks left alone', async () => {
+    const redactedAt = await Promise.all([janes, janesHeld].map(async (o) => (await row(o.id)).redacted_at));
+    expect(redactedAt.every((r) => r !== null)).toBe(true);
+    // A new copy in the store (her address in it, a new note): what the reprocess reads.
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(janes.id)}/update`, { note: REPROCESS_NOTE });
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(janesHeld.id)}/update`, { note: REPROCESS_NOTE });
+    const file = writePipelineConfig(cfgObject);
+    const done = await runCli(['reprocess', '--order', janes.id, janesHeld.id, '--json', '--config', file], { DATABASE_URL: dbUrl });
+    expect(done.code, done.stderr).toBe(0);
+    await changeJobsDone();
+    // The reprocess read the new copies: the ledger holds them, redacted.
+    for (const o of [janes, janesHeld]) {
+      const storeCopy = ((await shopState(shop)).orderList as any[]).find((x) => x.id === o.id).updatedAt as string;
+      expect((await row(o.id)).store_updated_at?.getTime()).toBe(Date.parse(storeCopy));
+    }
+    expect(await leftovers({ ...JANE, laterNote: LATER_NOTE, reprocessNote: REPROCESS_NOTE })).toEqual({});
+    expect(await Promise.all([janes, janesHeld].map(async (o) => (await row(o.id)).redacted_at))).toEqual(redactedAt);
+    const lines = JSON.parse(done.stdout) as Array<{ storeOrderId: string; action: string }>;
+    expect(Object.fromEntries(lines.map((l) => [l.storeOrderId, l.action]))).toEqual({
+      [janes.id]: 're-checking against OrderMesh (never resubmitted)',
+      [janesHeld.id]: 'left alone: its personal data was removed (a redaction): it can no longer be mapped',
+    });
+  });
+
   it('retention redacts exactly the final orders past the period', async () => {
     const make = async (email: string) => {
       const o = explicitOrder({ email }, [line('MUG-11OZ-WHITE')]);
@@ -216,12 +267,15 @@ describe('privacy: compliance webhooks, export, redaction, retention', () => {
     expect(await whereIs('old.open@example.net')).not.toEqual([]);
     expect(await retentionSweep(service.deps)).toBe(0);
 
-    // A reprocess of the redacted order reads it from the store again.
+    // A reprocess of the redacted order reads it from the store again, and keeps it redacted.
     const { reprocess } = await import('../../src/jobs/reprocess.ts');
     const redacted = await row(oldFinal.id);
+    await post(`${shop.url}/_sim/orders/${encodeURIComponent(oldFinal.id)}/update`, { tags: ['reread'] });
     const res = await reprocess(service.deps, { ids: [redacted.id] }, false);
     expect(res.unread).toBeUndefined();
-    expect(await row(oldFinal.id)).toMatchObject({ redacted_at: null, state: 'fulfilled', store_payload: expect.objectContaining({ email: 'old.final@example.net' }) });
+    expect(await row(oldFinal.id)).toMatchObject({ redacted_at: redacted.redacted_at, state: 'fulfilled', store_payload: expect.objectContaining({ tags: ['reread'] }) });
+    await changeJobsDone();
+    expect(await whereIs('old.final@example.net')).toEqual([]);
   });
 
   it('by hand: export prints what we hold of a customer; redact --dry-run counts and changes nothing; redact removes', async () => {
