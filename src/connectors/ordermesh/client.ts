@@ -485,15 +485,18 @@ export class OrderMeshClient {
       let text: string;
       let retryAfter: string | undefined;
       try {
-        const res = await withCallSignal(this.#closing.signal, (signal) =>
+        const request = (signal: AbortSignal) =>
           this.#http(url, {
             method: spec.method,
             ...(call.body !== undefined ? { json: call.body } : {}),
             ...(call.query ? { searchParams: call.query } : {}),
             headers: token ? { authorization: `Bearer ${token}` } : {},
             signal,
-          }),
-        );
+          });
+        // A write in flight (a create above all) is not cut short by another call's timeout: its answer
+        // may be on its way, and an answer thrown away makes the order's next attempt a second create
+        // request. Only its own timeout (or shutdown) ends it; reads, and calls not yet sent, join the scope.
+        const res = spec.method === 'GET' ? await withCallSignal(this.#closing.signal, request) : await request(this.#closing.signal);
         status = res.statusCode;
         text = res.body;
         retryAfter = res.headers['retry-after'];
