@@ -31,15 +31,21 @@ let shop: Awaited<ReturnType<typeof shopifySim>>;
 let fleet: WorkerFleet;
 
 // In a hook, not at module level: a start that fails (or, before the start deadline, hung) fails this
-// file within the hook's timeout, and the suite goes on.
+// file within the hook's timeout, and the suite goes on. What it starts is stopped by the afterAll
+// below, registered here at module level: an afterAll registered inside a beforeAll never runs (the
+// helpers' own, in WorkerFleet and the simulators, included), which left both workers running.
+afterAll(async () => {
+  await fleet?.stopAll();
+  await db?.destroy();
+  await Promise.all([om?.close(), shop?.close()]);
+  await server?.stop();
+}, 120_000);
 beforeAll(async () => {
   const dir = tempDir('ordersync-restart-');
   chmodSync(dir, 0o755); // the postgres OS user must enter it when we run as root
   pgOpts = { dataDir: path.join(dir, 'data'), port: await freePort(), log: createLogger({ level: 'warn' }) };
   server = await startEmbeddedPostgres(pgOpts);
-  afterAll(() => server.stop());
   db = createDb(server.url, 2);
-  afterAll(() => db.destroy());
 
   om = await ordermeshSim({ seed: 11 });
   shop = await shopifySim({ restoreRate: 1000, seed: 12 });
