@@ -131,6 +131,7 @@ export function storeCommand(contextFrom: Ctx): Command {
         });
         if (r === 'not-found') throw new UsageError(`no store "${id}"`);
         if (r === 'config-store') throw new UsageError(`"${id}" is a store of the config file: set enabled: ${!paused} for it there`);
+        if (typeof r === 'object') throw new UsageError(r.refused);
         process.stdout.write(`store ${id} ${paused ? 'paused' : 'resumed'}\n`);
       });
   }

@@ -138,16 +138,26 @@ export async function storeDetail(db: Kysely<Database>, id: string): Promise<{ s
   };
 }
 
-/** Pauses or resumes a store (a ledger store; a config store is paused with `enabled: false` in its file). */
-export async function setPaused(db: Kysely<Database>, id: string, paused: boolean, reason: string | null, actor: string): Promise<'ok' | 'not-found' | 'config-store'> {
-  const row = await db.selectFrom('stores').select(['source']).where('id', '=', id).executeTakeFirst();
-  if (!row) return 'not-found';
-  if (row.source === 'config') return 'config-store';
-  await db.transaction().execute(async (trx) => {
+/**
+ * Pauses or resumes a store (a ledger store; a config store is paused with `enabled: false` in its file).
+ * A resume is refused for a removed store (its secrets are gone; a new store of its shop may exist) and
+ * for a store whose shop another store has meanwhile: one shop, one store (issue 34, item 3).
+ */
+export async function setPaused(db: Kysely<Database>, id: string, paused: boolean, reason: string | null, actor: string): Promise<'ok' | 'not-found' | 'config-store' | { refused: string }> {
+  return db.transaction().execute(async (trx) => {
+    await lockStoreAdditions(trx);
+    const row = await trx.selectFrom('stores').select(['source', 'shop_domain', 'paused_reason']).where('id', '=', id).executeTakeFirst();
+    if (!row) return 'not-found';
+    if (row.source === 'config') return 'config-store';
+    if (!paused && row.paused_reason === 'REMOVED') return { refused: `${id} was removed: add the shop again (\`ordersync store add\` or an install) instead` };
+    if (!paused) {
+      const other = await storeOfShop(trx, row.shop_domain);
+      if (other && other.id !== id) return { refused: `${row.shop_domain} is the ${other.source} store ${other.id}'s now: one shop, one store` };
+    }
     await trx.updateTable('stores').set({ enabled: !paused, paused_reason: paused ? reason : null, updated_at: new Date() }).where('id', '=', id).execute();
     await recordEvent(trx, { storeId: id, kind: paused ? 'store_paused' : 'store_resumed', message: reason, actor });
+    return 'ok' as const;
   });
-  return 'ok';
 }
 
 /**

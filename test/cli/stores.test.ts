@@ -194,6 +194,17 @@ describe('stores kept in the ledger', () => {
     expect(await db.selectFrom('stores').select(['secrets_sealed', 'enabled']).where('id', '=', ID).executeTakeFirst()).toEqual({ secrets_sealed: null, enabled: false });
   });
 
+  it('a removed store is not resumed beside the store its shop has now: one shop, one store', async () => {
+    const again = await cli(['store', 'add', 'ledger-shop-again', '--shop', SHOPIFY_SIM_DEFAULTS.shop.domain, '--merchant', 'm', '--token-env', 'T_TOKEN', '--settings', settingsFile]);
+    expect(again.code, again.stderr).toBe(0);
+    const resume = await cli(['store', 'resume', ID]);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain(`${ID} was removed: add the shop again`);
+    const live = await db.selectFrom('stores').select(['id', 'enabled']).where('shop_domain', '=', SHOPIFY_SIM_DEFAULTS.shop.domain).orderBy('id').execute();
+    expect(live).toEqual([{ id: ID, enabled: false }, { id: 'ledger-shop-again', enabled: true }]);
+    expect((await cli(['store', 'remove', 'ledger-shop-again'])).code).toBe(0);
+  });
+
   it('`store show` of a config store names the file and shows its entry without its secrets, not even a default', async () => {
     const file = writePipelineConfig(withStore);
     const show = await runCli(['store', 'show', 'sim-shop', '--config', file], env);
