@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ShopifyClient } from '../../src/connectors/shopify/client.ts';
 import { SHOPIFY_SIM_DEFAULTS } from '../../src/sim/shopify/server.ts';
 import { runInCallScope } from '../../src/util/call-scope.ts';
-import { clientFor, ordermeshSim, simState, validOrder } from '../helpers/ordermesh.ts';
+import { clientFor, ordermeshSim, setFaults, simState, validOrder } from '../helpers/ordermesh.ts';
 import { post, shopifySim } from '../helpers/shopify.ts';
 
 /**
@@ -33,6 +33,28 @@ describe("a store job's calls after one timed out", () => {
     expect(await omRequests('getOrderBySafeId')).toBe(0);
     expect((await simState(om)).orders.map((o: any) => o.safeId)).toContain(healthyOrder.safeId);
     client.close();
+  });
+
+  it("OrderMesh: a create in flight is not cut short when another call of the job times out: its answer is heard, and no second create is needed", async () => {
+    // Two clients in one job's scope: the read times out (300 ms) while the create is held (1.5 s) and
+    // answered within its own timeout (5 s).
+    const reader = clientFor(om, { timeoutMs: 300, retry: { maxAttempts: 1 } });
+    const writer = clientFor(om, { timeoutMs: 5_000, retry: { maxAttempts: 1 } });
+    await post(`${om.url}/_sim/settings`, { slowMerchants: { 'm-slow': 1_500 } });
+    await setFaults(om, { getOrderBySafeId: { timeout: 1, timeoutMs: 2_000 } });
+    const order = validOrder({ merchantId: 'm-slow' });
+    try {
+      const [read, created] = await runInCallScope(() => Promise.allSettled([reader.getOrderBySafeId('someone-else'), writer.createOrders([order])]));
+      expect(read).toMatchObject({ status: 'rejected', reason: { code: 'TIMEOUT' } });
+      expect(created).toMatchObject({ status: 'fulfilled', value: [expect.objectContaining({ outcome: 'created' })] });
+      const st = await simState(om);
+      expect([st.createRequestsBySafeId[order.safeId], st.unansweredCreatesBySafeId[order.safeId] ?? 0]).toEqual([1, 0]);
+    } finally {
+      await fetch(`${om.url}/_sim/faults`, { method: 'DELETE' });
+      await post(`${om.url}/_sim/settings`, { slowMerchants: {} });
+      reader.close();
+      writer.close();
+    }
   });
 
   it('Shopify: the call that timed out is not retried and the next call of the job is not sent', async () => {
