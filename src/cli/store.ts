@@ -117,24 +117,7 @@ export function storeCommand(contextFrom: Ctx): Command {
       ];
       process.stdout.write(`${lines.join('\n')}\n${shown.status ? formatStatus({ stores: [shown.status], workers: [], queues: {} }).replace(/^/gm, '  ').trimEnd() : '  (none)'}\n`);
     });
-  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
-    store
-      .command(`${verb} <id>`)
-      .description(paused ? 'stops a ledger store (nothing read or sent for it; its orders stay)' : 'starts a paused ledger store again')
-      .option(paused ? '--reason <text>' : '--merchant <id>', paused ? 'why (shown by `store list`)' : 'name its OrderMesh merchant first (an installed shop waiting for one: NEEDS_MERCHANT)')
-      .action(async (id: string, o: { reason?: string; merchant?: string }, cmd: Command) => {
-        const ctx = contextFrom(cmd);
-        const r = await withLedger(ctx.config, ctx.log, async (db) => {
-          if (o.merchant && (await db.selectFrom('stores').select('source').where('id', '=', id).executeTakeFirst())?.source === 'ledger') await setMerchant(db, id, o.merchant);
-          else if (!paused && (await db.selectFrom('stores').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id === UNASSIGNED_MERCHANT) throw new UsageError(`${id} has no OrderMesh merchant yet: resume it with --merchant ID`);
-          return setPaused(db, id, paused, paused ? (o.reason ?? 'PAUSED') : null, actor());
-        });
-        if (r === 'not-found') throw new UsageError(`no store "${id}"`);
-        if (r === 'config-store') throw new UsageError(`"${id}" is a store of the config file: set enabled: ${!paused} for it there`);
-        if (typeof r === 'object') throw new UsageError(r.refused);
-        process.stdout.write(`store ${id} ${paused ? 'paused' : 'resumed'}\n`);
-      });
-  }
+  pauseAndResume(store, contextFrom);
   store
     .command('remove <id>')
     .description('removes a ledger store (one with orders is kept paused, its secrets dropped, so its orders stay visible)')
@@ -158,4 +141,26 @@ export function storeCommand(contextFrom: Ctx): Command {
       process.stdout.write(`${n} store(s) re-sealed with key ${keyring.currentKeyId}\n`);
     });
   return store;
+}
+
+/** `store pause` and `store resume`. */
+function pauseAndResume(store: Command, contextFrom: Ctx): void {
+  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+    store
+      .command(`${verb} <id>`)
+      .description(paused ? 'stops a ledger store (nothing read or sent for it; its orders stay)' : 'starts a paused ledger store again')
+      .option(paused ? '--reason <text>' : '--merchant <id>', paused ? 'why (shown by `store list`)' : 'name its OrderMesh merchant first (an installed shop waiting for one: NEEDS_MERCHANT)')
+      .action(async (id: string, o: { reason?: string; merchant?: string }, cmd: Command) => {
+        const ctx = contextFrom(cmd);
+        const r = await withLedger(ctx.config, ctx.log, async (db) => {
+          if (o.merchant && (await db.selectFrom('stores').select('source').where('id', '=', id).executeTakeFirst())?.source === 'ledger') await setMerchant(db, id, o.merchant);
+          else if (!paused && (await db.selectFrom('stores').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id === UNASSIGNED_MERCHANT) throw new UsageError(`${id} has no OrderMesh merchant yet: resume it with --merchant ID`);
+          return setPaused(db, id, paused, paused ? (o.reason ?? 'PAUSED') : null, actor());
+        });
+        if (r === 'not-found') throw new UsageError(`no store "${id}"`);
+        if (r === 'config-store') throw new UsageError(`"${id}" is a store of the config file: set enabled: ${!paused} for it there`);
+        if (typeof r === 'object') throw new UsageError(r.refused);
+        process.stdout.write(`store ${id} ${paused ? 'paused' : 'resumed'}\n`);
+      });
+  }
 }

@@ -8,7 +8,7 @@ import { PRIVACY_TOPICS, type PrivacyTopic } from '../db/schema.ts';
 import { Q, enqueue } from '../jobs/queues.ts';
 import { verifyHmacBase64 } from '../util/hmac.ts';
 import { receiveOnce } from './receipts.ts';
-import type { WebhookDeps } from './webhooks.ts';
+import type { WebhookDeps } from './webhook-deps.ts';
 
 export const PRIVACY_TOPIC_SET: ReadonlySet<string> = new Set(PRIVACY_TOPICS);
 
