@@ -98,10 +98,10 @@ export async function runDoctor(configFlag: string | undefined, log: Logger, env
  * (shopify-default.ts, externalIdOf; issue 33):
  * - a store on `externalId: name` or `id` in fulfilment-service mode: each fulfilment request of an
  *   order is its own OrderMesh order, and every one carries the order's name and id;
- * - two stores of one merchant on `name`: every shop names its orders from #1001;
- * - two stores of one merchant on `id` that are the same shop. Shopify's order ids are its global ids,
- *   unique across shops (ASSUMED from https://shopify.dev/docs/api/usage/gids), so different shops on
- *   `id` do not collide, and a name (#1001) never equals an id.
+ * - two stores of one merchant on `name`: every shop names its orders from #1001.
+ * Stores on `id` do not collide: Shopify's order ids are its global ids, unique across shops (ASSUMED
+ * from https://shopify.dev/docs/api/usage/gids), a name (#1001) never equals an id, and two stores of
+ * one shop are refused by the config (one shop, one store).
  * The default (`unique`, the safeId, which starts with the store id) collides with nothing; what a
  * custom module sends is not known here.
  */
@@ -115,10 +115,8 @@ export function externalIdChecks(config: Config, mappers: Map<string, Mapper>): 
   return repeatable.flatMap(({ cfg, index, externalId }) => {
     const why: string[] = [];
     if (cfg.mode === 'fulfillment-service') why.push(`in fulfilment-service mode each fulfilment request of an order is its own OrderMesh order, and all of them carry the order's ${externalId}`);
-    const peers = repeatable.filter((o) => o.cfg.id !== cfg.id && o.cfg.merchantId === cfg.merchantId && o.externalId === externalId && (externalId === 'name' || o.cfg.shopDomain === cfg.shopDomain));
-    const names = peers.map((o) => o.cfg.id).join(', ');
-    if (peers.length && externalId === 'name') why.push(`store(s) ${names} send to the same OrderMesh merchant ${cfg.merchantId} with \`externalId: name\` too, and every shop names its orders from #1001`);
-    if (peers.length && externalId === 'id') why.push(`store(s) ${names} are the same shop (${cfg.shopDomain}) for the same OrderMesh merchant ${cfg.merchantId}, with \`externalId: id\` too`);
+    const peers = externalId === 'name' ? repeatable.filter((o) => o.cfg.id !== cfg.id && o.cfg.merchantId === cfg.merchantId && o.externalId === 'name') : [];
+    if (peers.length) why.push(`store(s) ${peers.map((o) => o.cfg.id).join(', ')} send to the same OrderMesh merchant ${cfg.merchantId} with \`externalId: name\` too, and every shop names its orders from #1001`);
     if (!why.length) return [];
     const again = cfg.mode === 'fulfillment-service' ? 'requests rejected for it go again when the merchant requests fulfilment again in Shopify' : `\`ordersync reprocess --store ${cfg.id} --state rejected\` sends orders rejected for it again`;
     return [
