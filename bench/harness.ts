@@ -124,7 +124,7 @@ export async function startWorkers(config: string, dbUrl: string, count: number,
     procs.push(memoryLimitMb ? run(['bin/entrypoint.sh', ...args], vars, '/bin/sh') : run(['bin/ordersync.js', ...args], vars));
   }
   for (const [i, port] of ports.entries()) {
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, `worker ${i} to answer (output: ${procs[i]!.output().slice(-2000)})`, 120_000, 100);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, () => `worker ${i} to answer (output: ${procs[i]!.output().slice(-2000)})`, 120_000, 100);
   }
   return { procs, ports, readyMs: performance.now() - t0 };
 }
@@ -159,7 +159,7 @@ export async function ledgerCounts(dbUrl: string): Promise<Record<string, number
 }
 
 /** ordersync: boot workers on a fresh database, wait until every order is settled, measure, stop. */
-export async function ordersyncRun(om: { url: string }, shops: Array<{ url: string }>, orders: number, processes = 1) {
+export async function ordersyncRun(om: { url: string }, shops: BenchStore[], orders: number, processes = 1) {
   const db = await freshDatabase();
   const before = await transactions(db.name);
   const t0 = performance.now();

@@ -55,12 +55,13 @@ export function run(args: string[], env: Record<string, string> = {}, command = 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(check: () => Promise<T | false>, what: string, timeoutMs: number, everyMs = 250): Promise<T> {
+/** `what` may be a function: read when the wait times out (a worker's output then, not when the wait began). */
+export async function until<T>(check: () => Promise<T | false>, what: string | (() => string), timeoutMs: number, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check().catch(() => false as const);
     if (v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await sleep(everyMs);
   }
 }

@@ -198,7 +198,10 @@ async function processes() {
   for (const count of PROCESS_COUNTS) {
     const shops = await Promise.all([0, 1, 2, 3].map((i) => shopifySim(UNTHROTTLED, PER_STORE, 20 + i)));
     const om = await ordermeshSim(0);
-    const r = await ordersyncRun(om, shops, PER_STORE * 4, count);
+    // One shop, one store: each simulator serves the default shop, so each store names its own domain
+    // (the simulator answers by token, whatever the domain).
+    const stores = shops.map((s, i) => ({ url: s.url, shop: { ...SHOPIFY_SIM_DEFAULTS.shop, domain: `sim-shop-p${i}.myshopify.com` } }));
+    const r = await ordersyncRun(om, stores, PER_STORE * 4, count);
     out.push(r);
     await Promise.all([...shops.map((s) => s.stop()), om.stop()]);
   }
