@@ -9,6 +9,7 @@ import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from '../helpers/pipeline.ts';
 import { explicitOrder, post, shopState, shopifySim } from '../helpers/shopify.ts';
+import { whereAre } from '../helpers/where-is.ts';
 
 /**
  * A redacted order stays redacted in fulfilment-service mode (issue 34, item 5), as it does for a
@@ -50,26 +51,11 @@ const janes = explicitOrder({ email: JANE.email, phone: JANE.phone, note: JANE.n
   line('TEE-BELLA3001-BLK-M'),
 ]);
 
-/** Every place in the database that holds `value`: "schema.table.column" (values here are all 4 characters or more). */
-async function whereIs(value: string): Promise<string[]> {
-  const cols = await sql<{ s: string; t: string; c: string }>`
-    select table_schema as s, table_name as t, column_name as c from information_schema.columns
-    where table_schema in ('public', 'pgboss') and data_type in ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')
-      and table_name in (select table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema in ('public', 'pgboss'))`.execute(db);
-  const found: string[] = [];
-  for (const { s, t, c } of cols.rows) {
-    const n = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${s}.${t}`)} where ${sql.ref(c)}::text ilike ${`%${value}%`}`.execute(db);
-    if (n.rows[0]!.n) found.push(`${s}.${t}.${c}`);
-  }
-  return found;
-}
 /** Each declared value with where it still is, for those still somewhere. */
 async function leftovers(values: Record<string, string>): Promise<Record<string, string[]>> {
+  const where = await whereAre(db, Object.values(values));
   const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(values)) {
-    const at = await whereIs(v);
-    if (at.length) out[`${k}: ${v}`] = at;
-  }
+  for (const [k, v] of Object.entries(values)) if (where[v]!.length) out[`${k}: ${v}`] = where[v]!;
   return out;
 }
 
