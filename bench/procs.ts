@@ -21,8 +21,16 @@ export interface Proc {
   stop: () => Promise<void>;
 }
 
+/** Children still running: killed when the bench process exits, so a scenario that fails leaves no simulator or worker behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 export function run(args: string[], env: Record<string, string> = {}, command = process.execPath): Proc {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
