@@ -1,6 +1,7 @@
 /**
  * The house's shape, measured (issue 35): query-builder or raw SQL outside src/db/, functions longer
- * than a page, and import circles in src/. `node scripts/house.ts` prints each list; `--json` prints
+ * than a page, import circles in src/, and lists of order states outside src/db/order-states.ts (an
+ * array, or SQL's `in (…)`, in code, SQL or the console's script, naming two states or more). `node scripts/house.ts` prints each list; `--json` prints
  * them as JSON for test/house.test.ts. A function's length is counted from its first line to its last
  * (comments and blank lines included: what a reader has to hold at once), as the TypeScript parser
  * sees functions: declarations, methods, arrows and function expressions.
@@ -12,12 +13,15 @@ import ts from 'typescript';
 
 export const MAX_FUNCTION_LINES = 120;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const QUERY = /\b(selectFrom|insertInto|updateTable|deleteFrom)\b|\bsql`/;
+// `sql<T>\`` and `sql.join` count too: the issue's grep (`sql\``) missed the typed form.
+const QUERY = /\b(selectFrom|insertInto|updateTable|deleteFrom)\b|\bsql(<[^`;]*>)?`|\bsql\.(join|raw|ref|lit|id|table|val)\b/;
+const STATES_MODULE = 'src/db/order-states.ts';
+const QUOTED_STATE = /['"](pending|mapped|submitting|submitted|in_production|fulfilled|failed_mapping|rejected|failed|cancelled|on_hold|skipped|needs_attention)['"]/g;
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, ext = '.ts'): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    return e.isDirectory() ? sourceFiles(p) : e.name.endsWith('.ts') ? [p] : [];
+    return e.isDirectory() ? sourceFiles(p, ext) : e.name.endsWith(ext) ? [p] : [];
   });
 }
 
@@ -25,6 +29,23 @@ export interface HouseReport {
   queriesOutsideDb: string[];
   longFunctions: Array<{ file: string; line: number; name: string; lines: number }>;
   importCircles: string[][];
+  stateLists: Array<{ file: string; line: number; text: string }>;
+}
+
+/** Lists (brackets, SQL's `in (…)`, innermost) that name two order states or more, outside the states module. */
+function stateLists(root: string, files: string[]): HouseReport['stateLists'] {
+  const out: HouseReport['stateLists'] = [];
+  for (const file of files) {
+    const rel = relative(root, file);
+    if (rel === STATES_MODULE) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\[[^[\]]*\]|\bin\s*\([^()]*\)/gi)) {
+      const named = new Set([...m[0].matchAll(QUOTED_STATE)].map((q) => q[1]));
+      // pg-boss's job states share two names with ours ('failed', 'cancelled'); 'retry' is only theirs.
+      if (named.size >= 2 && !m[0].includes("'retry'")) out.push({ file: rel, line: text.slice(0, m.index).split('\n').length, text: m[0].replace(/\s+/g, ' ').slice(0, 100) });
+    }
+  }
+  return out;
 }
 
 export function measureHouse(root = ROOT): HouseReport {
@@ -58,7 +79,12 @@ export function measureHouse(root = ROOT): HouseReport {
     visit(src);
     imports.set(file, deps);
   }
-  return { queriesOutsideDb, longFunctions: longFunctions.sort((a, b) => b.lines - a.lines), importCircles: circles(imports).map((c) => c.map(rel)) };
+  return {
+    queriesOutsideDb,
+    longFunctions: longFunctions.sort((a, b) => b.lines - a.lines),
+    importCircles: circles(imports).map((c) => c.map(rel)),
+    stateLists: stateLists(root, [...files, ...sourceFiles(join(root, 'src'), '.js')]),
+  };
 }
 
 function nameOf(node: ts.SignatureDeclaration): string {
@@ -112,5 +138,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(`SQL outside src/db/ (${r.queriesOutsideDb.length} files):\n${r.queriesOutsideDb.map((f) => `  ${f}`).join('\n')}`);
     console.log(`functions over ${MAX_FUNCTION_LINES} lines (${r.longFunctions.length}):\n${r.longFunctions.map((f) => `  ${f.lines}  ${f.file}:${f.line} ${f.name}`).join('\n')}`);
     console.log(`import circles (${r.importCircles.length}):\n${r.importCircles.map((c) => `  ${c.join(' ↔ ')}`).join('\n')}`);
+    console.log(`lists of order states outside ${STATES_MODULE} (${r.stateLists.length}):\n${r.stateLists.map((l) => `  ${l.file}:${l.line} ${l.text}`).join('\n')}`);
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ACCEPTED, FAILURES, FINAL, SUBMISSION_QUEUE, type OrderState } from '../db/order-states.ts';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -121,19 +122,19 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
     await post(`${shop.url}/_sim/orders`, { count: orderCount, seed: 1, spreadSeconds: 600 });
     const total = orderCount;
     const db = service.db;
-    const count = async (states: string[]) =>
+    const count = async (states: readonly OrderState[]) =>
       Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', states as never).executeTakeFirstOrThrow()).n);
 
     say(`1. pulling ${total} orders from the store, mapping and submitting them to OrderMesh…`);
     await service.boss.send(Q.pullOrders, { storeId }, { singletonKey: storeId });
-    await until(async () => (await count(['pending', 'submitting'])) === 0 && Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === total, 'submission');
-    const others = await count(['rejected', 'failed', 'needs_attention', 'cancelled']);
+    await until(async () => (await count(SUBMISSION_QUEUE)) === 0 && Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === total, 'submission');
+    const others = (await count(FAILURES)) - (await count(['failed_mapping'])) + (await count(['cancelled']));
     say(`   submitted: ${await count(['submitted'])}, failed mapping: ${await count(['failed_mapping'])}, nothing to fulfil: ${await count(['skipped'])}${others ? `, rejected, failed or parked: ${others} (see status below)` : ''}`);
 
     say('2. OrderMesh produces and ships (simulated); its webhooks trigger shipment polls and tracking write-back…');
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
     await service.boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
-    await until(async () => (await count(['submitted', 'in_production'])) === 0, 'tracking write-back');
+    await until(async () => (await count(ACCEPTED.filter((s) => !FINAL.includes(s)))) === 0, 'tracking write-back');
     const packages = await db.selectFrom('packages').select(['written_back_at']).execute();
     const omState = (await (await fetch(`${om.url}/_sim/state`)).json()) as { counts: { orders: number } };
     say(`   OrderMesh orders: ${omState.counts.orders}; packages shipped: ${packages.length}; tracking written to the store: ${packages.filter((p) => p.written_back_at).length}`);

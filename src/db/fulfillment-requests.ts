@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 import { cleanText } from './clean-text.ts';
+import { FINAL } from './order-states.ts';
 import { payloadHash, recordEvent, storedCopy, transition } from './orders.ts';
 import type { Database, OrderRow, RequestState } from './schema.ts';
 
@@ -135,7 +136,7 @@ export async function openRequestIds(db: Db, storeId: string): Promise<string[]>
     .where('store_id', '=', storeId)
     // Still 'requested' whatever the state: an order cancelled in the ledger before Shopify heard back
     // is answered (or found withdrawn) like any other.
-    .where((eb) => eb.or([eb('request_state', '=', 'requested'), eb.and([eb('request_state', 'in', ['accepted', 'cancellation_requested', 'cancellation_rejected']), eb('state', 'not in', ['fulfilled', 'cancelled'])])]))
+    .where((eb) => eb.or([eb('request_state', '=', 'requested'), eb.and([eb('request_state', 'in', ['accepted', 'cancellation_requested', 'cancellation_rejected']), eb('state', 'not in', FINAL)])]))
     .execute();
   return rows.map((r) => r.store_order_id);
 }

@@ -19,9 +19,6 @@ export const orderFilterSchema = z.strictObject({
 });
 export type OrderFilter = z.infer<typeof orderFilterSchema>;
 
-/** The failure states: what the console's failure view lists by default. */
-export const FAILURE_STATES = ['failed_mapping', 'rejected', 'failed', 'needs_attention'] as const;
-
 type OrdersQuery<O> = SelectQueryBuilder<Database, 'orders', O>;
 
 /** `q` narrowed to the one index each kind of key uses: exact matches only, so every search is an index lookup. */

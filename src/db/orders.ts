@@ -6,21 +6,9 @@ import { safeIdFor } from '../mapping/safe-id.ts';
 import { redactPayload } from '../privacy/personal-data.ts';
 import { cleanText } from './clean-text.ts';
 import type { Database, OrderRow, OrderState } from './schema.ts';
+import { followsStore, PRE_SUBMISSION } from './order-states.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** States before an OrderMesh order exists: a store change simply re-maps them. */
-export const PRE_SUBMISSION: OrderState[] = ['pending', 'mapped', 'failed_mapping', 'rejected', 'skipped', 'failed'];
-/**
- * States in which OrderMesh may have the order: store changes must be carried over (cancel, address),
- * including an order parked for a person after submission (a refused change, a failed job) and one
- * on hold (OrderMesh takes changes to an order on Customer Care Hold).
- */
-const FOLLOWS_STORE: OrderState[] = ['submitted', 'in_production', 'needs_attention', 'on_hold'];
-/** Done with: nothing (a dead letter, a late job) moves an order out of these. */
-export const FINAL: OrderState[] = ['fulfilled', 'cancelled', 'skipped'];
-/** An order OrderMesh has, in a state that still follows the store. */
-export const followsStore = (row: Pick<OrderRow, 'state' | 'ordermesh_order_id'>) => FOLLOWS_STORE.includes(row.state) && row.ordermesh_order_id !== null;
 
 export interface EventInput {
   orderId?: string | null;
@@ -66,7 +54,7 @@ export async function recordEvents(db: Db, events: EventInput[]): Promise<void> 
 export async function transition(
   db: Db,
   order: Pick<OrderRow, 'id' | 'store_id'>,
-  from: OrderState[],
+  from: readonly OrderState[],
   to: OrderState,
   opts: { actor: string; reason?: string | null; message?: string | null; set?: Record<string, unknown>; data?: unknown },
 ): Promise<boolean> {

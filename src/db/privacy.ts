@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { redactPayload, scrubText, scrubValue } from '../privacy/personal-data.ts';
-import { FINAL, recordEvents } from './orders.ts';
+import { recordEvents } from './orders.ts';
+import { FINAL } from './order-states.ts';
 import type { Database, PrivacyTopic } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;

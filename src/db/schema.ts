@@ -1,37 +1,12 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-/**
- * Glossary (used across the code base):
- * - store order: an order as the storefront (Shopify) has it, identified by (store_id, store_order_id).
- * - safeId: OrderMesh's idempotency key for an order, derived deterministically from the store order,
- *   so resubmitting can never create a second OrderMesh order.
- * - ledger: these tables; the single source of what was pulled, mapped, submitted and written back.
- * - watermark: per store and stream, the store `updatedAt` up to which every order is in the ledger.
- * - hold window: how long a new store order waits before submission (edits and cancellations settle).
- * - package: an OrderMesh shipment package with carrier tracking; written back to the store once.
- * - write-back: creating the store fulfilment (with tracking) for a package.
- */
-
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json = ColumnType<unknown, string, string>;
 
-export const ORDER_STATES = [
-  'pending',
-  'mapped',
-  'submitting',
-  'submitted',
-  'in_production',
-  'fulfilled',
-  'failed_mapping',
-  'rejected',
-  'failed',
-  'cancelled',
-  'on_hold',
-  'skipped',
-  'needs_attention',
-] as const;
-export type OrderState = (typeof ORDER_STATES)[number];
+/** The states and their sets live with the glossary in order-states.ts. */
+export { ORDER_STATES, type OrderState } from './order-states.ts';
+import type { OrderState } from './order-states.ts';
 
 export interface StoresTable {
   id: string;

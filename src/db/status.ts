@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { FAILURES, statesSql, SUBMISSION_QUEUE } from './order-states.ts';
 import { liveWorkers } from './workers.ts';
 import { DRIFT_HINT, fixFor } from '../fixes.ts';
 import { listDrift, type DriftRow } from './ordermesh-drift.ts';
@@ -67,7 +68,7 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
     from stores s
     left join lateral (
       select store_order_name, store_order_id, created_at, hold_until from orders o
-      where o.store_id = s.id and o.state in ('pending', 'submitting') order by o.created_at limit 1
+      where o.store_id = s.id and o.state in (${statesSql(SUBMISSION_QUEUE)}) order by o.created_at limit 1
     ) w on true
     where true ${storeId ? sql`and s.id = ${storeId}` : sql``}`.execute(db);
   // Grouped off the failures index; each group's first examples by one probe of it (a failed order
@@ -75,11 +76,11 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
   const failed = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`
     select g.store_id, coalesce(g.code, 'UNKNOWN') as code, g.n, coalesce(x.examples, '[]'::json) as examples from (
       select store_id, last_error_code as code, count(*)::int as n
-      from orders where state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') ${only} group by 1, 2
+      from orders where state in (${statesSql(FAILURES)}) ${only} group by 1, 2
     ) g cross join lateral (
       select json_agg(json_build_object('order', coalesce(e.store_order_name, '?'), 'message', e.last_error_message) order by e.id) as examples
       from (select id, store_order_name, last_error_message from orders o
-            where o.store_id = g.store_id and o.state in ('failed_mapping', 'rejected', 'failed', 'needs_attention') and o.last_error_code = g.code
+            where o.store_id = g.store_id and o.state in (${statesSql(FAILURES)}) and o.last_error_code = g.code
             order by o.id limit ${EXAMPLES}) e
     ) x`.execute(db);
   const writeBack = await sql<{ store_id: string; code: string; n: number; examples: Array<{ order: string; message: string | null }> }>`

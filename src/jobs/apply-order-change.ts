@@ -1,7 +1,8 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import { orderSchema, parseShopifyOrder, type StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { beginItemCancel, ITEM_CANCEL_UNCONFIRMED, itemCancelNotApplied, openItemCancel, type OpenItemCancel } from '../db/item-cancels.ts';
-import { followsStore, recordEvent, transition } from '../db/orders.ts';
+import { recordEvent, transition } from '../db/orders.ts';
+import { followsStore } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
 import { sameValue } from '../util/canonical-json.ts';
 import { mapOrder } from '../mapping/registry.ts';

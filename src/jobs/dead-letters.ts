@@ -1,5 +1,6 @@
 import type { Job } from 'pg-boss';
-import { FINAL, recordEvent, transition } from '../db/orders.ts';
+import { recordEvent, transition } from '../db/orders.ts';
+import { FINAL } from '../db/order-states.ts';
 import type { JobDeps } from './deps.ts';
 
 /**

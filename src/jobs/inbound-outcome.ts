@@ -1,5 +1,6 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { transition } from '../db/orders.ts';
+import { AWAITING_CREATION } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue, type Payloads } from './queues.ts';
@@ -39,7 +40,7 @@ export async function inboundOutcome(deps: JobDeps, v: Payloads[typeof Q.inbound
 
 async function created(deps: JobDeps, row: OrderRow, orderId: string): Promise<boolean> {
   return deps.db.transaction().execute(async (trx) => {
-    const moved = await transition(trx, row, ['submitting', 'pending', 'rejected', 'failed'], 'submitted', {
+    const moved = await transition(trx, row, AWAITING_CREATION, 'submitted', {
       actor: deps.actor,
       reason: 'INBOUND_CREATED',
       message: `OrderMesh order ${orderId} (through the Transformation)`,

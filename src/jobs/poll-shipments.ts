@@ -3,6 +3,7 @@ import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { PackageModel, ShipmentModel } from '../connectors/ordermesh/reader.ts';
 import { transitionMany } from '../db/batch-transitions.ts';
 import { packageHintsOf, upsertShipments, type PackageHints, type ShipmentRecord } from '../db/packages.ts';
+import { AWAITING_SHIPMENT } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue, enqueueMany } from './queues.ts';
@@ -24,7 +25,7 @@ async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<
     .where('id', 'in', (eb) => {
       // needs_attention included: an order parked for a person (a change OrderMesh refused, a failed
       // job) is still being made, and what ships for it must still reach the store.
-      const q = eb.selectFrom('orders').select('id').where('state', 'in', ['submitted', 'in_production', 'needs_attention']).where('ordermesh_order_id', 'is not', null);
+      const q = eb.selectFrom('orders').select('id').where('state', 'in', AWAITING_SHIPMENT).where('ordermesh_order_id', 'is not', null);
       // Orders a webhook named wait for a row lock another statement holds (a notes run, a transition)
       // instead of skipping it: skipped, the webhook's poll read nothing and no other came (seen under
       // load). The sweep skips locked rows: another worker is on them.

@@ -3,7 +3,8 @@ import { readFulfillmentOrders } from '../connectors/shopify/fulfillment-service
 import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { recordRequestChange, refreshRequest } from '../db/fulfillment-requests.ts';
-import { PRE_SUBMISSION, transition } from '../db/orders.ts';
+import { transition } from '../db/orders.ts';
+import { REMAPPABLE, REPROCESSABLE } from '../db/order-states.ts';
 import type { OrderRow, OrderState, RequestState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { whereFilter, type OrderFilter } from '../db/order-filter.ts';
@@ -36,9 +37,6 @@ export interface ReprocessLine {
   action: string;
   result?: MappingResult;
 }
-
-/** By default: everything that failed and is waiting for a fix. */
-export const REPROCESSABLE: OrderState[] = ['failed_mapping', 'rejected', 'failed', 'needs_attention', 'skipped'];
 
 /** What a reprocess could not re-read: it stopped there rather than act on stale copies. */
 export interface Unread {
@@ -179,7 +177,7 @@ async function requeue(deps: JobDeps, id: string): Promise<{ action: string; sta
   // Its stored text had NUL or unpaired surrogates replaced: sending it would send altered text.
   // Fixed in the store, the re-read has already moved it on.
   if (current.last_error_code === 'INVALID_TEXT') return { action: 'left alone: fix the text in the store first (INVALID_TEXT)', state: current.state };
-  if (![...PRE_SUBMISSION, 'needs_attention' as const].includes(current.state)) return { action: `left alone (${current.state})`, state: current.state };
+  if (!REMAPPABLE.includes(current.state)) return { action: `left alone (${current.state})`, state: current.state };
   await transition(deps.db, current, [current.state], 'pending', {
     actor: deps.actor,
     reason: 'REPROCESS',

@@ -4,7 +4,8 @@ import { requestPayload } from '../connectors/shopify/fulfillment-service/reques
 import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, withAllLines, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { openCursor, advanceWatermark } from '../db/cursors.ts';
 import { ingestRequests, openRequestIds, recordRequestChange, recordRequestState, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
-import { detectChanges, FINAL, followsStore, payloadHash, recordEvent, transition } from '../db/orders.ts';
+import { detectChanges, payloadHash, recordEvent, transition } from '../db/orders.ts';
+import { FINAL, followsStore, inOrderMesh, REFUSES_REQUEST } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -18,10 +19,6 @@ export class NotRegisteredError extends Error {
   readonly code = 'FULFILLMENT_SERVICE_NOT_REGISTERED';
 }
 
-/** States in which OrderMesh has the order: the request can be accepted. */
-const IN_ORDERMESH = new Set(['submitted', 'in_production', 'needs_attention', 'on_hold', 'fulfilled']);
-/** States that are a verdict on the request: it is rejected with the reason. */
-const REFUSED = new Set(['failed_mapping', 'rejected', 'skipped', 'cancelled']);
 
 export interface ScanSummary {
   requested: number;
@@ -74,14 +71,14 @@ export async function scanFulfillmentRequests(deps: JobDeps, storeId: string): P
   for (const fo of requested) {
     const row = rows.get(fo.id);
     if (!row || row.request_state !== 'requested') continue;
-    if (row.ordermesh_order_id && IN_ORDERMESH.has(row.state)) {
+    if (inOrderMesh(row)) {
       const r = await answerRequest(store.shopify, 'accept', { id: fo.id, message: `In production at OrderMesh (order ${row.ordermesh_order_id})` });
       if (r.ok) {
         summary.accepted++;
         await recordRequestState(deps.db, row, 'accepted', deps.actor, 'ACCEPTED', `accepted in Shopify: OrderMesh order ${row.ordermesh_order_id}`);
         deps.log.info({ store: storeId, order: row.store_order_name, fulfillmentOrder: fo.id }, 'fulfilment request accepted');
       } else await answerRefused(deps, row, 'accept', r.message);
-    } else if (REFUSED.has(row.state)) {
+    } else if (REFUSES_REQUEST.includes(row.state)) {
       const reason = rejectionReasonFor(row.last_error_code);
       const r = await answerRequest(store.shopify, 'reject', { id: fo.id, reason, message: rejectionMessage(row.last_error_code, row.last_error_message) });
       if (r.ok) {

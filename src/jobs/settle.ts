@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { ACCEPTED, FAILURES, inStates } from '../db/order-states.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
@@ -24,8 +25,6 @@ export interface SettleProgress {
   byReason: Array<{ state: string; reason: string | null; count: number }>;
 }
 
-const SUBMITTED_OR_BEYOND = ['submitted', 'in_production', 'fulfilled'];
-const FAILED = ['failed_mapping', 'rejected', 'failed', 'needs_attention'];
 
 export async function settleProgress(deps: JobDeps, scope: SettleScope): Promise<SettleProgress> {
   const ids = scope.storeOrderIds;
@@ -46,8 +45,8 @@ export async function settleProgress(deps: JobDeps, scope: SettleScope): Promise
     else if (r.state === 'pending') {
       p.held += r.n;
       if (r.held_until && (!p.heldUntil || r.held_until > p.heldUntil)) p.heldUntil = r.held_until;
-    } else if (SUBMITTED_OR_BEYOND.includes(r.state)) p.submitted += r.n;
-    else if (FAILED.includes(r.state)) p.failed += r.n;
+    } else if (inStates(ACCEPTED, r.state)) p.submitted += r.n;
+    else if (inStates(FAILURES, r.state)) p.failed += r.n;
     else p.skipped += r.n;
     const key = `${r.state}|${r.reason ?? ''}`;
     const entry = reasons.get(key) ?? { state: r.state, reason: r.reason, count: 0 };

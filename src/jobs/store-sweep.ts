@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { recordScheduledPulls, scheduledSlots } from '../db/cursors.ts';
 import type { JobDeps } from './deps.ts';
+import { IN_FLIGHT, statesSql } from '../db/order-states.ts';
 import { ORDERS_STREAM, pullIsDue } from './pull-orders.ts';
 import { Q, enqueueMany, type Payloads } from './queues.ts';
 import { REQUESTS_STREAM } from './scan-fulfillment-requests.ts';
 import { NOTES_DUE } from './sync-notes.ts';
-
-/** States in which an order still has work ahead (the orders_in_flight_idx index's). */
-const IN_FLIGHT = ['pending', 'submitting', 'submitted', 'in_production', 'on_hold', 'needs_attention'] as const;
 
 /**
  * Seconds a store's scheduled work is delayed within the minute, the same every time for a store:
@@ -60,7 +58,7 @@ export async function storeSweep(deps: JobDeps, opts: { start?: boolean; now?: D
   }
   const dueOrders = await sql<{ store_id: string }>`
     select distinct store_id from orders where state = 'pending' and (hold_until is null or hold_until <= now()) and (next_attempt_at is null or next_attempt_at <= now())`.execute(deps.db);
-  const inFlight = await sql<{ store_id: string }>`select distinct store_id from orders where state in (${sql.join(IN_FLIGHT)})`.execute(deps.db);
+  const inFlight = await sql<{ store_id: string }>`select distinct store_id from orders where state in (${statesSql(IN_FLIGHT)})`.execute(deps.db);
   const notes = await sql<{ store_id: string }>`
     select distinct store_id from orders where ${NOTES_DUE}`.execute(deps.db);
   const ours = (rows: Array<{ store_id: string }>) => rows.map((r) => r.store_id).filter((id) => deps.stores.has(id)).map((id) => ({ data: { storeId: id }, singletonKey: id }));

@@ -1,7 +1,8 @@
 import { describeHolds, merchantHeldOrders, placeHold, readMirroredHolds, releaseHold, type MirroredHolds } from '../connectors/shopify/holds.ts';
 import { stateBeforeHold } from '../db/holds.ts';
 import { recordEvent, transition } from '../db/orders.ts';
-import type { OrderRow, OrderState } from '../db/schema.ts';
+import { AWAITING_SHIPMENT, STORE_HOLD_GIVES_BACK, STORE_HOLDABLE } from '../db/order-states.ts';
+import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
@@ -37,18 +38,6 @@ export async function syncHolds(deps: JobDeps, storeId: string): Promise<HoldsRe
   if (result.held || result.released || result.tooLate) deps.log.info({ store: storeId, ...result }, 'holds synced');
   return result;
 }
-
-/**
- * The states a merchant's Shopify hold is followed from: before submission (kept from OrderMesh), and
- * every state where OrderMesh has the order and is still to make or ship some of it, `in_production`
- * (partly shipped) included (issue 34, item 10: it was silently ignored there). OrderMesh refuses a
- * hold once it is making the order (contract.ts: customerCareHold, 409), which parks the order
- * `needs_attention` with HOLD_TOO_LATE. `needs_attention` is left out: the order already asks a person
- * to look (and a HOLD_TOO_LATE order is not parked twice).
- */
-const STORE_HOLDABLE: OrderState[] = ['pending', 'submitted', 'in_production'];
-/** The states a released store hold gives back (after submission), read from the hold's state event. */
-const STORE_HOLD_GIVES_BACK: OrderState[] = ['submitted', 'in_production'];
 
 /**
  * The store's side, from one list of the shop's held fulfilment orders: orders held there and not in
@@ -123,7 +112,7 @@ async function orderMeshHolds(deps: JobDeps, merchantId: string): Promise<Set<st
 
 const OM_REASON = 'on Customer Care Hold in OrderMesh';
 /** The states OrderMesh's Customer Care Hold is followed from, and so the states its release gives back. */
-const OM_HOLDABLE: OrderState[] = ['submitted', 'in_production', 'needs_attention'];
+const OM_HOLDABLE = AWAITING_SHIPMENT;
 
 async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
   const held = await orderMeshHolds(deps, store.cfg.merchantId);

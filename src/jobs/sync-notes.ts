@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { StoreConfig } from '../config/schema.ts';
+import { FOLLOWS_STORE, statesSql } from '../db/order-states.ts';
 import { recordEvents, type EventInput } from '../db/orders.ts';
 import { mapInFlight } from '../util/in-flight.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -16,7 +17,7 @@ const CLEARED = '';
  * column) differs from what was last carried. Spelled as the partial index orders_notes_due_idx is, so
  * it answers from it.
  */
-export const NOTES_DUE = sql<boolean>`note_hash is distinct from note_input_hash and ordermesh_order_id is not null and state in ('submitted', 'in_production', 'on_hold', 'needs_attention')`;
+export const NOTES_DUE = sql<boolean>`note_hash is distinct from note_input_hash and ordermesh_order_id is not null and state in (${statesSql(FOLLOWS_STORE)})`;
 
 /** The note OrderMesh gets for a store order: its note, then the configured attributes as "key: value" lines; null when there is nothing to say. */
 export function noteText(payload: { note?: unknown; customAttributes?: unknown } | null, cfg: StoreConfig['notes']): string | null {

@@ -1,6 +1,7 @@
 import type { KnownOrderStatus, OrderMeshOrder, OrderStatus } from '../connectors/ordermesh/reader.ts';
 import { countOrders, fetchOrders } from '../connectors/shopify/pull-orders.ts';
-import { FINAL, ingestOrders } from '../db/orders.ts';
+import { ingestOrders } from '../db/orders.ts';
+import { AGREES_WITH_ORDERMESH, FINAL, inOrderMesh } from '../db/order-states.ts';
 import { ledgerCounts, linkToOrderMesh, linkedOrders, ordersBySafeId, pollNow, unlink, type Link } from '../db/reconcile.ts';
 import type { OrderRow, OrderState } from '../db/schema.ts';
 import { storeOf, type JobDeps } from '../jobs/deps.ts';
@@ -8,16 +9,6 @@ import { Q, enqueue } from '../jobs/queues.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { safeIdFor } from '../mapping/safe-id.ts';
 
-/** The ledger states that agree with each OrderMesh status (the ledger may lag a poll behind, never lead). */
-const AGREES: Record<KnownOrderStatus, OrderState[]> = {
-  Open: ['submitted', 'needs_attention'],
-  ReadyForFulfillment: ['submitted', 'needs_attention'],
-  InProduction: ['submitted', 'in_production', 'needs_attention'],
-  PartiallyShipped: ['in_production', 'needs_attention'],
-  Shipped: ['fulfilled'],
-  Cancelled: ['cancelled'],
-  CustomerCareHold: ['on_hold'],
-};
 /** Where a re-linked order starts: a poll then brings its shipments and moves it on, as for any order. */
 const LINKED: Record<KnownOrderStatus, OrderState> = {
   Open: 'submitted',
@@ -29,11 +20,9 @@ const LINKED: Record<KnownOrderStatus, OrderState> = {
   CustomerCareHold: 'on_hold',
 };
 /** A status OrderMesh sent that we do not know (kept as sent, reported as drift) agrees with no state, and links as submitted: a poll moves it on. */
-const agrees = (status: OrderStatus): OrderState[] => AGREES[status as KnownOrderStatus] ?? [];
+const agrees = (status: OrderStatus): readonly OrderState[] => AGREES_WITH_ORDERMESH[status] ?? [];
 const linkedState = (status: OrderStatus): OrderState => LINKED[status as KnownOrderStatus] ?? 'submitted';
 type Listed = OrderMeshOrder & { safeId: string };
-/** Ledger states that say OrderMesh has the order. */
-const IN_ORDERMESH: ReadonlySet<OrderState> = new Set(['submitted', 'in_production', 'fulfilled', 'needs_attention']);
 
 export interface Difference {
   safeId: string;
@@ -126,7 +115,7 @@ export async function reconcileStore(deps: JobDeps, storeId: string, opts: { sin
   for (const o of ours) {
     const row = rows.get(o.safeId);
     if (!row) report.unknownToLedger.push(diff(o, undefined));
-    else if (row.ordermesh_order_id !== o.id || !IN_ORDERMESH.has(row.state) && !agrees(o.status).includes(row.state)) report.unlinked.push(diff(o, row));
+    else if (row.ordermesh_order_id !== o.id || !inOrderMesh(row) && !agrees(o.status).includes(row.state)) report.unlinked.push(diff(o, row));
     else if (!agrees(o.status).includes(row.state)) {
       report.stateDisagrees.push(diff(o, row));
       behind.push(row.id);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { sku as ordermeshSku } from '../connectors/ordermesh/contract.ts';
 import { activity } from '../db/activity.ts';
 import { fetchExport, listRequests } from '../db/privacy.ts';
-import { COUNT_CAP, countMatching, FAILURE_STATES, orderFilterSchema, orderPage, type OrderFilter } from '../db/order-filter.ts';
+import { COUNT_CAP, countMatching, orderFilterSchema, orderPage, type OrderFilter } from '../db/order-filter.ts';
+import { FAILURES, ORDER_STATES } from '../db/order-states.ts';
 import { liveWorkers } from '../db/workers.ts';
 import { findOrders, ledgerOrder, orderStory } from '../db/order-story.ts';
 import { orderMeshSide } from '../ops/requests.ts';
@@ -98,6 +99,7 @@ function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDep
   });
 
   app.get('/api/v1/fixes', view, async () => FIXES);
+  app.get('/api/v1/order-states', view, async () => ({ all: ORDER_STATES, failures: FAILURES }));
 }
 
 /** The order list and search (one filter shape), and one order's story. */
@@ -107,7 +109,7 @@ function registerOrders(app: FastifyInstance<any, any, any, any>, deps: JobDeps,
     if (!q.success) return bad(reply, problems(q.error));
     const { page, pageSize, failures, ...filter } = q.data;
     if (filter.q?.includes('@') && !caller.personalData) return reply.code(403).send({ message: EMAIL_SEARCH_REFUSED(caller.name, caller.role) });
-    if (failures && !filter.state) filter.state = [...FAILURE_STATES];
+    if (failures && !filter.state) filter.state = [...FAILURES];
     const rows = await orderPage(deps.db, filter, page, pageSize);
     const items = rows.slice(0, pageSize).map((r) => ({
       id: r.id,

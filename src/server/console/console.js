@@ -4,8 +4,9 @@
 // a search by e-mail never does (personal data stays out of URLs).
 
 const REFRESH_MS = 4000;
-const STATES = ['pending', 'mapped', 'submitting', 'submitted', 'in_production', 'fulfilled', 'failed_mapping', 'rejected', 'failed', 'cancelled', 'on_hold', 'skipped', 'needs_attention'];
-const FAILURE_STATES = ['failed_mapping', 'rejected', 'failed', 'needs_attention'];
+// The ledger's states and its failure states, as the server defines them (src/db/order-states.ts), read at sign-in.
+let STATES = [];
+let FAILURE_STATES = [];
 const SERIES = [
   ['pulled', '#0b5cad'],
   ['submitted', '#1a7f37'],
@@ -83,6 +84,7 @@ async function signin(ev) {
 let me;
 async function start() {
   me = await api('/whoami');
+  ({ all: STATES, failures: FAILURE_STATES } = await api('/order-states'));
   $('#signin').hidden = true;
   $('#who').replaceChildren(`${me.name} (${me.role}) `, h('button', { class: 'secondary', type: 'button', onclick: () => { sessionStorage.removeItem('ordersync-token'); showSignin(); } }, 'Sign out'));
   await render();
