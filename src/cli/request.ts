@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { findOrders } from '../db/order-story.ts';
+import { orderById } from '../db/order-rows.ts';
 import { makeRequest, RequestRefused, type RequestView } from '../ops/requests.ts';
 import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';
@@ -47,7 +48,7 @@ export function requestCommand(contextFrom: Ctx): Command {
           const found = await findOrders(deps.db, o.order, o.store);
           if (found.length === 0) throw new UsageError(`--order: no order "${o.order}" in the ledger`);
           if (found.length > 1) throw new UsageError(`--order: "${o.order}" names ${found.length} orders: add --store`);
-          const row = await deps.db.selectFrom('orders').selectAll().where('id', '=', found[0]!.id).executeTakeFirstOrThrow();
+          const row = await orderById(deps.db, found[0]!.id);
           try {
             return await makeRequest(deps, row, { kind, item: o.item, quantity: o.quantity, reason: o.reason.trim(), actor });
           } catch (err) {

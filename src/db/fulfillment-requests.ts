@@ -146,3 +146,24 @@ export async function recordRequestState(db: Db, row: Pick<OrderRow, 'id' | 'sto
   await db.updateTable('orders').set({ request_state: state, request_answered_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
   await recordEvent(db, { orderId: row.id, storeId: row.store_id, kind: 'fulfillment_request', to: state, reason, message, actor });
 }
+
+/** Requests Shopify may still change under us (asked, accepted, or a cancellation we refused): a change to their order is carried to them. */
+const OPEN_REQUESTS = ['requested', 'accepted', 'cancellation_rejected'] as const;
+
+/** The Shopify orders of a store's open requests on orders not done with, each once: whose changes a scan looks for. */
+export async function openRequestOrderIds(db: Db, storeId: string): Promise<Array<string | null>> {
+  const rows = await db.selectFrom('orders').select('shopify_order_id').distinct().where('store_id', '=', storeId).where('request_state', 'in', OPEN_REQUESTS).where('state', 'not in', FINAL).execute();
+  return rows.map((r) => r.shopify_order_id);
+}
+
+/** A store's open requests on these Shopify orders, of orders not done with: what a change to those orders is read again for. */
+export async function openRequestsOfOrders(db: Db, storeId: string, shopifyOrderIds: string[]): Promise<OrderRow[]> {
+  return db
+    .selectFrom('orders')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('shopify_order_id', 'in', shopifyOrderIds)
+    .where('request_state', 'in', OPEN_REQUESTS)
+    .where('state', 'not in', FINAL)
+    .execute();
+}

@@ -233,6 +233,22 @@ export async function recordRequest(db: Db, r: { storeId: string; topic: Privacy
   return row.id;
 }
 
+/** A compliance request as recorded, if there is one. */
+export async function privacyRequest(db: Db, id: string) {
+  return db.selectFrom('privacy_requests').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A request done: what was done kept, whom it was about dropped. */
+export async function markRequestDone(db: Db, id: string, result: unknown): Promise<void> {
+  await db.updateTable('privacy_requests').set({ status: 'done', done_at: new Date(), subject: null, result: JSON.stringify(result) }).where('id', '=', id).execute();
+}
+
+/** Data requests naming any of these orders, other than request `exceptId`, deleted with their exports; returns how many. */
+export async function removeDataRequestsOf(db: Db, orderIds: string[], exceptId: string): Promise<number> {
+  if (orderIds.length === 0) return 0;
+  return Number((await sql`delete from privacy_requests where topic = 'customers/data_request' and order_ids && ${sql.val(orderIds)}::bigint[] and id <> ${exceptId}`.execute(db)).numAffectedRows ?? 0);
+}
+
 /** Compliance requests, newest first, without what they are about: what the CLI and the console list. */
 export async function listRequests(db: Db, limit = 200) {
   const rows = await db.selectFrom('privacy_requests').select(['id', 'store_id', 'topic', 'status', 'received_at', 'done_at', 'fetched_at', 'export_expired_at', (eb) => eb.fn<number>('cardinality', [eb.ref('order_ids')]).as('orders')]).orderBy('id', 'desc').limit(limit).execute();

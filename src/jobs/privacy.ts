@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { expireExports, exportOrders, redactOrders, retentionDue, scrubStrayEvents, wipeStore, type Subject } from '../db/privacy.ts';
+import { expireExports, exportOrders, markRequestDone, privacyRequest, redactOrders, removeDataRequestsOf, retentionDue, scrubStrayEvents, wipeStore, type Subject } from '../db/privacy.ts';
 import { expireReceipts, RECEIPT_DAYS } from '../db/receipts.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
@@ -12,7 +11,7 @@ import { Q, enqueue } from './queues.ts';
  * request when it is done. Idempotent: a request done is done.
  */
 export async function answerPrivacyRequest(deps: JobDeps, requestId: string): Promise<string> {
-  const req = await deps.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+  const req = await privacyRequest(deps.db, requestId);
   if (!req || req.status === 'done') return 'nothing to do';
   let result: unknown;
   if (req.topic === 'customers/data_request') {
@@ -23,14 +22,12 @@ export async function answerPrivacyRequest(deps: JobDeps, requestId: string): Pr
     const redacted = await redactOrders(deps.db, req.order_ids, { actor: deps.actor, reason: 'CUSTOMER_REDACT', also: found, collect: found });
     const strayEvents = await scrubStrayEvents(deps.db, [...found]);
     // An export made for this customer holds what was just removed.
-    const exports = req.order_ids.length
-      ? Number((await sql`delete from privacy_requests where topic = 'customers/data_request' and order_ids && ${sql.val(req.order_ids)}::bigint[] and id <> ${req.id}`.execute(deps.db)).numAffectedRows ?? 0)
-      : 0;
+    const exports = await removeDataRequestsOf(deps.db, req.order_ids, req.id);
     result = { ...redacted, strayEvents, exportsRemoved: exports };
   } else {
     result = { removed: await wipeStore(deps.db, req.store_id, req.id) };
   }
-  await deps.db.updateTable('privacy_requests').set({ status: 'done', done_at: new Date(), subject: null, result: JSON.stringify(result) }).where('id', '=', req.id).execute();
+  await markRequestDone(deps.db, req.id, result);
   deps.log.info({ store: req.store_id, topic: req.topic, request: req.id, orders: req.order_ids.length }, 'privacy request answered');
   return req.topic;
 }

@@ -4,28 +4,16 @@ import { fetchOrders } from '../connectors/shopify/pull-orders.ts';
 import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { recordRequestChange, refreshRequest } from '../db/fulfillment-requests.ts';
 import { transition } from '../db/orders.ts';
-import { REMAPPABLE, REPROCESSABLE } from '../db/order-states.ts';
+import { REMAPPABLE } from '../db/order-states.ts';
+import { orderById } from '../db/order-rows.ts';
+import { ordersToReprocess, type ReprocessSelection } from '../db/reprocess-selection.ts';
 import type { OrderRow, OrderState, RequestState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
-import { whereFilter, type OrderFilter } from '../db/order-filter.ts';
 import type { MappingResult } from '../mapping/types.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { ingestAndEnqueue } from './pull-orders.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { Q, enqueue } from './queues.ts';
-
-export interface ReprocessSelection {
-  /** Store order GIDs or numeric ids, order names (#1001), or safeIds. */
-  orders?: string[];
-  storeId?: string;
-  states?: OrderState[];
-  since?: Date;
-  limit?: number;
-  /** The console's and admin API's filter (store, states, reason, dates, search), as they list it. */
-  filter?: OrderFilter;
-  /** Ledger ids (the console's selection). */
-  ids?: string[];
-}
 
 export interface ReprocessLine {
   /** The ledger row, its store and store order id. */
@@ -65,19 +53,7 @@ const REREAD_BATCH = 50;
  * `dryRun` only maps and reports.
  */
 export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number }) => void): Promise<ReprocessResult> {
-  let q = deps.db.selectFrom('orders').selectAll().orderBy('id').limit(sel.limit ?? 1000);
-  if (sel.storeId) q = q.where('store_id', '=', sel.storeId);
-  if (sel.since) q = q.where('created_at', '>=', sel.since);
-  if (sel.orders?.length) {
-    const keys = sel.orders.flatMap((k) => [k, `gid://shopify/Order/${k}`]);
-    q = q.where((eb) => eb.or([eb('store_order_id', 'in', keys), eb('store_order_name', 'in', keys), eb('safe_id', 'in', keys)]));
-  }
-  if (sel.ids?.length) q = q.where('id', 'in', sel.ids);
-  if (sel.filter) q = whereFilter(q, sel.filter);
-  // A named selection (orders, ids, a filter) is taken as given; otherwise the default is what waits for a fix.
-  const states = sel.states ?? (sel.orders?.length || sel.ids?.length || sel.filter ? undefined : REPROCESSABLE);
-  if (states) q = q.where('state', 'in', states);
-  const rows = await q.execute();
+  const rows = await ordersToReprocess(deps.db, sel);
 
   const lines: ReprocessLine[] = [];
   const stores = new Set<string>();
@@ -165,7 +141,7 @@ const rereadRequests: Reread = async (deps, store, batch, dryRun) => {
 
 /** One re-read order, as the ledger now has it, put back on its way. */
 async function requeue(deps: JobDeps, id: string): Promise<{ action: string; state: OrderState; submit?: boolean }> {
-  const current = await deps.db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const current = await orderById(deps.db, id);
   if (current.ordermesh_order_id) {
     if (current.state === 'needs_attention') {
       await transition(deps.db, current, ['needs_attention'], 'submitted', { actor: deps.actor, reason: 'REPROCESS', message: 're-checking against OrderMesh' });

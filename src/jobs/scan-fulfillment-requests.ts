@@ -3,9 +3,9 @@ import { rejectionMessage, rejectionReasonFor } from '../connectors/shopify/fulf
 import { requestPayload } from '../connectors/shopify/fulfillment-service/request-payload.ts';
 import { answerRequest, assignedFulfillmentOrders, readFulfillmentOrders, withAllLines, type AssignedFulfillmentOrder, type AssignmentStatus } from '../connectors/shopify/fulfillment-service/requests.ts';
 import { openCursor, advanceWatermark } from '../db/cursors.ts';
-import { ingestRequests, openRequestIds, recordRequestChange, recordRequestState, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
+import { ingestRequests, openRequestIds, openRequestOrderIds, openRequestsOfOrders, recordRequestChange, recordRequestState, requestRows, serviceOf, type IncomingRequest } from '../db/fulfillment-requests.ts';
 import { detectChanges, payloadHash, recordEvent, transition } from '../db/orders.ts';
-import { FINAL, followsStore, inOrderMesh, REFUSES_REQUEST } from '../db/order-states.ts';
+import { followsStore, inOrderMesh, REFUSES_REQUEST } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
 import type { StoreRuntime } from '../stores.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -203,16 +203,12 @@ const CHANGE_OVERLAP_MS = 120_000;
 
 /** The orders with open requests that Shopify says changed in [since, until]: ids only, then those read again. */
 async function refreshChangedSince(deps: JobDeps, storeId: string, since: Date, until: Date): Promise<void> {
-  const open = new Set(
-    (await deps.db.selectFrom('orders').select('shopify_order_id').distinct().where('store_id', '=', storeId).where('request_state', 'in', OPEN_REQUESTS).where('state', 'not in', FINAL).execute()).map((r) => r.shopify_order_id),
-  );
+  const open = new Set(await openRequestOrderIds(deps.db, storeId));
   if (open.size === 0) return;
   const changed: string[] = [];
   for await (const page of pullUpdatedIds(storeOf(deps, storeId).shopify, { since, until })) changed.push(...page.filter((o) => open.has(o.id)).map((o) => o.id));
   if (changed.length) await refreshRequestsOf(deps, storeId, changed);
 }
-
-const OPEN_REQUESTS = ['requested', 'accepted', 'cancellation_rejected'] as const;
 
 /**
  * A change to orders that have requests with us (Shopify's orders/updated names the order): each open
@@ -224,14 +220,7 @@ const OPEN_REQUESTS = ['requested', 'accepted', 'cancellation_rejected'] as cons
  */
 export async function refreshRequestsOf(deps: JobDeps, storeId: string, shopifyOrderIds: string[]): Promise<number> {
   const store = storeOf(deps, storeId);
-  const rows = await deps.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('store_id', '=', storeId)
-    .where('shopify_order_id', 'in', shopifyOrderIds)
-    .where('request_state', 'in', OPEN_REQUESTS)
-    .where('state', 'not in', FINAL)
-    .execute();
+  const rows = await openRequestsOfOrders(deps.db, storeId, shopifyOrderIds);
   if (rows.length === 0) return 0;
   const fos = await readFulfillmentOrders(store.shopify, rows.map((r) => r.store_order_id));
   const orders = new Map((await fetchOrders(store.shopify, [...new Set(rows.map((r) => r.shopify_order_id!))])).map((o) => [o.id, o]));
