@@ -90,3 +90,61 @@ export async function packageHintsOf(db: Db, orderIds: string[]): Promise<Packag
   const rows = await db.selectFrom('ordermesh_package_hints').select(['package_id', 'items']).where('order_id', 'in', orderIds).execute();
   return Object.fromEntries(rows.map((r) => [r.package_id, r.items as PackageHints[string]]));
 }
+
+/** A package with what writing its tracking back needs of its order. */
+export function packageToWriteBack(db: Db, packageId: string) {
+  return db
+    .selectFrom('packages')
+    .innerJoin('orders', 'orders.id', 'packages.order_id')
+    .select(['packages.id', 'packages.order_id', 'packages.tracking_number', 'packages.tracking_url', 'packages.carrier', 'packages.items', 'packages.store_fulfillment_id', 'packages.written_tracking_number', 'orders.store_id', 'orders.store_order_id', 'orders.store_order_name', 'orders.shopify_order_id'])
+    .where('packages.id', '=', packageId)
+    .executeTakeFirst();
+}
+
+/** The store fulfilments the order's other packages already wrote: a write-back must not take one of them over. */
+export async function fulfillmentsOfOtherPackages(db: Db, orderId: string, packageId: string): Promise<string[]> {
+  const rows = await db.selectFrom('packages').select('store_fulfillment_id').where('order_id', '=', orderId).where('id', '!=', packageId).where('store_fulfillment_id', 'is not', null).execute();
+  return rows.map((p) => p.store_fulfillment_id!);
+}
+
+/** The store refused the write-back (held, cancelled, fulfilled elsewhere): the reason stays on the package. */
+export async function recordWriteBackRefusal(db: Db, packageId: string, reason: string, message: string): Promise<void> {
+  await db.updateTable('packages').set({ write_back_error_code: reason, write_back_error_message: message, updated_at: new Date() }).where('id', '=', packageId).execute();
+}
+
+/** The package's tracking is in the store, in this fulfilment: an earlier write-back error is cleared. */
+export async function markTrackingWritten(db: Db, packageId: string, fulfillmentId: string, trackingNumber: string): Promise<void> {
+  await db
+    .updateTable('packages')
+    .set({ store_fulfillment_id: fulfillmentId, written_tracking_number: trackingNumber, written_back_at: new Date(), write_back_error_code: null, write_back_error_message: null, updated_at: new Date() })
+    .where('id', '=', packageId)
+    .execute();
+}
+
+/** A write-back job that failed for good: the error stays on its package (the package's updated_at is left as it was). */
+export async function recordWriteBackFailure(db: Db, packageId: string, reason: string, message: string): Promise<void> {
+  await db.updateTable('packages').set({ write_back_error_code: reason, write_back_error_message: message }).where('id', '=', packageId).execute();
+}
+
+/** Every package of an order, with its items and whether its tracking is in the store. */
+export function trackingOfOrder(db: Db, orderId: string) {
+  return db.selectFrom('packages').select(['items', 'tracking_number', 'written_tracking_number']).where('order_id', '=', orderId).execute();
+}
+
+/**
+ * For a batch of write-backs, each package's store and tracking, and the store order whose fulfilment
+ * state it reads (a fulfilment request's order: its Shopify order).
+ */
+export function packagesToWriteBack(db: Db, packageIds: string[]) {
+  return db
+    .selectFrom('packages')
+    .innerJoin('orders', 'orders.id', 'packages.order_id')
+    .select(['packages.id', 'orders.store_id', 'packages.tracking_number', 'packages.written_tracking_number', sql<string>`coalesce(orders.shopify_order_id, orders.store_order_id)`.as('store_order_id')])
+    .where('packages.id', 'in', packageIds)
+    .execute();
+}
+
+/** The order a write-back may mark fulfilled: its state and the items OrderMesh was sent. */
+export function orderToMarkFulfilled(db: Db, orderId: string) {
+  return db.selectFrom('orders').select(['id', 'store_id', 'state', 'mapped_payload']).where('id', '=', orderId).executeTakeFirst();
+}

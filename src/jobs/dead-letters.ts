@@ -1,6 +1,8 @@
 import type { Job } from 'pg-boss';
+import { orderOfFailedJob } from '../db/job-failures.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import { FINAL } from '../db/order-states.ts';
+import { recordWriteBackFailure } from '../db/packages.ts';
 import type { JobDeps } from './deps.ts';
 
 /**
@@ -18,7 +20,7 @@ export async function recordDeadLetter(deps: JobDeps, job: Job<Record<string, un
  */
 export async function recordJobFailure(deps: JobDeps, data: Record<string, unknown>, reason: string, message: string): Promise<void> {
   if (typeof data.orderId === 'string') {
-    const order = await deps.db.selectFrom('orders').select(['id', 'store_id', 'state']).where('id', '=', data.orderId).executeTakeFirst();
+    const order = await orderOfFailedJob(deps.db, data.orderId);
     // A final order is never demoted (a late job about a fulfilled or cancelled order): the failure is an event on it.
     if (order && FINAL.includes(order.state)) {
       await recordEvent(deps.db, { orderId: order.id, storeId: order.store_id, kind: 'job_failed', reason, message, actor: deps.actor, data });
@@ -30,7 +32,7 @@ export async function recordJobFailure(deps: JobDeps, data: Record<string, unkno
     }
   }
   if (typeof data.packageId === 'string') {
-    await deps.db.updateTable('packages').set({ write_back_error_code: reason, write_back_error_message: message }).where('id', '=', data.packageId).execute();
+    await recordWriteBackFailure(deps.db, data.packageId, reason, message);
   }
   await recordEvent(deps.db, { storeId: typeof data.storeId === 'string' ? data.storeId : null, kind: 'job_failed', reason, message, actor: deps.actor, data });
 }

@@ -1,46 +1,19 @@
-import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import type { PackageModel, ShipmentModel } from '../connectors/ordermesh/reader.ts';
 import { transitionMany } from '../db/batch-transitions.ts';
 import { packageHintsOf, upsertShipments, type PackageHints, type ShipmentRecord } from '../db/packages.ts';
-import { AWAITING_SHIPMENT } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
+import { claimOrdersToPoll } from '../db/shipment-polls.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue, enqueueMany } from './queues.ts';
 
 const BATCH = 200;
 
-/**
- * Claims orders OrderMesh has whose next poll is due and pushes their next poll out: recent orders
- * (submitted within jobs.recentOrderHours) every pollRecentSeconds, older ones every pollOldSeconds,
- * so 100,000 open orders do not mean 100,000 calls a minute. Specific orders (an OrderMesh webhook
- * named them) are polled at once.
- */
-async function claimDue(deps: JobDeps, orderIds: string[] | undefined): Promise<OrderRow[]> {
-  const { pollRecentSeconds, pollOldSeconds, recentOrderHours } = deps.config.jobs;
-  const next = sql<Date>`now() + case when submitted_at > now() - make_interval(hours => ${recentOrderHours}) then make_interval(secs => ${pollRecentSeconds}) else make_interval(secs => ${pollOldSeconds}) end`;
-  return deps.db
-    .updateTable('orders')
-    .set({ next_poll_at: next as never, last_polled_at: new Date() })
-    .where('id', 'in', (eb) => {
-      // needs_attention included: an order parked for a person (a change OrderMesh refused, a failed
-      // job) is still being made, and what ships for it must still reach the store.
-      const q = eb.selectFrom('orders').select('id').where('state', 'in', AWAITING_SHIPMENT).where('ordermesh_order_id', 'is not', null);
-      // Orders a webhook named wait for a row lock another statement holds (a notes run, a transition)
-      // instead of skipping it: skipped, the webhook's poll read nothing and no other came (seen under
-      // load). The sweep skips locked rows: another worker is on them.
-      if (orderIds?.length) return q.where('id', 'in', orderIds).orderBy('id').limit(BATCH).forUpdate();
-      return q.where('next_poll_at', '<=', new Date()).orderBy('next_poll_at').limit(BATCH).forUpdate().skipLocked();
-    })
-    .returningAll()
-    .execute();
-}
-
 /** OrderMesh reads in flight at once while polling: the calls are per order, the waits need not be. */
 const READS_IN_FLIGHT = 8;
 
 export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise<{ polled: number; newTracking: number }> {
-  const due = await claimDue(deps, orderIds);
+  const due = await claimOrdersToPoll(deps.db, deps.config.jobs, orderIds, BATCH);
   const read: Array<{ order: OrderRow; shipments: ShipmentModel[] }> = [];
   let next = 0;
   const reader = async () => {

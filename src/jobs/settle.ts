@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { ACCEPTED, FAILURES, inStates } from '../db/order-states.ts';
+import { settleCounts } from '../db/settle-progress.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
@@ -27,19 +27,10 @@ export interface SettleProgress {
 
 
 export async function settleProgress(deps: JobDeps, scope: SettleScope): Promise<SettleProgress> {
-  const ids = scope.storeOrderIds;
-  const rows = await sql<{ state: string; reason: string | null; due: boolean; held_until: Date | null; n: number }>`
-    select state, last_error_code as reason,
-      (state = 'submitting' or (state = 'pending' and coalesce(hold_until, '-infinity') <= now() and coalesce(next_attempt_at, '-infinity') <= now())) as due,
-      max(greatest(hold_until, next_attempt_at)) filter (where state = 'pending') as held_until,
-      count(*)::int as n
-    from orders
-    where store_id = ${scope.storeId} ${ids ? sql`and store_order_id = any(${ids})` : sql``}
-    group by 1, 2, 3
-  `.execute(deps.db);
+  const rows = await settleCounts(deps.db, scope.storeId, scope.storeOrderIds);
   const p: SettleProgress = { total: 0, submitted: 0, failed: 0, skipped: 0, held: 0, heldUntil: null, busy: 0, byReason: [] };
   const reasons = new Map<string, SettleProgress['byReason'][number]>();
-  for (const r of rows.rows) {
+  for (const r of rows) {
     p.total += r.n;
     if (r.due) p.busy += r.n;
     else if (r.state === 'pending') {

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { recordScheduledPulls, scheduledSlots } from '../db/cursors.ts';
+import { storesWithNotesDue, storesWithOrdersInFlight, storesWithSubmissionsDue } from '../db/due-work.ts';
 import type { JobDeps } from './deps.ts';
-import { IN_FLIGHT, statesSql } from '../db/order-states.ts';
 import { ORDERS_STREAM, pullIsDue } from './pull-orders.ts';
 import { Q, enqueueMany, type Payloads } from './queues.ts';
 import { REQUESTS_STREAM } from './scan-fulfillment-requests.ts';
-import { NOTES_DUE } from './sync-notes.ts';
 
 /**
  * Seconds a store's scheduled work is delayed within the minute, the same every time for a store:
@@ -56,15 +54,13 @@ export async function storeSweep(deps: JobDeps, opts: { start?: boolean; now?: D
       slots[ORDERS_STREAM].push({ storeId: id, at: slotOf(id), overlapSeconds: s.cfg.pull.overlapSeconds });
     }
   }
-  const dueOrders = await sql<{ store_id: string }>`
-    select distinct store_id from orders where state = 'pending' and (hold_until is null or hold_until <= now()) and (next_attempt_at is null or next_attempt_at <= now())`.execute(deps.db);
-  const inFlight = await sql<{ store_id: string }>`select distinct store_id from orders where state in (${statesSql(IN_FLIGHT)})`.execute(deps.db);
-  const notes = await sql<{ store_id: string }>`
-    select distinct store_id from orders where ${NOTES_DUE}`.execute(deps.db);
-  const ours = (rows: Array<{ store_id: string }>) => rows.map((r) => r.store_id).filter((id) => deps.stores.has(id)).map((id) => ({ data: { storeId: id }, singletonKey: id }));
-  const submits = ours(dueOrders.rows);
-  const holds = ours(inFlight.rows);
-  const notesDue = ours(notes.rows).filter((j) => deps.stores.get(j.data.storeId)!.cfg.notes.enabled);
+  const dueOrders = await storesWithSubmissionsDue(deps.db);
+  const inFlight = await storesWithOrdersInFlight(deps.db);
+  const notes = await storesWithNotesDue(deps.db);
+  const ours = (ids: string[]) => ids.filter((id) => deps.stores.has(id)).map((id) => ({ data: { storeId: id }, singletonKey: id }));
+  const submits = ours(dueOrders);
+  const holds = ours(inFlight);
+  const notesDue = ours(notes).filter((j) => deps.stores.get(j.data.storeId)!.cfg.notes.enabled);
   // A slot is recorded if and only if its job is sent.
   await deps.db.transaction().execute(async (trx) => {
     await recordScheduledPulls(trx, ORDERS_STREAM, slots[ORDERS_STREAM]);

@@ -1,9 +1,21 @@
-import { sql } from 'kysely';
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import { readFulfillmentStates, writeTracking, type OrderFulfillmentState } from '../connectors/shopify/write-fulfillment.ts';
+import { ACCEPTED, FINAL, inStates } from '../db/order-states.ts';
 import { recordEvent, transition } from '../db/orders.ts';
+import {
+  fulfillmentsOfOtherPackages,
+  markTrackingWritten,
+  orderToMarkFulfilled,
+  packagesToWriteBack,
+  packageToWriteBack,
+  recordWriteBackRefusal,
+  trackingOfOrder,
+  type PackageItem,
+} from '../db/packages.ts';
 import { storeOf, type JobDeps } from './deps.ts';
-import type { PackageItem } from '../db/packages.ts';
+
+/** The states a written-back package can complete: accepted by OrderMesh and not yet final. */
+const FULFILLABLE = ACCEPTED.filter((s) => !FINAL.includes(s));
 
 /**
  * Writes one package's tracking back to the store, once (keyed by the OrderMesh package id; the
@@ -11,12 +23,7 @@ import type { PackageItem } from '../db/packages.ts';
  * fulfilment written before. A refusal (held, cancelled, fulfilled elsewhere) is recorded on the package.
  */
 export async function writeTrackingJob(deps: JobDeps, packageId: string, state?: OrderFulfillmentState | null): Promise<string> {
-  const pkg = await deps.db
-    .selectFrom('packages')
-    .innerJoin('orders', 'orders.id', 'packages.order_id')
-    .select(['packages.id', 'packages.order_id', 'packages.tracking_number', 'packages.tracking_url', 'packages.carrier', 'packages.items', 'packages.store_fulfillment_id', 'packages.written_tracking_number', 'orders.store_id', 'orders.store_order_id', 'orders.store_order_name', 'orders.shopify_order_id'])
-    .where('packages.id', '=', packageId)
-    .executeTakeFirst();
+  const pkg = await packageToWriteBack(deps.db, packageId);
   if (!pkg?.tracking_number) return 'no tracking yet';
   if (pkg.written_tracking_number === pkg.tracking_number) {
     await markFulfilledIfDone(deps, pkg.order_id);
@@ -24,13 +31,7 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
   }
   const store = storeOf(deps, pkg.store_id);
   const items = pkg.items as PackageItem[];
-  const siblings = await deps.db
-    .selectFrom('packages')
-    .select('store_fulfillment_id')
-    .where('order_id', '=', pkg.order_id)
-    .where('id', '!=', packageId)
-    .where('store_fulfillment_id', 'is not', null)
-    .execute();
+  const siblings = await fulfillmentsOfOtherPackages(deps.db, pkg.order_id, packageId);
   const result = await writeTracking(store.shopify, {
     // A fulfilment request's order: its fulfilment order is the one to fulfil.
     orderId: pkg.shopify_order_id ?? pkg.store_order_id,
@@ -42,19 +43,15 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
     lines: items.map((i) => ({ lineItemId: i.shopifyLineItemId ?? `gid://shopify/LineItem/${i.externalId}`, quantity: i.quantity })),
     // Only a changed number updates an existing fulfilment; otherwise look before creating.
     fulfillmentId: pkg.written_tracking_number ? pkg.store_fulfillment_id : null,
-    ownedByOtherPackages: siblings.map((p) => p.store_fulfillment_id!),
+    ownedByOtherPackages: siblings,
   }, state);
   if (result.status === 'skipped') {
-    await deps.db.updateTable('packages').set({ write_back_error_code: result.reason, write_back_error_message: result.message, updated_at: new Date() }).where('id', '=', packageId).execute();
+    await recordWriteBackRefusal(deps.db, packageId, result.reason, result.message);
     deps.log.warn({ store: pkg.store_id, order: pkg.store_order_name ?? pkg.store_order_id, package: packageId, reason: result.reason, message: result.message }, 'tracking not written to the store');
     await recordEvent(deps.db, { orderId: pkg.order_id, storeId: pkg.store_id, kind: 'write_back_skipped', reason: result.reason, message: result.message, actor: deps.actor, data: { packageId } });
     return result.reason;
   }
-  await deps.db
-    .updateTable('packages')
-    .set({ store_fulfillment_id: result.fulfillmentId, written_tracking_number: pkg.tracking_number, written_back_at: new Date(), write_back_error_code: null, write_back_error_message: null, updated_at: new Date() })
-    .where('id', '=', packageId)
-    .execute();
+  await markTrackingWritten(deps.db, packageId, result.fulfillmentId, pkg.tracking_number);
   deps.log.info({ store: pkg.store_id, order: pkg.store_order_name ?? pkg.store_order_id, package: packageId, carrier: pkg.carrier, trackingNumber: pkg.tracking_number, fulfillment: result.fulfillmentId, how: result.status }, 'tracking written to the store');
   await recordEvent(deps.db, { orderId: pkg.order_id, storeId: pkg.store_id, kind: 'tracking_written', reason: result.status.toUpperCase(), message: `${pkg.carrier ?? ''} ${pkg.tracking_number} → ${result.fulfillmentId}`.trim(), actor: deps.actor, data: { packageId } });
   await markFulfilledIfDone(deps, pkg.order_id);
@@ -63,9 +60,9 @@ export async function writeTrackingJob(deps: JobDeps, packageId: string, state?:
 
 /** Fulfilled: every item OrderMesh was sent is in a package whose tracking is in the store. */
 async function markFulfilledIfDone(deps: JobDeps, orderId: string): Promise<void> {
-  const order = await deps.db.selectFrom('orders').select(['id', 'store_id', 'state', 'mapped_payload']).where('id', '=', orderId).executeTakeFirst();
-  if (!order || (order.state !== 'submitted' && order.state !== 'in_production')) return;
-  const packages = await deps.db.selectFrom('packages').select(['items', 'tracking_number', 'written_tracking_number']).where('order_id', '=', orderId).execute();
+  const order = await orderToMarkFulfilled(deps.db, orderId);
+  if (!order || !inStates(FULFILLABLE, order.state)) return;
+  const packages = await trackingOfOrder(deps.db, orderId);
   if (packages.some((p) => !p.tracking_number || p.written_tracking_number !== p.tracking_number)) return;
   const shipped = new Map<string, number>();
   for (const p of packages) for (const i of p.items as PackageItem[]) shipped.set(i.externalId ?? '', (shipped.get(i.externalId ?? '') ?? 0) + i.quantity);
@@ -82,12 +79,7 @@ async function markFulfilledIfDone(deps: JobDeps, orderId: string): Promise<void
  * what is left to fulfil). Returns each package's error, if it failed, so only those are retried.
  */
 export async function writeTrackingBatch(deps: JobDeps, packageIds: string[]): Promise<Array<unknown | undefined>> {
-  const rows = await deps.db
-    .selectFrom('packages')
-    .innerJoin('orders', 'orders.id', 'packages.order_id')
-    .select(['packages.id', 'orders.store_id', 'packages.tracking_number', 'packages.written_tracking_number', sql<string>`coalesce(orders.shopify_order_id, orders.store_order_id)`.as('store_order_id')])
-    .where('packages.id', 'in', packageIds)
-    .execute();
+  const rows = await packagesToWriteBack(deps.db, packageIds);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // Only packages on the create path use a state: a changed number updates its fulfilment directly.
   const needsState = rows.filter((r) => r.tracking_number && !r.written_tracking_number);
