@@ -66,12 +66,33 @@ describe('OrderMesh client: retries', () => {
     expect(second - first).toBeGreaterThanOrEqual(1_200);
   });
 
-  it('retries 503 and 500 answers with backoff until one succeeds', async () => {
-    await setFaults(sim, { getOrderBySafeId: { status503: 0.5, status500: 0.5, count: 3 } });
+  it('tries a 5xx answer once more, within the short budget (two attempts), and succeeds', async () => {
+    await setFaults(sim, { getOrderBySafeId: { status503: 0.5, status500: 0.5, count: 1 } });
     const client = clientFor(sim);
     const before = (await simState(sim)).counts.requests.getOrderBySafeId ?? 0;
     expect(await client.getOrderBySafeId('nothing-here')).toBeNull();
-    expect((await simState(sim)).counts.requests.getOrderBySafeId - before).toBe(4);
+    expect((await simState(sim)).counts.requests.getOrderBySafeId - before).toBe(2);
+  });
+
+  it('by default gives up after two attempts: a longer outage is the order\'s or the job\'s to wait out', async () => {
+    await setFaults(sim, { getOrder: { status500: 1 } });
+    const before = (await simState(sim)).counts.requests.getOrder ?? 0;
+    await expect(clientFor(sim).getOrder('x')).rejects.toMatchObject({ code: 'SERVER_ERROR', retryable: true });
+    expect((await simState(sim)).counts.requests.getOrder - before).toBe(2);
+  });
+
+  it('waits out 429s as Retry-After says without using up attempts: throttling is not a failure', async () => {
+    await setFaults(sim, { getOrderBySafeId: { status429: 1, retryAfterSeconds: 0.05, count: 4 } });
+    const before = (await simState(sim)).counts.requests.getOrderBySafeId ?? 0;
+    expect(await clientFor(sim).getOrderBySafeId('after-the-throttle')).toBeNull();
+    expect((await simState(sim)).counts.requests.getOrderBySafeId - before).toBe(5);
+  });
+
+  it('hands a Retry-After longer than the call may wait to the layer above at once', async () => {
+    await setFaults(sim, { getOrder: { status429: 1, retryAfterSeconds: 60 } });
+    const before = (await simState(sim)).counts.requests.getOrder ?? 0;
+    await expect(clientFor(sim).getOrder('x')).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 60_000 });
+    expect((await simState(sim)).counts.requests.getOrder - before).toBe(1);
   });
 
   it('gives up after maxAttempts with a retryable error', async () => {
@@ -226,6 +247,32 @@ describe('OrderMesh client: bulk create', () => {
     await setFaults(sim, { createOrdersBulk: { status503: 1 } });
     const results = await clientFor(sim, { retry: { maxAttempts: 2, baseDelayMs: 5 } }).createOrders([validOrder(), validOrder()]);
     expect(results.map((r) => r.outcome)).toEqual(['transient', 'transient']);
+  });
+
+  it('against an OrderMesh that answers 500 to everything, a failed bulk costs its two attempts and one read by safeId, not a read per order', async () => {
+    const client = clientFor(sim);
+    await client.getOrderBySafeId('token-first');
+    const before = (await simState(sim)).counts.requests;
+    await setFaults(sim, { '*': { status500: 1 } });
+    const results = await client.createOrders([validOrder(), validOrder(), validOrder(), validOrder()]);
+    await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+    expect(results.map((r) => r.outcome)).toEqual(['transient', 'transient', 'transient', 'transient']);
+    const after = (await simState(sim)).counts.requests;
+    expect([after.createOrdersBulk - (before.createOrdersBulk ?? 0), after.getOrderBySafeId - (before.getOrderBySafeId ?? 0)]).toEqual([2, 1]);
+  });
+
+  it('when the token cannot be had, no create was sent: every order is transient without a read', async () => {
+    const client = clientFor(sim);
+    const before = (await simState(sim)).counts.requests;
+    await setFaults(sim, { clientToken: { status500: 1 } });
+    const results = await client.createOrders([validOrder(), validOrder()]);
+    await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+    expect(results.map((r) => [r.outcome, r.outcome === 'transient' && r.error.operation])).toEqual([
+      ['transient', 'clientToken'],
+      ['transient', 'clientToken'],
+    ]);
+    const after = (await simState(sim)).counts.requests;
+    expect([after.clientToken - (before.clientToken ?? 0), (after.createOrdersBulk ?? 0) - (before.createOrdersBulk ?? 0), (after.getOrderBySafeId ?? 0) - (before.getOrderBySafeId ?? 0)]).toEqual([2, 0, 0]);
   });
 });
 

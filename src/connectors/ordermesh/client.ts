@@ -6,7 +6,7 @@ import { abortableSleep } from '../../util/sleep.ts';
 import { TokenCache } from './auth.ts';
 import { BULK_MAX_ITEMS, buildPath, operations, type AddRefundModel, type CancelOrderModel, type CreateOrderInput, type OperationId, type PathOverrides, type UpdateOrderModel } from './contract.ts';
 import { DriftLog } from './drift.ts';
-import { OrderMeshError, errorFromResponse, parseRetryAfter } from './errors.ts';
+import { OrderMeshError, OrderMeshRateLimitError, errorFromResponse, parseRetryAfter } from './errors.ts';
 import {
   DEFAULT_STATUS_CODES,
   QuantityUnknown,
@@ -25,10 +25,16 @@ import {
 } from './reader.ts';
 
 export interface RetryPolicy {
-  /** Attempts per call, the first included. */
+  /** Attempts per call through transport failures (5xx, timeouts, dropped connections), the first included. */
   maxAttempts: number;
   baseDelayMs: number;
+  /** The longest backoff between two attempts. */
   maxDelayMs: number;
+  /**
+   * The longest Retry-After a 429 is waited out for inside the call (a 429 says when to come back:
+   * it uses up no attempt); a longer one, or 429s past this much waiting in all, go to the job layer.
+   */
+  maxRetryAfterMs: number;
 }
 
 export interface OrderMeshClientOptions {
@@ -66,6 +72,8 @@ interface CallOptions {
   body?: unknown;
   /** Attempts for this call (default: the client's retry policy), for reads that must not wait long. */
   attempts?: number;
+  /** Which failures may be tried again (default: transient ones of an idempotent operation). */
+  mayRetry?: (err: OrderMeshError) => boolean;
   /** The parsed JSON, unread (the caller reads it). */
   raw?: boolean;
 }
@@ -78,7 +86,13 @@ export interface ListOrdersQuery {
   createdFrom?: Date;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+/**
+ * The client's retry budget (README "Retry budget"): a transport failure is tried again once, within
+ * seconds, to ride out a blip; a longer outage is the order's to wait out (next_attempt_at, its own
+ * attempts) or pg-boss's (a job's retries). Retries here multiplied with theirs: a dead OrderMesh cost
+ * five calls per create and five more per order, minutes per batch (issue 35).
+ */
+const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000, maxRetryAfterMs: 30_000 };
 const NETWORK_TIMEOUT_CODES = new Set(['ETIMEDOUT']);
 
 export class OrderMeshClient {
@@ -156,8 +170,7 @@ export class OrderMeshClient {
         this.drift.record('createOrdersBulk', { kind: 'bulk-refused', path: '$', expected: 'a result per order', seen: `HTTP ${err.status}: ${err.message.slice(0, 200)}` });
         return mapInFlight(models, 4, (m) => this.createOrder(m));
       }
-      // The whole request failed: each order may or may not exist now. Ask OrderMesh, order by order.
-      return Promise.all(models.map((m) => this.#resolveFailedCreate(m.safeId, err)));
+      return this.#resolveFailedBulk(models, err);
     }
     const { matched, confirm } = matchBulkResults(models, results);
     if (confirm) this.drift.record('createOrdersBulk', { kind: 'bulk-results-unkeyed', path: '$', expected: 'results naming their index or safeId', seen: 'results matched by position: each created order is read back by safeId' });
@@ -181,6 +194,21 @@ export class OrderMeshClient {
   }
 
   /**
+   * The whole bulk request failed (after the client's short budget): each order may or may not exist
+   * now, so OrderMesh is asked by safeId. One order first: an OrderMesh that is down answers that read
+   * no better than the create, and then every order waits for its own next attempt (the retry layer
+   * for orders) instead of each costing a read more against a dead server.
+   */
+  async #resolveFailedBulk(models: CreateOrderInput[], err: unknown): Promise<CreateOutcome[]> {
+    if (!(err instanceof OrderMeshError)) throw err;
+    const [first, ...rest] = models;
+    const firstRead = settledWithoutRead(first!.safeId, err) ?? (await this.#readBySafeId(first!.safeId, err));
+    if (!('read' in firstRead)) return models.map((m) => ({ ...firstRead, safeId: m.safeId }));
+    const others = await Promise.all(rest.map((m) => this.#readBySafeId(m.safeId, err)));
+    return [firstRead, ...others].map((r, i) => ('read' in r ? verdictAfterRead(models[i]!.safeId, err, r.read) : r));
+  }
+
+  /**
    * A create that failed, resolved by what OrderMesh has. No 409 is documented for a repeated safeId:
    * OrderMesh may refuse a duplicate with any 4xx (a validation list naming SafeId, say). So every
    * refusal but refused access and rate limiting is checked by reading the safeId before the order is
@@ -188,20 +216,21 @@ export class OrderMeshClient {
    */
   async #resolveFailedCreate(safeId: string, err: unknown): Promise<CreateOutcome> {
     if (!(err instanceof OrderMeshError)) throw err;
-    // Refused access (a 401 that outlived a token renewal, a 403) says nothing about the order: it
-    // waits for the operator to fix the credentials, and is never rejected for it.
-    if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { safeId, outcome: 'blocked', error: err };
-    // A 429 was refused before anything was made.
-    if (err.code === 'RATE_LIMITED') return { safeId, outcome: 'transient', error: err };
+    const r = settledWithoutRead(safeId, err) ?? (await this.#readBySafeId(safeId, err));
+    return 'read' in r ? verdictAfterRead(safeId, err, r.read) : r;
+  }
+
+  /**
+   * What OrderMesh holds under `safeId` after a failed create, read in one attempt: the order's next
+   * attempt is the retry (a client retry here stacked on the create's). A read that fails leaves the
+   * order transient.
+   */
+  async #readBySafeId(safeId: string, createErr: OrderMeshError): Promise<{ read: OrderMeshOrder | null } | CreateOutcome> {
     try {
-      const existing = await this.getOrderBySafeId(safeId);
-      if (existing) return { safeId, outcome: 'existing', orderId: existing.id };
+      return { read: await this.#lookupSafeId(safeId, 1) };
     } catch (lookupErr) {
-      return { safeId, outcome: 'transient', error: lookupErr instanceof OrderMeshError ? lookupErr : err };
+      return { safeId, outcome: 'transient', error: lookupErr instanceof OrderMeshError ? lookupErr : createErr };
     }
-    // Not there: a refusal is final (a conflict not on our safeId is a duplicate externalId); a lost answer or 5xx is tried again.
-    if (!err.retryable && err.code !== 'BAD_RESPONSE') return { safeId, outcome: 'rejected', error: err };
-    return { safeId, outcome: 'transient', error: err };
   }
 
   getOrder(orderId: string): Promise<OrderMeshOrder> {
@@ -209,9 +238,13 @@ export class OrderMeshClient {
   }
 
   /** null when no order has this safeId. */
-  async getOrderBySafeId(safeId: string): Promise<OrderMeshOrder | null> {
+  getOrderBySafeId(safeId: string): Promise<OrderMeshOrder | null> {
+    return this.#lookupSafeId(safeId);
+  }
+
+  async #lookupSafeId(safeId: string, attempts?: number): Promise<OrderMeshOrder | null> {
     try {
-      return await this.#send('getOrderBySafeId', { params: { safeId } });
+      return await this.#send('getOrderBySafeId', { params: { safeId }, ...(attempts ? { attempts } : {}) });
     } catch (err) {
       if (err instanceof OrderMeshError && err.code === 'NOT_FOUND') return null;
       throw err;
@@ -260,16 +293,7 @@ export class OrderMeshClient {
   async cancelOrder(orderId: string, cancel: CancelOrderModel = {}): Promise<ResponseOf<'cancelOrder'>> {
     const call = { params: { orderId }, body: cancel };
     if (!cancel.items?.length) return this.#send('cancelOrder', call);
-    const unsent = (err: OrderMeshError) => err.code === 'RATE_LIMITED' || (err.code === 'NETWORK' && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes((err.cause as { code?: string } | undefined)?.code ?? ''));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#send('cancelOrder', { ...call, attempts: 1 });
-      } catch (err) {
-        const wait = (err as { retryAfterMs?: number }).retryAfterMs;
-        if (!(err instanceof OrderMeshError) || !unsent(err) || attempt >= this.#retry.maxAttempts || (wait !== undefined && wait > this.#retry.maxDelayMs)) throw err;
-        await this.#backoff('cancelOrder', attempt, wait, err);
-      }
-    }
+    return this.#send('cancelOrder', { ...call, mayRetry: notApplied });
   }
 
   holdOrder(orderId: string, reason?: string): Promise<ResponseOf<'customerCareHold'>> {
@@ -463,96 +487,94 @@ export class OrderMeshClient {
   // ------------------------------------------------------------------ transport
 
   /**
-   * One operation of the contract, with its retry policy: transient failures (429 honouring
-   * Retry-After, 502/503/504, 5xx, timeouts, dropped connections) are retried with exponential backoff
-   * and full jitter; a 401 renews the token once and replays the call. In a store job (call-scope.ts)
-   * a timeout is not retried: it ends the wait of the job's other calls, so a store whose merchant
-   * OrderMesh does not answer holds its lane for one call's timeout, and its work is retried later.
+   * One operation of the contract, with the client's short retry budget: a transport failure (502/503/504,
+   * 5xx, timeouts, dropped connections) is tried again with exponential backoff and full jitter, up to
+   * the policy's attempts; a 429 is waited out as its Retry-After says, using up no attempt; a 401 renews
+   * the token once and replays the call. In a store job (call-scope.ts) a timeout is not retried: it
+   * ends the wait of the job's other calls, so a store whose merchant OrderMesh does not answer holds
+   * its lane for one call's timeout, and its work is retried later.
    */
   async #send<K extends OperationId>(op: K, call: CallOptions & { raw: true }, tokens?: TokenCache): Promise<unknown>;
   async #send<K extends OperationId>(op: K, call: CallOptions, tokens?: TokenCache): Promise<ResponseOf<K>>;
   async #send<K extends OperationId>(op: K, call: CallOptions, tokens: TokenCache | undefined = this.#tokens): Promise<unknown> {
     const spec = operations[op];
-    const url = buildPath(this.#opts.paths?.[op] ?? spec.path, call.params).replace(/^\//, '');
     let reauthorised = false;
+    let waitedOut = 0;
     const maxAttempts = call.attempts ?? this.#retry.maxAttempts;
+    const mayRetry = call.mayRetry ?? ((err: OrderMeshError) => spec.idempotent && err.retryable);
     const scope = callScope();
     for (let attempt = 1; ; attempt++) {
       if (this.#closing.signal.aborted) throw new OrderMeshError('UNAVAILABLE', op, 'shutting down: not sent (retried by the job later)');
       if (scope?.timedOut) throw givenUp(op, scope);
       const token = spec.auth && tokens ? await tokens.get() : undefined;
-      let status: number;
-      let text: string;
-      let retryAfter: string | undefined;
-      try {
-        const request = (signal: AbortSignal) =>
-          this.#http(url, {
-            method: spec.method,
-            ...(call.body !== undefined ? { json: call.body } : {}),
-            ...(call.query ? { searchParams: call.query } : {}),
-            headers: token ? { authorization: `Bearer ${token}` } : {},
-            signal,
-          });
-        // A write in flight (a create above all) is not cut short by another call's timeout: its answer
-        // may be on its way, and an answer thrown away makes the order's next attempt a second create
-        // request. Only its own timeout (or shutdown) ends it; reads, and calls not yet sent, join the scope.
-        const res = spec.method === 'GET' ? await withCallSignal(this.#closing.signal, request) : await request(this.#closing.signal);
-        status = res.statusCode;
-        text = res.body;
-        retryAfter = res.headers['retry-after'];
-        this.#opts.onCall?.(op, status);
-      } catch (err) {
-        this.#opts.onCall?.(op, 'error');
-        const code = err instanceof RequestError ? err.code : undefined;
-        const timedOut = code !== undefined && NETWORK_TIMEOUT_CODES.has(code);
-        if (scope && !timedOut && scope.timedOut && !this.#closing.signal.aborted) throw givenUp(op, scope, err);
-        if (scope && timedOut) scope.noteTimeout(`OrderMesh ${op}`);
-        const failure = new OrderMeshError(
-          timedOut ? 'TIMEOUT' : 'NETWORK',
-          op,
-          `${code ?? 'request failed'}: ${(err as Error).message}`,
-          { cause: err },
-        );
-        if (spec.idempotent && attempt < maxAttempts && !scope?.timedOut) {
-          await this.#backoff(op, attempt, undefined, failure);
-          continue;
-        }
-        throw failure;
-      }
-
-      const json = parseJson(text);
-      if (status >= 200 && status < 300) {
-        if (call.raw) return json;
-        try {
-          return spec.read(json, this.#context(op));
-        } catch (err) {
-          if (err instanceof ReadError) throw new OrderMeshError('BAD_RESPONSE', op, `the answer cannot be read: ${err.message}`, { status });
-          throw err;
-        }
-      }
-
-      const error = errorFromResponse(op, status, json === undefined ? undefined : readErrorBody(json), parseRetryAfter(retryAfter));
-      if (status === 401 && token && tokens && !reauthorised) {
+      const answer = await this.#exchange(op, call, token, scope);
+      if (answer.ok) return answer.value;
+      const error = answer.error;
+      if (error.status === 401 && token && tokens && !reauthorised) {
         reauthorised = true;
         tokens.invalidate(token);
         attempt--; // a renewed token is not a retry
         continue;
       }
-      const waitMs = parseRetryAfter(retryAfter);
-      // A Retry-After longer than we would ever back off is the job layer's to wait out, not this call's.
-      const tooLong = waitMs !== undefined && waitMs > this.#retry.maxDelayMs;
-      if (error.retryable && spec.idempotent && attempt < maxAttempts && !tooLong) {
-        await this.#backoff(op, attempt, waitMs, error);
-        continue;
-      }
-      throw error;
+      // A call of this store job timed out: a wire failure ends here; an answer's wait below is cut short (givenUp).
+      if (!mayRetry(error) || (scope?.timedOut && error.status === undefined)) throw error;
+      const told = error instanceof OrderMeshRateLimitError ? error.retryAfterMs : undefined;
+      if (told !== undefined) {
+        // Told when to come back: flow control, not a failure. Past the call's share of waiting, the job layer waits.
+        waitedOut += told;
+        if (waitedOut > this.#retry.maxRetryAfterMs) throw error;
+        attempt--;
+      } else if (attempt >= maxAttempts) throw error;
+      await this.#backoff(op, attempt, told, error);
+    }
+  }
+
+  /** One HTTP exchange: the answer read, or the failure as an OrderMeshError (never thrown for a wire failure). */
+  async #exchange(op: OperationId, call: CallOptions, token: string | undefined, scope: CallScope | undefined): Promise<{ ok: true; value: unknown } | { ok: false; error: OrderMeshError }> {
+    const spec = operations[op];
+    const url = buildPath(this.#opts.paths?.[op] ?? spec.path, call.params).replace(/^\//, '');
+    let res: { statusCode: number; body: string; headers: Record<string, string | string[] | undefined> };
+    try {
+      const request = (signal: AbortSignal) =>
+        this.#http(url, {
+          method: spec.method,
+          ...(call.body !== undefined ? { json: call.body } : {}),
+          ...(call.query ? { searchParams: call.query } : {}),
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          signal,
+        });
+      // A write in flight (a create above all) is not cut short by another call's timeout: its answer
+      // may be on its way, and an answer thrown away makes the order's next attempt a second create
+      // request. Only its own timeout (or shutdown) ends it; reads, and calls not yet sent, join the scope.
+      res = spec.method === 'GET' ? await withCallSignal(this.#closing.signal, request) : await request(this.#closing.signal);
+      this.#opts.onCall?.(op, res.statusCode);
+    } catch (err) {
+      this.#opts.onCall?.(op, 'error');
+      const code = err instanceof RequestError ? err.code : undefined;
+      const timedOut = code !== undefined && NETWORK_TIMEOUT_CODES.has(code);
+      if (scope && !timedOut && scope.timedOut && !this.#closing.signal.aborted) throw givenUp(op, scope, err);
+      if (scope && timedOut) scope.noteTimeout(`OrderMesh ${op}`);
+      return { ok: false, error: new OrderMeshError(timedOut ? 'TIMEOUT' : 'NETWORK', op, `${code ?? 'request failed'}: ${(err as Error).message}`, { cause: err }) };
+    }
+    const status = res.statusCode;
+    const json = parseJson(res.body);
+    if (status < 200 || status >= 300) {
+      const retryAfter = res.headers['retry-after'];
+      return { ok: false, error: errorFromResponse(op, status, json === undefined ? undefined : readErrorBody(json), parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined)) };
+    }
+    if (call.raw) return { ok: true, value: json };
+    try {
+      return { ok: true, value: spec.read(json, this.#context(op)) };
+    } catch (err) {
+      if (err instanceof ReadError) throw new OrderMeshError('BAD_RESPONSE', op, `the answer cannot be read: ${err.message}`, { status });
+      throw err;
     }
   }
 
   async #backoff(op: OperationId, attempt: number, retryAfterMs: number | undefined, error: OrderMeshError): Promise<void> {
     const exp = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    // Full jitter spreads the retries of many workers; Retry-After is a floor, never shortened.
-    const delay = Math.max(retryAfterMs ?? 0, Math.round(Math.random() * exp));
+    // Full jitter spreads the retries of many workers; Retry-After is waited exactly, never shortened.
+    const delay = retryAfterMs ?? Math.round(Math.random() * exp);
     // One failure is weather (debug); a second in a row is an outage someone should see while it lasts.
     this.#opts.log?.[attempt >= 2 && error.code !== 'RATE_LIMITED' ? 'warn' : 'debug']({ op, attempt, delayMs: delay, code: error.code, error: error.message }, 'OrderMesh call failed; retrying');
     await withCallSignal(this.#closing.signal, (signal) => abortableSleep(delay, signal));
@@ -565,6 +587,34 @@ export class OrderMeshClient {
   close(): void {
     this.#closing.abort();
   }
+}
+
+/**
+ * A failed create whose verdict needs no read: refused access (a 401 that outlived a token renewal, a
+ * 403) says nothing about the order (it waits for the operator to fix the credentials, and is never
+ * rejected for it); a 429 was refused before anything was made; a token that could not be had means
+ * the create was never sent.
+ */
+function settledWithoutRead(safeId: string, err: OrderMeshError): CreateOutcome | undefined {
+  if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { safeId, outcome: 'blocked', error: err };
+  if (err.code === 'RATE_LIMITED' || err.operation === 'clientToken') return { safeId, outcome: 'transient', error: err };
+  return undefined;
+}
+
+/** A failed create's verdict from what its read by safeId found: there (existing), or not (rejected when refused, else tried again). */
+function verdictAfterRead(safeId: string, err: OrderMeshError, existing: OrderMeshOrder | null): CreateOutcome {
+  if (existing) return { safeId, outcome: 'existing', orderId: existing.id };
+  // Not there: a refusal is final (a conflict not on our safeId is a duplicate externalId); a lost answer or 5xx is tried again.
+  if (!err.retryable && err.code !== 'BAD_RESPONSE') return { safeId, outcome: 'rejected', error: err };
+  return { safeId, outcome: 'transient', error: err };
+}
+
+/**
+ * A failure of an item cancel that OrderMesh cannot have applied (a 429, no connection made): the one
+ * kind an item cancel, which is not idempotent, may be sent again for.
+ */
+function notApplied(err: OrderMeshError): boolean {
+  return err.code === 'RATE_LIMITED' || (err.code === 'NETWORK' && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes((err.cause as { code?: string } | undefined)?.code ?? ''));
 }
 
 /** A call not made, or not waited for, because another call of the same store job timed out. */

@@ -36,6 +36,7 @@ export interface ShopifyConnection {
 
 export interface ShopifyClientOptions {
   log?: Logger;
+  /** Attempts per call through transport failures (5xx, network), the first included (default TRANSPORT_ATTEMPTS). */
   maxAttempts?: number;
   timeoutMs?: number;
   /** Called once per HTTP exchange (metrics). */
@@ -75,6 +76,20 @@ export function withShopifyOrigin<T>(origin: string | undefined, call: () => Pro
 
 /** Requested cost assumed for a document we have not sent yet; refined from every response. */
 const FIRST_GUESS_COST = 50;
+
+/**
+ * The client's retry budget (README "Retry budget"): a transport failure is tried again once, within a
+ * second, to ride out a blip. Longer outages are pg-boss's to wait out (the job's retries with backoff):
+ * retries here multiplied with the job's, and a failing pull was 36 Shopify calls (issue 35).
+ */
+export const TRANSPORT_ATTEMPTS = 2;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 2_000;
+/**
+ * THROTTLED and 429 say when to come back: flow control, not failure. They are waited out as told
+ * (the bucket's refill, Retry-After) without using up attempts, for this long per call at most.
+ */
+const THROTTLE_DEADLINE_MS = 120_000;
 
 export class ShopifyClient {
   readonly conn: ShopifyConnection;
@@ -126,13 +141,13 @@ export class ShopifyClient {
 
   /**
    * Runs one of our documents. Waits first until the store's bucket holds what the query will reserve;
-   * on THROTTLED waits exactly until it does; on 429 honours Retry-After; retries 5xx and network
-   * failures with backoff.
+   * on THROTTLED waits exactly until it does; on 429 honours Retry-After; tries 5xx and network
+   * failures again within the short transport budget.
    */
   async request<T>(doc: DocumentName, variables: Record<string, unknown> = {}): Promise<T> {
-    const maxAttempts = this.#opts.maxAttempts ?? 6;
+    const maxAttempts = this.#opts.maxAttempts ?? TRANSPORT_ATTEMPTS;
     let renewedAuth = false;
-    const throttleDeadline = Date.now() + 120_000;
+    const throttleDeadline = Date.now() + THROTTLE_DEADLINE_MS;
     const scope = callScope();
     for (let attempt = 1; ; attempt++) {
       if (this.#closing.signal.aborted) throw new ShopifyApiError('NETWORK', `shutting down: ${doc} not sent (retried by the job later)`);
@@ -160,13 +175,13 @@ export class ShopifyClient {
           attempt--;
           continue;
         }
-        // THROTTLED is flow control, not failure: it does not use up attempts, only the deadline.
+        // THROTTLED and 429 are flow control, not failure: they do not use up attempts, only the deadline.
         if (next.kind === 'retry' && scope?.timedOut) throw next.error;
-        if (next.kind === 'retry' && next.error.code === 'THROTTLED' && Date.now() < throttleDeadline) attempt--;
+        if (next.kind === 'retry' && isThrottle(next.error) && Date.now() < throttleDeadline) attempt--;
         if (next.kind !== 'retry' || attempt >= maxAttempts) throw next.error;
         // Throttling is flow control and one failure is weather (debug); failing again is an outage
         // someone should see while it lasts, not after the retries are spent.
-        const persistent = attempt >= 2 && next.error.code !== 'THROTTLED' && next.error.code !== 'RATE_LIMITED';
+        const persistent = attempt >= 2 && !isThrottle(next.error);
         this.#opts.log?.[persistent ? 'warn' : 'debug']({ shop: this.conn.shopDomain, doc, attempt, of: maxAttempts, waitMs: next.waitMs, code: next.error.code, error: next.error.message }, 'Shopify call failed; retrying');
         await withCallSignal(this.#closing.signal, (signal) => abortableSleep(next.waitMs, signal));
       }
@@ -199,7 +214,7 @@ export class ShopifyClient {
     err: unknown,
     attempt: number,
   ): { kind: 'retry'; waitMs: number; error: ShopifyApiError } | { kind: 'fail' | 'renew-auth'; error: ShopifyApiError } {
-    const backoff = Math.round(Math.random() * Math.min(30_000, 500 * 2 ** (attempt - 1)));
+    const backoff = Math.round(Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
     if (err instanceof GraphqlQueryError) {
       this.#opts.onCall?.(200);
       const body = err.body as { errors?: { graphQLErrors?: Array<{ message: string; extensions?: { code?: string } }> }; extensions?: { cost?: QueryCost } } | undefined;
@@ -240,4 +255,9 @@ export class ShopifyClient {
     }
     throw err;
   }
+}
+
+/** An answer that says when to come back (the bucket is empty, Retry-After): waited out, not counted as a failure. */
+function isThrottle(error: ShopifyApiError): boolean {
+  return error.code === 'THROTTLED' || error.code === 'RATE_LIMITED';
 }
