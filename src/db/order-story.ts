@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { orderById } from './order-rows.ts';
 import type { Database, OrderState } from './schema.ts';
 
 /** One order's whole story from the ledger: where it is, how it got there, what was sent, what shipped. */
@@ -61,7 +62,7 @@ export async function ledgerOrder(db: Kysely<Database>, id: string): Promise<{ i
 }
 
 export async function orderStory(db: Kysely<Database>, id: string): Promise<OrderStory> {
-  const o = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const o = await orderById(db, id);
   const events = await db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('at').orderBy('id').execute();
   const packages = await db.selectFrom('packages').selectAll().where('order_id', '=', id).orderBy('shipped_at').orderBy('id').execute();
   return {
