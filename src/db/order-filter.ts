@@ -59,7 +59,11 @@ export const COUNT_CAP = 10_000;
 /** One page of the orders a filter selects, newest first, with one row more than the page to tell whether another follows. */
 export async function orderPage(db: Kysely<Database>, f: OrderFilter, page: number, pageSize: number) {
   return whereFilter(
-    db.selectFrom('orders').select(['id', 'store_id', 'store_order_id', 'store_order_name', 'safe_id', 'state', 'state_changed_at', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'created_at']),
+    db
+      .selectFrom('orders')
+      .select(['id', 'store_id', 'store_order_id', 'store_order_name', 'safe_id', 'state', 'state_changed_at', 'last_error_code', 'last_error_message', 'ordermesh_order_id', 'created_at', 'updated_at', 'shopify_order_id'])
+      // What the customer pays now, in the shop's currency, as the store last sent it (null for an order that never parsed).
+      .select(sql<{ amount: string; currencyCode: string } | null>`store_payload->'currentTotalPriceSet'->'shopMoney'`.as('total')),
     f,
   )
     .orderBy('id', 'desc')

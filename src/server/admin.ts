@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { sku as ordermeshSku } from '../connectors/ordermesh/contract.ts';
 import { activity } from '../db/activity.ts';
 import { fetchExport, listRequests } from '../db/privacy.ts';
-import { COUNT_CAP, countMatching, orderFilterSchema, orderPage, type OrderFilter } from '../db/order-filter.ts';
+import { COUNT_CAP, countMatching, orderFilterSchema } from '../db/order-filter.ts';
 import { FAILURES, ORDER_STATES } from '../db/order-states.ts';
 import { liveWorkers } from '../db/workers.ts';
-import { findOrders, ledgerOrder, orderStory } from '../db/order-story.ts';
-import { orderMeshSide } from '../ops/requests.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
 import { statusReport } from '../db/status.ts';
 import { FIXES, fixFor } from '../fixes.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 import { reprocess } from '../jobs/reprocess.ts';
-import { callerOf, requireRole, tokenChecker, type AdminToken, type Caller } from './admin-auth.ts';
-import { EMAIL_SEARCH_REFUSED, listWithoutPersonalData, statusWithoutPersonalData } from './admin-personal.ts';
-import { storyWithoutPersonalData } from '../privacy/hide-personal.ts';
+import { callerOf, requireRole, tokenChecker, type AdminToken } from './admin-auth.ts';
+import { bad, isOrderId, NOT_AN_ORDER_ID, problems, type Guards } from './admin-common.ts';
+import { registerOrders } from './admin-orders.ts';
+import { statusWithoutPersonalData } from './admin-personal.ts';
+import { notInCatalogue, outcomeSplit, skuMapsNow } from './reprocess-preview.ts';
 
 const asset = (name: string) => readFileSync(new URL(`./console/${name}`, import.meta.url), 'utf8');
 const ASSETS = {
@@ -25,20 +25,9 @@ const ASSETS = {
   '/console/console.css': ['text/css; charset=utf-8', 'console.css'],
 } as const;
 
-const MAX_PAGE_SIZE = 200;
 /** A reprocess touches at most this many orders per request (the preview says when a filter selects more). */
 const MAX_REPROCESS = 1000;
 
-const listQuery = orderFilterSchema.extend({
-  /** Only the failure states (when no state is given). */
-  failures: z.boolean().optional(),
-  page: z.coerce.number().int().min(1).max(10_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-});
-/** The largest ledger order id (the column is a PostgreSQL bigint): a longer one is refused here, not by the database. */
-const MAX_ORDER_ID = 9223372036854775807n;
-const isOrderId = (v: string) => /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_ORDER_ID;
-const NOT_AN_ORDER_ID = 'not an order id (the ledger id: digits, at most 9223372036854775807)';
 const orderId = z.string().refine(isOrderId, NOT_AN_ORDER_ID);
 const reprocessBody = z.strictObject({
   filter: orderFilterSchema.optional(),
@@ -46,9 +35,6 @@ const reprocessBody = z.strictObject({
   dryRun: z.boolean().default(true),
 });
 const skuBody = z.strictObject({ store: z.string().min(1).max(100), storeSku: z.string().min(1).max(255), ordermeshSku });
-
-const problems = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-const bad = (reply: FastifyReply, message: string) => reply.code(400).send({ message });
 
 /**
  * The operator console (`/console`) and the admin API it uses (`/api/v1/`), both off (404) unless
@@ -76,8 +62,6 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
   app.all('/api/v1/*', async (_req, reply) => reply.code(404).send({ message: 'no such endpoint' }));
 }
 
-type Guards = { view: { preHandler: ReturnType<typeof requireRole> }; act: { preHandler: ReturnType<typeof requireRole> } };
-
 /** Who is asking, the workers, the status report with each failure's fix, recent activity. */
 function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDeps, { view }: Guards): void {
   app.get('/api/v1/whoami', view, async (req) => callerOf(req));
@@ -102,80 +86,10 @@ function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDep
   app.get('/api/v1/order-states', view, async () => ({ all: ORDER_STATES, failures: FAILURES }));
 }
 
-/** The order list and search (one filter shape), and one order's story. */
-function registerOrders(app: FastifyInstance<any, any, any, any>, deps: JobDeps, { view }: Guards): void {
-  const listOrders = async (input: unknown, caller: Caller, reply: FastifyReply) => {
-    const q = listQuery.safeParse(input);
-    if (!q.success) return bad(reply, problems(q.error));
-    const { page, pageSize, failures, ...filter } = q.data;
-    if (filter.q?.includes('@') && !caller.personalData) return reply.code(403).send({ message: EMAIL_SEARCH_REFUSED(caller.name, caller.role) });
-    if (failures && !filter.state) filter.state = [...FAILURES];
-    const rows = await orderPage(deps.db, filter, page, pageSize);
-    const items = rows.slice(0, pageSize).map((r) => ({
-      id: r.id,
-      store: r.store_id,
-      storeOrderId: r.store_order_id,
-      name: r.store_order_name,
-      safeId: r.safe_id,
-      state: r.state,
-      since: r.state_changed_at.toISOString(),
-      reason: r.last_error_code,
-      message: r.last_error_message,
-      fix: fixFor(r.last_error_code) ?? null,
-      ordermeshOrderId: r.ordermesh_order_id,
-      firstSeen: r.created_at.toISOString(),
-    }));
-    return {
-      page,
-      pageSize,
-      hasMore: rows.length > pageSize,
-      ...(await totalOf(filter)),
-      items: caller.personalData ? items : await listWithoutPersonalData(deps.db, items),
-    };
-  };
-  // Exact up to COUNT_CAP; beyond it `total` is COUNT_CAP + 1 and `totalExact` false ("more than 10,000").
-  const totalOf = async (filter: OrderFilter) => {
-    const n = await countMatching(deps.db, filter);
-    return { total: n, totalExact: n <= COUNT_CAP };
-  };
-  // GET for scripts (states comma-separated); POST with the same fields as JSON for the console, so a
-  // search by e-mail never travels in a URL.
-  app.get('/api/v1/orders', view, async (req, reply) => {
-    const raw: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
-    if (typeof raw.state === 'string') raw.state = raw.state.split(',');
-    if (raw.failures !== undefined) raw.failures = raw.failures === 'true' || raw.failures === '1';
-    return listOrders(raw, callerOf(req), reply);
-  });
-  app.post('/api/v1/orders/search', view, async (req, reply) => listOrders(req.body ?? {}, callerOf(req), reply));
-
-  app.get('/api/v1/orders/:id', view, async (req, reply) => {
-    const id = (req.params as { id: string }).id;
-    if (id.length > 200) return bad(reply, 'id: too long');
-    // All digits is a ledger id (other keys are searched for): one beyond bigint would reach the database as an error.
-    if (/^\d+$/.test(id) && !isOrderId(id)) return bad(reply, `id: ${NOT_AN_ORDER_ID}`);
-    const found = /^\d+$/.test(id) ? await ledgerOrder(deps.db, id) : (await findOrders(deps.db, id))[0];
-    if (!found) return reply.code(404).send({ message: `no order "${id}"` });
-    const story = await orderStory(deps.db, found.id);
-    const store = deps.config.stores.find((s) => s.id === story.order.store);
-    // Read now, as the CLI's `order show` does: its notes, the requests' state.
-    const ordermesh = await orderMeshSide(deps, story);
-    const numeric = story.order.storeOrderId.split('/').pop();
-    const answer = {
-      ...story,
-      fix: fixFor(story.order.lastError?.code) ?? null,
-      ordermesh,
-      links: {
-        shopify: store ? `https://admin.shopify.com/store/${store.shopDomain.replace(/\.myshopify\.com$/, '')}/orders/${numeric}` : null,
-        ordermesh: story.order.ordermeshOrderId && deps.config.ordermesh.consoleUrl ? deps.config.ordermesh.consoleUrl.replace('{orderId}', encodeURIComponent(story.order.ordermeshOrderId)) : null,
-      },
-    };
-    // OrderMesh's notes and the requests' reasons are free text too: hidden from the whole answer.
-    return callerOf(req).personalData ? answer : { ...storyWithoutPersonalData(answer), personalData: 'hidden' as const };
-  });
-}
-
 /** What an operator may do: reprocess, map SKUs, hand over a privacy export. */
 function registerActions(app: FastifyInstance<any, any, any, any>, deps: JobDeps, { view, act }: Guards): void {
+  // The ledger's SKU map versions this API last put into the process's mappers (reprocess-preview.ts).
+  const skuSeen = new Map<string, string>();
   app.post('/api/v1/reprocess', act, async (req, reply) => {
     const b = reprocessBody.safeParse(req.body ?? {});
     if (!b.success) return bad(reply, problems(b.error));
@@ -185,9 +99,12 @@ function registerActions(app: FastifyInstance<any, any, any, any>, deps: JobDeps
     const matching = filter ? await countMatching(deps.db, filter) : b.data.orderIds!.length;
     if (filter && matching > MAX_REPROCESS && !b.data.dryRun) return bad(reply, `the filter selects ${matching > COUNT_CAP ? `more than ${COUNT_CAP}` : matching} orders; narrow it to at most ${MAX_REPROCESS} per reprocess`);
     const selection = filter ? { filter, limit: MAX_REPROCESS } : { ids: b.data.orderIds!, limit: MAX_REPROCESS };
+    await skuMapsNow(deps, skuSeen, filter?.store ? [filter.store] : undefined);
     const result = await reprocess({ ...deps, actor: `console:${caller.name}` }, selection, b.data.dryRun);
     req.log.info({ actor: caller.name, dryRun: b.data.dryRun, orders: result.lines.length }, b.data.dryRun ? 'console: reprocess previewed' : 'console: reprocess');
-    return { dryRun: b.data.dryRun, matching, orders: result.lines.length, lines: result.lines, ...(result.unread ? { unread: result.unread } : {}) };
+    const refused = b.data.dryRun ? await notInCatalogue(deps, result.lines) : new Map<string, string[]>();
+    const lines = result.lines.map((l) => (refused.has(l.id) ? { ...l, notInCatalogue: refused.get(l.id) } : l));
+    return { dryRun: b.data.dryRun, matching, orders: lines.length, split: outcomeSplit(result.lines), lines, ...(result.unread ? { unread: result.unread } : {}) };
   });
 
   app.post('/api/v1/skus', act, async (req, reply) => {
@@ -195,6 +112,8 @@ function registerActions(app: FastifyInstance<any, any, any, any>, deps: JobDeps
     if (!b.success) return bad(reply, problems(b.error));
     if (!deps.config.stores.some((s) => s.id === b.data.store)) return reply.code(404).send({ message: `no store "${b.data.store}"` });
     await setSkuMaps(deps.db, b.data.store, [{ storeSku: b.data.storeSku, ordermeshSku: b.data.ordermeshSku }], `console:${callerOf(req).name}`);
+    // In effect in this process at once (the others read it within seconds): the preview that follows maps with it.
+    await skuMapsNow(deps, skuSeen, [b.data.store]);
     return { store: b.data.store, storeSku: b.data.storeSku, ordermeshSku: b.data.ordermeshSku };
   });
 
