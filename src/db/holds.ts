@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, OrderState } from './schema.ts';
+import type { Database, OrderRow, OrderState } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -23,4 +23,35 @@ export async function stateBeforeHold(db: Db, orderId: string, from: readonly Or
     .executeTakeFirst();
   const state = last?.from_state as OrderState | null | undefined;
   return state && from.includes(state) ? state : null;
+}
+
+/**
+ * A store's ledger orders among those a hold names (by the store's order id), in a state the hold is
+ * followed from. No names, no orders (and no query).
+ */
+export async function storeHeldOrders(db: Db, storeId: string, storeOrderIds: string[], from: readonly OrderState[]): Promise<OrderRow[]> {
+  if (storeOrderIds.length === 0) return [];
+  return db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('store_order_id', 'in', storeOrderIds).where('state', 'in', from).execute();
+}
+
+/** The OrderMesh side of storeHeldOrders: the orders OrderMesh holds (by its order id), in a state its hold is followed from. */
+export async function orderMeshHeldOrders(db: Db, storeId: string, ordermeshOrderIds: string[], from: readonly OrderState[]): Promise<OrderRow[]> {
+  if (ordermeshOrderIds.length === 0) return [];
+  return db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', 'in', from).where('ordermesh_order_id', 'in', ordermeshOrderIds).execute();
+}
+
+/**
+ * A store's orders on hold by the given side, up to `limit`; `except` leaves out the store orders still
+ * held there (the rest are the ones whose hold was released).
+ */
+export function ordersOnHold(db: Db, storeId: string, source: 'store' | 'ordermesh', limit: number, except: string[] = []): Promise<OrderRow[]> {
+  return db
+    .selectFrom('orders')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('state', '=', 'on_hold')
+    .where('hold_source', '=', source)
+    .$if(except.length > 0, (q) => q.where('store_order_id', 'not in', except))
+    .limit(limit)
+    .execute();
 }

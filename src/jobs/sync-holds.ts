@@ -1,5 +1,5 @@
 import { describeHolds, merchantHeldOrders, placeHold, readMirroredHolds, releaseHold, type MirroredHolds } from '../connectors/shopify/holds.ts';
-import { stateBeforeHold } from '../db/holds.ts';
+import { orderMeshHeldOrders, ordersOnHold, stateBeforeHold, storeHeldOrders } from '../db/holds.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import { AWAITING_SHIPMENT, STORE_HOLD_GIVES_BACK, STORE_HOLDABLE } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
@@ -47,9 +47,8 @@ export async function syncHolds(deps: JobDeps, storeId: string): Promise<HoldsRe
 async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
   const storeId = store.cfg.id;
   const held = await merchantHeldOrders(store.shopify);
-  const toHold = held.size
-    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('store_order_id', 'in', [...held.keys()]).where('state', 'in', STORE_HOLDABLE).execute()
-    : [];
+  const heldIds = [...held.keys()];
+  const toHold = await storeHeldOrders(deps.db, storeId, heldIds, STORE_HOLDABLE);
   for (const row of toHold) {
     const reason = describeHolds(held.get(row.store_order_id)!);
     if (row.state === 'pending') {
@@ -68,15 +67,7 @@ async function followStoreHolds(deps: JobDeps, store: StoreRuntime, result: Hold
     if (await holdInLedger(deps, row, 'store', reason)) result.held++;
   }
 
-  const released = await deps.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('store_id', '=', storeId)
-    .where('state', '=', 'on_hold')
-    .where('hold_source', '=', 'store')
-    .$if(held.size > 0, (q) => q.where('store_order_id', 'not in', [...held.keys()]))
-    .limit(BATCH)
-    .execute();
+  const released = await ordersOnHold(deps.db, storeId, 'store', BATCH, heldIds);
   let submitAgain = false;
   for (const row of released) {
     if (row.ordermesh_order_id) await deps.ordermesh.releaseHold(row.ordermesh_order_id);
@@ -117,12 +108,10 @@ const OM_HOLDABLE = AWAITING_SHIPMENT;
 async function followOrderMeshHolds(deps: JobDeps, store: StoreRuntime, result: HoldsResult): Promise<void> {
   const held = await orderMeshHolds(deps, store.cfg.merchantId);
   const storeId = store.cfg.id;
-  const fresh = held.size
-    ? await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', 'in', OM_HOLDABLE).where('ordermesh_order_id', 'in', [...held]).execute()
-    : [];
+  const fresh = await orderMeshHeldOrders(deps.db, storeId, [...held], OM_HOLDABLE);
   for (const row of fresh) if (await holdInLedger(deps, row, 'ordermesh', OM_REASON)) result.held++;
 
-  const onHold = await deps.db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('state', '=', 'on_hold').where('hold_source', '=', 'ordermesh').limit(BATCH).execute();
+  const onHold = await ordersOnHold(deps.db, storeId, 'ordermesh', BATCH);
   if (onHold.length === 0) return;
   const mirrors = store.cfg.mode === 'merchant-managed';
   const holds = mirrors ? await readMirroredHolds(store.shopify, onHold.map((r) => r.store_order_id)) : new Map<string, MirroredHolds>();

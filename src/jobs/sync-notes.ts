@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { StoreConfig } from '../config/schema.ts';
-import { FOLLOWS_STORE, statesSql } from '../db/order-states.ts';
+import { dueNoteOrders, recordNoteCarried, recordSilentNotes } from '../db/notes.ts';
 import { recordEvents, type EventInput } from '../db/orders.ts';
 import { mapInFlight } from '../util/in-flight.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -12,12 +11,8 @@ const IN_FLIGHT = 4;
 /** A note the store cleared (note and attributes) is deleted in OrderMesh (`DELETE /v1/notes/{id}`): its text cannot be empty. */
 const CLEARED = '';
 
-/**
- * The in-flight orders whose note is not carried yet: those whose note inputs' fingerprint (a generated
- * column) differs from what was last carried. Spelled as the partial index orders_notes_due_idx is, so
- * it answers from it.
- */
-export const NOTES_DUE = sql<boolean>`note_hash is distinct from note_input_hash and ordermesh_order_id is not null and state in (${statesSql(FOLLOWS_STORE)})`;
+// store-sweep.ts still imports NOTES_DUE from here: kept until it imports it from db/notes.ts.
+export { NOTES_DUE } from '../db/notes.ts';
 
 /** The note OrderMesh gets for a store order: its note, then the configured attributes as "key: value" lines; null when there is nothing to say. */
 export function noteText(payload: { note?: unknown; customAttributes?: unknown } | null, cfg: StoreConfig['notes']): string | null {
@@ -41,21 +36,13 @@ export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ creat
   const store = storeOf(deps, storeId);
   const out = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   if (!store.cfg.notes.enabled) return out;
-  const rows = await deps.db
-    .selectFrom('orders')
-    .select(['id', 'safe_id', 'ordermesh_order_id', 'note_id', 'store_payload', 'note_input_hash as fingerprint'])
-    .where('store_id', '=', storeId)
-    .where(NOTES_DUE)
-    .orderBy('id')
-    .limit(BATCH)
-    .execute();
+  const rows = await dueNoteOrders(deps.db, storeId, BATCH);
   const events: EventInput[] = [];
   const texts = rows.map((row) => noteText(row.store_payload as never, store.cfg.notes) ?? (row.note_id ? CLEARED : null));
   // Most orders have nothing to say: their fingerprints are recorded together, in one statement.
   const silent = rows.filter((_, i) => texts[i] === null);
   if (silent.length) {
-    const values = sql.join(silent.map((r) => sql`(${r.id}::bigint, ${r.fingerprint})`));
-    await sql`update orders o set note_hash = v.fingerprint from (values ${values}) as v(id, fingerprint) where o.id = v.id`.execute(deps.db);
+    await recordSilentNotes(deps.db, silent);
     out.unchanged += silent.length;
   }
   await mapInFlight(
@@ -66,7 +53,7 @@ export async function syncNotes(deps: JobDeps, storeId: string): Promise<{ creat
       out[r.action]++;
       if (r.action !== 'unchanged') events.push({ orderId: row.id, storeId, kind: 'note', reason: `NOTE_${r.action.toUpperCase()}`, message: r.action === 'deleted' ? `OrderMesh note ${row.note_id} deleted (the store cleared its note)` : `OrderMesh note ${r.noteId} (${textHash(text).slice(0, 8)})`, actor: deps.actor });
       // Recorded one by one: a crash later in the batch loses nothing done before it.
-      await deps.db.updateTable('orders').set({ note_id: r.noteId, note_hash: row.fingerprint }).where('id', '=', row.id).execute();
+      await recordNoteCarried(deps.db, row.id, r.noteId, row.fingerprint);
     },
   );
   await recordEvents(deps.db, events);
