@@ -34,8 +34,9 @@ const om = await startOrderMeshSim({ port: 0 });
 const shop = await startShopifySim({ port: 0, restoreRate: 1000 });
 const db = await freshDatabase();
 const base = pipelineConfigObject(om, shop);
-// One lane, one batch per submission: the cost measured is one batch's.
-const config = parseConfig({ ...base, jobs: { ...base.jobs, submitBatchSize: BATCH, submitConcurrency: 1 }, log: { level: 'error' } });
+// One lane, one batch per submission: the cost measured is one batch's. An order's next attempt an
+// hour away: no batch claims the orders an earlier one handed back.
+const config = parseConfig({ ...base, jobs: { ...base.jobs, submitBatchSize: BATCH, submitConcurrency: 1, retryBaseSeconds: 3_600 }, log: { level: 'error' } });
 const service = await startService({
   config,
   secrets: resolveSecrets(config, {}),
