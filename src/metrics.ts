@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.ts';
+import { ordersByStoreAndState } from './db/order-counts.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -79,13 +80,9 @@ export function createMetrics(db?: Kysely<Database>): Metrics {
       labelNames: ['store', 'state'] as const,
       registers: [registry],
       async collect() {
-        const rows = await db
-          .selectFrom('orders')
-          .select(['store_id', 'state', (eb) => eb.fn.countAll<string>().as('n')])
-          .groupBy(['store_id', 'state'])
-          .execute();
+        const rows = await ordersByStoreAndState(db);
         this.reset();
-        for (const r of rows) this.set({ store: r.store_id, state: r.state }, Number(r.n));
+        for (const r of rows) this.set({ store: r.store_id, state: r.state }, r.n);
       },
     });
   }

@@ -12,6 +12,8 @@ import { Q } from '../jobs/queues.ts';
 import { reprocess } from '../jobs/reprocess.ts';
 import { waitUntilSettled } from '../jobs/settle.ts';
 import { orderOutcomes } from '../db/orders.ts';
+import { countOrders } from '../db/order-counts.ts';
+import { packagesWrittenBack, storePayloads } from '../db/demo-report.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
 import { createLogger } from '../log.ts';
 import { onShutdown } from '../util/shutdown.ts';
@@ -56,7 +58,7 @@ async function moneyReport(omUrl: string, shopUrl: string, db: Kysely<Database>)
   const om = (await (await fetch(`${omUrl}/_sim/state`)).json()) as { orders: Array<{ items: Array<{ quantity: number }>; money: { currencyCode: string; customerTotal: number; customerTotalDiscountAndPromotions: number }; meta: { shopifyOrderId: string; shopifyOrderName: string } }> };
   const shopState = (await (await fetch(`${shopUrl}/_sim/state`)).json()) as { shops: Record<string, { orderList: Array<{ id: string; taxesIncluded: boolean; currentTotalPriceSet: MoneyBag }> }> };
   const store = new Map(Object.values(shopState.shops).flatMap((s) => s.orderList).map((o) => [o.id, o]));
-  const payloads = new Map((await db.selectFrom('orders').select(['store_order_id', 'store_payload']).execute()).map((r) => [r.store_order_id, parseShopifyOrder(r.store_payload)]));
+  const payloads = new Map((await storePayloads(db)).map((r) => [r.store_order_id, parseShopifyOrder(r.store_payload)]));
   let whole = 0;
   let matched = 0;
   let partial = 0;
@@ -122,12 +124,11 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
     await post(`${shop.url}/_sim/orders`, { count: orderCount, seed: 1, spreadSeconds: 600 });
     const total = orderCount;
     const db = service.db;
-    const count = async (states: readonly OrderState[]) =>
-      Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).where('state', 'in', states as never).executeTakeFirstOrThrow()).n);
+    const count = (states: readonly OrderState[]) => countOrders(db, states);
 
     say(`1. pulling ${total} orders from the store, mapping and submitting them to OrderMesh…`);
     await service.boss.send(Q.pullOrders, { storeId }, { singletonKey: storeId });
-    await until(async () => (await count(SUBMISSION_QUEUE)) === 0 && Number((await db.selectFrom('orders').select(db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === total, 'submission');
+    await until(async () => (await count(SUBMISSION_QUEUE)) === 0 && (await countOrders(db)) === total, 'submission');
     const others = (await count(FAILURES)) - (await count(['failed_mapping'])) + (await count(['cancelled']));
     say(`   submitted: ${await count(['submitted'])}, failed mapping: ${await count(['failed_mapping'])}, nothing to fulfil: ${await count(['skipped'])}${others ? `, rejected, failed or parked: ${others} (see status below)` : ''}`);
 
@@ -135,9 +136,9 @@ export async function runDemo(logs: { level?: string; pretty?: boolean }, orderC
     for (let i = 0; i < 3; i++) await post(`${om.url}/_sim/advance`);
     await service.boss.send(Q.pollShipments, {}, { singletonKey: 'sweep' });
     await until(async () => (await count(ACCEPTED.filter((s) => !FINAL.includes(s)))) === 0, 'tracking write-back');
-    const packages = await db.selectFrom('packages').select(['written_back_at']).execute();
+    const packages = await packagesWrittenBack(db);
     const omState = (await (await fetch(`${om.url}/_sim/state`)).json()) as { counts: { orders: number } };
-    say(`   OrderMesh orders: ${omState.counts.orders}; packages shipped: ${packages.length}; tracking written to the store: ${packages.filter((p) => p.written_back_at).length}`);
+    say(`   OrderMesh orders: ${omState.counts.orders}; packages shipped: ${packages.shipped}; tracking written to the store: ${packages.writtenBack}`);
 
     say('3. money: what OrderMesh holds against what the store says the customer pays…');
     for (const line of await moneyReport(om.url, shop.url, db)) say(`   ${line}`);

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { ConfigError, loadConfig, resolveConfigPath, resolveSecrets, type Secrets } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { configHash } from '../config/hash.ts';
@@ -7,6 +6,7 @@ import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { storeAccess } from '../connectors/shopify/access.ts';
 import { findService } from '../connectors/shopify/fulfillment-service/register.ts';
 import { createDb } from '../db/connect.ts';
+import { serverVersion } from '../db/database-server.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { listDrift, type DriftRow } from '../db/ordermesh-drift.ts';
 import { DRIFT_HINT } from '../fixes.ts';
@@ -163,7 +163,7 @@ async function checkDatabase(config: Config, log: Logger, env: NodeJS.ProcessEnv
   }
   const db = createDb(database.url, 1);
   try {
-    const version = (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db)).rows[0]!.v;
+    const version = await serverVersion(db);
     const pending = await pendingMigrations(db);
     add({ check: 'database', status: 'ok', detail: `${database.description}, PostgreSQL ${version}` });
     if (pending.length) add({ check: 'database migrations', status: 'warn', detail: `${pending.length} pending: ${pending.join(', ')}`, fix: '`ordersync migrate` (or `ordersync start`, which applies them first)' });

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
 import { formatStatus, statusReport } from '../db/status.ts';
 import { ConfigError } from '../config/load.ts';
-import { addLedgerStore, listStores, storeDetail, removeLedgerStore, rekeyStores, setMerchant, setPaused, UNASSIGNED_MERCHANT, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
+import { addLedgerStore, listStores, storeDetail, removeLedgerStore, rekeyStores, setMerchant, setPaused, storeMerchant, storeSource, UNASSIGNED_MERCHANT, type LedgerStoreSecrets, type LedgerStoreSettings } from '../db/ledger-stores.ts';
 import { withLedger } from '../db/session.ts';
 import { Keyring, SecretKeyError } from '../util/secret-box.ts';
 import type { CliContext } from './context.ts';
@@ -153,8 +153,8 @@ function pauseAndResume(store: Command, contextFrom: Ctx): void {
       .action(async (id: string, o: { reason?: string; merchant?: string }, cmd: Command) => {
         const ctx = contextFrom(cmd);
         const r = await withLedger(ctx.config, ctx.log, async (db) => {
-          if (o.merchant && (await db.selectFrom('stores').select('source').where('id', '=', id).executeTakeFirst())?.source === 'ledger') await setMerchant(db, id, o.merchant);
-          else if (!paused && (await db.selectFrom('stores').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id === UNASSIGNED_MERCHANT) throw new UsageError(`${id} has no OrderMesh merchant yet: resume it with --merchant ID`);
+          if (o.merchant && (await storeSource(db, id)) === 'ledger') await setMerchant(db, id, o.merchant);
+          else if (!paused && (await storeMerchant(db, id)) === UNASSIGNED_MERCHANT) throw new UsageError(`${id} has no OrderMesh merchant yet: resume it with --merchant ID`);
           return setPaused(db, id, paused, paused ? (o.reason ?? 'PAUSED') : null, actor());
         });
         if (r === 'not-found') throw new UsageError(`no store "${id}"`);

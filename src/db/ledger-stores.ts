@@ -121,6 +121,16 @@ export async function ledgerStore(db: Kysely<Database>, id: string): Promise<Sto
   return parseLedgerStore(r.settings as LedgerStoreSettings, { webhookSecret: Boolean((r.secrets_sealed as Record<string, string> | null)?.webhookSecret) });
 }
 
+/** Where a store is kept: the config file's or the ledger's own (`ordersync store`); undefined when there is no such store. */
+export async function storeSource(db: Kysely<Database>, id: string): Promise<'config' | 'ledger' | undefined> {
+  return (await db.selectFrom('stores').select('source').where('id', '=', id).executeTakeFirst())?.source;
+}
+
+/** A store's OrderMesh merchant (UNASSIGNED_MERCHANT: an installed shop waiting for one); undefined when there is no such store. */
+export async function storeMerchant(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('stores').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id;
+}
+
 /** Every store id the ledger holds, the config file's and its own. */
 export async function storeIds(db: Kysely<Database>): Promise<string[]> {
   return (await db.selectFrom('stores').select('id').orderBy('id').execute()).map((r) => r.id);

@@ -1,6 +1,7 @@
 import Fastify, { LogController } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { pingDatabase } from '../db/database-server.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -61,7 +62,7 @@ export function buildServer(deps: ServerDeps) {
   app.get('/readyz', async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {
-      await sql`select 1`.execute(deps.db);
+      await pingDatabase(deps.db);
       checks.database = 'ok';
     } catch (err) {
       checks.database = (err as Error).message;

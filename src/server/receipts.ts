@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { recordReceipts } from '../db/webhook-batch.ts';
 
 /**
  * Records a delivery id once; true if it is new. A redelivery (platforms retry) is acknowledged and
@@ -7,14 +8,9 @@ import type { Database } from '../db/schema.ts';
  */
 export async function receiveOnce(deps: { db: Kysely<Database> }, source: string, deliveryId: string, topic: string, then: (trx: Transaction<Database>) => Promise<void>): Promise<boolean> {
   return deps.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('webhook_receipts')
-      .values({ source, delivery_id: deliveryId, topic })
-      .onConflict((oc) => oc.doNothing())
-      .returning('delivery_id')
-      .executeTakeFirst();
+    const inserted = (await recordReceipts(trx, source, [{ deliveryId, topic }])).has(deliveryId);
     if (inserted) await then(trx);
-    return Boolean(inserted);
+    return inserted;
   });
 }
 
