@@ -62,14 +62,17 @@ describe('incremental pull', () => {
     expect(batch.cost / ids.length).toBeLessThan(single / 3);
   });
 
-  it('waits out a 429 (Retry-After) and retries 5xx answers', async () => {
+  it('waits out a 429 (Retry-After) and tries a 5xx answer once more (the client\'s short budget)', async () => {
     await post(`${sim.url}/_sim/faults`, { OrderById: { status429: 1, retryAfterSeconds: 1, count: 1 } });
     const [id] = await seedOrders(sim, { count: 1, seed: 3 });
     const client = shopifyClientFor(sim);
     const t0 = Date.now();
     expect((await fetchOrder(client, id!))!.id).toBe(id);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    await post(`${sim.url}/_sim/faults`, { OrderById: { status500: 0.5, status503: 0.5, count: 2 } });
+    await post(`${sim.url}/_sim/faults`, { OrderById: { status500: 0.5, status503: 0.5, count: 1 } });
+    expect((await fetchOrder(client, id!))!.id).toBe(id);
+    // A 429 says when to come back: flow control, not a failure, so three in a row use up no attempt.
+    await post(`${sim.url}/_sim/faults`, { OrderById: { status429: 1, retryAfterSeconds: 0, count: 3 } });
     expect((await fetchOrder(client, id!))!.id).toBe(id);
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
   });
