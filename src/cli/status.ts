@@ -2,11 +2,11 @@ import { withLedger } from '../db/session.ts';
 import { formatStatus, statusReport } from '../db/status.ts';
 import type { CliContext } from './context.ts';
 import { configHash } from '../config/hash.ts';
-import { storeFlag } from './store-flag.ts';
 
 export async function runStatus(ctx: CliContext, opts: { store?: string; json?: boolean }): Promise<void> {
   const { report, database } = await withLedger(ctx.config, ctx.log, async (db, _applied, database) => {
-    if (opts.store) await storeFlag(ctx, db, opts.store);
+    // Checking --store builds the stores' clients (the Shopify library): loaded only when it is given.
+    if (opts.store) await (await import('./store-flag.ts')).storeFlag(ctx, db, opts.store);
     return { report: await statusReport(db, opts.store), database: database.description };
   });
   // Which config and which database: a status read from the wrong one looks just like a quiet day.
