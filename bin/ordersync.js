@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The CLI is TypeScript run by Node's type stripping (Node >= 24.11 strips types by default, no build step).
-import { enableCompileCache } from 'node:module';
+// The default export: Node 20, which has no enableCompileCache, must get as far as the version check.
+import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 24 || (major === 24 && minor < 11)) {
@@ -14,6 +15,6 @@ if (major < 24 || (major === 24 && minor < 11)) {
 // $NODE_COMPILE_CACHE or the temp dir, so a command does not compile its ~600 modules again on every run:
 // about a third of `status`'s CPU time (issue 36, bench/results/startup-*.json). A dir it cannot write
 // leaves it off; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-enableCompileCache();
+module.enableCompileCache();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);
