@@ -3,7 +3,7 @@
  * the store sweep enqueues a job per store these name.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { NOTES_DUE } from '../jobs/sync-notes.ts';
+import { NOTES_DUE } from './notes.ts';
 import { IN_FLIGHT, statesSql } from './order-states.ts';
 import type { Database } from './schema.ts';
 
