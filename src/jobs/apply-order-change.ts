@@ -1,9 +1,11 @@
 import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import { orderSchema, parseShopifyOrder, type StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { beginItemCancel, ITEM_CANCEL_UNCONFIRMED, itemCancelNotApplied, openItemCancel, type OpenItemCancel } from '../db/item-cancels.ts';
+import { findOrder } from '../db/order-lookups.ts';
 import { recordEvent, transition } from '../db/orders.ts';
 import { followsStore } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
+import { recordSentPayload } from '../db/sent-payloads.ts';
 import { sameValue } from '../util/canonical-json.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import { storeOf, type JobDeps } from './deps.ts';
@@ -34,7 +36,7 @@ import { sendUnlessTooLate } from './too-late.ts';
  * goes through), whatever `kind` triggered it. A redacted order is not mapped at all: see below.
  */
 export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<string> {
-  const row = await deps.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  const row = await findOrder(deps.db, orderId);
   if (!row || !followsStore(row)) return 'nothing to apply';
   const payload = row.store_payload as StoreOrderPayload;
   const omId = row.ordermesh_order_id!;
@@ -104,7 +106,7 @@ export async function applyOrderChange(deps: JobDeps, orderId: string): Promise<
   if (!sameValue(mapped.model.shippingAddress, sent?.shippingAddress)) {
     const sendAddress = () => deps.ordermesh.updateOrder(omId, { shippingAddress: mapped.model.shippingAddress });
     if (!(await sendUnlessTooLate(deps, row, 'ADDRESS_CHANGE_TOO_LATE', sendAddress)).sent) return 'update refused';
-    await deps.db.updateTable('orders').set({ mapped_payload: JSON.stringify({ ...sent, shippingAddress: mapped.model.shippingAddress }), updated_at: new Date() }).where('id', '=', row.id).execute();
+    await recordSentPayload(deps.db, row.id, { ...sent, shippingAddress: mapped.model.shippingAddress });
     await recordEvent(deps.db, { orderId: row.id, storeId: row.store_id, kind: 'ordermesh_updated', reason: 'ADDRESS_CHANGED', message: 'shipping address sent to OrderMesh', actor: deps.actor });
     done.push('address updated');
   }
@@ -230,7 +232,7 @@ async function settleItemCancel(deps: JobDeps, row: OrderRow, sent: CreateOrderM
 async function recordItemsCancelled(deps: JobDeps, row: OrderRow, sent: CreateOrderModel, intent: ItemCancelIntent, quantities: ReadonlyMap<number, number>, message: string): Promise<CreateOrderModel> {
   const reduced = reducedPayload(sent, quantities);
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('orders').set({ mapped_payload: JSON.stringify(reduced), updated_at: new Date() }).where('id', '=', row.id).execute();
+    await recordSentPayload(trx, row.id, reduced);
     await recordEvent(trx, {
       orderId: row.id,
       storeId: row.store_id,

@@ -1,4 +1,5 @@
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import { findOrderBySafeId } from '../db/order-lookups.ts';
 import { transition } from '../db/orders.ts';
 import { AWAITING_CREATION } from '../db/order-states.ts';
 import type { OrderRow } from '../db/schema.ts';
@@ -15,7 +16,7 @@ import { Q, enqueue, type Payloads } from './queues.ts';
  * Delivered twice or late, the outcome is the same.
  */
 export async function inboundOutcome(deps: JobDeps, v: Payloads[typeof Q.inboundOutcome]): Promise<string> {
-  const row = await deps.db.selectFrom('orders').selectAll().where('safe_id', '=', v.safeId).executeTakeFirst();
+  const row = await findOrderBySafeId(deps.db, v.safeId);
   if (!row) return 'not in the ledger';
   if (row.ordermesh_order_id) return 'already linked';
   // The webhook is a hint: the order it names is read back (and must carry this safeId) before it counts.

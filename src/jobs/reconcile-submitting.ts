@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
 import { transition } from '../db/orders.ts';
+import { stuckSubmissions } from '../db/stuck-submissions.ts';
 import type { JobDeps } from './deps.ts';
 import { Q, enqueue } from './queues.ts';
 
@@ -15,20 +15,7 @@ export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: nu
   // An inbound order (sent through a Transformation) is OrderMesh's to create in its own time: it is
   // only looked for once its webhook is overdue.
   const inboundCutoff = new Date(Date.now() - deps.config.jobs.inboundTimeoutSeconds * 1000);
-  const stuck = await deps.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('state', '=', 'submitting')
-    // A submission still renewing its claim is alive, however long OrderMesh takes to answer it.
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('inbound_sent_at', 'is', null), eb('state_changed_at', '<', cutoff), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)])]),
-        eb('inbound_sent_at', '<', inboundCutoff),
-      ]),
-    )
-    .orderBy('id')
-    .limit(200)
-    .execute();
+  const stuck = await stuckSubmissions(deps.db, cutoff, inboundCutoff);
   let resolved = 0;
   const stores = new Set<string>();
   for (const row of stuck) {
