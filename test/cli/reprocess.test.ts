@@ -45,22 +45,23 @@ describe('ordersync reprocess', () => {
     expect(rows.filter((r) => r.state === 'failed_mapping').reduce((a, r) => a + r.n, 0)).toBe(counts.failed_mapping);
   }, 180_000);
 
-  it('with the store unreachable, warns while it retries, gives up within the retry bound, exits 1 saying what was not re-read, and changes nothing', async () => {
+  it('with the store unreachable, gives up within the retry bound and says why, exits 1 saying what was not re-read, and changes nothing', async () => {
     const down = writePipelineConfig({ ...cfg, stores: [{ ...cfg.stores[0], apiOrigin: 'http://127.0.0.1:9' }] });
     const states = await db.selectFrom('orders').select(['id', 'state', 'updated_at']).orderBy('id').execute();
     const started = Date.now();
     for (const dryRun of [true, false]) {
       const res = await cli(['reprocess', '--store', STORE_ID, '--state', 'failed_mapping', ...(dryRun ? ['--dry-run'] : [])], down);
       expect(res.code, res.stderr).toBe(1);
-      const warned = res.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.msg === 'Shopify call failed; retrying' && l.level === 40);
-      expect(warned.length, res.stderr).toBeGreaterThan(0);
-      expect(warned[0]).toMatchObject({ code: 'NETWORK', doc: 'orders-by-ids' });
+      // Each call is tried twice within a second (the client's short budget): the operator hears of the
+      // outage when it gives up, with its reason.
+      const gaveUp = res.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.level >= 40 && l.err?.code === 'NETWORK');
+      expect(gaveUp.length, res.stderr).toBeGreaterThan(0);
       const failed = (await stateCounts(db)).failed_mapping;
       expect(res.stdout).toContain(`INCOMPLETE: ${failed} order(s) not re-read, left as they were: store ${STORE_ID} could not be read`);
       // No stale copy presented as the store's current order.
       expect(res.stdout).not.toMatch(/would (submit|fail again|skip)|queued for submission/);
     }
-    // Bounded: six attempts with capped backoff each, not ten minutes.
+    // Bounded: two attempts each, not ten minutes.
     expect(Date.now() - started).toBeLessThan(120_000);
     expect(await db.selectFrom('orders').select(['id', 'state', 'updated_at']).orderBy('id').execute()).toEqual(states);
   }, 180_000);
