@@ -130,15 +130,18 @@ export async function statusReport(db: Kysely<Database>, storeId?: string): Prom
     };
   });
   const drift = await listDrift(db);
-  return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db), ordermeshDrift: drift, ...(drift.length ? { ordermeshDriftHint: DRIFT_HINT } : {}) };
+  return { stores: out, workers: await liveWorkers(db), queues: await queueDepths(db, storeId), ordermeshDrift: drift, ...(drift.length ? { ordermeshDriftHint: DRIFT_HINT } : {}) };
 }
 
-/** Jobs waiting, running and failed per queue (pg-boss's own table; empty before its schema exists). */
-async function queueDepths(db: Kysely<Database>): Promise<StatusReport['queues']> {
+/**
+ * Jobs waiting, running and failed per queue (pg-boss's own table; empty before its schema exists).
+ * For one store: the jobs whose payload names it (a sweep over every store names none).
+ */
+async function queueDepths(db: Kysely<Database>, storeId?: string): Promise<StatusReport['queues']> {
   try {
     const rows = await sql<{ name: string; state: string; n: number }>`
       select name, state::text as state, count(*)::int as n from pgboss.job
-      where state in ('created', 'retry', 'active', 'failed') and name not like '\\_\\_%' group by 1, 2`.execute(db);
+      where state in ('created', 'retry', 'active', 'failed') and name not like '\\_\\_%' ${storeId ? sql`and data->>'storeId' = ${storeId}` : sql``} group by 1, 2`.execute(db);
     const out: StatusReport['queues'] = {};
     for (const r of rows.rows) {
       const q = (out[r.name] ??= { queued: 0, active: 0, failed: 0 });

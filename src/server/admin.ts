@@ -8,12 +8,15 @@ import { COUNT_CAP, countMatching, orderFilterSchema } from '../db/order-filter.
 import { FAILURES, ORDER_STATES } from '../db/order-states.ts';
 import { liveWorkers } from '../db/workers.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
-import { statusReport } from '../db/status.ts';
+import { statusReport, type StatusReport } from '../db/status.ts';
+import { lastScans } from '../db/order-list.ts';
+import { REQUESTS_STREAM } from '../jobs/scan-fulfillment-requests.ts';
 import { FIXES, fixFor } from '../fixes.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 import { reprocess } from '../jobs/reprocess.ts';
 import { callerOf, requireRole, tokenChecker, type AdminToken } from './admin-auth.ts';
 import { bad, isOrderId, NOT_AN_ORDER_ID, problems, type Guards } from './admin-common.ts';
+import { registerJobs } from './admin-jobs.ts';
 import { registerOrders } from './admin-orders.ts';
 import { statusWithoutPersonalData } from './admin-personal.ts';
 import { notInCatalogue, outcomeSplit, skuMapsNow } from './reprocess-preview.ts';
@@ -57,6 +60,7 @@ export function registerAdmin(app: FastifyInstance<any, any, any, any>, deps: Jo
   registerOverview(app, deps, guards);
   registerOrders(app, deps, guards);
   registerActions(app, deps, guards);
+  registerJobs(app, deps, guards);
 
   // Anything else under the API is a clear 404, not fastify's default page.
   app.all('/api/v1/*', async (_req, reply) => reply.code(404).send({ message: 'no such endpoint' }));
@@ -71,7 +75,7 @@ function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDep
     const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
     if (!q.success) return bad(reply, problems(q.error));
     if (q.data.store && !deps.config.stores.some((s) => s.id === q.data.store)) return reply.code(404).send({ message: `no store "${q.data.store}"` });
-    const full = await statusReport(deps.db, q.data.store);
+    const full = await withReadTimes(deps, await statusReport(deps.db, q.data.store));
     const report = callerOf(req).personalData ? full : await statusWithoutPersonalData(deps.db, full);
     return { ...report, fixes: Object.fromEntries(report.stores.flatMap((s) => [...s.failures, ...s.writeBackFailures, ...s.warnings].map((g) => [g.code, fixFor(g.code) ?? null]))) };
   });
@@ -79,7 +83,9 @@ function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDep
   app.get('/api/v1/activity', view, async (req, reply) => {
     const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
     if (!q.success) return bad(reply, problems(q.error));
-    return { ...(await activity(deps.db, q.data.store)), upstreams: deps.metrics.upstreams?.() ?? {}, throttle: throttleLevels(deps) };
+    const throttle = throttleLevels(deps);
+    // One store asked for: its throttle level only (the upstreams are this worker's calls, not per store).
+    return { ...(await activity(deps.db, q.data.store)), upstreams: deps.metrics.upstreams?.() ?? {}, throttle: q.data.store ? { [q.data.store]: throttle[q.data.store] ?? null } : throttle };
   });
 
   app.get('/api/v1/fixes', view, async () => FIXES);
@@ -127,6 +133,16 @@ function registerActions(app: FastifyInstance<any, any, any, any>, deps: JobDeps
     req.log.info({ actor: callerOf(req).name, request: id }, 'console: privacy export fetched');
     return r.export;
   });
+}
+
+/**
+ * Each store's mode, and for a fulfilment-service store when its requests were last scanned: it does
+ * not pull orders, so "last pull: never" said nothing about whether it is working.
+ */
+async function withReadTimes<T extends StatusReport>(deps: JobDeps, report: T): Promise<T> {
+  const scans = await lastScans(deps.db, REQUESTS_STREAM);
+  const modeOf = (id: string) => deps.config.stores.find((s) => s.id === id)?.mode ?? null;
+  return { ...report, stores: report.stores.map((st) => ({ ...st, mode: modeOf(st.store), lastScanAt: scans.get(st.store)?.toISOString() ?? null })) };
 }
 
 /** Each store's Shopify bucket as last read from its throttle status: how close to throttled it runs. */

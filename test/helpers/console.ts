@@ -3,23 +3,31 @@ import { ordermeshSim } from './ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, STORE_ID } from './pipeline.ts';
 import { seedOrders, shopifySim } from './shopify.ts';
 import { Q } from '../../src/jobs/queues.ts';
+import { simShops } from '../../src/sim/defaults.ts';
 
 export const VIEWER = 'viewer-token-0123456789abcdef';
 export const OPERATOR = 'operator-token-0123456789abcdef';
 /** A support token: reads like a viewer, with the customers' personal data. */
 export const SUPPORT = 'support-token-0123456789abcdef';
+/** consoleFixture's second store, when asked for: the Shopify simulator's second shop. */
+export const SECOND_STORE = 'sim-shop-b';
 
 /**
  * A running service with the console on (a viewer, a support and an operator token), over a ledger seeded from the
  * Shopify simulator's messy orders, pulled and submitted: orders in many states, failures of several
  * reasons, some shipped and written back.
  */
-export async function consoleFixture(orders = 60) {
+export async function consoleFixture(orders = 60, opts: { secondStore?: boolean } = {}) {
   const { url, db } = await freshDb();
   const om = await ordermeshSim();
-  const shop = await shopifySim({ restoreRate: 1000 });
+  // With a second store (SECOND_STORE, the simulator's second shop): its orders are the test's to place.
+  const shops = simShops(opts.secondStore ? 2 : 1);
+  const shop = await shopifySim({ restoreRate: 1000, shops });
+  const simConfig = pipelineConfigObject(om, shop);
+  const second = { ...simConfig.stores[0]!, id: SECOND_STORE, shopDomain: shops[1]?.domain, auth: { type: 'accessToken', accessToken: { env: 'T_SHOP_TOKEN_B', default: shops[1]?.accessToken } } };
   const cfg = config({
-    ...pipelineConfigObject(om, shop),
+    ...simConfig,
+    stores: opts.secondStore ? [...simConfig.stores, second] : simConfig.stores,
     server: {
       port: 0,
       host: '127.0.0.1',
