@@ -11,9 +11,6 @@ const IN_FLIGHT = 4;
 /** A note the store cleared (note and attributes) is deleted in OrderMesh (`DELETE /v1/notes/{id}`): its text cannot be empty. */
 const CLEARED = '';
 
-// db/due-work.ts (the store sweep's queries) still imports NOTES_DUE from here: kept until it imports it from db/notes.ts.
-export { NOTES_DUE } from '../db/notes.ts';
-
 /** The note OrderMesh gets for a store order: its note, then the configured attributes as "key: value" lines; null when there is nothing to say. */
 export function noteText(payload: { note?: unknown; customAttributes?: unknown } | null, cfg: StoreConfig['notes']): string | null {
   const attrs = Array.isArray(payload?.customAttributes) ? (payload.customAttributes as Array<{ key?: unknown; value?: unknown }>) : [];
