@@ -8,7 +8,7 @@ import { COUNT_CAP, countMatching, orderFilterSchema } from '../db/order-filter.
 import { FAILURES, ORDER_STATES } from '../db/order-states.ts';
 import { liveWorkers } from '../db/workers.ts';
 import { setSkuMaps } from '../db/sku-maps.ts';
-import { statusReport, type StatusReport } from '../db/status.ts';
+import { statusReport } from '../db/status.ts';
 import { lastScans } from '../db/order-list.ts';
 import { REQUESTS_STREAM } from '../jobs/scan-fulfillment-requests.ts';
 import { FIXES, fixFor } from '../fixes.ts';
@@ -75,7 +75,7 @@ function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDep
     const q = z.strictObject({ store: z.string().min(1).max(100).optional() }).safeParse(req.query);
     if (!q.success) return bad(reply, problems(q.error));
     if (q.data.store && !deps.config.stores.some((s) => s.id === q.data.store)) return reply.code(404).send({ message: `no store "${q.data.store}"` });
-    const full = await withReadTimes(deps, await statusReport(deps.db, q.data.store));
+    const full = await statusReport(deps.db, q.data.store);
     const report = callerOf(req).personalData ? full : await statusWithoutPersonalData(deps.db, full);
     return { ...report, fixes: Object.fromEntries(report.stores.flatMap((s) => [...s.failures, ...s.writeBackFailures, ...s.warnings].map((g) => [g.code, fixFor(g.code) ?? null]))) };
   });
@@ -85,7 +85,7 @@ function registerOverview(app: FastifyInstance<any, any, any, any>, deps: JobDep
     if (!q.success) return bad(reply, problems(q.error));
     const throttle = throttleLevels(deps);
     // One store asked for: its throttle level only (the upstreams are this worker's calls, not per store).
-    return { ...(await activity(deps.db, q.data.store)), upstreams: deps.metrics.upstreams?.() ?? {}, throttle: q.data.store ? { [q.data.store]: throttle[q.data.store] ?? null } : throttle };
+    return { ...(await activity(deps.db, q.data.store)), upstreams: deps.metrics.upstreams?.() ?? {}, throttle: q.data.store ? { [q.data.store]: throttle[q.data.store] ?? null } : throttle, scans: await fulfilmentScans(deps) };
   });
 
   app.get('/api/v1/fixes', view, async () => FIXES);
@@ -136,13 +136,12 @@ function registerActions(app: FastifyInstance<any, any, any, any>, deps: JobDeps
 }
 
 /**
- * Each store's mode, and for a fulfilment-service store when its requests were last scanned: it does
- * not pull orders, so "last pull: never" said nothing about whether it is working.
+ * For each fulfilment-service store, when its requests were last scanned: it does not pull orders, so
+ * the status report's "last pull: never" said nothing about whether it is working.
  */
-async function withReadTimes<T extends StatusReport>(deps: JobDeps, report: T): Promise<T> {
+async function fulfilmentScans(deps: JobDeps): Promise<Record<string, string | null>> {
   const scans = await lastScans(deps.db, REQUESTS_STREAM);
-  const modeOf = (id: string) => deps.config.stores.find((s) => s.id === id)?.mode ?? null;
-  return { ...report, stores: report.stores.map((st) => ({ ...st, mode: modeOf(st.store), lastScanAt: scans.get(st.store)?.toISOString() ?? null })) };
+  return Object.fromEntries(deps.config.stores.filter((s) => s.mode === 'fulfillment-service').map((s) => [s.id, scans.get(s.id)?.toISOString() ?? null]));
 }
 
 /** Each store's Shopify bucket as last read from its throttle status: how close to throttled it runs. */

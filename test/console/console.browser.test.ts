@@ -121,7 +121,6 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
     const audit = await db.selectFrom('events').select(['actor']).where('kind', '=', 'sku_map_set').execute();
     expect(audit.map((a) => a.actor)).toEqual(['console:ops']);
-    await eventually(async () => (service.deps.stores.get(STORE_ID)!.mapper.options as { skuMap: Record<string, string> }).skuMap['LEGACY-SKU-0042'] !== undefined, () => 'sku map', 30_000);
 
     await page.goto(`${base}/console#/orders/${target!.id}`);
     await page.locator('#order-state .state.failed_mapping').waitFor();
@@ -154,7 +153,7 @@ describe('the console in Chromium', () => {
     const shown = (await viewer.locator('#view').textContent())!;
     expect(customer.filter((v) => shown.includes(v))).toEqual([]);
     await viewer.getByRole('link', { name: 'Failures', exact: true }).click();
-    await viewer.getByLabel('Order, Shopify id or safeId', { exact: true }).waitFor();
+    await viewer.getByLabel('Order, Shopify id, safeId or OrderMesh id', { exact: true }).waitFor();
     const operator = await signedIn(OPERATOR);
     await operator.goto(`${base}/console#/orders/${row.id}`);
     await operator.locator('#order-state').waitFor();

@@ -308,7 +308,7 @@ async function overview({ params }) {
         h('td', { class: 'n' }, String(st.total)),
         h('td', { class: 'n' }, h('a', { href: `#/failures?store=${encodeURIComponent(st.store)}` }, String(FAILURE_STATES.reduce((a, k) => a + (st.states[k] ?? 0), 0)))),
         h('td', {}, st.oldestPending ? [`${st.oldestPending.order}, since `, ago(st.oldestPending.since), st.oldestPending.holdUntil ? [' (held until ', time(st.oldestPending.holdUntil), ')'] : ''] : '—'),
-        h('td', { 'data-last-read': '' }, st.mode === 'fulfillment-service' ? ['scan ', ago(st.lastScanAt)] : ago(st.lastPullAt)),
+        h('td', { 'data-last-read': '' }, st.store in (act.scans ?? {}) ? ['scan ', ago(act.scans[st.store])] : ago(st.lastPullAt)),
         h('td', {}, ago(st.lastSubmitAt)),
         h('td', {}, ago(st.lastPollAt)))))));
 }
