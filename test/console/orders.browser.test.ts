@@ -6,6 +6,7 @@ import { launchBrowser } from '../helpers/browser.ts';
 import { declaredOutcomes, eventually, STORE_ID } from '../helpers/pipeline.ts';
 import { explicitOrder, post } from '../helpers/shopify.ts';
 import { simState } from '../helpers/ordermesh.ts';
+import { FAILURES } from '../../src/db/order-states.ts';
 import { Q } from '../../src/jobs/queues.ts';
 import { simShops } from '../../src/sim/defaults.ts';
 
@@ -113,6 +114,17 @@ describe('the Orders page', () => {
     expect(csv.json).not.toContain(done.email);
   });
 
+  it('shows fixes as text with their commands as code, reasons as a list of the codes present, times local with UTC on hover', async () => {
+    const page = await signedIn(OPERATOR);
+    await page.goto(`${base}/console#/failures`);
+    await page.locator('#reasons tr[data-reason="MISSING_SKU"] td.fix code').first().waitFor();
+    expect(await page.locator('#reasons').textContent()).not.toContain('`');
+    const present = (await db.selectFrom('orders').select('last_error_code').distinct().where('state', 'in', [...FAILURES]).execute()).map((r) => r.last_error_code).sort();
+    expect((await page.locator('#f-reason option').allTextContents()).slice(1).sort()).toEqual(present);
+    const when = page.locator('#orders time').first();
+    expect(await when.getAttribute('title')).toBe(new Date((await when.getAttribute('datetime'))!).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  });
+
   it('answers a bad list or export request with a 400 naming the field', async () => {
     const cases: Array<[string, unknown, string]> = [
       ['/api/v1/orders/search', { pageSize: 1000 }, 'pageSize'],
@@ -202,8 +214,9 @@ describe('the live refresh', () => {
     await page.evaluate(`window.navFlips = 0; new MutationObserver((m) => (window.navFlips += m.length)).observe(document.querySelector('nav'), { attributes: true, subtree: true, attributeFilter: ['aria-current'] })`);
     await page.locator('#f-q').fill('#10');
     await page.locator('#filters input[value="fulfilled"]').check();
-    await page.evaluate('window.scrollTo(0, 400)');
     await page.locator('#f-q').focus();
+    await page.evaluate('window.scrollTo(0, 400)');
+    expect(await page.evaluate('window.scrollY')).toBe(400);
     const updated = (await page.locator('#updated').textContent())!;
     const before = requests;
     // A refresh tick: the page asked the API again and says so.

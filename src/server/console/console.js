@@ -27,7 +27,7 @@ function h(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return el;
 }
 const s = (tag, attrs = {}, ...children) => h(tag, { ...attrs, svg: true }, ...children);
@@ -188,7 +188,8 @@ function showRefreshState() {
   const paused = refreshPaused();
   $('#refresh-toggle').textContent = paused ? 'Resume refresh' : 'Pause refresh';
   $('#refresh-toggle').setAttribute('aria-pressed', String(paused));
-  $('#refresh-state').textContent = paused ? 'refresh paused' : `refreshes every ${REFRESH_MS / 1000} s`;
+  $('#refresh-state').textContent = paused ? 'refresh paused' : 'live';
+  $('#refresh-state').title = paused ? '' : `the page refreshes every ${REFRESH_MS / 1000} s`;
 }
 
 /** Whether the operator has text selected in `root` (a refresh would drop the selection). */
