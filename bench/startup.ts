@@ -6,10 +6,10 @@
  * (it fills Node's compile cache and applies the migrations); wall-clock and CPU time (the child's user +
  * system, from /proc/self/stat) as median and p90. Writes bench/results/startup-<commit>.json.
  *
- * STARTUP_BENCH_COMPARE=<dir>[,<dir>…] measures other checkouts of the project too (an older commit:
- * `git worktree add --detach /tmp/startup-before <commit>` with node_modules symlinked), interleaved
- * run by run with this one, so that a machine loaded by other work weighs on all of them alike; one
- * file per checkout.
+ * STARTUP_BENCH_CHECKOUTS=<dir>,<dir>… measures those checkouts of the project instead of this one
+ * (a commit before and after a change: `git worktree add --detach /tmp/startup-before <commit>` with
+ * node_modules symlinked), interleaved run by run, so that a machine loaded by other work weighs on all
+ * of them alike; one file per checkout, here.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,7 +81,7 @@ function summary(samples: Sample[]) {
 }
 
 async function main(): Promise<void> {
-  const checkouts = [ROOT, ...(env.STARTUP_BENCH_COMPARE ? env.STARTUP_BENCH_COMPARE.split(',') : [])].map((d) => path.resolve(d));
+  const checkouts = (env.STARTUP_BENCH_CHECKOUTS ? env.STARTUP_BENCH_CHECKOUTS.split(',') : [ROOT]).map((d) => path.resolve(d));
   const dbUrl = await databaseUrl();
   const samples = new Map(checkouts.map((c) => [c, Object.fromEntries(Object.keys(COMMANDS).map((k) => [k, [] as Sample[]]))]));
   const load: number[] = [];
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
 function write(commit: string, comparedWith: string[], results: Record<string, ReturnType<typeof summary>>, load: number[]): void {
   const out = {
     what: 'CLI start-up: exec to exit of --version, --help and status (bench/startup.ts)',
-    command: `STARTUP_BENCH_RUNS=${RUNS}${env.STARTUP_BENCH_COMPARE ? ` STARTUP_BENCH_COMPARE=${env.STARTUP_BENCH_COMPARE}` : ''} node bench/startup.ts`,
+    command: `STARTUP_BENCH_RUNS=${RUNS}${env.STARTUP_BENCH_CHECKOUTS ? ` STARTUP_BENCH_CHECKOUTS=${env.STARTUP_BENCH_CHECKOUTS}` : ''} node bench/startup.ts`,
     commit,
     comparedWith,
     at: new Date().toISOString(),
