@@ -69,7 +69,7 @@ describe('the Orders page', () => {
     expect(await page.locator('nav a[data-view="orders"]').getAttribute('aria-current')).toBe('page');
     expect(await page.locator('#orders-total').textContent()).toBe(`${await ledgerTotal()} order(s) match`);
     expect(await page.locator('#page-of').textContent()).toBe(`Page 1 of 1 (${await ledgerTotal()} order(s))`);
-    await page.screenshot({ path: `${ARTIFACTS}orders.png`, fullPage: true });
+    await page.screenshot({ path: `${ARTIFACTS}orders.png` });
 
     const done = await fulfilledOrder();
     const all = await ledgerTotal();
@@ -264,6 +264,7 @@ describe('failed jobs', () => {
     await page.goto(`${base}/console#/jobs?queue=${queue}`);
     await page.locator(`#failed-jobs tr[data-job="${a}"]`).waitFor();
     expect(await page.locator(`#failed-jobs tr[data-job="${a}"]`).textContent()).toContain('boom 1');
+    await page.screenshot({ path: `${ARTIFACTS}failed-jobs.png` });
     await page.locator(`#failed-jobs tr[data-job="${a}"] button[data-act="retry"]`).click();
     await page.locator(`#failed-jobs tr[data-job="${a}"]`).waitFor({ state: 'detached' });
     await page.locator(`#failed-jobs tr[data-job="${b}"] button[data-act="dismiss"]`).click();

@@ -104,7 +104,7 @@ async function start() {
 const canAct = () => me?.role === 'operator';
 const utc = (iso) => new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 /** A moment in the browser's own zone, with UTC on hover (the ledger, logs and CLI speak UTC). */
-const time = (iso) => (iso ? h('time', { datetime: iso, title: utc(iso) }, new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })) : '—');
+const time = (iso) => (iso ? h('time', { datetime: iso, title: utc(iso) }, new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })) : '—');
 /** A fix as text: `ordersync …` between backticks becomes code, never markup. */
 const fixText = (fix) => (fix ?? '').split('`').map((part, i) => (i % 2 ? h('code', {}, part) : part));
 /** A table, or a line saying there is nothing to show (an empty table reads as broken). */
