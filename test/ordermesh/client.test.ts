@@ -88,6 +88,14 @@ describe('OrderMesh client: retries', () => {
     expect((await simState(sim)).counts.requests.getOrderBySafeId - before).toBe(5);
   });
 
+  it('waits a little even when told to come back at once (Retry-After: 0), and hands a throttle that lasts to the layer above', async () => {
+    await setFaults(sim, { getOrder: { status429: 1, retryAfterSeconds: 0 } });
+    const before = (await simState(sim)).counts.requests.getOrder ?? 0;
+    await expect(clientFor(sim, { retry: { maxRetryAfterMs: 1_000 } }).getOrder('x')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // 100 ms at least per answer: ten answers in the call's second of waiting, not a busy loop.
+    expect((await simState(sim)).counts.requests.getOrder - before).toBeLessThanOrEqual(11);
+  }, 10_000);
+
   it('hands a Retry-After longer than the call may wait to the layer above at once', async () => {
     await setFaults(sim, { getOrder: { status429: 1, retryAfterSeconds: 60 } });
     const before = (await simState(sim)).counts.requests.getOrder ?? 0;

@@ -94,6 +94,8 @@ export interface ListOrdersQuery {
  */
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000, maxRetryAfterMs: 30_000 };
 const NETWORK_TIMEOUT_CODES = new Set(['ETIMEDOUT']);
+/** A Retry-After of 0 (or one rounded down to it) is waited this long: answered at once, a server that keeps saying 0 would be asked in a busy loop. */
+const MIN_THROTTLE_WAIT_MS = 100;
 
 export class OrderMeshClient {
   readonly #http: Got;
@@ -518,7 +520,7 @@ export class OrderMeshClient {
       }
       // A call of this store job timed out: a wire failure ends here; an answer's wait below is cut short (givenUp).
       if (!mayRetry(error) || (scope?.timedOut && error.status === undefined)) throw error;
-      const told = error instanceof OrderMeshRateLimitError ? error.retryAfterMs : undefined;
+      const told = error instanceof OrderMeshRateLimitError && error.retryAfterMs !== undefined ? Math.max(error.retryAfterMs, MIN_THROTTLE_WAIT_MS) : undefined;
       if (told !== undefined) {
         // Told when to come back: flow control, not a failure. Past the call's share of waiting, the job layer waits.
         waitedOut += told;

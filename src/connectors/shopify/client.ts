@@ -233,7 +233,8 @@ export class ShopifyClient {
     if (err instanceof HttpThrottlingError) {
       this.#opts.onCall?.(429);
       const ra = err.response.retryAfter;
-      return { kind: 'retry', waitMs: ra !== undefined ? Math.ceil(ra * 1000) : backoff, error: new ShopifyApiError('RATE_LIMITED', 'HTTP 429', { status: 429 }) };
+      // At least as long as after THROTTLED: a Retry-After of 0 must not make a busy loop of the throttle deadline.
+      return { kind: 'retry', waitMs: ra !== undefined ? Math.max(Math.ceil(ra * 1000), 50) : backoff, error: new ShopifyApiError('RATE_LIMITED', 'HTTP 429', { status: 429 }) };
     }
     if (err instanceof HttpRetriableError) {
       this.#opts.onCall?.(err.response.code);
