@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { findOrders } from '../db/order-story.ts';
-import { orderById } from '../db/order-rows.ts';
+import { orderById } from '../db/order-lookups.ts';
 import { makeRequest, RequestRefused, type RequestView } from '../ops/requests.ts';
 import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { orderById } from './order-rows.ts';
+import { orderById } from './order-lookups.ts';
 import type { Database, OrderState } from './schema.ts';
 
 /** One order's whole story from the ledger: where it is, how it got there, what was sent, what shipped. */

@@ -5,7 +5,7 @@ import type { StoreOrderPayload } from '../connectors/shopify/types.ts';
 import { recordRequestChange, refreshRequest } from '../db/fulfillment-requests.ts';
 import { transition } from '../db/orders.ts';
 import { REMAPPABLE } from '../db/order-states.ts';
-import { orderById } from '../db/order-rows.ts';
+import { orderById } from '../db/order-lookups.ts';
 import { ordersToReprocess, type ReprocessSelection } from '../db/reprocess-selection.ts';
 import type { OrderRow, OrderState, RequestState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
