@@ -349,6 +349,11 @@ function filterForm(view, f, params, status) {
     e.preventDefault();
     const d = new FormData(e.target);
     const q = String(d.get('q') ?? '').trim();
+    // The API refuses it too (403); said here, the form and its input stay as they were.
+    if (q.includes('@') && !me?.personalData) {
+      e.target.querySelector('.error').textContent = `token "${me?.name}" (${me?.role}) does not see personal data, so it may not search by e-mail`;
+      return;
+    }
     // An e-mail stays out of the URL (and so out of history and shared links): kept in the page only.
     searchQ = q.includes('@') ? q : '';
     const before = location.hash;
@@ -361,7 +366,8 @@ function filterForm(view, f, params, status) {
     h('div', {}, h('label', { for: 'f-since' }, 'First seen from'), h('input', { id: 'f-since', name: 'since', type: 'date', value: (params.get('since') ?? '').slice(0, 10) })),
     h('div', {}, h('label', { for: 'f-until' }, 'until'), h('input', { id: 'f-until', name: 'until', type: 'date', value: (params.get('until') ?? '').slice(0, 10) })),
     h('div', {}, h('label', { for: 'f-q' }, me?.personalData ? 'Order, Shopify id, safeId, OrderMesh id or e-mail' : 'Order, Shopify id, safeId or OrderMesh id'), h('input', { id: 'f-q', name: 'q', type: 'search', value: f.q ?? '', size: 28 })),
-    h('button', { type: 'submit' }, 'Apply'));
+    h('button', { type: 'submit' }, 'Apply'),
+    h('p', { class: 'error', role: 'alert' }));
 }
 
 const PAGE_SIZE = 50;
