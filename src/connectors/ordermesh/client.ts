@@ -224,7 +224,7 @@ export class OrderMeshClient {
 
   /**
    * What OrderMesh holds under `safeId` after a failed create, read in one attempt: the order's next
-   * attempt is the retry (a client retry here stacked on the create's). A read that fails leaves the
+   * attempt is the retry (a client retry here would stack on the create's). A read that fails leaves the
    * order transient.
    */
   async #readBySafeId(safeId: string, createErr: OrderMeshError): Promise<{ read: OrderMeshOrder | null } | CreateOutcome> {
