@@ -13,6 +13,8 @@ export interface FailedJob {
   store: string | null;
   /** What the job was about: the payload's order, package or request id, when it names one. */
   about: string | null;
+  /** The ledger order it was about, when its payload names one (the console links it). */
+  orderId: string | null;
   error: string | null;
   retries: number;
   createdAt: string;
@@ -45,6 +47,7 @@ export async function failedJobs(db: Kysely<Database>, f: { queue?: string; stor
       queue: r.name,
       store: typeof r.data?.storeId === 'string' ? r.data.storeId : null,
       about: aboutOf(r.data),
+      orderId: typeof r.data?.orderId === 'string' ? r.data.orderId : null,
       error: errorOf(r.output),
       retries: r.retry_count,
       createdAt: r.created_on.toISOString(),

@@ -264,6 +264,7 @@ describe('failed jobs', () => {
     await page.goto(`${base}/console#/jobs?queue=${queue}`);
     await page.locator(`#failed-jobs tr[data-job="${a}"]`).waitFor();
     expect(await page.locator(`#failed-jobs tr[data-job="${a}"]`).textContent()).toContain('boom 1');
+    expect(await page.locator(`#failed-jobs tr[data-job="${a}"] a`).getAttribute('href')).toBe('#/orders/1');
     await page.screenshot({ path: `${ARTIFACTS}failed-jobs.png` });
     await page.locator(`#failed-jobs tr[data-job="${a}"] button[data-act="retry"]`).click();
     await page.locator(`#failed-jobs tr[data-job="${a}"]`).waitFor({ state: 'detached' });

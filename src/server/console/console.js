@@ -610,7 +610,7 @@ async function jobs({ params }) {
     filters, slot,
     h('p', { id: 'jobs-total' }, `${failed.total} failed job(s)${failed.total > failed.jobs.length ? `, the newest ${failed.jobs.length} shown` : ''}`),
     tableOr(failed.jobs, 'nothing here: no failed job', (js) => h('table', { id: 'failed-jobs' }, h('thead', {}, h('tr', {}, h('th', {}, 'queue'), h('th', {}, 'store'), h('th', {}, 'about'), h('th', {}, 'error'), h('th', { class: 'n' }, 'retries'), h('th', {}, 'failed'), canAct() ? h('th', {}, '') : null)),
-      h('tbody', {}, js.map((j) => h('tr', { 'data-job': j.id }, h('td', {}, j.queue), h('td', {}, j.store ?? '—'), h('td', {}, j.about ?? '—'), h('td', { class: 'error' }, j.error ?? ''), h('td', { class: 'n' }, String(j.retries)), h('td', {}, time(j.failedAt)), canAct() ? h('td', {}, act(j, 'retry'), ' ', act(j, 'dismiss')) : null))))));
+      h('tbody', {}, js.map((j) => h('tr', { 'data-job': j.id }, h('td', {}, j.queue), h('td', {}, j.store ?? '—'), h('td', {}, j.orderId ? h('a', { href: `#/orders/${encodeURIComponent(j.orderId)}` }, j.about) : j.about ?? '—'), h('td', { class: 'error' }, j.error ?? ''), h('td', { class: 'n' }, String(j.retries)), h('td', {}, time(j.failedAt)), canAct() ? h('td', {}, act(j, 'retry'), ' ', act(j, 'dismiss')) : null))))));
 }
 
 // ---------------------------------------------------------------- workers
