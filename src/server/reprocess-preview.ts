@@ -1,6 +1,6 @@
 import type { JobDeps } from '../jobs/deps.ts';
 import type { ReprocessLine } from '../jobs/reprocess.ts';
-import { applySkuMaps } from '../stores.ts';
+import { applySkuMaps, type StoreRuntime } from '../stores.ts';
 
 /**
  * What the console adds to a reprocess: the ledger's SKU maps put into this process's mappers before
@@ -38,10 +38,11 @@ const CATALOGUE_WAIT_MS = 2_000;
  * `ordersync sku check` reads it, cached per process) lacks: OrderMesh would refuse them. Nothing when
  * the catalogue cannot be read: it advises, never blocks.
  */
-export async function notInCatalogue(deps: Pick<JobDeps, 'catalogue' | 'stores'>, lines: ReprocessLine[]): Promise<Map<string, string[]>> {
+export async function notInCatalogue(deps: { catalogue: JobDeps['catalogue']; stores: ReadonlyMap<string, Pick<StoreRuntime, 'cfg'>> }, lines: ReprocessLine[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const l of lines) {
-    if (l.result?.kind !== 'mapped') continue;
+    // Only what a run would send: an order OrderMesh has already is re-checked, never sent again.
+    if (l.result?.kind !== 'mapped' || l.action !== 'would submit') continue;
     const merchantId = deps.stores.get(l.storeId)?.cfg.merchantId;
     const view = merchantId ? await deps.catalogue.get(merchantId, CATALOGUE_WAIT_MS) : null;
     if (!view) continue;

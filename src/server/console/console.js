@@ -459,7 +459,6 @@ async function ordersList({ params }) {
     pager('orders', params, page, list));
 }
 
-/** Shows how many orders a reprocess would touch (and for one order what it would send) before it runs. */
 /** Stops the live refresh while an operator decides: a render already under way is discarded too. */
 function pause() {
   clearTimeout(timer);
@@ -477,6 +476,7 @@ function refusedList(lines) {
     h('ul', {}, refused.slice(0, 20).map((l) => h('li', {}, `${l.order}: ${l.notInCatalogue.join(', ')}`)))) : null;
 }
 
+/** Shows how many orders a reprocess would touch (and for one order what it would send) before it runs. */
 async function previewReprocess(slot, selection, what) {
   pause();
   const box = h('div', { class: 'preview', role: 'dialog', 'aria-label': 'Reprocess preview' }, h('p', {}, 'Previewing…'));
