@@ -3,8 +3,9 @@ import type { Kysely } from 'kysely';
 import { resolveSecrets } from '../config/load.ts';
 import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
 import { withLedger } from '../db/session.ts';
-import { findOrders, orderStory, type OrderStory } from '../db/order-story.ts';
+import { findOrders, isHeld, isSubmissionAttempt, orderStory, type OrderStory } from '../db/order-story.ts';
 import type { Database } from '../db/schema.ts';
+import { fixFor } from '../fixes.ts';
 import { orderMeshSide, type OrderMeshSide } from '../ops/requests.ts';
 import type { CliContext } from './context.ts';
 import { storeFlag } from './store-flag.ts';
@@ -20,7 +21,7 @@ async function orderMeshSideFor(ctx: CliContext, db: Kysely<Database>, story: Or
 }
 
 /** Prints one order's story (the ledger's, and OrderMesh's side unless `ordermesh` is false). */
-export async function showOrder(ctx: CliContext, key: string, o: { store?: string; payloads: boolean; json?: boolean; ordermesh?: boolean }): Promise<void> {
+export async function showOrder(ctx: CliContext, key: string, o: { store?: string; payloads?: boolean; json?: boolean; ordermesh?: boolean }): Promise<void> {
   const found = await withLedger(ctx.config, ctx.log, async (db) => {
     if (o.store) await storeFlag(ctx, db, o.store);
     const rows = await findOrders(db, key, o.store);
@@ -35,8 +36,8 @@ export async function showOrder(ctx: CliContext, key: string, o: { store?: strin
     return;
   }
   const { story, ordermesh } = found;
-  if (!o.payloads) story.payloads = { store: undefined, sent: undefined };
-  process.stdout.write(o.json ? `${JSON.stringify({ ...story, ...(ordermesh ? { ordermesh } : {}) }, null, 2)}\n` : formatStory(story) + (ordermesh ? formatOrderMeshSide(ordermesh) : ''));
+  // --json always carries the payloads (a program asking can drop them); the text shows them only on request.
+  process.stdout.write(o.json ? `${JSON.stringify({ ...story, ...(ordermesh ? { ordermesh } : {}) }, null, 2)}\n` : formatStory(story, o.payloads === true) + (ordermesh ? formatOrderMeshSide(ordermesh) : ''));
 }
 
 export function formatOrderMeshSide(m: OrderMeshSide): string {
@@ -58,33 +59,49 @@ export function orderCommand(contextFrom: (cmd: Command) => CliContext): Command
   const order = new Command('order').description('one order in the ledger');
   order
     .command('show')
-    .description("an order's state, timeline, OrderMesh answer, packages and tracking, and the payloads read and sent")
+    .description("an order's state, last error and its fix, timeline, packages and tracking, OrderMesh's notes and requests; the payloads read and sent with --payloads")
     .argument('<key>', 'store order id (numeric or GID), name (#1001 or 1001), safeId or OrderMesh order id')
     .option('--store <id>', 'only this store (when a name is in several)')
-    .option('--no-payloads', 'leave the store order and the sent payload out')
+    .option('--payloads', 'also print the store order as last read and the payload sent to OrderMesh (--json always has them)')
+    .option('--no-payloads', 'leave the payloads out (the default; kept for scripts that pass it)')
     .option('--json', 'machine-readable output')
     .option('--no-ordermesh', "leave out what OrderMesh says now (its notes, the requests' state)")
-    .action(async (key: string, o: { store?: string; payloads: boolean; json?: boolean; ordermesh: boolean }, cmd: Command) => showOrder(contextFrom(cmd), key, o));
+    .action(async (key: string, o: { store?: string; payloads?: boolean; json?: boolean; ordermesh: boolean }, cmd: Command) => showOrder(contextFrom(cmd), key, o));
   return order;
 }
 
-export function formatStory(s: OrderStory): string {
-  const o = s.order;
+/** The head of a story: where the order is and, first, what went wrong last and how to fix it. */
+function formatHead(o: OrderStory['order']): string[] {
   const lines = [`${o.name ?? o.storeOrderId} (${o.storeOrderId}) in store ${o.store}`];
   lines.push(`  state: ${o.state} since ${o.stateSince}${o.attempts ? `, ${o.attempts} submission attempt(s)` : ''}`);
-  lines.push(`  safeId: ${o.safeId}; OrderMesh order: ${o.ordermeshOrderId ?? 'none'}${o.submittedAt ? ` (submitted ${o.submittedAt})` : ''}`);
-  if (o.lastError) lines.push(`  last error: ${o.lastError.code}: ${o.lastError.message ?? ''}`);
-  if (o.holdUntil) lines.push(`  held until ${o.holdUntil}`);
-  if (o.nextAttemptAt) lines.push(`  next attempt at ${o.nextAttemptAt}`);
-  lines.push(`  first seen ${o.firstSeen}; store updatedAt ${o.storeUpdatedAt ?? 'unknown'}; last shipment poll ${o.lastPolledAt ?? 'never'}`);
-  lines.push('', 'timeline:');
-  for (const e of s.timeline) {
-    const what = e.kind === 'state' ? `${e.from ?? '?'} → ${e.to}` : e.kind === 'ingested' ? `ingested → ${e.to}` : e.kind;
-    lines.push(`  ${e.at}  ${what.padEnd(28)} ${[e.reason, e.message].filter(Boolean).join(': ')}  (${e.actor})`);
+  if (o.lastError) {
+    lines.push(`  last error: ${o.lastError.code}: ${o.lastError.message ?? ''}`);
+    const fix = fixFor(o.lastError.code);
+    if (fix) lines.push(`  fix: ${fix}`);
   }
-  if (!s.timeline.length) lines.push('  (no events)');
-  lines.push('', 'packages:');
-  for (const p of s.packages) {
+  if (o.holdUntil && isHeld(o)) lines.push(`  held until ${o.holdUntil}`);
+  if (o.nextAttemptAt) lines.push(`  next attempt at ${o.nextAttemptAt}`);
+  lines.push(`  safeId: ${o.safeId}; OrderMesh order: ${o.ordermeshOrderId ?? 'none'}${o.submittedAt ? ` (submitted ${o.submittedAt})` : ''}`);
+  lines.push(`  first seen ${o.firstSeen}; store updatedAt ${o.storeUpdatedAt ?? 'unknown'}; last shipment poll ${o.lastPolledAt ?? 'never'}`);
+  return lines;
+}
+
+/** The timeline, each submission attempt numbered as the head counts them. */
+function formatTimeline(timeline: OrderStory['timeline']): string[] {
+  const lines = ['', 'timeline:'];
+  let attempt = 0;
+  for (const e of timeline) {
+    const what = e.kind === 'state' ? `${e.from ?? '?'} → ${e.to}` : e.kind === 'ingested' ? `ingested → ${e.to}` : e.kind;
+    const why = isSubmissionAttempt(e) ? `submission attempt ${++attempt}` : [e.reason, e.message].filter(Boolean).join(': ');
+    lines.push(`  ${e.at}  ${what.padEnd(28)} ${why}  (${e.actor})`);
+  }
+  if (!timeline.length) lines.push('  (no events)');
+  return lines;
+}
+
+function formatPackages(packages: OrderStory['packages']): string[] {
+  const lines = ['', 'packages:'];
+  for (const p of packages) {
     lines.push(`  ${p.id}: ${[p.carrier, p.method].filter(Boolean).join(' / ') || 'carrier unknown'} ${p.trackingNumber ?? '(no tracking number)'}${p.shippedAt ? `, shipped ${p.shippedAt}` : ''}`);
     if (p.trackingUrl) lines.push(`    ${p.trackingUrl}`);
     if (p.writtenBack) lines.push(`    written to the store ${p.writtenBack.at} as ${p.writtenBack.fulfillment ?? '?'}${p.writtenBack.trackingNumber !== p.trackingNumber ? ` (with the earlier number ${p.writtenBack.trackingNumber})` : ''}`);
@@ -92,10 +109,23 @@ export function formatStory(s: OrderStory): string {
     if (p.writeBackProblem) lines.push(`    write-back problem: ${p.writeBackProblem.code}: ${p.writeBackProblem.message ?? ''}`);
     for (const i of (p.items as Array<{ externalId?: string; quantity: number }>) ?? []) lines.push(`    item ${i.externalId ?? '?'} × ${i.quantity}`);
   }
-  if (!s.packages.length) lines.push('  (none)');
-  if (s.payloads.sent !== undefined) {
-    lines.push('', 'sent to OrderMesh:', s.payloads.sent === null ? '  (nothing sent)' : JSON.stringify(s.payloads.sent, null, 2).replace(/^/gm, '  '));
-    lines.push('', 'store order as last read:', s.payloads.store === null ? '  (none)' : JSON.stringify(s.payloads.store, null, 2).replace(/^/gm, '  '));
-  }
+  if (!packages.length) lines.push('  (none)');
+  return lines;
+}
+
+function formatPayloads(payloads: OrderStory['payloads']): string[] {
+  return [
+    '',
+    'sent to OrderMesh:',
+    payloads.sent == null ? '  (nothing sent)' : JSON.stringify(payloads.sent, null, 2).replace(/^/gm, '  '),
+    '',
+    'store order as last read:',
+    payloads.store == null ? '  (none)' : JSON.stringify(payloads.store, null, 2).replace(/^/gm, '  '),
+  ];
+}
+
+/** An order's story for an operator; the payloads (hundreds of lines) only when asked for. */
+export function formatStory(s: OrderStory, withPayloads = false): string {
+  const lines = [...formatHead(s.order), ...formatTimeline(s.timeline), ...formatPackages(s.packages), ...(withPayloads ? formatPayloads(s.payloads) : [])];
   return `${lines.join('\n')}\n`;
 }

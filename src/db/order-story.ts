@@ -13,6 +13,7 @@ export interface OrderStory {
     state: OrderState;
     stateSince: string;
     ordermeshOrderId: string | null;
+    /** Submission attempts: the timeline's claims (pending → submitting), so the count and the events agree. */
     attempts: number;
     lastError: { code: string; message: string | null } | null;
     holdUntil: string | null;
@@ -40,6 +41,23 @@ export interface OrderStory {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+type TimelineEvent = OrderStory['timeline'][number];
+
+/**
+ * A submission attempt in the timeline: each claim (claimPendingOrders) writes exactly one. The
+ * `attempts` column is a retry budget instead (decremented for holds and refused access, reset by a
+ * store change or reprocess), so counting it beside these events made the two disagree.
+ */
+export function isSubmissionAttempt(e: Pick<TimelineEvent, 'kind' | 'from' | 'to'>): boolean {
+  return e.kind === 'state' && e.from === 'pending' && e.to === 'submitting';
+}
+
+/** Held right now: on hold, or pending with its hold window still ahead (a past `hold_until` is left over). */
+export function isHeld(o: Pick<OrderStory['order'], 'state' | 'holdUntil'>, now = new Date()): boolean {
+  if (o.state === 'on_hold') return true;
+  return o.state === 'pending' && o.holdUntil !== null && new Date(o.holdUntil) > now;
+}
+
 /**
  * The ledger rows a key names: a store or Shopify order id (numeric or GID), an order name (#1001), a safeId or
  * an OrderMesh order id, in any store unless one is given. More than one: the caller asks which.
@@ -65,6 +83,7 @@ export async function orderStory(db: Kysely<Database>, id: string): Promise<Orde
   const o = await orderById(db, id);
   const events = await db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('at').orderBy('id').execute();
   const packages = await db.selectFrom('packages').selectAll().where('order_id', '=', id).orderBy('shipped_at').orderBy('id').execute();
+  const timeline = events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, from: e.from_state, to: e.to_state, reason: e.reason_code, message: e.message, actor: e.actor, data: e.data }));
   return {
     order: {
       id: o.id,
@@ -75,7 +94,7 @@ export async function orderStory(db: Kysely<Database>, id: string): Promise<Orde
       state: o.state,
       stateSince: o.state_changed_at.toISOString(),
       ordermeshOrderId: o.ordermesh_order_id,
-      attempts: o.attempts,
+      attempts: timeline.filter(isSubmissionAttempt).length,
       lastError: o.last_error_code ? { code: o.last_error_code, message: o.last_error_message } : null,
       holdUntil: iso(o.hold_until),
       nextAttemptAt: iso(o.next_attempt_at),
@@ -84,7 +103,7 @@ export async function orderStory(db: Kysely<Database>, id: string): Promise<Orde
       storeUpdatedAt: iso(o.store_updated_at),
       firstSeen: o.created_at.toISOString(),
     },
-    timeline: events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, from: e.from_state, to: e.to_state, reason: e.reason_code, message: e.message, actor: e.actor, data: e.data })),
+    timeline,
     packages: packages.map((p) => ({
       id: p.id,
       shipment: p.shipment_id,
