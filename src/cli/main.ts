@@ -116,7 +116,8 @@ export async function buildProgram(args: string[] = []): Promise<Command> {
     .addOption(new Option('-c, --config <path>', 'config file (YAML or JSON); default $ORDERSYNC_CONFIG'))
     .addOption(new Option('--log-level <level>', 'overrides log.level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addOption(new Option('--log-format <format>', 'overrides log.format: json lines, or pretty (default: pretty on a terminal)').choices(['json', 'pretty']))
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nExit codes: 0 done, 1 runtime failure or work left undone, 2 bad usage or config, 3 done but some orders failed (--fail-on-failures); 130/143 stopped by SIGINT/SIGTERM.');
 
   addServiceCommands(program);
   addJobCommands(program);
@@ -191,6 +192,7 @@ function addJobCommands(program: Command): void {
     .option('--dry-run', 'map without writing: what would be sent, what would fail')
     .option('--no-submit', 'only read the range into the ledger; running `start` workers submit it')
     .option('--json', 'machine-readable summary')
+    .option('--fail-on-failures', 'exit 3 when it finished but some orders it handled failed (failed_mapping, rejected, failed, needs_attention)')
     .action(async (o, cmd: Command) => {
       const ctx = await contextFrom(cmd);
       return (await import('./backfill.ts')).runBackfill(ctx, o);
@@ -201,7 +203,8 @@ function addJobCommands(program: Command): void {
     .description('one whole cycle for every store (pull, submit, resolve, poll shipments, write back), then exit: for schedulers')
     .requiredOption('--once', 'run one cycle and exit (the only mode; `start` is the service)')
     .option('--json', 'machine-readable summary')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+    .option('--fail-on-failures', 'exit 3 when it finished but some orders it handled failed (failed_mapping, rejected, failed, needs_attention)')
+    .action(async (o: { json?: boolean; failOnFailures?: boolean }, cmd: Command) => {
       const ctx = await contextFrom(cmd);
       return (await import('./run-once.ts')).runOnce(ctx, o);
     });
@@ -216,6 +219,7 @@ function addJobCommands(program: Command): void {
     .option('--limit <n>', 'at most this many orders', integerFlag(1))
     .option('--dry-run', 'show the mapped payload and validation result per order; change nothing')
     .option('--json', 'machine-readable output')
+    .option('--fail-on-failures', 'exit 3 when it finished but some orders it handled failed (failed_mapping, rejected, failed, needs_attention)')
     .action(async (o, cmd: Command) => {
       const ctx = await contextFrom(cmd);
       return (await import('./reprocess.ts')).runReprocess(ctx, o);
@@ -256,7 +260,7 @@ function doctorCommand(): Command {
     });
 }
 
-/** Returns the process exit code: 0 ok, 1 runtime failure, 2 bad usage or config. */
+/** Returns the process exit code: 0 ok, 1 runtime failure, 2 bad usage or config (3, --fail-on-failures, is set by the command). */
 export async function main(argv: string[]): Promise<number> {
   try {
     const program = await buildProgram(argv.slice(2));

@@ -1,9 +1,12 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import { REPROCESSABLE } from './order-states.ts';
 import { whereFilter, type OrderFilter } from './order-filter.ts';
 import type { Database, OrderRow, OrderState } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** How many orders one reprocess takes when no `limit` is given. */
+export const REPROCESS_LIMIT = 1000;
 
 export interface ReprocessSelection {
   /** Store order GIDs or numeric ids, order names (#1001), or safeIds. */
@@ -18,9 +21,8 @@ export interface ReprocessSelection {
   ids?: string[];
 }
 
-/** The ledger orders a reprocess selection names, whole, in id order (at most `limit`, 1000 by default). */
-export async function ordersToReprocess(db: Db, sel: ReprocessSelection): Promise<OrderRow[]> {
-  let q = db.selectFrom('orders').selectAll().orderBy('id').limit(sel.limit ?? 1000);
+/** The selection's conditions on `orders`, without order or limit: what both the listing and the count use. */
+function whereSelected<O>(q: SelectQueryBuilder<Database, 'orders', O>, sel: ReprocessSelection): SelectQueryBuilder<Database, 'orders', O> {
   if (sel.storeId) q = q.where('store_id', '=', sel.storeId);
   if (sel.since) q = q.where('created_at', '>=', sel.since);
   if (sel.orders?.length) {
@@ -32,5 +34,16 @@ export async function ordersToReprocess(db: Db, sel: ReprocessSelection): Promis
   // A named selection (orders, ids, a filter) is taken as given; otherwise the default is what waits for a fix.
   const states = sel.states ?? (sel.orders?.length || sel.ids?.length || sel.filter ? undefined : REPROCESSABLE);
   if (states) q = q.where('state', 'in', states);
-  return q.execute();
+  return q;
+}
+
+/** The ledger orders a reprocess selection names, whole, in id order (at most `limit`, REPROCESS_LIMIT by default). */
+export async function ordersToReprocess(db: Db, sel: ReprocessSelection): Promise<OrderRow[]> {
+  return whereSelected(db.selectFrom('orders').selectAll(), sel).orderBy('id').limit(sel.limit ?? REPROCESS_LIMIT).execute();
+}
+
+/** How many orders the selection names, past any limit: what a reprocess cut at its limit leaves. */
+export async function countToReprocess(db: Db, sel: ReprocessSelection): Promise<number> {
+  const row = await whereSelected(db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')), sel).executeTakeFirstOrThrow();
+  return Number(row.n);
 }

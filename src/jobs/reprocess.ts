@@ -6,7 +6,7 @@ import { recordRequestChange, refreshRequest } from '../db/fulfillment-requests.
 import { transition } from '../db/orders.ts';
 import { REMAPPABLE } from '../db/order-states.ts';
 import { orderById } from '../db/order-lookups.ts';
-import { ordersToReprocess, type ReprocessSelection } from '../db/reprocess-selection.ts';
+import { countToReprocess, ordersToReprocess, REPROCESS_LIMIT, type ReprocessSelection } from '../db/reprocess-selection.ts';
 import type { OrderRow, OrderState, RequestState } from '../db/schema.ts';
 import { mapOrder } from '../mapping/registry.ts';
 import type { MappingResult } from '../mapping/types.ts';
@@ -35,6 +35,10 @@ export interface Unread {
 
 export interface ReprocessResult {
   lines: ReprocessLine[];
+  /** Orders the selection names, past the limit: more than were taken when the limit cut it. */
+  matched: number;
+  /** The limit the selection was cut at. */
+  limit: number;
   /** Set when a store could not be read: these orders were left exactly as they were. */
   unread?: Unread;
 }
@@ -52,8 +56,11 @@ const REREAD_BATCH = 50;
  * copy is redacted before it is stored, and one OrderMesh does not have is left alone (issue 34).
  * `dryRun` only maps and reports.
  */
-export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number }) => void): Promise<ReprocessResult> {
+export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number; matched: number }) => void): Promise<ReprocessResult> {
   const rows = await ordersToReprocess(deps.db, sel);
+  const limit = sel.limit ?? REPROCESS_LIMIT;
+  // Counted only when the limit may have cut the selection: below it, the rows are all there is.
+  const matched = rows.length < limit ? rows.length : await countToReprocess(deps.db, sel);
 
   const lines: ReprocessLine[] = [];
   const stores = new Set<string>();
@@ -92,11 +99,11 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
         }
       }
       read += batch.length;
-      onProgress?.({ read, total: rows.length });
+      onProgress?.({ read, total: rows.length, matched });
     }
   }
   for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
-  return { lines, ...(unread ? { unread } : {}) };
+  return { lines, matched, limit, ...(unread ? { unread } : {}) };
 }
 
 type Reread = (deps: JobDeps, store: StoreRuntime, batch: OrderRow[], dryRun: boolean) => Promise<Map<string, StoreOrderPayload | string>>;
