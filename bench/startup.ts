@@ -1,5 +1,5 @@
 /**
- * `node bench/startup.ts`: how long a command takes from exec to exit, for `--version`, `--help` and
+ * `node_modules/.bin/node bench/startup.ts`: how long a command takes from exec to exit, for `--version`, `--help` and
  * `status` (config/sim.yaml, DATABASE_URL on a real PostgreSQL server: STARTUP_BENCH_DATABASE_URL, else
  * a database `ordersync_startup_bench` it creates on postgres://postgres@127.0.0.1:5432). Each is run
  * STARTUP_BENCH_RUNS times (20) with the pinned Node on bin/ordersync.js, after one unmeasured run
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
 function write(commit: string, comparedWith: string[], results: Record<string, ReturnType<typeof summary>>, load: number[]): void {
   const out = {
     what: 'CLI start-up: exec to exit of --version, --help and status (bench/startup.ts)',
-    command: `STARTUP_BENCH_RUNS=${RUNS}${env.STARTUP_BENCH_CHECKOUTS ? ` STARTUP_BENCH_CHECKOUTS=${env.STARTUP_BENCH_CHECKOUTS}` : ''} node bench/startup.ts`,
+    command: `STARTUP_BENCH_RUNS=${RUNS}${env.STARTUP_BENCH_CHECKOUTS ? ` STARTUP_BENCH_CHECKOUTS=${env.STARTUP_BENCH_CHECKOUTS}` : ''} node_modules/.bin/node bench/startup.ts`,
     commit,
     comparedWith,
     at: new Date().toISOString(),
