@@ -37,8 +37,19 @@ export async function pollShipments(deps: JobDeps, orderIds?: string[]): Promise
   const newTracking = await recordShipments(deps, read);
   if (failed) throw failed.reason;
   if (due.length === BATCH && !orderIds) await enqueue(deps.boss, Q.pollShipments, {}, { singletonKey: 'sweep' });
-  if (due.length) deps.log[newTracking ? 'info' : 'debug']({ polled: due.length, newTracking }, 'polled shipments');
+  logPollRun(deps, { polled: due.length, packagesFound: read.reduce((n, r) => n + r.shipments.reduce((m, s) => m + s.packages.length, 0), 0), newTracking }, orderIds !== undefined);
   return { polled: due.length, newTracking };
+}
+
+/**
+ * One line per poll run. A run for the orders a webhook named (one order each: thousands of them in a
+ * busy hour) is debug, as is a sweep that found nothing new: the write-back's own info line says what
+ * came of new tracking. A sweep that found some says so once at info, for all the orders it read.
+ */
+function logPollRun(deps: JobDeps, run: { polled: number; packagesFound: number; newTracking: number }, named: boolean): void {
+  if (!run.polled) return;
+  if (named || !run.newTracking) deps.log.debug(run, 'polled shipments');
+  else deps.log.info(run, 'shipment poll run: orders polled, packages found');
 }
 
 /**
