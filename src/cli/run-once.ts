@@ -11,7 +11,9 @@ import { syncNotes } from '../jobs/sync-notes.ts';
 import type { JobDeps } from '../jobs/deps.ts';
 import { countEventsBy } from '../db/events.ts';
 import type { CliContext } from './context.ts';
-import { formatSettled } from './settled.ts';
+import { FAILURES } from '../db/order-states.ts';
+import { writeJson } from './json-report.ts';
+import { failOnFailures, formatSettled } from './settled.ts';
 import { withRuntime } from './with-runtime.ts';
 
 const POLL_BATCH = 200;
@@ -43,7 +45,7 @@ async function readyJobs(deps: JobDeps): Promise<number> {
  * failing one is seen: the others still run, and the run ends non-zero naming it (issue 34, item 13).
  * The ledger is the state, so consecutive runs from a scheduler continue each other.
  */
-export async function runOnce(ctx: CliContext, o: { json?: boolean }): Promise<void> {
+export async function runOnce(ctx: CliContext, o: { json?: boolean; failOnFailures?: boolean }): Promise<void> {
   const actor = `cli:run:${process.pid}`;
   const result = await withRuntime(ctx, actor, { workers: true }, async (deps) => {
     const failed: FailedStep[] = [];
@@ -86,8 +88,12 @@ export async function runOnce(ctx: CliContext, o: { json?: boolean }): Promise<v
   });
   // A scheduler sees the exit code alone: a failed step must not pass for a quiet run.
   if (result.failed.length) process.exitCode = 1;
+  // The orders this run handled that ended failed: its own moves into a failure state.
+  const ordersFailed = FAILURES.reduce((n, state) => n + (result.thisRun[state] ?? 0), 0);
+  failOnFailures(o.failOnFailures, ordersFailed);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const items = Object.entries(result.stores).map(([storeId, s]) => ({ storeId, ...s }));
+    writeJson({ summary: { thisRun: result.thisRun, ordersFailed, stepsFailed: result.failed.length }, items, failed: result.failed });
     return;
   }
   for (const [storeId, s] of Object.entries(result.stores)) process.stdout.write(`store ${storeId}: ${s.pulled} order(s) read\n${formatSettled(s.settled)}`);

@@ -20,15 +20,15 @@ describe('one-shot commands carry their work through themselves', () => {
     const res = await cli(['backfill', '--store', STORE_ID, '--since', new Date(Date.now() - 2 * 3600_000).toISOString(), '--json']);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
-    expect(out.read.orders).toBe(60);
-    expect(out.settled).toMatchObject({ total: 60, busy: 0 });
+    expect(out.summary.read.orders).toBe(60);
+    expect(out.summary.settled).toMatchObject({ total: 60, busy: 0 });
     // Judged from the simulators: every order declared sent is in OrderMesh once, with its total.
     const declared = await declaredOutcomes(shop, ids);
     const expected = declaredFinalStates(declared);
     expect(await judgeOrderMesh(om, declared)).toEqual([]);
     expect((await simState(om)).orders.length).toBe(expected.fulfilled);
     expect((await createRequests()).every((n) => n === 1)).toBe(true);
-    expect(out.settled.submitted).toBe(expected.fulfilled);
+    expect(out.summary.settled.submitted).toBe(expected.fulfilled);
     expect((await stateCounts(db)).pending ?? 0).toBe(0);
   });
 
@@ -67,7 +67,7 @@ describe('one-shot commands carry their work through themselves', () => {
     await seedOrders(shop, { count: 20, seed: 72 });
     const first = await cli(['run', '--once', '--json']);
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).stores[STORE_ID].settled.busy).toBe(0);
+    expect(JSON.parse(first.stdout).items.find((s: any) => s.storeId === STORE_ID).settled.busy).toBe(0);
     const afterFirst = await simState(om);
     expect(await stateCounts(db)).not.toHaveProperty('pending');
 
@@ -76,15 +76,15 @@ describe('one-shot commands carry their work through themselves', () => {
     await post(`${om.url}/_sim/orders/${shipped.orderId}/ship`, {});
     const second = await cli(['run', '--once', '--json']);
     expect(second.code, second.stderr).toBe(0);
-    expect(JSON.parse(second.stdout).thisRun).toMatchObject({ tracking_written: 1 });
-    expect(JSON.parse(second.stdout).thisRun.submitted).toBeUndefined();
+    expect(JSON.parse(second.stdout).summary.thisRun).toMatchObject({ tracking_written: 1 });
+    expect(JSON.parse(second.stdout).summary.thisRun.submitted).toBeUndefined();
     expect((await simState(om)).orders.length).toBe(afterFirst.orders.length);
     const fulfilments = async () => (await shopState(shop)).orderList.reduce((a: number, o: any) => a + o.fulfillments.length, 0);
     expect(await fulfilments()).toBe(1);
 
     const third = await cli(['run', '--once', '--json']);
     expect(third.code, third.stderr).toBe(0);
-    expect(JSON.parse(third.stdout).thisRun).toEqual({});
+    expect(JSON.parse(third.stdout).summary.thisRun).toEqual({});
     expect(await fulfilments()).toBe(1);
     expect((await createRequests()).every((n) => n === 1)).toBe(true);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exited, runCli, spawnCli, watchOutput } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
-import { eventually, pipelineConfigObject, SIM_MAPPING, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
+import { eventually, pipelineConfigObject, SIM_MAPPING, writePipelineConfig } from '../helpers/pipeline.ts';
 import { explicitOrder, post, shopifySim } from '../helpers/shopify.ts';
 
 /**
