@@ -225,6 +225,12 @@ export const configSchema = z
          */
         inboundTimeoutSeconds: z.number().int().min(1).default(900),
         /**
+         * A one-shot command (backfill, reprocess, run --once) has no webhook endpoint for OrderMesh to
+         * call: while it waits on an inbound order's verdict, it reads OrderMesh by safeId this often
+         * instead of waiting inboundTimeoutSeconds (issue 36).
+         */
+        oneShotInboundPollSeconds: z.number().int().min(1).default(3),
+        /**
          * No order ships the moment it is submitted: its first shipment poll waits this long (an OrderMesh
          * webhook still brings its shipments at once).
          */

@@ -25,3 +25,10 @@ export async function settleCounts(db: Db, storeId: string, storeOrderIds: strin
   `.execute(db);
   return rows.rows;
 }
+
+/** The safeIds of a store's inbound orders (optionally only these store order ids) sent through the Transformation and still waiting on OrderMesh's verdict. */
+export async function awaitingInboundVerdict(db: Db, storeId: string, storeOrderIds: string[] | undefined): Promise<string[]> {
+  let q = db.selectFrom('orders').select('safe_id').where('store_id', '=', storeId).where('state', '=', 'submitting').where('inbound_sent_at', 'is not', null);
+  if (storeOrderIds) q = q.where('store_order_id', 'in', storeOrderIds.length ? storeOrderIds : ['']);
+  return (await q.orderBy('id').execute()).map((r) => r.safe_id);
+}

@@ -1,6 +1,8 @@
 import { ACCEPTED, FAILURES, inStates } from '../db/order-states.ts';
-import { settleCounts } from '../db/settle-progress.ts';
+import { OrderMeshError } from '../connectors/ordermesh/errors.ts';
+import { awaitingInboundVerdict, settleCounts } from '../db/settle-progress.ts';
 import type { JobDeps } from './deps.ts';
+import { inboundOutcome } from './inbound-outcome.ts';
 import { Q, enqueue } from './queues.ts';
 
 /** Which orders a one-shot command waits for: a store's orders, optionally only these store order ids. */
@@ -49,11 +51,31 @@ export async function settleProgress(deps: JobDeps, scope: SettleScope): Promise
 }
 
 /**
+ * A one-shot command receives no OrderCreation webhook (it has no endpoint for OrderMesh to call), so
+ * an inbound order it sent would wait for the backstop (inboundTimeoutSeconds, 15 minutes): instead it
+ * reads OrderMesh by safeId, and an order OrderMesh has made is settled by the webhook's own code
+ * (inboundOutcome). One not there yet is simply waited for: not made yet is no verdict, and a failed
+ * creation, which only the webhook tells, is still the backstop's to resolve.
+ */
+async function readInboundVerdicts(deps: JobDeps, scope: SettleScope): Promise<void> {
+  for (const safeId of await awaitingInboundVerdict(deps.db, scope.storeId, scope.storeOrderIds)) {
+    let found;
+    try {
+      found = await deps.ordermesh.getOrderBySafeId(safeId);
+    } catch (err) {
+      if (err instanceof OrderMeshError && err.retryable) return; // OrderMesh is down: the next round
+      throw err;
+    }
+    if (found) await inboundOutcome(deps, { safeId, ok: true, orderId: found.id });
+  }
+}
+
+/**
  * Waits until every order in scope is settled: submitted, recorded with a reason, skipped, or held
  * (pending with a hold window or retry delay still to run). The jobs run in this process's workers
  * (and any `start` workers on the same database); every few seconds it re-queues the store's submit
  * and the stuck-submission resolver, which the service would run by schedule, so an order a killed
- * run left `submitting` settles too.
+ * run left `submitting` settles too; and it reads the verdict on inbound orders it waits on.
  */
 export async function waitUntilSettled(
   deps: JobDeps,
@@ -62,11 +84,17 @@ export async function waitUntilSettled(
 ): Promise<SettleProgress> {
   const pollMs = opts.pollMs ?? 500;
   const nudgeMs = opts.nudgeMs ?? 5_000;
+  const verdictMs = deps.config.jobs.oneShotInboundPollSeconds * 1000;
   let lastNudge = 0;
+  let lastVerdictRead = Date.now();
   for (;;) {
     const p = await settleProgress(deps, scope);
     opts.onProgress?.(p);
     if (p.busy === 0) return p;
+    if (Date.now() - lastVerdictRead >= verdictMs) {
+      await readInboundVerdicts(deps, scope);
+      lastVerdictRead = Date.now();
+    }
     if (Date.now() - lastNudge >= nudgeMs) {
       lastNudge = Date.now();
       await enqueue(deps.boss, Q.submitOrders, { storeId: scope.storeId }, { singletonKey: scope.storeId });
