@@ -2,6 +2,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { reconcileStore, type Difference, type ReconcileReport } from '../ops/reconcile.ts';
 import type { CliContext } from './context.ts';
+import { writeJson } from './json-report.ts';
 import { storeFlag } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 import { withRuntime } from './with-runtime.ts';
@@ -40,6 +41,19 @@ function describe(r: ReconcileReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The kinds of difference, as `--json` names each item's. */
+const KINDS = ['unknownToLedger', 'unlinked', 'missingInOrderMesh', 'stateDisagrees'] as const;
+
+/** `reconcile --json`: the counts and the verdict as the summary, every difference an item with its kind. */
+function reconcileJson(r: ReconcileReport) {
+  const { unknownToLedger, unlinked, missingInOrderMesh, stateDisagrees, ...totals } = r;
+  const differences = { unknownToLedger, unlinked, missingInOrderMesh, stateDisagrees };
+  return {
+    summary: { ...totals, differences: Object.fromEntries(KINDS.map((k) => [k, differences[k].length])) },
+    items: KINDS.flatMap((kind) => differences[kind].map((d) => ({ kind, ...d }))),
+  };
+}
+
 /**
  * `ordersync reconcile`: after a lost ledger or a restore from an old backup, OrderMesh still has every
  * order it was sent. This compares and, with --fix, re-links them, so none is submitted twice.
@@ -60,7 +74,8 @@ export function reconcileCommand(contextFrom: Ctx): Command {
         await storeFlag(ctx, deps.db, o.store);
         return reconcileStore(deps, o.store, { since, fix: o.fix === true, evenIfOrderMeshKnowsNone: o.evenIfOrdermeshKnowsNone === true });
       });
-      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+      if (o.json) writeJson(reconcileJson(report));
+      else process.stdout.write(describe(report));
       const open = report.unknownToLedger.length + report.unlinked.length + report.missingInOrderMesh.length + report.stateDisagrees.length;
       if (report.refused) {
         process.stderr.write(`${report.refused}\n`);

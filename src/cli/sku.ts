@@ -10,10 +10,17 @@ import { resolveSecrets } from '../config/load.ts';
 import { CatalogueCache, closestSkus } from '../connectors/ordermesh/catalogue.ts';
 import { ordermeshClientFor } from '../connectors/ordermesh/from-config.ts';
 import { checkStoreSkus, type SkuReport } from '../ops/sku-check.ts';
+import { writeJson } from './json-report.ts';
 import { storeConfigOf } from './store-flag.ts';
 import { UsageError } from './usage.ts';
 
 type Ctx = (cmd: Command) => CliContext;
+
+/** `sku check --json`: the totals, the unknown SKUs as items (what the check found), and every SKU in use beside them. */
+function skuCheckJson(r: SkuReport) {
+  const { unknown, uses, ...totals } = r;
+  return { summary: { ...totals, unknown: unknown.length }, items: unknown as SkuReport['unknown'][number][], uses };
+}
 
 /** An OrderMesh SKU OrderMesh would take (contract.ts `sku`), or a usage error saying why not. */
 function ordermeshSku(value: string, where: string): string {
@@ -88,7 +95,7 @@ export function skuCommand(contextFrom: Ctx): Command {
         ...ledger.map((e) => ({ ...e, source: 'ledger' })),
         ...fromConfig.map(([storeSku, ordermeshSku]) => ({ storeSku, ordermeshSku, source: 'config' })),
       ];
-      if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      if (o.json) writeJson({ summary: { store: o.store, ledger: ledger.length, config: fromConfig.length }, items: rows });
       else for (const r of rows) process.stdout.write(`${r.storeSku} → ${r.ordermeshSku}  (${r.source}${r.updatedBy ? `, ${r.updatedBy} ${r.updatedAt}` : ''})\n`);
     });
   sku
@@ -100,7 +107,7 @@ export function skuCommand(contextFrom: Ctx): Command {
       const ctx = contextFrom(cmd);
       const store = await storeConfigOf(ctx, o.store);
       const report = await withCatalogue(ctx, (catalogue) => withLedger(ctx.config, ctx.log, (db) => checkStoreSkus(db, store, catalogue)));
-      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (o.json) writeJson(skuCheckJson(report));
       else process.stdout.write(describeReport(report));
       if (report.catalogue !== 'read') process.exitCode = 2;
       else if (report.unknown.length) process.exitCode = 1;

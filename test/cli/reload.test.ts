@@ -56,7 +56,7 @@ describe('a running service and its configuration', () => {
       const workers = async () => {
         const res = await runCli(['status', '--json', '--config', statusFile], { DATABASE_URL: dbUrl });
         expect(res.code, res.stderr).toBe(0);
-        return JSON.parse(res.stdout).workers as Array<{ configHash: string }>;
+        return JSON.parse(res.stdout).summary.workers as Array<{ configHash: string }>;
       };
       const [before] = await workers();
 
@@ -109,7 +109,7 @@ describe('a running service and its configuration', () => {
 
       const set = await cli(['sku', 'set', '--store', STORE_ID, 'NEW-SKU-2', 'MUG-11OZ-WHITE']);
       expect(set.code, set.stderr).toBe(0);
-      const listed = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout) as Array<{ storeSku: string; source: string }>;
+      const listed = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout).items as Array<{ storeSku: string; source: string }>;
       expect(listed).toContainEqual(expect.objectContaining({ storeSku: 'NEW-SKU-2', ordermeshSku: 'MUG-11OZ-WHITE', source: 'ledger' }));
       expect(listed).toContainEqual(expect.objectContaining({ storeSku: 'MUG-11OZ-WHITE', source: 'config' }));
 
@@ -133,7 +133,7 @@ describe('a running service and its configuration', () => {
       const removed = await cli(['sku', 'remove', '--store', STORE_ID, 'A-1']);
       expect(removed.code).toBe(0);
       expect(removed.stdout).toBe(`${STORE_ID}: A-1 removed (the config has no entry for it: its items need a mapping again)\n`);
-      const after = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout) as Array<{ storeSku: string; ordermeshSku: string }>;
+      const after = JSON.parse((await cli(['sku', 'list', '--store', STORE_ID, '--json'])).stdout).items as Array<{ storeSku: string; ordermeshSku: string }>;
       expect(after.map((e) => e.storeSku)).toContain('B-2');
       expect(after.map((e) => e.storeSku)).not.toContain('A-1');
       writeFileSync(csv, 'A-1,"quoted"\n');

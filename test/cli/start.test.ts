@@ -74,11 +74,54 @@ describe('ordersync start on the embedded database', () => {
     const status = await runCli(['status', '--json', '--config', config]);
     expect(status.code, status.stderr).toBe(0);
     // It says which config and which database it read.
-    expect(JSON.parse(status.stdout)).toMatchObject({ config, database: `embedded PostgreSQL, data dir ${path.join(dir, 'pg')}, port ${pgPort}` });
+    expect(JSON.parse(status.stdout).summary).toMatchObject({ config, database: `embedded PostgreSQL, data dir ${path.join(dir, 'pg')}, port ${pgPort}` });
     const text = await runCli(['status', '--config', config]);
     expect(text.stdout.split('\n').slice(0, 2)).toEqual([expect.stringMatching(new RegExp(`^config: ${config} \\([0-9a-f]{12}\\)$`)), `database: embedded PostgreSQL, data dir ${path.join(dir, 'pg')}, port ${pgPort}`]);
-    expect(JSON.parse(status.stdout).stores).toMatchObject([{ store: 'boot-shop', enabled: true, total: 0, states: {}, failures: [], lastPullAt: null }]);
+    expect(JSON.parse(status.stdout).items).toMatchObject([{ store: 'boot-shop', enabled: true, total: 0, states: {}, failures: [], lastPullAt: null }]);
   }, 240_000);
+});
+
+/** /readyz until it answers 503; a refused connection first (the port closed at once) fails. */
+async function until503(url: string, timeoutMs = 30_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(url).catch((err: Error) => {
+      throw new Error(`/readyz refused before it answered 503: ${err.cause ?? err.message}`);
+    });
+    if (res.status === 503) return (await res.json()) as Record<string, any>;
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('/readyz never answered 503');
+}
+
+describe('ordersync start stopped by SIGTERM behind a load balancer', () => {
+  it('answers /readyz 503 at once and keeps answering during the drain, then exits 0', async () => {
+    const dir = tempDir('ordersync-drain-');
+    chmodSync(dir, 0o755);
+    const config = writeConfig(dir, await freePort(), { server: { drainSeconds: 3 } });
+    const port = await freePort();
+    const child = spawnCli(['start', '--config', config], { PORT: String(port) });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await unlessExited(child, waitForHttp(`${base}/readyz`), () => output);
+      child.kill('SIGTERM');
+      const draining = await until503(`${base}/readyz`);
+      expect(draining).toMatchObject({ status: 'not ready', checks: { shutdown: 'shutting down' } });
+      // Still answering: liveness stays 200, and readiness stays 503 a second later, inside the drain.
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n--- service output ---\n${output}`);
+    }
+    expect(await exited(child), output).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
+  }, 180_000);
 });
 
 describe('ordersync with a bad config', () => {

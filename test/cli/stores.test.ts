@@ -118,10 +118,10 @@ describe('stores kept in the ledger', () => {
     expect(JSON.stringify(shown)).not.toContain(TOKEN);
     const status = await cli(['status', '--store', ID, '--json']);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).stores).toEqual([expect.objectContaining({ store: ID, states: { submitted: 1 } })]);
+    expect(JSON.parse(status.stdout).items).toEqual([expect.objectContaining({ store: ID, states: { submitted: 1 } })]);
     const set = await cli(['sku', 'set', '--store', ID, 'POSTER-A1', 'POSTER-A1-MATTE']);
     expect(set.code, set.stderr).toBe(0);
-    expect(JSON.parse((await cli(['sku', 'list', '--store', ID, '--json'])).stdout)).toContainEqual(expect.objectContaining({ storeSku: 'POSTER-A1', ordermeshSku: 'POSTER-A1-MATTE', source: 'ledger' }));
+    expect(JSON.parse((await cli(['sku', 'list', '--store', ID, '--json'])).stdout).items).toContainEqual(expect.objectContaining({ storeSku: 'POSTER-A1', ordermeshSku: 'POSTER-A1-MATTE', source: 'ledger' }));
     // map reads the order from the shop with the ledger store's own sealed token.
     const o = await place();
     const map = await cli(['map', '--store', ID, '--order', o.id]);
