@@ -315,11 +315,20 @@ export async function claimPendingOrders(db: Kysely<Database>, storeId: string, 
 
 /**
  * Extends a live submission's hold on the orders it claimed that are still `submitting` (not those
- * already recorded, nor those sent inbound, which wait for OrderMesh on their own clock).
+ * already recorded, nor those sent inbound, which wait for OrderMesh on their own clock). Only while
+ * the claim holds, and only this claim (`claimedUntil`: what the submission last set): one that ran
+ * out is never revived, as reconcile-submitting may be resolving its orders, and a claim another
+ * submission took on them since is not this one's to extend. Returns the new claimed_until, or null
+ * when nothing of the claim was left to renew.
  */
-export async function renewClaim(db: Kysely<Database>, ids: string[], leaseSeconds: number): Promise<void> {
-  await sql`update orders set claimed_until = now() + make_interval(secs => ${leaseSeconds})
-    where id = any(${ids}::bigint[]) and state = 'submitting' and inbound_sent_at is null`.execute(db);
+export async function renewClaim(db: Kysely<Database>, ids: string[], leaseSeconds: number, claimedUntil: Date): Promise<Date | null> {
+  // A Date keeps milliseconds, claimed_until microseconds: the claim is recognised within that rounding
+  // (another claim on these orders ends a lease or more later).
+  const result = await sql<{ claimed_until: Date }>`update orders set claimed_until = now() + make_interval(secs => ${leaseSeconds})
+    where id = any(${ids}::bigint[]) and state = 'submitting' and inbound_sent_at is null and claimed_until > now()
+      and claimed_until > ${claimedUntil}::timestamptz - interval '1 millisecond' and claimed_until < ${claimedUntil}::timestamptz + interval '2 milliseconds'
+    returning claimed_until`.execute(db);
+  return result.rows[0]?.claimed_until ?? null;
 }
 
 /** Of these store orders, the ones the ledger lacks or holds an older copy of (by Shopify's updatedAt). */

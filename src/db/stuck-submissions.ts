@@ -5,10 +5,11 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Orders `submitting` for too long, by id, 200 at a time: a direct submission that entered the
- * state before `cutoff` and no longer renews its claim, or an inbound one sent before `inboundCutoff`
- * (its webhook overdue).
+ * state before `cutoff` and whose claim ran out more than `inFlightMs` ago (no create sent under it can
+ * still be on its way), or an inbound one sent before `inboundCutoff` (its webhook overdue).
  */
-export function stuckSubmissions(db: Db, cutoff: Date, inboundCutoff: Date): Promise<OrderRow[]> {
+export function stuckSubmissions(db: Db, cutoff: Date, inboundCutoff: Date, inFlightMs: number): Promise<OrderRow[]> {
+  const lapsedBefore = sql<Date>`now() - make_interval(secs => ${inFlightMs / 1000})`;
   return db
     .selectFrom('orders')
     .selectAll()
@@ -16,7 +17,7 @@ export function stuckSubmissions(db: Db, cutoff: Date, inboundCutoff: Date): Pro
     // A submission still renewing its claim is alive, however long OrderMesh takes to answer it.
     .where((eb) =>
       eb.or([
-        eb.and([eb('inbound_sent_at', 'is', null), eb('state_changed_at', '<', cutoff), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)])]),
+        eb.and([eb('inbound_sent_at', 'is', null), eb('state_changed_at', '<', cutoff), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', lapsedBefore)])]),
         eb('inbound_sent_at', '<', inboundCutoff),
       ]),
     )

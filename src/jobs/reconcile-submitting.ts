@@ -6,16 +6,18 @@ import { Q, enqueue } from './queues.ts';
 
 /**
  * Orders left `submitting` longer than `jobs.stuckSubmittingSeconds` whose submission stopped renewing
- * its claim (a worker died mid-batch) are resolved by asking OrderMesh for their safeId: found means
- * submitted, not found means try again. Guessing either way could lose an order or create a second
- * one; asking cannot.
+ * its claim (a worker died mid-batch, or lost the database) are resolved by asking OrderMesh for their
+ * safeId: found means submitted, not found means try again. Guessing either way could lose an order or
+ * create a second one; asking cannot, once no create can be on its way: a submission sends only while
+ * its claim holds, so its orders are asked for only when the longest create call (the client's
+ * longestCallMs) begun before the claim ran out is over too.
  */
 export async function reconcileSubmitting(deps: JobDeps): Promise<{ resolved: number }> {
   const cutoff = new Date(Date.now() - deps.config.jobs.stuckSubmittingSeconds * 1000);
   // An inbound order (sent through a Transformation) is OrderMesh's to create in its own time: it is
   // only looked for once its webhook is overdue.
   const inboundCutoff = new Date(Date.now() - deps.config.jobs.inboundTimeoutSeconds * 1000);
-  const stuck = await stuckSubmissions(deps.db, cutoff, inboundCutoff);
+  const stuck = await stuckSubmissions(deps.db, cutoff, inboundCutoff, deps.ordermesh.longestCallMs);
   let resolved = 0;
   const stores = new Set<string>();
   for (const row of stuck) {

@@ -1,4 +1,4 @@
-import type { CreateOrderModel } from '../connectors/ordermesh/contract.ts';
+import { BULK_MAX_ITEMS, type CreateOrderModel } from '../connectors/ordermesh/contract.ts';
 import type { CreateOutcome } from '../connectors/ordermesh/client.ts';
 import { OrderMeshValidationError } from '../connectors/ordermesh/errors.ts';
 import { describeHolds, merchantHeldOrders } from '../connectors/shopify/holds.ts';
@@ -10,7 +10,7 @@ import { mapOrder } from '../mapping/registry.ts';
 import { closestSkus } from '../connectors/ordermesh/catalogue.ts';
 import { callScope } from '../util/call-scope.ts';
 import { mapInFlight } from '../util/in-flight.ts';
-import type { MappingResult } from '../mapping/types.ts';
+import { describeMappingErrors } from '../mapping/error-text.ts';
 import { storeOf, type JobDeps } from './deps.ts';
 import { Q, enqueue, enqueueMany } from './queues.ts';
 import { noteText } from './sync-notes.ts';
@@ -22,10 +22,6 @@ export function retryDelaySeconds(base: number, attempt: number): number {
 
 /** How long one submit job keeps its lanes claiming before it hands over to a fresh job (prompt shutdown, fair to other stores). */
 const JOB_BUDGET_MS = 20_000;
-
-function describeErrors(result: Extract<MappingResult, { kind: 'failed' }>): string {
-  return result.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
-}
 
 /** What mapping decided for each claimed order, before anything is sent; an order held in the store is not sent. */
 function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[], held: Map<string, string>) {
@@ -41,7 +37,7 @@ function mapClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[], held: M
     }
     const result = mapOrder(store.mapper, row.store_payload as StoreOrderPayload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
     if (result.kind === 'failed') {
-      const message = describeErrors(result);
+      const message = describeMappingErrors(result.errors);
       const code = result.errors[0]!.code;
       settled.push({ order: row, to: 'failed_mapping', reason: code, message, set: { last_error_code: code, last_error_message: message, mapped_payload: null }, data: { errors: result.errors } });
     } else if (result.kind === 'skipped') {
@@ -107,21 +103,81 @@ function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome)
  * reconcile-submitting resolves by safeId: never a second OrderMesh order, never an order stuck for good.
  */
 async function submitBatch(deps: JobDeps, storeId: string, outcomes: Record<string, number>): Promise<{ claimed: number; retryIn?: number }> {
-  const lease = deps.config.jobs.stuckSubmittingSeconds;
-  const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor, lease);
+  const claimedAt = Date.now();
+  const claimed = await claimPendingOrders(deps.db, storeId, deps.config.jobs.submitBatchSize, deps.actor, deps.config.jobs.stuckSubmittingSeconds);
   if (claimed.length === 0) return { claimed: 0 };
-  // The claim is renewed three times a lease while the batch is in flight: a slow OrderMesh, or its
-  // retries, must not look to reconcile-submitting like a worker that died.
-  const ids = claimed.map((r) => r.id);
-  const renewal = setInterval(() => void renewClaim(deps.db, ids, lease).catch((err) => deps.log.warn({ err, store: storeId }, 'renewing a submission claim failed')), (lease * 1000) / 3);
+  const claim = holdClaim(deps, storeId, claimed, claimedAt);
   try {
-    return await submitClaimed(deps, storeId, claimed, outcomes);
+    return await submitClaimed(deps, storeId, claimed, outcomes, claim);
   } finally {
-    clearInterval(renewal);
+    claim.release();
   }
 }
 
-async function submitClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[], outcomes: Record<string, number>): Promise<{ claimed: number; retryIn?: number }> {
+/** A batch's claim, as its worker knows it (holdClaim). */
+interface Claim {
+  /** Whether the claim surely still holds: only then may anything be sent. */
+  held(): boolean;
+  release(): void;
+}
+
+/**
+ * Holds a batch's claim: renewed three times a lease while the batch is in flight, so a slow OrderMesh,
+ * or its retries, does not look to reconcile-submitting like a worker that died. It surely holds until
+ * the last successful renewal's start (the claim's, at first) plus the lease: the database set
+ * claimed_until later than that. A renewal that fails (the database down or out of reach) moves
+ * nothing, and once that bound is past the claim is lost for good (renewClaim never revives it).
+ */
+function holdClaim(deps: JobDeps, storeId: string, claimed: OrderRow[], claimedAt: number): Claim {
+  const lease = deps.config.jobs.stuckSubmittingSeconds;
+  const ids = claimed.map((r) => r.id);
+  let claimedUntil = claimed[0]!.claimed_until!;
+  let heldUntil = claimedAt + lease * 1000;
+  let renewing = false;
+  const renew = async () => {
+    // One at a time: a renewal still waiting for the database would only queue more behind it.
+    if (renewing) return;
+    renewing = true;
+    const startedAt = Date.now();
+    try {
+      const until = await renewClaim(deps.db, ids, lease, claimedUntil);
+      if (until) {
+        claimedUntil = until;
+        heldUntil = startedAt + lease * 1000;
+      }
+    } catch (err) {
+      deps.log.warn({ err, store: storeId }, 'renewing a submission claim failed');
+    } finally {
+      renewing = false;
+    }
+  };
+  const timer = setInterval(() => void renew(), (lease * 1000) / 3);
+  return { held: () => Date.now() < heldUntil, release: () => clearInterval(timer) };
+}
+
+/**
+ * The claim ran out before these orders were sent (its renewals failed: the database down, or out of
+ * this worker's reach). Sending now could cross reconcile-submitting's read by safeId, which would
+ * find nothing yet and have them created again; left `submitting`, they are resolved by that read.
+ */
+function warnClaimLapsed(deps: JobDeps, storeId: string, unsent: number): void {
+  deps.log.warn({ store: storeId, orders: unsent, reason: 'SUBMIT_CLAIM_LAPSED' }, 'submission claim ran out before sending: orders left to reconcile-submitting, not sent');
+}
+
+/** The bulk creates, one request a chunk, each sent only while the claim holds; returns the outcomes of those sent, in order. */
+async function createWhileClaimed(deps: JobDeps, storeId: string, toSend: Array<{ model: CreateOrderModel }>, claim: Claim): Promise<CreateOutcome[]> {
+  const results: CreateOutcome[] = [];
+  for (let i = 0; i < toSend.length; i += BULK_MAX_ITEMS) {
+    if (!claim.held()) {
+      warnClaimLapsed(deps, storeId, toSend.length - i);
+      break;
+    }
+    results.push(...(await deps.ordermesh.createOrders(toSend.slice(i, i + BULK_MAX_ITEMS).map((t) => t.model))));
+  }
+  return results;
+}
+
+async function submitClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[], outcomes: Record<string, number>, claim: Claim): Promise<{ claimed: number; retryIn?: number }> {
   const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
   const fsMode = storeOf(deps, storeId).cfg.mode === 'fulfillment-service';
   let held = new Map<string, string>();
@@ -149,9 +205,10 @@ async function submitClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]
   const byId = new Map(claimed.map((r) => [r.id, r]));
   logOutcomes(deps, storeId, byId, settled);
   if (toSend.length === 0) return { claimed: claimed.length };
-  if (storeOf(deps, storeId).cfg.submit.mode === 'inbound') return { claimed: claimed.length, ...(await submitInbound(deps, storeId, toSend, byId, count)) };
+  if (storeOf(deps, storeId).cfg.submit.mode === 'inbound') return { claimed: claimed.length, ...(await submitInbound(deps, storeId, toSend, byId, count, claim)) };
 
-  const results = await deps.ordermesh.createOrders(toSend.map((t) => t.model));
+  const results = await createWhileClaimed(deps, storeId, toSend, claim);
+  if (results.length === 0) return { claimed: claimed.length };
   let retryIn: number | undefined;
   const recorded = results.map((outcome, i) => {
     count(outcome.outcome);
@@ -194,21 +251,29 @@ const INBOUND_IN_FLIGHT = 8;
  * read by safeId (reconcile-submitting, after jobs.inboundTimeoutSeconds), settles it. An answer that
  * was lost counts as sent: it may be queued, and sending it again now could make it twice.
  */
-async function submitInbound(deps: JobDeps, storeId: string, toSend: Array<{ row: OrderRow; model: CreateOrderModel }>, rows: Map<string, OrderRow>, count: (k: string) => void): Promise<{ retryIn?: number }> {
+async function submitInbound(deps: JobDeps, storeId: string, toSend: Array<{ row: OrderRow; model: CreateOrderModel }>, rows: Map<string, OrderRow>, count: (k: string) => void, claim: Claim): Promise<{ retryIn?: number }> {
   const store = storeOf(deps, storeId);
   const { transformationId, body } = store.cfg.submit;
-  const results = await mapInFlight(toSend, INBOUND_IN_FLIGHT, ({ row, model }) =>
-    deps.ordermesh.sendInbound({
-      body: body === 'mapped' ? model : { safeId: row.safe_id, externalId: model.externalId, storeOrder: row.store_payload },
-      merchantId: store.cfg.merchantId,
-      transformationId: transformationId!,
-    }),
+  // Each order is sent only while the claim holds (createWhileClaimed says why); one not sent is left as it is.
+  const answers = await mapInFlight(toSend, INBOUND_IN_FLIGHT, async ({ row, model }) =>
+    !claim.held()
+      ? undefined
+      : {
+          row,
+          r: await deps.ordermesh.sendInbound({
+            body: body === 'mapped' ? model : { safeId: row.safe_id, externalId: model.externalId, storeOrder: row.store_payload },
+            merchantId: store.cfg.merchantId,
+            transformationId: transformationId!,
+          }),
+        },
   );
+  const sent = answers.filter((a) => a !== undefined);
+  if (sent.length < toSend.length) warnClaimLapsed(deps, storeId, toSend.length - sent.length);
+  if (sent.length === 0) return {};
   let retryIn: number | undefined;
   const sentAt = new Date();
   const events: EventInput[] = [];
-  const recorded = results.map((r, i): BatchTransition => {
-    const { row } = toSend[i]!;
+  const recorded = sent.map(({ row, r }): BatchTransition => {
     count(`inbound_${r.outcome}`);
     if (r.outcome === 'received' || r.outcome === 'unknown') {
       events.push({ orderId: row.id, storeId, kind: 'inbound_sent', reason: r.outcome === 'received' ? 'INBOUND_RECEIVED' : `INBOUND_UNANSWERED`, message: r.outcome === 'received' ? `sent through Transformation ${transformationId}: awaiting OrderMesh's OrderCreation` : `the answer was lost (${r.error.message}): awaiting the OrderCreation webhook or the read by safeId`, actor: deps.actor });

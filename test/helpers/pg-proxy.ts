@@ -9,6 +9,9 @@ import { afterAll } from 'vitest';
 export async function pgProxy(databaseUrl: string) {
   const target = new URL(databaseUrl);
   const sockets = new Set<net.Socket>();
+  /** Each client's connection with its upstream, for pause(). */
+  const links = new Set<[net.Socket, net.Socket]>();
+  let paused = false;
   let server: net.Server | undefined;
   let port = 0;
   const listen = () =>
@@ -20,7 +23,11 @@ export async function pgProxy(databaseUrl: string) {
           s.on('close', () => sockets.delete(s));
           s.on('error', () => s.destroy());
         }
-        client.pipe(upstream).pipe(client);
+        const link: [net.Socket, net.Socket] = [client, upstream];
+        links.add(link);
+        client.on('close', () => links.delete(link));
+        if (paused) holdLink(link);
+        else client.pipe(upstream).pipe(client);
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -48,6 +55,24 @@ export async function pgProxy(databaseUrl: string) {
     get restarts() {
       return restarts;
     },
+    /** The database gone until restore(): every connection dropped, new ones refused (a restart of no set length). */
+    cut: (): Promise<void> => stop(),
+    restore: (): Promise<void> => listen(),
+    /**
+     * A network partition: nothing passes either way, connections (new ones too) stay open and their
+     * statements wait, unanswered, until resume() lets them through as if nothing had happened.
+     */
+    pause(): void {
+      paused = true;
+      for (const link of links) holdLink(link);
+    },
+    resume(): void {
+      paused = false;
+      for (const [client, upstream] of links) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+    },
     async restart(downMs: number): Promise<void> {
       await stop();
       await new Promise((r) => setTimeout(r, downMs));
@@ -55,4 +80,12 @@ export async function pgProxy(databaseUrl: string) {
       restarts++;
     },
   };
+}
+
+/** Stops a link's traffic both ways; what arrives meanwhile is buffered for when it is piped again. */
+function holdLink([client, upstream]: [net.Socket, net.Socket]): void {
+  client.unpipe(upstream);
+  upstream.unpipe(client);
+  client.pause();
+  upstream.pause();
 }

@@ -92,8 +92,21 @@ export interface ListOrdersQuery {
  * attempts) or pg-boss's (a job's retries). Retries here multiplied with theirs: a dead OrderMesh cost
  * five calls per create and five more per order, minutes per batch (issue 35).
  */
+const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000, maxRetryAfterMs: 30_000 };
 const NETWORK_TIMEOUT_CODES = new Set(['ETIMEDOUT']);
+
+/**
+ * The longest one call (a create above all) can go on sending after it starts: every exchange its full
+ * timeout (each attempt, and the replay a renewed token earns after a 401), every backoff its longest,
+ * and all the Retry-After waiting the call accepts. A create started before a submission's claim ran
+ * out is over by then, which is when reconcile-submitting may read OrderMesh for its orders. Not
+ * counted: a token request's own wait before an exchange (one shared request, answered at once or
+ * failing the call).
+ */
+export function longestCallMs(timeoutMs: number, retry: RetryPolicy): number {
+  return (retry.maxAttempts + 1) * timeoutMs + (retry.maxAttempts - 1) * retry.maxDelayMs + retry.maxRetryAfterMs;
+}
 /** A Retry-After of 0 (or one rounded down to it) is waited this long: answered at once, a server that keeps saying 0 would be asked in a busy loop. */
 const MIN_THROTTLE_WAIT_MS = 100;
 
@@ -107,10 +120,13 @@ export class OrderMeshClient {
   readonly #statusCodes: StatusCodes;
   /** What OrderMesh sent that needed the tolerant path (doctor, /metrics, the console). */
   readonly drift: DriftLog;
+  /** longestCallMs for this client's timeout and retry policy. */
+  readonly longestCallMs: number;
 
   constructor(opts: OrderMeshClientOptions) {
     this.#opts = opts;
     this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.longestCallMs = longestCallMs(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, this.#retry);
     this.drift = opts.drift ?? new DriftLog(opts.log ? { log: opts.log } : {});
     this.#statusCodes = {
       order: { ...DEFAULT_STATUS_CODES.order, ...opts.statusCodes?.order },
@@ -119,7 +135,7 @@ export class OrderMeshClient {
     };
     this.#http = got.extend({
       prefixUrl: opts.baseUrl.replace(/\/+$/, ''),
-      timeout: { request: opts.timeoutMs ?? 30_000 },
+      timeout: { request: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
       // Retries are decided below, per operation: got would not know that a create is made safe by its safeId.
       retry: { limit: 0 },
       throwHttpErrors: false,
