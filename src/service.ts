@@ -28,8 +28,12 @@ export interface Service {
   metrics: Metrics;
   deps: JobDeps;
   port: number;
-  /** Graceful: stop taking jobs, let in-flight ones finish (bounded), close pools, stop embedded PostgreSQL. */
-  stop(): Promise<void>;
+  /**
+   * Graceful: readiness 503 at once; with `drainMs`, the HTTP server keeps answering that long (so a
+   * load balancer sees it leave instead of a refused connection), then closes; jobs stop taking work
+   * and in-flight ones finish (bounded); pools close; an embedded PostgreSQL stops.
+   */
+  stop(opts?: { drainMs?: number }): Promise<void>;
 }
 
 export type StartOptions = Omit<RuntimeOptions, 'workers' | 'schedules' | 'actor'> & {
@@ -91,11 +95,15 @@ export async function startService(opts: StartOptions): Promise<Service> {
       for (const k of ['concurrency', 'heartbeatSeconds', 'superviseIntervalSeconds', 'refreshCoalesceMs'] as const) if (before.jobs[k] !== next.config.jobs[k]) restartOnly.push(`jobs.${k}` as never);
       log.info({ configHash: hash, ...(restartOnly.length ? { takesEffectAtRestart: restartOnly } : {}) }, 'configuration reloaded');
     },
-    stop() {
+    stop(opts = {}) {
       stopping ??= (async () => {
         accepting = false;
         clearInterval(heartbeat);
         await forgetWorker(deps.db, actor).catch((err) => log.warn({ err }, 'removing this worker from the registry failed'));
+        if (opts.drainMs) {
+          log.info({ drainMs: opts.drainMs }, 'shutting down: /readyz answers 503 while load balancers take this worker out');
+          await new Promise((resolve) => setTimeout(resolve, opts.drainMs));
+        }
         log.info('shutting down: no new jobs, draining in-flight ones');
         await app.close().catch((err) => log.error({ err }, 'closing the HTTP server failed'));
         await runtime.close();

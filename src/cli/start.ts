@@ -45,9 +45,10 @@ export async function runStart(ctx: CliContext, secrets: Secrets): Promise<void>
         ctx.log.error({ openHandles: process.getActiveResourcesInfo() }, why);
         process.exit(code);
       };
-      const guard = setTimeout(() => exitNow(1, 'shutdown did not finish in time: exiting'), (ctx.config.jobs.shutdownTimeoutSeconds + 15) * 1000);
+      const drainSeconds = ctx.config.server.drainSeconds;
+      const guard = setTimeout(() => exitNow(1, 'shutdown did not finish in time: exiting'), (drainSeconds + ctx.config.jobs.shutdownTimeoutSeconds + 15) * 1000);
       guard.unref();
-      service.stop().then(() => {
+      service.stop({ drainMs: drainSeconds * 1000 }).then(() => {
         clearTimeout(guard);
         setTimeout(() => exitNow(0, 'stopped, but something kept the process alive: exiting'), 5_000).unref();
         resolve();

@@ -135,6 +135,11 @@ export const configSchema = z
          * retry of something the scheduled pull has read since).
          */
         webhookMaxAgeSeconds: z.number().int().min(60).default(3600),
+        /**
+         * On SIGTERM `ordersync start` answers /readyz 503 (and /healthz, webhooks) this long before it
+         * closes its port and drains its jobs, so a load balancer's next probes see it leaving (0: no wait).
+         */
+        drainSeconds: z.number().min(0).max(60).default(5),
         /** The URL Shopify and OrderMesh reach this service at (its webhooks' base); `ordersync doctor` checks it answers. */
         publicUrl: z.url().optional(),
         /**
@@ -170,7 +175,7 @@ export const configSchema = z
           })
           .default({ tokens: [] }),
       })
-      .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600, admin: { tokens: [] } }),
+      .default({ port: 8080, host: '0.0.0.0', webhookMaxAgeSeconds: 3600, drainSeconds: 5, admin: { tokens: [] } }),
     privacy: z
       .strictObject({
         /**
