@@ -111,7 +111,8 @@ function interrupted(p: Progress, configPath: string, sel: ReprocessSelection): 
   const again = commandLine(process.argv.slice(2));
   const submit = commandLine(['run', '--once', '--config', configPath]);
   const named = Boolean(sel.orders?.length);
-  if (waiting > 0 && !named) lines.push(`to continue: ${notRead > 0 ? `${again} && ` : ''}${submit}`);
+  // `;`, not `&&`: the second still runs when the first ends non-zero (orders that failed again, --fail-on-failures).
+  if (waiting > 0 && !named) lines.push(`to continue: ${notRead > 0 ? `${again}; ` : ''}${submit}`);
   else lines.push(`to continue: ${again}`);
   return lines.join('\n');
 }

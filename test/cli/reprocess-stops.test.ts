@@ -29,9 +29,9 @@ const first = await cli(['run', '--once']);
 expect(first.code, first.stderr).toBe(0);
 expect(await states()).toEqual({ failed_mapping: ORDERS });
 
-/** A printed command line (`ordersync …`, words plain or single-quoted, commands joined by &&) as argument lists. */
+/** A printed command line (`ordersync …`, words plain or single-quoted, commands joined by `; `) as argument lists. */
 function commands(line: string): string[][] {
-  return line.split(' && ').map((cmd) => [...cmd.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map(([, quoted, plain]) => quoted?.replace(/'\\''/g, "'") ?? plain!).slice(1));
+  return line.split('; ').map((cmd) => [...cmd.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map(([, quoted, plain]) => quoted?.replace(/'\\''/g, "'") ?? plain!).slice(1));
 }
 
 describe('reprocess says what it leaves', () => {
