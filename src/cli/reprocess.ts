@@ -22,7 +22,6 @@ type Result = Omit<ReprocessResult, 'lines'> & { lines: Line[] };
 interface Progress {
   /** Orders the selection names (past the limit), known once the selection is read. */
   matched: number | null;
-  taken: number;
   read: number;
   /** Queued for submission by this run, and of those, settled. */
   queued: number;
@@ -47,7 +46,7 @@ export async function runReprocess(
   const since = o.since ? dateFlag(o.since, '--since') : undefined;
   const dryRun = Boolean(o.dryRun);
   const selection: ReprocessSelection = { ...(o.order ? { orders: o.order } : {}), ...(o.store ? { storeId: o.store } : {}), ...(states ? { states } : {}), ...(since ? { since } : {}), ...(o.limit ? { limit: o.limit } : {}) };
-  const progress: Progress = { matched: null, taken: 0, read: 0, queued: 0, settled: 0 };
+  const progress: Progress = { matched: null, read: 0, queued: 0, settled: 0 };
   const off = onInterrupt(() => interrupted(progress, ctx.configPath, selection));
   const result = await withRuntime(ctx, `cli:reprocess:${process.pid}`, { workers: !dryRun }, async (deps) => {
     if (o.store) await storeFlag(ctx, deps.db, o.store);
@@ -55,7 +54,7 @@ export async function runReprocess(
   });
   off();
   if (result.unread) process.exitCode = 1;
-  if (!dryRun) failOnFailures(o.failOnFailures, result.lines.filter((l) => l.outcome && inStates(FAILURES, l.outcome.state)).length);
+  if (!dryRun) failOnFailures(o.failOnFailures, failedCount(result.lines));
   if (o.json) writeJson({ summary: jsonSummary(result, dryRun), items: result.lines });
   else process.stdout.write(listing(result, dryRun));
 }
@@ -67,10 +66,10 @@ async function reprocessAndSettle(deps: JobDeps, selection: ReprocessSelection, 
   const result = await reprocess(deps, selection, dryRun, ({ read, total, matched }) => {
     if (!started) bar?.start(total, 0, { phase: 're-read' });
     started = true;
-    Object.assign(progress, { read, taken: total, matched });
+    Object.assign(progress, { read, matched });
     bar?.update(read);
   });
-  Object.assign(progress, { matched: result.matched, taken: Math.min(result.matched, result.limit) });
+  progress.matched = result.matched;
   const queued = result.lines.filter((l) => l.action === 'queued for submission' || l.action.startsWith('re-checking'));
   progress.queued = queued.length;
   if (dryRun || queued.length === 0) {
@@ -117,6 +116,9 @@ function interrupted(p: Progress, configPath: string, sel: ReprocessSelection): 
   return lines.join('\n');
 }
 
+/** Orders that ended in a failure state (failed_mapping, rejected, failed, needs_attention). */
+const failedCount = (lines: Line[]) => lines.filter((l) => l.outcome && inStates(FAILURES, l.outcome.state)).length;
+
 /** The totals `--json` puts under `summary`: how many the selection named, how many were taken, whether the limit cut it, and where they ended. */
 function jsonSummary(r: Result, dryRun: boolean) {
   const taken = r.lines.length + (r.unread?.count ?? 0);
@@ -127,7 +129,7 @@ function jsonSummary(r: Result, dryRun: boolean) {
     cut: r.matched > taken,
     dryRun,
     outcomes: Object.fromEntries(outcomeCounts(r.lines, dryRun)),
-    failed: r.lines.filter((l) => l.outcome && inStates(FAILURES, l.outcome.state)).length,
+    failed: failedCount(r.lines),
     ...(r.unread ? { unread: r.unread } : {}),
   };
 }
