@@ -135,9 +135,17 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         }
         await applySkuMaps(db, deps.stores, skuSeen, log);
       };
-      const skuTimer = setInterval(() => void refresh().catch((err) => log.warn({ err }, 'reading the SKU maps or ledger stores failed')), SKU_MAP_REFRESH_MS);
+      let refreshing = Promise.resolve();
+      const skuTimer = setInterval(() => {
+        refreshing = refresh().catch((err) => log.warn({ err }, 'reading the SKU maps or ledger stores failed'));
+      }, SKU_MAP_REFRESH_MS);
       skuTimer.unref();
-      cleanup.push(async () => clearInterval(skuTimer));
+      // A refresh in flight (a reload rebuilds clients and schedules) finishes before pg-boss and the
+      // pools it uses stop: clearing the timer alone left it running into closed pools.
+      cleanup.push(async () => {
+        clearInterval(skuTimer);
+        await refreshing;
+      });
     }
     const apply = async (next: { config: Config; secrets: Secrets; mappers: Map<string, Mapper> }) => {
       const previous = { ordermesh: deps.ordermesh, stores: new Map(deps.stores) };

@@ -19,6 +19,12 @@ describe('ordersync demo', () => {
     expect(Number(fixed![2])).toBeGreaterThan(0);
     const [, before, after] = /failed mapping before: (\d+), after: (\d+)/.exec(res.stdout)!;
     expect(Number(after)).toBe(Number(before) - Number(fixed![2]));
+    // It ends clean: the orders refused on purpose are warnings; no error (level 50 or above) at all,
+    // its shutdown's included (pg-boss once reported its pool's connections cut under it).
+    const logged = res.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.length, res.stderr).toBeGreaterThan(0);
+    expect(logged.filter((l) => l.level >= 50), res.stderr).toEqual([]);
+    expect(res.stderr.split('\n').filter((l) => l && !l.startsWith('{')), res.stderr).toEqual([]);
   }, 180_000);
 });
 
