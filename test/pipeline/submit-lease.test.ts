@@ -4,7 +4,7 @@ import { pullOrders } from '../../src/jobs/pull-orders.ts';
 import { reconcileSubmitting } from '../../src/jobs/reconcile-submitting.ts';
 import { submitOrders } from '../../src/jobs/submit-orders.ts';
 import { freshDb } from '../helpers/db.ts';
-import { ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
+import { clientFor, ordermeshSim, setFaults, simState } from '../helpers/ordermesh.ts';
 import { config, eventually, pipelineConfigObject, startPipeline, stateCounts, STORE_ID } from '../helpers/pipeline.ts';
 import { explicitOrder, seedOrders, shopifySim } from '../helpers/shopify.ts';
 
@@ -47,12 +47,17 @@ describe('a submission claim', () => {
   it('runs out when nobody renews it (a worker died mid-batch): reconcile then asks OrderMesh and puts the orders back', async () => {
     await seedOrders(shop, { orders: ['#DEAD1', '#DEAD2'].map((name) => explicitOrder({ name })) });
     await pullOrders(service.deps, STORE_ID);
+    // Reconcile waits the lease and then the longest a create sent under it can take (the dead worker's
+    // last create may still be on its way): a client of one 1 s attempt keeps that wait short here.
+    const ordermesh = clientFor(om, { timeoutMs: 1_000, retry: { maxAttempts: 1, baseDelayMs: 20, maxDelayMs: 20, maxRetryAfterMs: 0 } });
+    const deps = { ...service.deps, ordermesh };
     const claimed = await claimPendingOrders(db, STORE_ID, 10, 'test:dead-worker', LEASE_SECONDS);
     expect(claimed).toHaveLength(2);
-    expect((await reconcileSubmitting(service.deps)).resolved).toBe(0); // within its lease
-    await sleep(LEASE_SECONDS * 1000 + 300);
-    expect((await reconcileSubmitting(service.deps)).resolved).toBe(2);
+    expect((await reconcileSubmitting(deps)).resolved).toBe(0); // within its lease
+    await sleep(LEASE_SECONDS * 1000 + ordermesh.longestCallMs + 300);
+    expect((await reconcileSubmitting(deps)).resolved).toBe(2);
     expect(await resolvedBySafeId()).toBe(2);
     expect((await stateCounts(db)).pending).toBe(2);
+    ordermesh.close();
   });
 });
