@@ -220,7 +220,9 @@ export const configSchema = z
         retryBaseSeconds: z.number().positive().default(30),
         /**
          * An order `submitting` longer than this, whose submission has stopped renewing its claim (it
-         * renews it every third of this while its batch is in flight), is resolved by reading OrderMesh by safeId.
+         * renews it every third of this while its batch is in flight), is resolved by reading OrderMesh by
+         * safeId, once the longest a create sent under the claim can take has passed too (the client's
+         * longestCallMs: a worker sends nothing once its claim may have lapsed, so none is still coming).
          */
         stuckSubmittingSeconds: z.number().int().min(1).default(300),
         /**
