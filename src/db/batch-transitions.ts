@@ -18,6 +18,7 @@ const SETTABLE = {
   hold_source: 'text',
   hold_reason: 'text',
   inbound_sent_at: 'timestamptz',
+  create_unconfirmed: 'boolean',
 } as const;
 type Settable = keyof typeof SETTABLE;
 
@@ -26,7 +27,7 @@ export interface BatchTransition {
   /** The new state; absent: the columns in `set` change and the state stays (no event). */
   to?: OrderState;
   /** Only the columns named here change; a value of null clears the column. */
-  set?: Partial<Record<Settable, string | number | Date | object | null>>;
+  set?: Partial<Record<Settable, string | number | boolean | Date | object | null>>;
   reason?: string | null;
   message?: string | null;
   data?: unknown;

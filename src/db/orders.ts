@@ -58,9 +58,11 @@ export async function transition(
   to: OrderState,
   opts: { actor: string; reason?: string | null; message?: string | null; set?: Record<string, unknown>; data?: unknown },
 ): Promise<boolean> {
+  // An order found in OrderMesh (reconcile-submitting, a webhook, a relink) has no unconfirmed create left to read for.
+  const found = typeof opts.set?.ordermesh_order_id === 'string' ? { create_unconfirmed: false } : {};
   const res = await db
     .updateTable('orders')
-    .set({ ...(opts.set ?? {}), state: to, state_changed_at: new Date(), updated_at: new Date() } as never)
+    .set({ ...(opts.set ?? {}), ...found, state: to, state_changed_at: new Date(), updated_at: new Date() } as never)
     .where('id', '=', order.id)
     .where('state', 'in', from)
     .returning(['id'])

@@ -84,6 +84,8 @@ export interface OrdersTable {
   note_input_hash: ColumnType<string, never, never>;
   /** submitting: until when the submission that claimed it holds it (renewed while its batch is in flight). */
   claimed_until: Timestamp | null;
+  /** Its create may have reached OrderMesh and no read by safeId has settled it: its next submission reads before creating. */
+  create_unconfirmed: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export type OrderMeshRequestKind = 'refund' | 'reprint';

@@ -65,19 +65,20 @@ function outcomeTransition(deps: JobDeps, row: OrderRow, outcome: CreateOutcome)
         claimedHash: row.payload_hash,
         reason: outcome.outcome === 'existing' ? 'ALREADY_IN_ORDERMESH' : null,
         message: `OrderMesh order ${outcome.orderId}`,
-        set: { ordermesh_order_id: outcome.orderId, submitted_at: new Date(), next_poll_at: firstPoll, last_error_code: null, last_error_message: null, access_retries: 0 },
+        set: { ordermesh_order_id: outcome.orderId, submitted_at: new Date(), next_poll_at: firstPoll, last_error_code: null, last_error_message: null, access_retries: 0, create_unconfirmed: false },
       },
     };
   }
   const code = `ORDERMESH_${outcome.error.code}`;
   if (outcome.outcome === 'rejected') {
     const fields = outcome.error instanceof OrderMeshValidationError ? outcome.error.fieldErrors : undefined;
-    return { t: { order: row, to: 'rejected', reason: code, message: outcome.error.message, set: { last_error_code: code, last_error_message: outcome.error.message }, data: fields ? { fieldErrors: fields } : undefined } };
+    return { t: { order: row, to: 'rejected', reason: code, message: outcome.error.message, set: { last_error_code: code, last_error_message: outcome.error.message, create_unconfirmed: false }, data: fields ? { fieldErrors: fields } : undefined } };
   }
   if (outcome.outcome !== 'blocked' && row.attempts >= maxSubmitAttempts) {
-    return { t: { order: row, to: 'failed', reason: 'TRANSIENT_EXHAUSTED', message: `gave up after ${row.attempts} attempts: ${outcome.error.message}`, set: { last_error_code: 'TRANSIENT_EXHAUSTED', last_error_message: outcome.error.message } } };
+    // Still unconfirmed if it was: a reprocess that sends it again reads it first.
+    return { t: { order: row, to: 'failed', reason: 'TRANSIENT_EXHAUSTED', message: `gave up after ${row.attempts} attempts: ${outcome.error.message}`, set: { last_error_code: 'TRANSIENT_EXHAUSTED', last_error_message: outcome.error.message, create_unconfirmed: outcome.unconfirmed } } };
   }
-  const retry = (delay: number) => ({ next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: code, last_error_message: outcome.error.message });
+  const retry = (delay: number) => ({ next_attempt_at: new Date(Date.now() + delay * 1000), last_error_code: code, last_error_message: outcome.error.message, create_unconfirmed: outcome.unconfirmed });
   if (outcome.outcome === 'blocked') {
     // Not the order's fault: the attempt it was claimed with does not count, but the wait grows with
     // every refusal in a row, to the cap, instead of knocking at the base delay for ever.
@@ -164,6 +165,32 @@ function warnClaimLapsed(deps: JobDeps, storeId: string, unsent: number): void {
   deps.log.warn({ store: storeId, orders: unsent, reason: 'SUBMIT_CLAIM_LAPSED' }, 'submission claim ran out before sending: orders left to reconcile-submitting, not sent');
 }
 
+/** An order to create, as mapped. */
+type ToSend = { row: OrderRow; model: CreateOrderModel };
+/** An order OrderMesh answered for (its create, or the read before it). */
+type Answered = ToSend & { outcome: CreateOutcome };
+
+/**
+ * Orders whose last create may have reached OrderMesh without a read settling it (create_unconfirmed)
+ * are read by safeId before anything is created: one found is submitted; one not found is created with
+ * the rest; one unread waits for its next attempt, still unconfirmed, without a create (a second create
+ * would be hidden only by OrderMesh's refusal of a repeat). The client reads once per order and stops
+ * at the first failed read, so against a dead OrderMesh this costs the batch one read.
+ */
+async function readUnconfirmedFirst(deps: JobDeps, toSend: ToSend[]): Promise<{ settled: Answered[]; toCreate: ToSend[] }> {
+  const unconfirmed = toSend.filter((t) => t.row.create_unconfirmed);
+  if (unconfirmed.length === 0) return { settled: [], toCreate: toSend };
+  const reads = new Map((await deps.ordermesh.readUnconfirmed(unconfirmed.map((t) => t.row.safe_id))).map((r) => [r.safeId, r]));
+  const settled: Answered[] = [];
+  const toCreate: ToSend[] = [];
+  for (const t of toSend) {
+    const read = reads.get(t.row.safe_id);
+    if (read === undefined || read.outcome === 'absent') toCreate.push(t);
+    else settled.push({ ...t, outcome: read });
+  }
+  return { settled, toCreate };
+}
+
 /** The bulk creates, one request a chunk, each sent only while the claim holds; returns the outcomes of those sent, in order. */
 async function createWhileClaimed(deps: JobDeps, storeId: string, toSend: Array<{ model: CreateOrderModel }>, claim: Claim): Promise<CreateOutcome[]> {
   const results: CreateOutcome[] = [];
@@ -207,16 +234,18 @@ async function submitClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]
   if (toSend.length === 0) return { claimed: claimed.length };
   if (storeOf(deps, storeId).cfg.submit.mode === 'inbound') return { claimed: claimed.length, ...(await submitInbound(deps, storeId, toSend, byId, count, claim)) };
 
-  const results = await createWhileClaimed(deps, storeId, toSend, claim);
-  if (results.length === 0) return { claimed: claimed.length };
+  const { settled: readFirst, toCreate } = await readUnconfirmedFirst(deps, toSend);
+  const results = await createWhileClaimed(deps, storeId, toCreate, claim);
+  const answered: Answered[] = [...readFirst, ...results.map((outcome, i) => ({ ...toCreate[i]!, outcome }))];
+  if (answered.length === 0) return { claimed: claimed.length };
   let retryIn: number | undefined;
-  const recorded = results.map((outcome, i) => {
+  const recorded = answered.map(({ row, outcome }) => {
     count(outcome.outcome);
-    const r = outcomeTransition(deps, toSend[i]!.row, outcome);
+    const r = outcomeTransition(deps, row, outcome);
     if (r.retryIn !== undefined) retryIn = Math.min(retryIn ?? r.retryIn, r.retryIn);
     return r.t;
   });
-  await addCatalogueHints(deps, storeId, recorded, claimed, toSend);
+  await addCatalogueHints(deps, storeId, recorded, claimed, answered);
   await deps.db.transaction().execute(async (trx) => {
     const moved = await transitionMany(trx, 'submitting', recorded, deps.actor);
     // Changed in the store while we were submitting: carry the change over now.
@@ -227,7 +256,7 @@ async function submitClaimed(deps: JobDeps, storeId: string, claimed: OrderRow[]
     // The store notes of what OrderMesh now has follow at once, not at the next minute (orders with
     // nothing to say are recorded by the sweep's run, together).
     const notes = storeOf(deps, storeId).cfg.notes;
-    const saySomething = notes.enabled && recorded.some((r, i) => r.to === 'submitted' && noteText(toSend[i]!.row.store_payload as never, notes) !== null);
+    const saySomething = notes.enabled && recorded.some((r, i) => r.to === 'submitted' && noteText(answered[i]!.row.store_payload as never, notes) !== null);
     if (moved.length && saySomething) await enqueue(deps.boss, Q.syncNotes, { storeId }, { trx, singletonKey: storeId });
   });
   logOutcomes(deps, storeId, byId, recorded);
@@ -279,7 +308,8 @@ async function submitInbound(deps: JobDeps, storeId: string, toSend: Array<{ row
       events.push({ orderId: row.id, storeId, kind: 'inbound_sent', reason: r.outcome === 'received' ? 'INBOUND_RECEIVED' : `INBOUND_UNANSWERED`, message: r.outcome === 'received' ? `sent through Transformation ${transformationId}: awaiting OrderMesh's OrderCreation` : `the answer was lost (${r.error.message}): awaiting the OrderCreation webhook or the read by safeId`, actor: deps.actor });
       return { order: row, set: { inbound_sent_at: sentAt, last_error_code: null, last_error_message: null } };
     }
-    const t = outcomeTransition(deps, row, { safeId: row.safe_id, outcome: r.outcome === 'retry' ? 'transient' : r.outcome, error: r.error });
+    // Inbound sends never leave a create unconfirmed (the read by safeId backstops them): the flag is kept as it is.
+    const t = outcomeTransition(deps, row, { safeId: row.safe_id, outcome: r.outcome === 'retry' ? 'transient' : r.outcome, error: r.error, unconfirmed: row.create_unconfirmed });
     if (t.retryIn !== undefined) retryIn = Math.min(retryIn ?? t.retryIn, t.retryIn);
     return t.t;
   });

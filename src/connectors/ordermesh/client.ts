@@ -55,14 +55,24 @@ export interface OrderMeshClientOptions {
   tokenRequestCasing?: 'camel' | 'snake';
 }
 
-/** The outcome of creating one order, after conflicts and lost responses are resolved by safeId. */
+/**
+ * The outcome of creating one order, after conflicts and lost responses are resolved by safeId.
+ * `unconfirmed` (blocked, transient): the create may have reached OrderMesh and no read by safeId
+ * settled whether it did, so the order's next attempt reads before it creates (readUnconfirmed).
+ */
 export type CreateOutcome =
   | { safeId: string; outcome: 'created'; orderId: string }
   | { safeId: string; outcome: 'existing'; orderId: string }
   | { safeId: string; outcome: 'rejected'; error: OrderMeshError }
   /** OrderMesh refused us access: fix the credentials; the order is retried, its attempts untouched. */
-  | { safeId: string; outcome: 'blocked'; error: OrderMeshError }
-  | { safeId: string; outcome: 'transient'; error: OrderMeshError };
+  | { safeId: string; outcome: 'blocked'; error: OrderMeshError; unconfirmed: boolean }
+  | { safeId: string; outcome: 'transient'; error: OrderMeshError; unconfirmed: boolean };
+
+/** What a read by safeId says of an order whose earlier create is unconfirmed: there, not there (to be created), or unread (blocked, transient). */
+export type UnconfirmedRead = Extract<CreateOutcome, { outcome: 'existing' | 'blocked' | 'transient' }> | { safeId: string; outcome: 'absent' };
+
+/** Reads by safeId in flight at once for readUnconfirmed, after its first. */
+const UNCONFIRMED_READS_IN_FLIGHT = 8;
 
 type ResponseOf<K extends OperationId> = ReturnType<(typeof operations)[K]['read']>;
 
@@ -74,6 +84,8 @@ interface CallOptions {
   attempts?: number;
   /** Which failures may be tried again (default: transient ones of an idempotent operation). */
   mayRetry?: (err: OrderMeshError) => boolean;
+  /** Told of each exchange that failed, the last too (a create keeps whether any may have been applied). */
+  onFailure?: (err: OrderMeshError) => void;
   /** The parsed JSON, unread (the caller reads it). */
   raw?: boolean;
 }
@@ -157,11 +169,28 @@ export class OrderMeshClient {
    */
   async createOrder(model: CreateOrderInput): Promise<CreateOutcome> {
     const safeId = model.safeId;
+    const sent = await this.#sendCreate('createOrder', model);
+    if (sent.ok) return { safeId, outcome: 'created', orderId: sent.value.orderId };
+    return this.#resolveFailedCreate(safeId, sent.error, sent.reached);
+  }
+
+  /**
+   * A create request through the transport, with whether it may have reached OrderMesh: it may unless
+   * every failed exchange of it proves it was not applied (createNotApplied). An attempt whose answer
+   * was lost counts even when the retry after it was refused a connection.
+   */
+  async #sendCreate<K extends 'createOrder' | 'createOrdersBulk'>(op: K, body: unknown): Promise<{ ok: true; value: ResponseOf<K>; reached: boolean } | { ok: false; error: unknown; reached: boolean }> {
+    let reached = false;
+    const noteFailure = (err: OrderMeshError) => {
+      reached ||= !createNotApplied(err);
+    };
     try {
-      const res = await this.#send('createOrder', { body: model });
-      return { safeId, outcome: 'created', orderId: res.orderId };
-    } catch (err) {
-      return this.#resolveFailedCreate(safeId, err);
+      const value = await this.#send(op, { body, onFailure: noteFailure });
+      return { ok: true, value, reached };
+    } catch (error) {
+      // Thrown without an exchange's failure (no token, an unreadable answer, given up): judged here.
+      if (error instanceof OrderMeshError) noteFailure(error);
+      return { ok: false, error, reached };
     }
   }
 
@@ -178,35 +207,36 @@ export class OrderMeshClient {
   }
 
   async #createChunk(models: CreateOrderInput[]): Promise<CreateOutcome[]> {
-    let results: BulkResult[];
-    try {
-      results = await this.#send('createOrdersBulk', { body: { bulk: models } });
-    } catch (err) {
+    const sent = await this.#sendCreate('createOrdersBulk', { bulk: models });
+    if (!sent.ok) {
+      const err = sent.error;
       if (err instanceof OrderMeshError && wholeRequestRefused(err)) {
         // A refusal of the whole request says nothing of each order (one bad order, or a bulk shape this
         // OrderMesh does not take): each is created on its own, so each gets its own verdict.
         this.drift.record('createOrdersBulk', { kind: 'bulk-refused', path: '$', expected: 'a result per order', seen: `HTTP ${err.status}: ${err.message.slice(0, 200)}` });
         return mapInFlight(models, 4, (m) => this.createOrder(m));
       }
-      return this.#resolveFailedBulk(models, err);
+      return this.#resolveFailedBulk(models, err, sent.reached);
     }
-    const { matched, confirm } = matchBulkResults(models, results);
+    const { matched, confirm } = matchBulkResults(models, sent.value);
     if (confirm) this.drift.record('createOrdersBulk', { kind: 'bulk-results-unkeyed', path: '$', expected: 'results naming their index or safeId', seen: 'results matched by position: each created order is read back by safeId' });
+    // An order's own failed result: applied or not as that result says, unless an earlier attempt of the request may have been.
+    const failedItem = (safeId: string, err: OrderMeshError) => this.#resolveFailedCreate(safeId, err, sent.reached || !createNotApplied(err));
     return Promise.all(
       models.map(async (m, i) => {
         const item = matched[i];
         if (!item) {
-          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `no result for the order at index ${i}`));
+          return failedItem(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `no result for the order at index ${i}`));
         }
         if (item.status !== null && item.status >= 200 && item.status < 300 && item.orderId) {
           if (!confirm) return { safeId: m.safeId, outcome: 'created', orderId: item.orderId } as const;
           // A result that names neither its order's index nor its safeId may belong to another order: the safeId says which order is which.
-          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result at position ${i} names no order`));
+          return failedItem(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result at position ${i} names no order`));
         }
         if (item.status === null || (item.status >= 200 && item.status < 300)) {
-          return this.#resolveFailedCreate(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result for index ${i} has no status or no orderId`));
+          return failedItem(m.safeId, new OrderMeshError('BAD_RESPONSE', 'createOrdersBulk', `the result for index ${i} has no status or no orderId`));
         }
-        return this.#resolveFailedCreate(m.safeId, errorFromResponse('createOrdersBulk', item.status, { message: item.message ?? `HTTP ${item.status}`, fieldErrors: item.fieldErrors }));
+        return failedItem(m.safeId, errorFromResponse('createOrdersBulk', item.status, { message: item.message ?? `HTTP ${item.status}`, fieldErrors: item.fieldErrors }));
       }),
     );
   }
@@ -215,14 +245,15 @@ export class OrderMeshClient {
    * The whole bulk request failed (after the client's short budget): each order may or may not exist
    * now, so OrderMesh is asked by safeId. One order first: an OrderMesh that is down answers that read
    * no better than the create, and then every order waits for its own next attempt (the retry layer
-   * for orders) instead of each costing a read more against a dead server.
+   * for orders) instead of each costing a read more against a dead server. `reached`: the request
+   * may have been applied (#sendCreate); then an order left unread is unconfirmed.
    */
-  async #resolveFailedBulk(models: CreateOrderInput[], err: unknown): Promise<CreateOutcome[]> {
+  async #resolveFailedBulk(models: CreateOrderInput[], err: unknown, reached: boolean): Promise<CreateOutcome[]> {
     if (!(err instanceof OrderMeshError)) throw err;
     const [first, ...rest] = models;
-    const firstRead = settledWithoutRead(first!.safeId, err) ?? (await this.#readBySafeId(first!.safeId, err));
+    const firstRead = settledWithoutRead(first!.safeId, err, reached) ?? (await this.#readBySafeId(first!.safeId, err, reached));
     if (!('read' in firstRead)) return models.map((m) => ({ ...firstRead, safeId: m.safeId }));
-    const others = await Promise.all(rest.map((m) => this.#readBySafeId(m.safeId, err)));
+    const others = await Promise.all(rest.map((m) => this.#readBySafeId(m.safeId, err, reached)));
     return [firstRead, ...others].map((r, i) => ('read' in r ? verdictAfterRead(models[i]!.safeId, err, r.read) : r));
   }
 
@@ -230,25 +261,52 @@ export class OrderMeshClient {
    * A create that failed, resolved by what OrderMesh has. No 409 is documented for a repeated safeId:
    * OrderMesh may refuse a duplicate with any 4xx (a validation list naming SafeId, say). So every
    * refusal but refused access and rate limiting is checked by reading the safeId before the order is
-   * called rejected: an order that exists is never marked rejected for a repeat.
+   * called rejected: an order that exists is never marked rejected for a repeat. `reached`: the create
+   * may have been applied (#sendCreate).
    */
-  async #resolveFailedCreate(safeId: string, err: unknown): Promise<CreateOutcome> {
+  async #resolveFailedCreate(safeId: string, err: unknown, reached: boolean): Promise<CreateOutcome> {
     if (!(err instanceof OrderMeshError)) throw err;
-    const r = settledWithoutRead(safeId, err) ?? (await this.#readBySafeId(safeId, err));
+    const r = settledWithoutRead(safeId, err, reached) ?? (await this.#readBySafeId(safeId, err, reached));
     return 'read' in r ? verdictAfterRead(safeId, err, r.read) : r;
   }
 
   /**
    * What OrderMesh holds under `safeId` after a failed create, read in one attempt: the order's next
    * attempt is the retry (a client retry here would stack on the create's). A read that fails leaves the
-   * order transient.
+   * order transient, and unconfirmed when the create may have been applied: its next attempt reads first.
    */
-  async #readBySafeId(safeId: string, createErr: OrderMeshError): Promise<{ read: OrderMeshOrder | null } | CreateOutcome> {
+  async #readBySafeId(safeId: string, createErr: OrderMeshError, reached: boolean): Promise<{ read: OrderMeshOrder | null } | CreateOutcome> {
     try {
       return { read: await this.#lookupSafeId(safeId, 1) };
     } catch (lookupErr) {
-      return { safeId, outcome: 'transient', error: lookupErr instanceof OrderMeshError ? lookupErr : createErr };
+      return { safeId, outcome: 'transient', error: lookupErr instanceof OrderMeshError ? lookupErr : createErr, unconfirmed: reached };
     }
+  }
+
+  /**
+   * Reads by safeId, in one attempt each, the orders whose earlier create is unconfirmed, before any of
+   * them is created again (submit-orders.ts): a second create would be hidden only by OrderMesh's
+   * refusal of a repeat. One read first, then the rest a few at a time; once a read fails none more
+   * starts, and every order left unread stays unconfirmed and waits for its next attempt (a dead
+   * OrderMesh costs a batch one read, issue 35).
+   */
+  async readUnconfirmed(safeIds: string[]): Promise<UnconfirmedRead[]> {
+    let failed: OrderMeshError | undefined;
+    const readOne = async (safeId: string): Promise<UnconfirmedRead> => {
+      if (failed) return unreadUnconfirmed(safeId, failed);
+      try {
+        const found = await this.#lookupSafeId(safeId, 1);
+        return found ? { safeId, outcome: 'existing', orderId: found.id } : { safeId, outcome: 'absent' };
+      } catch (err) {
+        if (!(err instanceof OrderMeshError)) throw err;
+        failed ??= err;
+        return unreadUnconfirmed(safeId, err);
+      }
+    };
+    const [first, ...rest] = safeIds;
+    if (first === undefined) return [];
+    const head = await readOne(first);
+    return [head, ...(await mapInFlight(rest, UNCONFIRMED_READS_IN_FLIGHT, readOne))];
   }
 
   getOrder(orderId: string): Promise<OrderMeshOrder> {
@@ -528,6 +586,7 @@ export class OrderMeshClient {
       const answer = await this.#exchange(op, call, token, scope);
       if (answer.ok) return answer.value;
       const error = answer.error;
+      call.onFailure?.(error);
       if (error.status === 401 && token && tokens && !reauthorised) {
         reauthorised = true;
         tokens.invalidate(token);
@@ -611,12 +670,27 @@ export class OrderMeshClient {
  * A failed create whose verdict needs no read: refused access (a 401 that outlived a token renewal, a
  * 403) says nothing about the order (it waits for the operator to fix the credentials, and is never
  * rejected for it); a 429 was refused before anything was made; a token that could not be had means
- * the create was never sent.
+ * the create was never sent. Unconfirmed only when an earlier attempt of it may have been applied.
  */
-function settledWithoutRead(safeId: string, err: OrderMeshError): CreateOutcome | undefined {
-  if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { safeId, outcome: 'blocked', error: err };
-  if (err.code === 'RATE_LIMITED' || err.operation === 'clientToken') return { safeId, outcome: 'transient', error: err };
+function settledWithoutRead(safeId: string, err: OrderMeshError, reached: boolean): CreateOutcome | undefined {
+  if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return { safeId, outcome: 'blocked', error: err, unconfirmed: reached };
+  if (err.code === 'RATE_LIMITED' || err.operation === 'clientToken') return { safeId, outcome: 'transient', error: err, unconfirmed: reached };
   return undefined;
+}
+
+/**
+ * A failure that proves a create was not applied: refused before anything was made (a 429, refused
+ * access), or never sent (no connection made, no token). Any other (a 5xx, a timeout, a lost answer,
+ * a refusal that may be of a repeat) leaves it possibly made.
+ */
+function createNotApplied(err: OrderMeshError): boolean {
+  return notApplied(err) || err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' || err.operation === 'clientToken';
+}
+
+/** An unconfirmed order whose read failed, or was not started after another failed: it waits for its next attempt, still unconfirmed. */
+function unreadUnconfirmed(safeId: string, err: OrderMeshError): UnconfirmedRead {
+  const outcome = err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' ? 'blocked' : 'transient';
+  return { safeId, outcome, error: err, unconfirmed: true };
 }
 
 /** A failed create's verdict from what its read by safeId found: there (existing), or not (rejected when refused, else tried again). */
@@ -624,7 +698,7 @@ function verdictAfterRead(safeId: string, err: OrderMeshError, existing: OrderMe
   if (existing) return { safeId, outcome: 'existing', orderId: existing.id };
   // Not there: a refusal is final (a conflict not on our safeId is a duplicate externalId); a lost answer or 5xx is tried again.
   if (!err.retryable && err.code !== 'BAD_RESPONSE') return { safeId, outcome: 'rejected', error: err };
-  return { safeId, outcome: 'transient', error: err };
+  return { safeId, outcome: 'transient', error: err, unconfirmed: false };
 }
 
 /**
