@@ -264,7 +264,8 @@ describe('OrderMesh client: bulk create', () => {
     await setFaults(sim, { '*': { status500: 1 } });
     const results = await client.createOrders([validOrder(), validOrder(), validOrder(), validOrder()]);
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-    expect(results.map((r) => r.outcome)).toEqual(['transient', 'transient', 'transient', 'transient']);
+    // A 500 may come after the order was made: each is left unconfirmed, for its next attempt to read first.
+    expect(results.map((r) => [r.outcome, r.outcome === 'transient' && r.unconfirmed])).toEqual(Array(4).fill(['transient', true]));
     const after = (await simState(sim)).counts.requests;
     expect([after.createOrdersBulk - (before.createOrdersBulk ?? 0), after.getOrderBySafeId - (before.getOrderBySafeId ?? 0)]).toEqual([2, 1]);
   });
@@ -275,9 +276,9 @@ describe('OrderMesh client: bulk create', () => {
     await setFaults(sim, { clientToken: { status500: 1 } });
     const results = await client.createOrders([validOrder(), validOrder()]);
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-    expect(results.map((r) => [r.outcome, r.outcome === 'transient' && r.error.operation])).toEqual([
-      ['transient', 'clientToken'],
-      ['transient', 'clientToken'],
+    expect(results.map((r) => [r.outcome, r.outcome === 'transient' && r.error.operation, r.outcome === 'transient' && r.unconfirmed])).toEqual([
+      ['transient', 'clientToken', false],
+      ['transient', 'clientToken', false],
     ]);
     const after = (await simState(sim)).counts.requests;
     expect([after.clientToken - (before.clientToken ?? 0), (after.createOrdersBulk ?? 0) - (before.createOrdersBulk ?? 0), (after.getOrderBySafeId ?? 0) - (before.getOrderBySafeId ?? 0)]).toEqual([2, 0, 0]);
@@ -298,5 +299,74 @@ describe('OrderMesh client: validation errors', () => {
     expect(Object.keys(err.fieldErrors)).toEqual(expect.arrayContaining(['shippingAddress.countryCode', 'items[0].quantity']));
     expect(err.fieldErrors['items[0].quantity']!.join(' ')).toBeTruthy();
     expect(err.message).toContain('items[0].quantity: ');
+  });
+});
+
+/**
+ * A proxy in front of the simulator that forwards everything until the first bulk create, which it
+ * forwards (the orders are made) and then drops unanswered, closing its port: every later call is
+ * refused a connection. `close()` closes it at once.
+ */
+async function vanishingProxy() {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const bulk = req.url === '/order/v1/orders/bulk';
+    if (bulk) server.close();
+    const upstream = await fetch(`${sim.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, ...(raw ? { body: raw } : {}) });
+    const text = await upstream.text();
+    if (bulk) return req.socket.destroy();
+    // No connection is kept for a later call: once the port is closed, a call is refused, never reset.
+    res.writeHead(upstream.status, { 'content-type': 'application/json', connection: 'close' }).end(text);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const close = () => new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+  afterAll(close);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
+}
+
+describe('OrderMesh client: creates whose fate no read settled', () => {
+  it('an answer lost, then its retry and the read refused a connection: unconfirmed (the first attempt made the order)', async () => {
+    const proxy = await vanishingProxy();
+    const client = clientFor(proxy);
+    await client.getOrderBySafeId('token-first');
+    const order = validOrder();
+    const [result] = await client.createOrders([order]);
+    expect(await ordersWithSafeId(order.safeId)).toHaveLength(1);
+    expect(result).toMatchObject({ outcome: 'transient', unconfirmed: true, error: { code: 'NETWORK' } });
+  });
+
+  it('every attempt refused a connection: transient, not unconfirmed (nothing can have been made)', async () => {
+    const proxy = await vanishingProxy();
+    const client = clientFor(proxy);
+    await client.getOrderBySafeId('token-first');
+    await proxy.close();
+    const order = validOrder();
+    const [result] = await client.createOrders([order]);
+    expect(await ordersWithSafeId(order.safeId)).toHaveLength(0);
+    expect(result).toMatchObject({ outcome: 'transient', unconfirmed: false, error: { code: 'NETWORK' } });
+  });
+
+  it('readUnconfirmed: each order by safeId, there or absent', async () => {
+    const client = clientFor(sim);
+    const made = validOrder();
+    const created = await client.createOrder(made);
+    const absent = validOrder();
+    const reads = await client.readUnconfirmed([made.safeId, absent.safeId]);
+    expect(reads).toEqual([
+      { safeId: made.safeId, outcome: 'existing', orderId: created.outcome === 'created' && created.orderId },
+      { safeId: absent.safeId, outcome: 'absent' },
+    ]);
+  });
+
+  it('readUnconfirmed against an OrderMesh answering 500: one read, then none more; every order transient and still unconfirmed', async () => {
+    const client = clientFor(sim);
+    await client.getOrderBySafeId('token-first');
+    const before = (await simState(sim)).counts.requests.getOrderBySafeId ?? 0;
+    await setFaults(sim, { getOrderBySafeId: { status500: 1 } });
+    const reads = await client.readUnconfirmed([validOrder().safeId, validOrder().safeId, validOrder().safeId]);
+    expect(reads.map((r) => [r.outcome, r.outcome === 'transient' && r.unconfirmed])).toEqual(Array(3).fill(['transient', true]));
+    expect((await simState(sim)).counts.requests.getOrderBySafeId - before).toBe(1);
   });
 });
