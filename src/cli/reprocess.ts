@@ -63,10 +63,10 @@ export async function runReprocess(
 async function reprocessAndSettle(deps: JobDeps, selection: ReprocessSelection, dryRun: boolean, progress: Progress): Promise<Result> {
   const bar = process.stderr.isTTY === true ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} orders', hideCursor: true }, Presets.shades_classic) : undefined;
   let started = false;
-  const result = await reprocess(deps, selection, dryRun, ({ read, total, matched }) => {
+  const result = await reprocess(deps, selection, dryRun, ({ read, total, matched, queued }) => {
     if (!started) bar?.start(total, 0, { phase: 're-read' });
     started = true;
-    Object.assign(progress, { read, matched });
+    Object.assign(progress, { read, matched, queued });
     bar?.update(read);
   });
   progress.matched = result.matched;

@@ -56,7 +56,7 @@ const REREAD_BATCH = 50;
  * copy is redacted before it is stored, and one OrderMesh does not have is left alone (issue 34).
  * `dryRun` only maps and reports.
  */
-export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number; matched: number }) => void): Promise<ReprocessResult> {
+export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: boolean, onProgress?: (p: { read: number; total: number; matched: number; queued: number }) => void): Promise<ReprocessResult> {
   const rows = await ordersToReprocess(deps.db, sel);
   const limit = sel.limit ?? REPROCESS_LIMIT;
   // Counted only when the limit may have cut the selection: below it, the rows are all there is.
@@ -67,6 +67,8 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
   const byStore = new Map<string, OrderRow[]>();
   for (const row of rows) byStore.set(row.store_id, [...(byStore.get(row.store_id) ?? []), row]);
   let read = 0;
+  // Put back on their way (to be submitted, or re-checked): what an interrupted run leaves to a submitter.
+  let queued = 0;
   let unread: Unread | undefined;
   outer: for (const [storeId, storeRows] of byStore) {
     const store = storeOf(deps, storeId);
@@ -93,13 +95,14 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
           const result = mapOrder(store.mapper, payload, { storeId, merchantId: store.cfg.merchantId, safeId: row.safe_id });
           lines.push(line(row.ordermesh_order_id ? 'in OrderMesh already: would re-check, never resubmit' : `would ${result.kind === 'mapped' ? 'submit' : result.kind === 'failed' ? 'fail again' : 'skip'}`, row.state, result));
         } else {
-          const { action, state, submit } = await requeue(deps, row.id);
+          const { action, state, submit, recheck } = await requeue(deps, row.id);
           if (submit) stores.add(storeId);
+          if (submit || recheck) queued++;
           lines.push(line(action, state));
         }
       }
       read += batch.length;
-      onProgress?.({ read, total: rows.length, matched });
+      onProgress?.({ read, total: rows.length, matched, queued });
     }
   }
   for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });
@@ -147,7 +150,7 @@ const rereadRequests: Reread = async (deps, store, batch, dryRun) => {
 };
 
 /** One re-read order, as the ledger now has it, put back on its way. */
-async function requeue(deps: JobDeps, id: string): Promise<{ action: string; state: OrderState; submit?: boolean }> {
+async function requeue(deps: JobDeps, id: string): Promise<{ action: string; state: OrderState; submit?: boolean; recheck?: boolean }> {
   const current = await orderById(deps.db, id);
   if (current.ordermesh_order_id) {
     if (current.state === 'needs_attention') {
@@ -155,7 +158,7 @@ async function requeue(deps: JobDeps, id: string): Promise<{ action: string; sta
     }
     await enqueue(deps.boss, Q.applyOrderChange, { orderId: current.id, kind: 'recheck' }, { singletonKey: current.id });
     await enqueue(deps.boss, Q.pollShipments, { orderIds: [current.id] }, { singletonKey: `order:${current.id}` });
-    return { action: 're-checking against OrderMesh (never resubmitted)', state: current.state };
+    return { action: 're-checking against OrderMesh (never resubmitted)', state: current.state, recheck: true };
   }
   // Its stored text had NUL or unpaired surrogates replaced: sending it would send altered text.
   // Fixed in the store, the re-read has already moved it on.
