@@ -70,6 +70,9 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
   // Put back on their way (to be submitted, or re-checked): what an interrupted run leaves to a submitter.
   let queued = 0;
   let unread: Unread | undefined;
+  // Told as each order is handled, from the start: a run stopped mid-batch still says how far it got.
+  const progress = () => onProgress?.({ read, total: rows.length, matched, queued });
+  progress();
   outer: for (const [storeId, storeRows] of byStore) {
     const store = storeOf(deps, storeId);
     for (let i = 0; i < storeRows.length; i += REREAD_BATCH) {
@@ -100,9 +103,9 @@ export async function reprocess(deps: JobDeps, sel: ReprocessSelection, dryRun: 
           if (submit || recheck) queued++;
           lines.push(line(action, state));
         }
+        read++;
+        progress();
       }
-      read += batch.length;
-      onProgress?.({ read, total: rows.length, matched, queued });
     }
   }
   for (const storeId of stores) await enqueue(deps.boss, Q.submitOrders, { storeId }, { singletonKey: storeId });

@@ -1,5 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { exited, runCli, spawnCli, watchOutput } from '../helpers/cli.ts';
+import { runCli, spawnCli, watchOutput } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { eventually, pipelineConfigObject, STORE_ID, writePipelineConfig } from '../helpers/pipeline.ts';
@@ -23,6 +24,9 @@ const place = async (skus: string[]) => {
   return orders.map((o) => o.id);
 };
 const statesOf = async (ids: string[]) => (await db.selectFrom('orders').select('state').where('store_order_id', 'in', ids).execute()).map((r) => r.state).sort();
+
+/** The exit code once the process has ended and its output is all read ('exit' can come before the last of it). */
+const closed = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.stderr!.readableEnded && child.exitCode !== null ? resolve(child.exitCode) : child.once('close', (code) => resolve(code))));
 
 describe('--fail-on-failures', () => {
   it('backfill: a range with an order that fails mapping exits 3 with the flag, 0 without', async () => {
@@ -62,7 +66,7 @@ describe('backfill interrupted', () => {
     await eventually(async () => (await statesOf(ids)).includes('submitted') || (child.exitCode !== null ? 'ended' : false), () => out.stderr, 60_000);
     expect(child.exitCode, out.stdout).toBeNull();
     process.kill(-child.pid!, 'SIGINT');
-    expect(await exited(child), out.stderr).toBe(130);
+    expect(await closed(child), out.stderr).toBe(130);
     await post(`${om.url}/_sim/settings`, { slowMerchants: {} });
 
     expect(out.stderr).toMatch(/backfill interrupted: 30 order\(s\) read of the 30 Shopify counts in the range; \d+ of 30 settled, [1-9]\d* still to submit/);

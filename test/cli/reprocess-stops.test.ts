@@ -1,5 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { exited, runCli, spawnCli, watchOutput } from '../helpers/cli.ts';
+import { runCli, spawnCli, watchOutput } from '../helpers/cli.ts';
 import { freshDb } from '../helpers/db.ts';
 import { ordermeshSim, simState } from '../helpers/ordermesh.ts';
 import { eventually, pipelineConfigObject, SIM_MAPPING, writePipelineConfig } from '../helpers/pipeline.ts';
@@ -33,6 +34,9 @@ expect(await states()).toEqual({ failed_mapping: ORDERS });
 function commands(line: string): string[][] {
   return line.split('; ').map((cmd) => [...cmd.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map(([, quoted, plain]) => quoted?.replace(/'\\''/g, "'") ?? plain!).slice(1));
 }
+
+/** The exit code once the process has ended and its output is all read ('exit' can come before the last of it). */
+const closed = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.stderr!.readableEnded && child.exitCode !== null ? resolve(child.exitCode) : child.once('close', (code) => resolve(code))));
 
 describe('reprocess says what it leaves', () => {
   it('cut at --limit: says "5 of 40 reprocessed; run again or raise --limit", and --json has the matched total and the cut', async () => {
@@ -68,7 +72,7 @@ describe('reprocess says what it leaves', () => {
     await eventually(async () => ((await states()).submitted ?? 0) > 0 || (child.exitCode !== null ? 'ended' : false), () => out.stderr, 60_000);
     expect(child.exitCode, out.stdout).toBeNull();
     process.kill(-child.pid!, 'SIGINT');
-    expect(await exited(child), out.stderr).toBe(130);
+    expect(await closed(child), out.stderr).toBe(130);
     await post(`${om.url}/_sim/settings`, { slowMerchants: {} });
 
     const [, read, matched, left] = /reprocess interrupted: (\d+) of (\d+) order\(s\) re-read, \d+ done; (\d+) left/.exec(out.stderr) ?? [];
@@ -87,4 +91,41 @@ describe('reprocess says what it leaves', () => {
     expect(Object.keys(sent)).toHaveLength(ORDERS);
     expect(Object.values(sent).every((n) => n === 1)).toBe(true);
   }, 180_000);
+
+  it('Ctrl-C while still re-reading: the orders it had queued count as left, and the printed commands submit them and re-read the rest', async () => {
+    const more = Array.from({ length: 110 }, () => explicitOrder({}, [{ sku, variant: { id: 'gid://shopify/ProductVariant/42', sku } as never, quantity: 1, currentQuantity: 1, unfulfilledQuantity: 1 }]));
+    await post(`${shop.url}/_sim/orders`, { orders: more });
+    const ids = more.map((o) => o.id);
+    const statesOfMore = async () => (await db.selectFrom('orders').select('state').where('store_order_id', 'in', ids).execute()).map((r) => r.state);
+    expect((await cli(['run', '--once'])).code).toBe(0);
+    expect(new Set(await statesOfMore())).toEqual(new Set(['failed_mapping']));
+    // Each re-read of 50 takes a while: the interrupt lands between two.
+    await post(`${shop.url}/_sim/faults`, { OrdersByIds: { latencyMs: 2_000 } });
+    try {
+      const child = spawnCli(['reprocess', '--state', 'failed_mapping', '--config', fixed], { DATABASE_URL: dbUrl }, undefined, { group: true });
+      const { out } = watchOutput(child);
+      // Work has visibly begun: the first batch re-read and queued (no longer failed_mapping).
+      await eventually(async () => (await statesOfMore()).some((s) => s !== 'failed_mapping') || (child.exitCode !== null ? 'ended' : false), () => out.stderr, 60_000);
+      expect(child.exitCode, out.stdout).toBeNull();
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await closed(child), out.stderr).toBe(130);
+      const [, notRead, queuedLeft] = /\((\d+) not re-read, (\d+) queued for submission, not yet settled\)/.exec(out.stderr) ?? [];
+      expect(Number(notRead), out.stderr).toBeGreaterThan(0);
+      expect(Number(queuedLeft), out.stderr).toBeGreaterThan(0);
+      const [, line] = /^to continue: (.+)$/m.exec(out.stderr) ?? [];
+      expect(line, out.stderr).toContain('; ordersync run --once');
+      await post(`${shop.url}/_sim/faults`, {});
+      for (const args of commands(line!)) {
+        const res = await runCli(args, { DATABASE_URL: dbUrl });
+        expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).toBe(0);
+      }
+    } finally {
+      await post(`${shop.url}/_sim/faults`, {});
+    }
+    expect(new Set(await statesOfMore())).toEqual(new Set(['submitted']));
+    const sent = (await simState(om)).createRequestsBySafeId as Record<string, number>;
+    const safeIds = (await db.selectFrom('orders').select('safe_id').where('store_order_id', 'in', ids).execute()).map((r) => r.safe_id);
+    expect(safeIds.map((id) => sent[id])).toEqual(safeIds.map(() => 1));
+    expect(Object.values(sent).every((n) => n === 1)).toBe(true);
+  }, 240_000);
 });
