@@ -86,9 +86,9 @@ describe("the merchant's OrderMesh catalogue, both simulators and a real Postgre
     const res = await cli(['sku', 'check', '--store', STORE_ID, '--json']);
     expect(res.code, res.stderr).toBe(1);
     const report = JSON.parse(res.stdout);
-    expect(report).toMatchObject({ catalogue: 'read', variants: CATALOGUE.length, checked: Object.keys(SIM_MAPPING.skuMap).length });
+    expect(report.summary).toMatchObject({ catalogue: 'read', variants: CATALOGUE.length, checked: Object.keys(SIM_MAPPING.skuMap).length });
     // passthroughSku is false here: the store SKUs of its orders are not sent as they are, so only the map counts.
-    expect(report.unknown).toEqual([{ sku: 'POSTER-18X24-MATTE', sources: [{ kind: 'config', storeSku: 'POSTER-18X24-MATTE' }], closest: ['POSTER-18X24-GLOSS'] }]);
+    expect(report.items).toEqual([{ sku: 'POSTER-18X24-MATTE', sources: [{ kind: 'config', storeSku: 'POSTER-18X24-MATTE' }], closest: ['POSTER-18X24-GLOSS'] }]);
 
     const text = await cli(['sku', 'check', '--store', STORE_ID]);
     expect(text.stdout).toContain(`POSTER-18X24-MATTE  (config map POSTER-18X24-MATTE)  closest: POSTER-18X24-GLOSS; fix: ordersync sku set --store ${STORE_ID} POSTER-18X24-MATTE POSTER-18X24-GLOSS`);
@@ -96,8 +96,8 @@ describe("the merchant's OrderMesh catalogue, both simulators and a real Postgre
     // A store that passes its SKUs through: the ones its orders carry are checked too.
     const passCfg = writePipelineConfig({ ...cfgObject, stores: [{ ...cfgObject.stores[0], mapping: { module: 'shopify-default', options: { ...SIM_MAPPING, passthroughSku: true } } }] });
     const pass = JSON.parse((await runCli(['sku', 'check', '--store', STORE_ID, '--json', '--config', passCfg], { DATABASE_URL: dbUrl })).stdout);
-    expect(pass.unknown.map((u: any) => u.sku).sort()).toEqual(['MUG-11OZ-WHITE-X', 'MUG-11OZ-WHTE', 'POSTER-18X24-MATTE']);
-    expect(pass.unknown.find((u: any) => u.sku === 'MUG-11OZ-WHTE')).toMatchObject({ sources: [{ kind: 'passthrough', orders: 1 }], closest: ['MUG-11OZ-WHITE', 'MUG-15OZ-WHITE'] });
+    expect(pass.items.map((u: any) => u.sku).sort()).toEqual(['MUG-11OZ-WHITE-X', 'MUG-11OZ-WHTE', 'POSTER-18X24-MATTE']);
+    expect(pass.items.find((u: any) => u.sku === 'MUG-11OZ-WHTE')).toMatchObject({ sources: [{ kind: 'passthrough', orders: 1 }], closest: ['MUG-11OZ-WHITE', 'MUG-15OZ-WHITE'] });
   });
 
   it('`sku set` warns of a SKU the catalogue lacks and sets it; with --strict it refuses and sets nothing', async () => {

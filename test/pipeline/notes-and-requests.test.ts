@@ -183,7 +183,7 @@ describe('refund and reprint requests', () => {
 
   it('`status` counts the requests by kind and state', async () => {
     const res = await cli(['status', '--json']);
-    expect(JSON.parse(res.stdout).stores[0].ordermeshRequests).toEqual({ 'refund sent': 2, 'reprint sent': 1 });
+    expect(JSON.parse(res.stdout).items[0].ordermeshRequests).toEqual({ 'refund sent': 2, 'reprint sent': 1 });
     expect((await cli(['status'])).stdout).toContain('refund and reprint requests: refund sent 2, reprint sent 1');
   });
 });

@@ -238,6 +238,6 @@ describe('status', () => {
     const file = writePipelineConfig(cfgObject);
     const cli = await runCli(['status', '--json', '--config', file], { DATABASE_URL: dbUrl });
     expect(cli.code, cli.stderr).toBe(0);
-    expect(JSON.parse(cli.stdout).stores[0].states).toEqual(s.states);
+    expect(JSON.parse(cli.stdout).items[0].states).toEqual(s.states);
   });
 });

@@ -48,8 +48,8 @@ describe('OrderMesh drift seen by the service', () => {
     const json = await runCli(['status', '--json', '--config', file], { DATABASE_URL: url });
     expect(json.code, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout);
-    expect(report.ordermeshDriftHint).toBe(DRIFT_HINT);
-    expect(report.ordermeshDrift).toEqual(expect.arrayContaining([expect.objectContaining({ operation: 'getOrder', kind: 'envelope', count: 2, lastSeen: expect.any(String) })]));
+    expect(report.summary.ordermeshDriftHint).toBe(DRIFT_HINT);
+    expect(report.summary.ordermeshDrift).toEqual(expect.arrayContaining([expect.objectContaining({ operation: 'getOrder', kind: 'envelope', count: 2, lastSeen: expect.any(String) })]));
     const text = await runCli(['status', '--config', file], { DATABASE_URL: url });
     expect(text.stdout).toContain('OrderMesh drift (operation, kind: path, expected → seen, count, last seen):');
     expect(text.stdout).toContain(DRIFT_HINT);

@@ -65,9 +65,9 @@ describe('reconcile --fix against an OrderMesh without the ledger\'s orders', ()
     expect(st.createRequestsBySafeId[C]).toBe(1);
     // Reported as missing in OrderMesh, and as left alone.
     const report = JSON.parse(fix.stdout);
-    expect(report.missingInOrderMesh.map((d: any) => d.safeId).sort()).toEqual([FULFILLED, C].sort());
-    expect(report.missingInOrderMesh.find((d: any) => d.safeId === FULFILLED).fixed).toMatch(/final/);
-    expect(report.ordermeshKnowsNone).toBe(false);
+    expect(report.items.filter((d: any) => d.kind === 'missingInOrderMesh').map((d: any) => d.safeId).sort()).toEqual([FULFILLED, C].sort());
+    expect(report.items.find((d: any) => d.kind === 'missingInOrderMesh' && d.safeId === FULFILLED).fixed).toMatch(/final/);
+    expect(report.summary.ordermeshKnowsNone).toBe(false);
   });
 
   it('refuses to fix anything when OrderMesh knows none of the linked orders, and with --even-if-ordermesh-knows-none resubmits only the non-final ones', async () => {
@@ -85,7 +85,7 @@ describe('reconcile --fix against an OrderMesh without the ledger\'s orders', ()
 
     const forced = await runCli(['reconcile', '--store', STORE_ID, '--fix', '--even-if-ordermesh-knows-none', '--json', '--config', stranger.cfgFile], env);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(JSON.parse(forced.stdout)).toMatchObject({ ordermeshKnowsNone: true, refused: null, fixed: true });
+    expect(JSON.parse(forced.stdout).summary).toMatchObject({ ordermeshKnowsNone: true, refused: null, fixed: true });
     await stranger.submit();
     const after = await ledger();
     expect(after[FULFILLED]).toEqual(before[FULFILLED]);

@@ -65,7 +65,7 @@ describe('three worker processes on one database', () => {
     ]);
     expect(backfill.code, backfill.stderr.slice(-3000)).toBe(0);
     expect(reprocess.code, reprocess.stderr.slice(-3000)).toBe(0);
-    expect(JSON.parse(backfill.stdout).settled.busy).toBe(0);
+    expect(JSON.parse(backfill.stdout).summary.settled.busy).toBe(0);
     await untilSubmitted(db, 450);
 
     const st = await simState(om);

@@ -236,7 +236,7 @@ describe('privacy: compliance webhooks, export, redaction, retention', () => {
     }
     expect(await leftovers({ ...JANE, laterNote: LATER_NOTE, reprocessNote: REPROCESS_NOTE })).toEqual({});
     expect(await Promise.all([janes, janesHeld].map(async (o) => (await row(o.id)).redacted_at))).toEqual(redactedAt);
-    const lines = JSON.parse(done.stdout) as Array<{ storeOrderId: string; action: string }>;
+    const lines = JSON.parse(done.stdout).items as Array<{ storeOrderId: string; action: string }>;
     expect(Object.fromEntries(lines.map((l) => [l.storeOrderId, l.action]))).toEqual({
       [janes.id]: 're-checking against OrderMesh (never resubmitted)',
       [janesHeld.id]: 'left alone: its personal data was removed (a redaction): it can no longer be mapped',
