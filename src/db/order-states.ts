@@ -104,7 +104,7 @@ export const followsStore = (row: { state: OrderState; ordermesh_order_id: strin
 export const AGREES_WITH_ORDERMESH: Readonly<Record<string, States>> = {
   Open: ['submitted', 'needs_attention'],
   ReadyForFulfillment: ['submitted', 'needs_attention'],
-  InProduction: [...AWAITING_SHIPMENT],
+  InProduction: ['submitted', 'in_production', 'needs_attention'],
   PartiallyShipped: ['in_production', 'needs_attention'],
   Shipped: ['fulfilled'],
   Cancelled: ['cancelled'],
