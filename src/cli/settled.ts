@@ -1,15 +1,13 @@
 import type { SettleProgress } from '../jobs/settle.ts';
+import { EXIT } from './context.ts';
 
 /**
- * `--fail-on-failures`: the command finished, but some orders it handled failed (failed_mapping,
- * rejected, failed, needs_attention). Its own code, so a scheduler can tell it from a run that did not
- * finish (1) and from bad usage (2).
+ * `--fail-on-failures`: exit 3 (EXIT.SOME_FAILED) for a finished run with `failed` orders, its own code
+ * so a scheduler can tell it from a run that did not finish (1) and from bad usage (2); a run already
+ * failing keeps its code.
  */
-export const EXIT_SOME_FAILED = 3;
-
-/** Sets exit code 3 for a finished run with `failed` orders, when asked to; a run already failing (1) keeps its code. */
 export function failOnFailures(asked: boolean | undefined, failed: number): void {
-  if (asked && failed > 0 && !process.exitCode) process.exitCode = EXIT_SOME_FAILED;
+  if (asked && failed > 0 && !process.exitCode) process.exitCode = EXIT.SOME_FAILED;
 }
 
 /** The end of a one-shot run: where every order ended, failures grouped by reason with the fix's hint. */

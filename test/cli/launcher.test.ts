@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, waitForHttp, watchOutput } from '../helpers/cli.ts';
 import { unlessExited } from '../helpers/early-exit.ts';
 import { ordermeshSim } from '../helpers/ordermesh.ts';
 import { pipelineConfigObject, writePipelineConfig } from '../helpers/pipeline.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, refused } from '../helpers/ports.ts';
 import { shopifySim } from '../helpers/shopify.ts';
 import { tempDir } from '../helpers/temp.ts';
 
@@ -58,17 +57,6 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 /** Once its output is all read. */
 function ended(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('close', () => resolve()));
-}
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 describe('bin/ordersync, the launcher', () => {

@@ -1,9 +1,8 @@
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.ts';
 import { createLogger } from '../../src/log.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, refused } from '../helpers/ports.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 /**
@@ -17,17 +16,6 @@ const started: EmbeddedServer[] = [];
 afterAll(async () => {
   for (const server of started) await server.stop();
 });
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 /** The start, kept for afterAll if it succeeds after all (as it did before the deadline existed). */
 async function start(opts: Parameters<typeof startEmbeddedPostgres>[0]) {
